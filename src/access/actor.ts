@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/db.ts';
+import { CASCADING_ROLES, roleHas, type Permission } from './roles.ts';
+
+export interface UserIdentity {
+  id: string;
+  name: string;
+  sysadmin: boolean;
+}
+
+/** Who is calling. 'system' is used only by the CLI and jobs, never by a request. */
+export type Actor =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; user: UserIdentity; roles: ReadonlyMap<string, string> }
+  | { kind: 'system' };
+
+export const ANONYMOUS: Actor = { kind: 'anonymous' };
+export const SYSTEM: Actor = { kind: 'system' };
+
+export function isSysadmin(actor: Actor): boolean {
+  return actor.kind === 'system' || (actor.kind === 'user' && actor.user.sysadmin);
+}
+
+export function userId(actor: Actor): string | null {
+  return actor.kind === 'user' ? actor.user.id : null;
+}
+
+/** Does the actor hold a permission in this organisation (sysadmins hold all)? */
+export function can(actor: Actor, permission: Permission, orgId: string | null | undefined): boolean {
+  if (isSysadmin(actor)) return true;
+  if (actor.kind !== 'user' || !orgId) return false;
+  return roleHas(actor.roles.get(orgId), permission);
+}
+
+/** Organisation ids in which the actor holds a permission. */
+export function orgsWith(actor: Actor, permission: Permission): string[] {
+  if (actor.kind !== 'user') return [];
+  const out: string[] = [];
+  for (const [org, role] of actor.roles) if (roleHas(role, permission)) out.push(org);
+  return out;
+}
+
+export function memberOrgs(actor: Actor): string[] {
+  return actor.kind === 'user' ? [...actor.roles.keys()] : [];
+}
+
+/**
+ * Loads a user's roles per organisation, with cascading roles (admin) extended to every
+ * organisation below, so "admin of the ministry" manages its departments as in CKAN's hierarchy.
+ */
+export async function loadActor(db: Db, user: UserIdentity): Promise<Actor> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select(['m.group_id', 'm.role'])
+    .where('m.user_id', '=', user.id)
+    .where('g.is_organization', '=', true)
+    .where('g.state', '=', 'active')
+    .execute();
+  const roles = new Map<string, string>();
+  for (const r of rows) roles.set(r.group_id, r.role);
+  const cascading = rows.filter((r) => CASCADING_ROLES.includes(r.role)).map((r) => r.group_id);
+  if (cascading.length) {
+    const below = await sql<{ id: string; root: string }>`
+      WITH RECURSIVE tree(id, root) AS (
+        SELECT id, parent_id FROM groups WHERE parent_id = ANY(${cascading}::uuid[]) AND state = 'active'
+        UNION ALL
+        SELECT g.id, t.root FROM groups g JOIN tree t ON g.parent_id = t.id WHERE g.state = 'active'
+      ) SELECT id, root FROM tree`.execute(db);
+    for (const r of below.rows) if (!roles.has(r.id)) roles.set(r.id, roles.get(r.root) ?? 'admin');
+  }
+  return { kind: 'user', user, roles };
+}

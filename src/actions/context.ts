@@ -1,0 +1,38 @@
+import type { Actor } from '../access/actor.ts';
+import type { Config } from '../config.ts';
+import type { FileStore } from '../files/file-store.ts';
+import type { Store, Tx } from '../store/db.ts';
+import type { Lang } from './errors.ts';
+
+/** Long-lived parts an action may use; built once at boot. */
+export interface Services {
+  config: Config;
+  store: Store;
+  files: FileStore;
+}
+
+export interface AuditEvent {
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Everything an action sees: the caller, the language, the transaction and the clock. No globals. */
+export interface ActionContext {
+  readonly db: Tx;
+  readonly actor: Actor;
+  readonly lang: Lang;
+  readonly now: Date;
+  readonly ip: string;
+  readonly services: Services;
+  /** Throws AuthorizationError unless the policy for `rule` allows the actor on `subject`. */
+  authorize(rule: string, subject?: unknown): void;
+  /** Asks the same policy without throwing (for shaping output, e.g. hiding file URLs). */
+  can(rule: string, subject?: unknown): boolean;
+  /** Work that must only happen once the transaction has committed (files, notifications). */
+  afterCommit(fn: () => unknown): void;
+  /** Work to undo outside the database if the transaction rolls back (e.g. a stored upload). */
+  onRollback(fn: () => unknown): void;
+  audit(event: AuditEvent): Promise<void>;
+}

@@ -1,0 +1,201 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { defineAction, type ActionInput } from '../registry.ts';
+import type { ActionContext } from '../context.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { visibleDatasets } from '../../access/visibility.ts';
+import { M } from '../../standard/messages.ts';
+import type { DatasetRow } from '../../store/schema.ts';
+import { findDataset, findGroup, requireDataset } from './load.ts';
+import { packageDicts } from './present.ts';
+import { afterDatasetWrite, prepareDataset, saveDataset } from './write.ts';
+import { naturalNumber } from '../params.ts';
+
+async function showDict(ctx: ActionContext, row: DatasetRow) {
+  return (await packageDicts(ctx, [row]))[0]!;
+}
+
+export const packageCreate = defineAction({
+  name: 'package_create',
+  readOnly: false,
+  summary: 'Create a dataset with the metadata of the national standard; returns the package dict.',
+  async run(ctx, input) {
+    const ownerRef = typeof input.owner_org === 'string' ? input.owner_org.trim() : '';
+    const org = ownerRef ? await findGroup(ctx.db, ownerRef, true) : undefined;
+    ctx.authorize('package_create', { owner_org: org?.state === 'active' ? org.id : null });
+    const prepared = await prepareDataset(ctx, input, null);
+    const row = await saveDataset(ctx, prepared, null);
+    return showDict(ctx, row);
+  },
+});
+
+async function updateFrom(ctx: ActionContext, input: ActionInput, rule: string, merge: boolean) {
+  const ref = input.id ?? input.name;
+  const { row } = await requireDataset(ctx, { id: ref }, rule);
+  if (row.state === 'deleted' && input.state === undefined) throw new NotFoundError();
+  let data = input;
+  if (merge) {
+    const current = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
+    delete current.resources;
+    delete current.groups;
+    data = { ...current, ...input };
+  }
+  const prepared = await prepareDataset(ctx, { ...data, id: undefined }, row);
+  if (prepared.org && prepared.org.id !== row.owner_org) ctx.authorize('package_move', { owner_org: prepared.org.id });
+  const saved = await saveDataset(ctx, prepared, row);
+  return showDict(ctx, saved);
+}
+
+export const packageUpdate = defineAction({
+  name: 'package_update',
+  readOnly: false,
+  summary: 'Replace a dataset: fields left out are removed; resources and groups left out stay as they are.',
+  run: (ctx, input) => updateFrom(ctx, input, 'package_update', false),
+});
+
+export const packagePatch = defineAction({
+  name: 'package_patch',
+  readOnly: false,
+  summary: 'Change only the fields sent; everything else stays.',
+  run: (ctx, input) => updateFrom(ctx, input, 'package_patch', true),
+});
+
+export const packageDelete = defineAction({
+  name: 'package_delete',
+  readOnly: false,
+  summary: 'Soft-delete a dataset (state "deleted"); it leaves search and package_list.',
+  async run(ctx, input) {
+    const { row } = await requireDataset(ctx, input, 'package_delete');
+    if (row.state === 'deleted') return null;
+    const before = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
+    const updated = await ctx.db
+      .updateTable('datasets')
+      .set({ state: 'deleted', metadata_modified: ctx.now, version: row.version + 1 })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await afterDatasetWrite(ctx, updated, before, 'deleted package');
+    return null;
+  },
+});
+
+export const packageShow = defineAction({
+  name: 'package_show',
+  readOnly: true,
+  summary: 'One dataset by id or name. Private and sensitive entries answer only to those with a right to them.',
+  params: { id: { type: 'string', description: 'id or name of the dataset', required: true } },
+  async run(ctx, input) {
+    const { row } = await requireDataset(ctx, input, 'package_show');
+    return showDict(ctx, row);
+  },
+});
+
+export const packageList = defineAction({
+  name: 'package_list',
+  readOnly: true,
+  summary: 'Names of public, active datasets, by name.',
+  params: { limit: { type: 'integer', description: 'page size' }, offset: { type: 'integer', description: 'start' } },
+  async run(ctx, input) {
+    ctx.authorize('package_list');
+    const limit = naturalNumber(input, 'limit');
+    const offset = naturalNumber(input, 'offset') ?? 0;
+    const rows = await ctx.db
+      .selectFrom('datasets as d')
+      .select('d.name')
+      .where(visibleDatasets({ kind: 'anonymous' }, 'd'))
+      .orderBy('d.name')
+      .$if(limit !== undefined, (q) => q.limit(limit!))
+      .offset(offset)
+      .execute();
+    return rows.map((r) => r.name);
+  },
+});
+
+export const packageActivityList = defineAction({
+  name: 'package_activity_list',
+  readOnly: true,
+  summary: "A dataset's history: one entry per change, newest first, with who, when and what changed.",
+  params: { id: { type: 'string', description: 'dataset id or name', required: true }, limit: { type: 'integer', description: 'at most 100' }, offset: { type: 'integer', description: 'start' } },
+  async run(ctx, input) {
+    const { row } = await requireDataset(ctx, input, 'package_activity_list');
+    const limit = Math.min(naturalNumber(input, 'limit') ?? 31, 100);
+    const offset = naturalNumber(input, 'offset') ?? 0;
+    const rows = await ctx.db
+      .selectFrom('activity as a')
+      .leftJoin('users as u', 'u.id', 'a.user_id')
+      .select(['a.id', 'a.timestamp', 'a.user_id', 'a.object_id', 'a.activity_type', 'a.version', 'a.data', 'a.changes', 'u.name as user_name'])
+      .where('a.object_id', '=', row.id)
+      .orderBy('a.timestamp', 'desc')
+      .orderBy('a.version', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    const files = ctx.can('dataset_files', { ...row, visible: true });
+    return rows.map((a) => {
+      const pkg = (a.data as { package?: Record<string, unknown> }).package ?? {};
+      if (!files && Array.isArray(pkg.resources)) pkg.resources = pkg.resources.map((r: Record<string, unknown>) => ({ ...r, url: '', url_restricted: true }));
+      return {
+        id: a.id,
+        timestamp: a.timestamp instanceof Date ? a.timestamp.toISOString().replace('Z', '') : a.timestamp,
+        user_id: a.user_id,
+        user_name: a.user_name,
+        object_id: a.object_id,
+        activity_type: a.activity_type,
+        version: a.version,
+        data: { package: pkg },
+        changes: files ? a.changes : a.changes.filter((c) => !/\.url$/.test(c.field)),
+      };
+    });
+  },
+});
+
+export const datasetGrantCreate = defineAction({
+  name: 'dataset_grant_create',
+  readOnly: false,
+  summary: 'Grant a user or an organisation access to a dataset (metadata, or metadata and files), optionally until a date.',
+  async run(ctx, input) {
+    const { row } = await requireDataset(ctx, { id: input.id ?? input.package_id }, 'dataset_grant_create');
+    const scope = input.scope ?? 'files';
+    if (scope !== 'files' && scope !== 'metadata') throw ValidationError.field('scope', M.notInList(String(scope)));
+    let userIdValue: string | null = null;
+    let orgId: string | null = null;
+    if (typeof input.user === 'string' && input.user) {
+      const u = await ctx.db.selectFrom('users').select('id').where((eb) => eb.or([eb('name', '=', input.user as string), eb(sql`id::text`, '=', input.user as string)])).executeTakeFirst();
+      if (!u) throw ValidationError.field('user', { th: 'ไม่พบผู้ใช้', en: 'User not found' });
+      userIdValue = u.id;
+    } else if (typeof input.organization === 'string' && input.organization) {
+      const o = await findGroup(ctx.db, input.organization, true);
+      if (!o) throw ValidationError.field('organization', M.orgNotFound());
+      orgId = o.id;
+    } else throw ValidationError.field('user', M.missing());
+    let expires: Date | null = null;
+    if (input.expires_at !== undefined && input.expires_at !== null && input.expires_at !== '') {
+      expires = new Date(String(input.expires_at));
+      if (Number.isNaN(expires.getTime())) throw ValidationError.field('expires_at', M.date());
+    }
+    const id = crypto.randomUUID();
+    await ctx.db
+      .insertInto('dataset_grants')
+      .values({ id, dataset_id: row.id, grantee_user_id: userIdValue, grantee_org_id: orgId, scope: scope as string, expires_at: expires, granted_by: ctx.actor.kind === 'user' ? ctx.actor.user.id : null, reason: typeof input.reason === 'string' ? input.reason.slice(0, 2000) : '', created: ctx.now })
+      .execute();
+    await ctx.audit({ action: 'dataset_grant_create', object_type: 'dataset', object_id: row.id, detail: { grant: id, user: userIdValue, organization: orgId, scope, expires_at: expires?.toISOString() ?? null } });
+    return { id, package_id: row.id, user_id: userIdValue, organization_id: orgId, scope, expires_at: expires?.toISOString() ?? null };
+  },
+});
+
+export const datasetGrantRevoke = defineAction({
+  name: 'dataset_grant_revoke',
+  readOnly: false,
+  summary: 'Revoke a grant by its id.',
+  async run(ctx, input) {
+    const grant = typeof input.id === 'string' && /^[0-9a-f-]{36}$/.test(input.id) ? await ctx.db.selectFrom('dataset_grants').selectAll().where('id', '=', input.id).executeTakeFirst() : undefined;
+    const row = grant ? await findDataset(ctx.db, grant.dataset_id) : undefined;
+    ctx.authorize('dataset_grant_revoke', row ?? { owner_org: null });
+    if (!grant) throw new NotFoundError();
+    await ctx.db.updateTable('dataset_grants').set({ revoked_at: ctx.now }).where('id', '=', grant.id).execute();
+    await ctx.audit({ action: 'dataset_grant_revoke', object_type: 'dataset', object_id: grant.dataset_id, detail: { grant: grant.id } });
+    return null;
+  },
+});
+
+export const datasetActions = [packageCreate, packageUpdate, packagePatch, packageDelete, packageShow, packageList, packageActivityList, datasetGrantCreate, datasetGrantRevoke];

@@ -1,0 +1,211 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { ActionContext } from '../context.ts';
+import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
+import type { DatasetRow, GroupRow } from '../../store/schema.ts';
+import { currentStandard } from '../../standard/index.ts';
+import { M } from '../../standard/messages.ts';
+import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../../standard/validate.ts';
+import { validateResource, type ValidatedResource } from '../../standard/validate-resource.ts';
+import { findGroup, UUID } from './load.ts';
+import { packageDicts } from './present.ts';
+import { diffPackages, recordActivity } from '../history.ts';
+import { indexDatasets } from '../../search/indexer.ts';
+import { userId } from '../../access/actor.ts';
+
+export interface PreparedDataset {
+  v: ValidatedDataset;
+  org: GroupRow | undefined;
+  groups: GroupRow[] | undefined;
+  resources: ValidatedResource[] | undefined;
+}
+
+/**
+ * Validates a whole dataset dict: the standard's field rules, then the rules that need the database
+ * (organisation, groups, unique slug and title). All problems come back together, per field.
+ */
+export async function prepareDataset(ctx: ActionContext, input: Record<string, unknown>, existing: DatasetRow | null): Promise<PreparedDataset> {
+  const std = currentStandard();
+  const bag = new ErrorBag();
+  const draft = input.state === 'draft' || (input.state === undefined && existing?.state === 'draft');
+  const v = validateDataset(std, input, bag, { partial: draft });
+  if (v.name === undefined && !bag.has('name') && !existing) bag.add('name', M.missing());
+  if (!v.title && v.name && !bag.has('title') && draft) v.title = v.name;
+
+  let org: GroupRow | undefined;
+  if (v.owner_org) {
+    org = await findGroup(ctx.db, v.owner_org, true);
+    if (!org || org.state !== 'active') {
+      bag.add('owner_org', M.orgNotFound());
+      org = undefined;
+    }
+  }
+  if (v.private === undefined) v.private = existing ? existing.private : false;
+  applyCategoryRules(std, v, bag);
+
+  let groups: GroupRow[] | undefined;
+  if (v.groups) {
+    groups = [];
+    for (const ref of v.groups) {
+      const g = await findGroup(ctx.db, ref, false);
+      if (!g || g.state !== 'active') bag.add('groups', M.groupNotFound(ref));
+      else groups.push(g);
+    }
+  }
+
+  let resources: ValidatedResource[] | undefined;
+  if (v.resources) {
+    resources = v.resources.map((r, i) => {
+      if (!r || typeof r !== 'object' || Array.isArray(r)) {
+        bag.add(`resources[${i}]`, M.notString());
+        return { metadata: {} };
+      }
+      return validateResource(std, v.data_type ?? existing?.data_type ?? '', r as Record<string, unknown>, bag, { prefix: `resources[${i}].`, partial: draft });
+    });
+  }
+
+  if (v.name) {
+    const clash = await ctx.db.selectFrom('datasets').select(['id', 'state']).where('name', '=', v.name).executeTakeFirst();
+    if (clash && clash.id !== existing?.id) bag.add('name', clash.state === 'deleted' ? M.slugInTrash() : M.slugInUse());
+  }
+  if (v.title) {
+    const clash = await ctx.db
+      .selectFrom('datasets')
+      .select('id')
+      .where('title', '=', v.title)
+      .where('state', '<>', 'deleted')
+      .where('type', '=', 'dataset')
+      .$if(!!existing, (q) => q.where('id', '<>', existing!.id))
+      .executeTakeFirst();
+    if (clash) bag.add('title', M.titleInUse());
+  }
+  if (v.id && !existing) {
+    const clash = await ctx.db.selectFrom('datasets').select('id').where('id', '=', v.id).executeTakeFirst();
+    if (clash) bag.add('id', M.idInUse());
+  }
+  bag.throwIfAny();
+  return { v, org, groups, resources };
+}
+
+/** Writes a validated dataset with its groups and resources, its history, audit row and search row. */
+export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existing: DatasetRow | null): Promise<DatasetRow> {
+  const std = currentStandard();
+  const { v } = p;
+  const before = existing ? (await packageDicts(ctx, [existing], { unrestricted: true }))[0]! : null;
+  const values = {
+    name: v.name ?? existing!.name,
+    title: v.title ?? existing?.title ?? v.name!,
+    notes: (v.notes as string | undefined) ?? '',
+    owner_org: p.org?.id ?? null,
+    private: v.private ?? false,
+    state: v.state ?? (existing && existing.state !== 'deleted' ? existing.state : 'active'),
+    type: 'dataset',
+    data_type: v.data_type ?? '',
+    data_category: v.data_category ?? '',
+    data_classification: v.data_classification ?? '',
+    license_id: v.license_id ?? '',
+    allow_harvest: v.allow_harvest ?? false,
+    tags: v.tags ?? [],
+    metadata: JSON.stringify(v.metadata),
+    standard_id: std.id,
+    standard_version: std.version,
+    metadata_modified: ctx.now,
+  };
+  let row: DatasetRow;
+  if (existing) {
+    row = await ctx.db
+      .updateTable('datasets')
+      .set({ ...values, version: existing.version + 1 })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } else {
+    row = await ctx.db
+      .insertInto('datasets')
+      .values({ ...values, id: v.id ?? crypto.randomUUID(), creator_user_id: userId(ctx.actor), metadata_created: ctx.now, version: 1 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  if (p.groups) await replaceGroups(ctx, row, p.groups);
+  if (p.resources) await replaceResources(ctx, row, p.resources);
+  await afterDatasetWrite(ctx, row, before, existing ? 'changed package' : 'new package');
+  return row;
+}
+
+/** History, audit and search for a dataset that just changed; every write path ends here. */
+export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string): Promise<void> {
+  const after = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
+  const changes = diffPackages(before, after);
+  await recordActivity(ctx, row.id, activityType, row.version, after, changes);
+  await ctx.audit({
+    action: activityType === 'new package' ? 'package_create' : activityType === 'deleted package' ? 'package_delete' : 'package_update',
+    object_type: 'dataset',
+    object_id: row.id,
+    detail: { name: row.name, version: row.version, fields: changes.map((c) => c.field).slice(0, 200) },
+  });
+  await indexDatasets(ctx.db, [row.id]);
+}
+
+async function replaceGroups(ctx: ActionContext, row: DatasetRow, groups: GroupRow[]): Promise<void> {
+  const current = await ctx.db.selectFrom('dataset_groups').select('group_id').where('dataset_id', '=', row.id).execute();
+  const currentIds = new Set(current.map((c) => c.group_id));
+  const wanted = new Set(groups.map((g) => g.id));
+  const changed = [...wanted].some((id) => !currentIds.has(id)) || [...currentIds].some((id) => !wanted.has(id));
+  if (!changed) return;
+  ctx.authorize('group_dataset_add', { owner_org: row.owner_org });
+  await ctx.db.deleteFrom('dataset_groups').where('dataset_id', '=', row.id).execute();
+  if (wanted.size) await ctx.db.insertInto('dataset_groups').values([...wanted].map((group_id) => ({ dataset_id: row.id, group_id }))).execute();
+}
+
+/** package_update with a resources list: keep those whose id is sent, add new ones, drop the rest. */
+async function replaceResources(ctx: ActionContext, row: DatasetRow, resources: ValidatedResource[]): Promise<void> {
+  const existing = await ctx.db.selectFrom('resources').selectAll().where('dataset_id', '=', row.id).where('state', '=', 'active').execute();
+  const byId = new Map(existing.map((r) => [r.id, r]));
+  const kept = new Set<string>();
+  for (const [position, r] of resources.entries()) {
+    const prev = r.id && UUID.test(r.id) ? byId.get(r.id) : undefined;
+    const fields = resourceColumns(r, ctx.now);
+    if (prev) {
+      kept.add(prev.id);
+      await ctx.db
+        .updateTable('resources')
+        .set({ ...fields, position, url: prev.storage_key && !r.url ? prev.url : fields.url, url_type: prev.storage_key ? prev.url_type : fields.url_type })
+        .where('id', '=', prev.id)
+        .execute();
+    } else {
+      const id = r.id && UUID.test(r.id) && !(await ctx.db.selectFrom('resources').select('id').where('id', '=', r.id).executeTakeFirst()) ? r.id : crypto.randomUUID();
+      await ctx.db.insertInto('resources').values({ ...fields, id, dataset_id: row.id, position, created: ctx.now }).execute();
+    }
+  }
+  const removed = existing.filter((r) => !kept.has(r.id)).map((r) => r.id);
+  if (removed.length) await ctx.db.updateTable('resources').set({ state: 'deleted', metadata_modified: ctx.now }).where('id', 'in', removed).execute();
+}
+
+export function resourceColumns(r: ValidatedResource, now: Date) {
+  return {
+    name: r.name ?? '',
+    description: r.description ?? '',
+    format: r.format ?? '',
+    url: r.url ?? '',
+    url_type: r.url_type ?? null,
+    metadata: JSON.stringify(r.metadata),
+    data_dictionary: JSON.stringify(r.data_dictionary ?? []),
+    metadata_modified: now,
+  };
+}
+
+export async function bumpDataset(ctx: ActionContext, row: DatasetRow): Promise<DatasetRow> {
+  return ctx.db
+    .updateTable('datasets')
+    .set({ metadata_modified: ctx.now, version: sql`version + 1` })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function ensureFound<T>(v: T | undefined): T {
+  if (v === undefined) throw new NotFoundError();
+  return v;
+}
+
+export { ValidationError };

@@ -1,0 +1,113 @@
+import type { Actor } from '../access/actor.ts';
+import { policies } from '../policies/index.ts';
+import { writeAudit } from './audit.ts';
+import type { ActionContext, Services } from './context.ts';
+import { AuthorizationError, type Lang } from './errors.ts';
+
+export type ActionInput = Record<string, unknown>;
+
+export interface ParamDoc {
+  type: 'string' | 'integer' | 'boolean' | 'object' | 'array' | 'file';
+  description: string;
+  required?: boolean;
+}
+
+export interface ActionDef<O = unknown> {
+  name: string;
+  /** Read actions answer GET; write actions answer POST only. */
+  readOnly: boolean;
+  summary: string;
+  params?: Record<string, ParamDoc>;
+  run(ctx: ActionContext, input: ActionInput): Promise<O>;
+}
+
+export function defineAction<O>(def: ActionDef<O>): ActionDef<O> {
+  return def;
+}
+
+const registry = new Map<string, ActionDef>();
+
+export function registerActions(defs: ActionDef[]): void {
+  for (const d of defs) {
+    if (registry.has(d.name)) throw new Error(`Action ${d.name} registered twice`);
+    registry.set(d.name, d);
+  }
+}
+
+export function getAction(name: string): ActionDef | undefined {
+  return registry.get(name);
+}
+
+export function allActions(): ActionDef[] {
+  return [...registry.values()];
+}
+
+export interface Caller {
+  actor: Actor;
+  lang?: Lang;
+  ip?: string;
+}
+
+/** Raised when an action finishes without asking its policy: a bug, never a silent allow. */
+export class MissingAuthorizationError extends Error {}
+
+/**
+ * The one path for every operation: a transaction, the action, its policy, audit rows in the same
+ * transaction, then after-commit work. The API, pages and CLI all come through here.
+ */
+export async function runAction<O = unknown>(services: Services, name: string, input: ActionInput, caller: Caller): Promise<O> {
+  const def = registry.get(name);
+  if (!def) throw new Error(`Unknown action ${name}`);
+  const afterCommit: Array<() => unknown> = [];
+  const onRollback: Array<() => unknown> = [];
+  let authorized = false;
+  const now = new Date();
+  try {
+    const result = await services.store.db.transaction().execute(async (db) => {
+      const ctx: ActionContext = {
+        db,
+        actor: caller.actor,
+        lang: caller.lang ?? 'th',
+        now,
+        ip: caller.ip ?? '',
+        services,
+        authorize(rule, subject) {
+          authorized = true;
+          if (!checkPolicy(rule, caller.actor, subject)) throw new AuthorizationError();
+        },
+        can(rule, subject) {
+          return checkPolicy(rule, caller.actor, subject);
+        },
+        afterCommit(fn) {
+          afterCommit.push(fn);
+        },
+        onRollback(fn) {
+          onRollback.push(fn);
+        },
+        audit(event) {
+          return writeAudit(db, caller.actor, caller.ip ?? '', now, event);
+        },
+      };
+      const out = await def.run(ctx, input);
+      if (!authorized) throw new MissingAuthorizationError(`Action ${name} returned without checking its policy`);
+      return out;
+    });
+    for (const fn of afterCommit) await fn();
+    return result as O;
+  } catch (e) {
+    for (const fn of onRollback) {
+      try {
+        await fn();
+      } catch {
+        /* best effort: the database is already consistent */
+      }
+    }
+    throw e;
+  }
+}
+
+function checkPolicy(rule: string, actor: Actor, subject: unknown): boolean {
+  const allow = policies[rule];
+  if (!allow) return false; // deny by default: a rule nobody wrote allows nothing
+  return allow(actor, subject);
+}

@@ -1,0 +1,185 @@
+import crypto from 'node:crypto';
+import { defineAction } from '../registry.ts';
+import type { ActionContext } from '../context.ts';
+import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
+import { M } from '../../standard/messages.ts';
+import { isEmail, readText } from '../../standard/values.ts';
+import { validateSlug } from '../../standard/validate.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../../access/passwords.ts';
+import { hashToken, newToken } from '../../access/tokens.ts';
+import { isSysadmin, userId } from '../../access/actor.ts';
+import type { UserRow } from '../../store/schema.ts';
+import { UUID } from '../datasets/load.ts';
+import { ckanTime } from '../../util/time.ts';
+import { boolParam } from '../params.ts';
+
+const USER_KEYS = new Set(['name', 'email', 'password', 'fullname', 'about', 'sysadmin', 'locale', 'id', 'state', 'must_change_password']);
+
+export function userDict(u: UserRow, full: boolean): Record<string, unknown> {
+  const d: Record<string, unknown> = {
+    id: u.id,
+    name: u.name,
+    fullname: u.fullname,
+    display_name: u.fullname || u.name,
+    about: u.about,
+    created: ckanTime(u.created),
+    state: u.state,
+    sysadmin: u.sysadmin,
+    image_display_url: '',
+  };
+  if (full) {
+    d.email = u.email;
+    d.locale = u.locale;
+    d.last_active = ckanTime(u.last_active);
+    d.totp_enabled = u.totp_enabled;
+    d.must_change_password = u.must_change_password;
+  }
+  return d;
+}
+
+async function findUser(ctx: ActionContext, ref: string): Promise<UserRow | undefined> {
+  const q = ctx.db.selectFrom('users').selectAll();
+  return (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst();
+}
+
+export async function validatePassword(password: unknown, bag: ErrorBag): Promise<string | undefined> {
+  const p = readText(password, 'password', bag, { max: 1000 });
+  if (p === undefined) return undefined;
+  if ([...p].length < MIN_PASSWORD_LENGTH) {
+    bag.add('password', { th: `รหัสผ่านต้องยาวอย่างน้อย ${MIN_PASSWORD_LENGTH} ตัวอักษร`, en: `Your password must be ${MIN_PASSWORD_LENGTH} characters or longer` });
+    return undefined;
+  }
+  return p;
+}
+
+export const userCreate = defineAction({
+  name: 'user_create',
+  readOnly: false,
+  summary: 'Create a user account (sysadmins only: government catalogs do not allow self-registration).',
+  async run(ctx, input) {
+    ctx.authorize('user_create');
+    const bag = new ErrorBag();
+    for (const k of Object.keys(input)) if (!USER_KEYS.has(k)) bag.add(k, M.unknownField());
+    const name = validateSlug(input.name, bag);
+    if (input.name === undefined) bag.add('name', M.missing());
+    const email = readText(input.email, 'email', bag, { max: 254 })?.trim() ?? '';
+    if (!email && !bag.has('email')) bag.add('email', M.missing());
+    else if (email && !isEmail(email)) bag.add('email', M.email());
+    const password = input.password === undefined ? undefined : await validatePassword(input.password, bag);
+    const fullname = readText(input.fullname, 'fullname', bag, { max: 200, strict: true })?.trim() ?? '';
+    const about = readText(input.about, 'about', bag, { max: 5000 }) ?? '';
+    const sysadmin = boolParam(input, 'sysadmin', false);
+    if (name && (await ctx.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst())) bag.add('name', { th: 'ชื่อผู้ใช้นี้ถูกใช้แล้ว', en: 'That login name is not available.' });
+    if (email && (await ctx.db.selectFrom('users').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).where('state', '<>', 'deleted').executeTakeFirst())) {
+      bag.add('email', { th: 'อีเมลนี้ถูกใช้แล้ว', en: 'The email address is already registered' });
+    }
+    bag.throwIfAny();
+    if (sysadmin) ctx.authorize('user_set_sysadmin');
+    const row = await ctx.db
+      .insertInto('users')
+      .values({
+        id: crypto.randomUUID(), name: name!, email, fullname, about, sysadmin,
+        password_hash: password ? await hashPassword(password) : null,
+        must_change_password: boolParam(input, 'must_change_password', false),
+        created: ctx.now, recovery_codes: '[]',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await ctx.audit({ action: 'user_create', object_type: 'user', object_id: row.id, detail: { name: row.name, sysadmin } });
+    return userDict(row, true);
+  },
+});
+
+export const userShow = defineAction({
+  name: 'user_show',
+  readOnly: true,
+  summary: 'A user; with no id, the caller. E-mail only for the user themself and sysadmins.',
+  async run(ctx, input) {
+    const ref = typeof input.id === 'string' && input.id ? input.id : userId(ctx.actor);
+    const u = ref ? await findUser(ctx, ref) : undefined;
+    ctx.authorize('user_show', u ?? { id: '' });
+    if (!u || (u.state === 'deleted' && !isSysadmin(ctx.actor))) throw new NotFoundError({ th: 'ไม่พบผู้ใช้', en: 'Not found: User not found' });
+    return userDict(u, ctx.can('user_show_private', u));
+  },
+});
+
+export const userList = defineAction({
+  name: 'user_list',
+  readOnly: true,
+  summary: 'All users (sysadmins only).',
+  async run(ctx, input) {
+    ctx.authorize('user_list');
+    const q = typeof input.q === 'string' ? input.q.trim() : '';
+    const rows = await ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('state', '<>', 'deleted')
+      .$if(!!q, (qb) => qb.where((eb) => eb.or([eb('name', 'ilike', `%${q}%`), eb('fullname', 'ilike', `%${q}%`), eb('email', 'ilike', `%${q}%`)])))
+      .orderBy('name')
+      .limit(1000)
+      .execute();
+    return rows.map((u) => userDict(u, true));
+  },
+});
+
+export const apiTokenCreate = defineAction({
+  name: 'api_token_create',
+  readOnly: false,
+  summary: 'Create an API token for a user; the token is returned once and only its hash is kept.',
+  async run(ctx, input) {
+    const ref = typeof input.user === 'string' && input.user ? input.user : userId(ctx.actor);
+    const u = ref ? await findUser(ctx, ref) : undefined;
+    ctx.authorize('api_token_create', u ?? { id: '' });
+    if (!u || u.state !== 'active') throw ValidationError.field('user', { th: 'ไม่พบผู้ใช้', en: 'User not found' });
+    const bag = new ErrorBag();
+    const name = readText(input.name ?? 'api', 'name', bag, { max: 200, strict: true })?.trim() || 'api';
+    let expires: Date | null = null;
+    if (input.expires_in !== undefined) {
+      const days = Number(input.expires_in);
+      if (!Number.isInteger(days) || days < 1 || days > 3650) bag.add('expires_in', M.range(1, 3650));
+      else expires = new Date(ctx.now.getTime() + days * 86400_000);
+    }
+    bag.throwIfAny();
+    const { token, hash } = newToken();
+    const id = crypto.randomUUID();
+    await ctx.db.insertInto('api_tokens').values({ id, user_id: u.id, name, token_hash: hash, created: ctx.now, expires_at: expires }).execute();
+    await ctx.audit({ action: 'api_token_create', object_type: 'user', object_id: u.id, detail: { token_id: id, name } });
+    return { token, id };
+  },
+});
+
+export const apiTokenList = defineAction({
+  name: 'api_token_list',
+  readOnly: true,
+  summary: "A user's API tokens (names and dates, never the tokens).",
+  async run(ctx, input) {
+    const ref = typeof input.user_id === 'string' && input.user_id ? input.user_id : typeof input.user === 'string' ? input.user : userId(ctx.actor);
+    const u = ref ? await findUser(ctx, ref) : undefined;
+    ctx.authorize('api_token_list', u ?? { id: '' });
+    if (!u) throw new NotFoundError({ th: 'ไม่พบผู้ใช้', en: 'Not found: User not found' });
+    const rows = await ctx.db.selectFrom('api_tokens').select(['id', 'name', 'created', 'last_access', 'expires_at']).where('user_id', '=', u.id).where('revoked_at', 'is', null).orderBy('created', 'desc').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, user_id: u.id, created_at: ckanTime(r.created), last_access: ckanTime(r.last_access), expires_at: ckanTime(r.expires_at) }));
+  },
+});
+
+export const apiTokenRevoke = defineAction({
+  name: 'api_token_revoke',
+  readOnly: false,
+  summary: 'Revoke an API token by its id (jti) or by the token itself.',
+  async run(ctx, input) {
+    let row;
+    if (typeof input.jti === 'string' && UUID.test(input.jti)) row = await ctx.db.selectFrom('api_tokens').selectAll().where('id', '=', input.jti).executeTakeFirst();
+    else if (typeof input.token === 'string' && input.token) row = await ctx.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(input.token)).executeTakeFirst();
+    else {
+      ctx.authorize('api_token_revoke', { id: '' });
+      throw ValidationError.field('jti', M.missing());
+    }
+    ctx.authorize('api_token_revoke', { id: row?.user_id ?? '' });
+    if (!row) throw new NotFoundError();
+    await ctx.db.updateTable('api_tokens').set({ revoked_at: ctx.now }).where('id', '=', row.id).execute();
+    await ctx.audit({ action: 'api_token_revoke', object_type: 'user', object_id: row.user_id, detail: { token_id: row.id } });
+    return null;
+  },
+});
+
+export const userActions = [userCreate, userShow, userList, apiTokenCreate, apiTokenList, apiTokenRevoke];

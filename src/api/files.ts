@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../actions/context.ts';
+import { runAction } from '../actions/registry.ts';
+import { AuthorizationError, NotFoundError } from '../actions/errors.ts';
+import { ANONYMOUS } from '../access/actor.ts';
+import { servingType } from '../files/mime.ts';
+import { apiActor } from './actor.ts';
+import { requestLang } from './lang.ts';
+
+/**
+ * File downloads at CKAN's URL. The action decides (grants for shared data); the bytes are served
+ * with a type that cannot run in the browser, and a sandbox CSP in case a browser sniffs anyway.
+ */
+export async function fileRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const { rid } = req.params as { id: string; rid: string };
+    const lang = requestLang(req);
+    try {
+      const actor = (await apiActor(services, req, false)) ?? ANONYMOUS;
+      const file = await runAction<{ key: string; filename: string; size: number | null }>(services, 'resource_download', { id: rid }, { actor, lang, ip: req.ip });
+      if (!(await services.files.exists(file.key))) throw new NotFoundError();
+      const { contentType, inline } = servingType(file.filename);
+      reply
+        .header('Content-Type', contentType)
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', "default-src 'none'; sandbox")
+        .header('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+      if (file.size !== null) reply.header('Content-Length', file.size);
+      return reply.send(services.files.open(file.key));
+    } catch (e) {
+      if (e instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Not found' : 'ไม่พบไฟล์');
+      if (e instanceof AuthorizationError) return reply.code(403).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Access denied: this file needs an access grant' : 'ไม่มีสิทธิ์เข้าถึงไฟล์นี้ ต้องได้รับอนุญาตก่อน');
+      throw e;
+    }
+  };
+  const schema = { summary: 'Download an uploaded resource file', tags: ['Files'], params: { type: 'object', properties: { id: { type: 'string' }, rid: { type: 'string' }, filename: { type: 'string' } } } };
+  app.get('/dataset/:id/resource/:rid/download/:filename', { schema }, handler);
+  app.get('/dataset/:id/resource/:rid/download', { schema }, handler);
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+
+/** Every setting banchi reads from the environment, checked once at boot. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** postgres://… selects a PostgreSQL server; empty selects embedded PGlite in dataDir. */
+  databaseUrl: string;
+  siteUrl: string;
+  siteTitle: string;
+  maxUploadBytes: number;
+  maxBodyBytes: number;
+  /** Require TOTP two-factor for every user, not only sysadmins and organisation admins. */
+  require2faForAll: boolean;
+  sessionSecret: string;
+  oidc: { issuer: string; clientId: string; clientSecret: string } | null;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function intSetting(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const port = intSetting(env, 'PORT', 5000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = path.resolve(env.BANCHI_DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || '';
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const oidcIssuer = env.BANCHI_OIDC_ISSUER || '';
+  const cfg: Config = {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    siteUrl: (env.BANCHI_SITE_URL || `http://${host}:${port}`).replace(/\/$/, ''),
+    siteTitle: env.BANCHI_SITE_TITLE || 'บัญชีข้อมูลหน่วยงาน',
+    maxUploadBytes: intSetting(env, 'BANCHI_MAX_UPLOAD_MB', 100, 1, 10240) * 1024 * 1024,
+    maxBodyBytes: intSetting(env, 'BANCHI_MAX_BODY_KB', 1024, 16, 102400) * 1024,
+    require2faForAll: env.BANCHI_REQUIRE_2FA_ALL === 'true',
+    sessionSecret: env.BANCHI_SESSION_SECRET || '',
+    oidc: oidcIssuer
+      ? { issuer: oidcIssuer, clientId: env.BANCHI_OIDC_CLIENT_ID || '', clientSecret: env.BANCHI_OIDC_CLIENT_SECRET || '' }
+      : null,
+    logLevel: env.LOG_LEVEL || 'info',
+    ...overrides,
+  };
+  if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
+  return cfg;
+}

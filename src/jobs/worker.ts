@@ -1,0 +1,42 @@
+import type { Services } from '../actions/context.ts';
+import { claim, complete, fail } from './queue.ts';
+
+export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
+
+/** Job handlers by queue name; later waves (harvest, notifications) add entries here. */
+export const handlers: Record<string, JobHandler> = {};
+
+export interface Workers {
+  stop(): Promise<void>;
+}
+
+/** Polls the queue in the server process; the poll is cheap (an index on ready jobs). */
+export function startWorkers(services: Services, intervalMs = 1000): Workers {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    const queues = Object.keys(handlers);
+    if (!queues.length) return;
+    for (let i = 0; i < 20 && !stopped; i++) {
+      const job = await claim(services.store.db, queues);
+      if (!job) return;
+      try {
+        await handlers[job.queue]!(services, job.payload);
+        await complete(services.store.db, job.id);
+      } catch (e) {
+        await fail(services.store.db, job, e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(tick).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { can, isSysadmin, userId, type Actor } from '../access/actor.ts';
+import { isOpenData } from '../access/visibility.ts';
+import type { PolicySet } from './types.ts';
+
+export interface DatasetSubject {
+  id?: string;
+  owner_org: string | null;
+  creator_user_id?: string | null;
+  state?: string;
+  private?: boolean;
+  data_category?: string;
+  data_classification?: string;
+  /** Set by the action from the visibility SQL: the caller may see this entry. */
+  visible?: boolean;
+  /** Set by the action: the caller holds an active file grant for this dataset. */
+  fileGrant?: boolean;
+}
+
+const mayEdit = (a: Actor, d: DatasetSubject) =>
+  can(a, 'update_dataset', d.owner_org) || (d.state === 'draft' && d.creator_user_id != null && d.creator_user_id === userId(a));
+
+export const datasetPolicies: PolicySet = {
+  package_list: () => true,
+  package_search: () => true,
+  package_autocomplete: () => true,
+  package_show: (_a, d: DatasetSubject) => d.visible === true,
+  package_activity_list: (_a, d: DatasetSubject) => d.visible === true,
+  package_create: (a, d: DatasetSubject) => can(a, 'create_dataset', d.owner_org),
+  package_update: (a, d: DatasetSubject) => mayEdit(a, d),
+  package_patch: (a, d: DatasetSubject) => mayEdit(a, d),
+  package_delete: (a, d: DatasetSubject) => can(a, 'delete_dataset', d.owner_org),
+  /** Moving a dataset to another organisation needs create rights there too. */
+  package_move: (a, d: DatasetSubject) => can(a, 'create_dataset', d.owner_org),
+  /** Files of open data are for everyone who can see the entry; shared data needs a role or a grant. */
+  dataset_files: (a, d: DatasetSubject) =>
+    d.visible === true &&
+    ((d.state !== undefined && isOpenData(d as Required<Pick<DatasetSubject, 'data_category' | 'data_classification' | 'private' | 'state'>>)) ||
+      can(a, 'read_files', d.owner_org) ||
+      d.fileGrant === true),
+  package_import: (a, d: DatasetSubject) => can(a, 'create_dataset', d.owner_org),
+  dataset_grant_create: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
+  dataset_grant_list: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
+  dataset_grant_revoke: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
+};

@@ -1,0 +1,16 @@
+import { datasetPolicies } from './dataset.ts';
+import { organizationPolicies, groupPolicies } from './organization.ts';
+import { resourcePolicies } from './resource.ts';
+import { sitePolicies } from './site.ts';
+import { userPolicies } from './user.ts';
+import type { PolicySet } from './types.ts';
+
+/** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
+export const policies: PolicySet = {
+  ...datasetPolicies,
+  ...resourcePolicies,
+  ...organizationPolicies,
+  ...groupPolicies,
+  ...userPolicies,
+  ...sitePolicies,
+};

@@ -1,0 +1,219 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** Row types of every table, one interface each. Column names follow CKAN where CKAN has one. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  title: string;
+  description: Generated<string>;
+  image_url: Generated<string>;
+  is_organization: boolean;
+  parent_id: Generated<string | null>;
+  state: Generated<string>;
+  extras: Json<Record<string, unknown>>;
+  created: Timestamp;
+  modified: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  fullname: Generated<string>;
+  email: Generated<string>;
+  password_hash: string | null;
+  sysadmin: Generated<boolean>;
+  state: Generated<string>;
+  about: Generated<string>;
+  locale: Generated<string>;
+  created: Timestamp;
+  last_active: Generated<Date | null>;
+  /** Set when this account must change its one-time password at next sign-in. */
+  must_change_password: Generated<boolean>;
+  oidc_subject: Generated<string | null>;
+  totp_secret: Generated<string | null>;
+  totp_enabled: Generated<boolean>;
+  totp_failures: Generated<number>;
+  totp_locked_until: Generated<Date | null>;
+  totp_last_counter: Generated<number | null>;
+  recovery_codes: Json<string[]>;
+  login_failures: Generated<number>;
+  login_locked_until: Generated<Date | null>;
+}
+
+export interface MembershipsTable {
+  group_id: string;
+  user_id: string;
+  role: string;
+  created: Timestamp;
+}
+
+export interface DatasetsTable {
+  id: string;
+  name: string;
+  title: string;
+  notes: string;
+  owner_org: string | null;
+  private: boolean;
+  state: string;
+  type: string;
+  data_type: string;
+  data_category: string;
+  data_classification: string;
+  license_id: string;
+  allow_harvest: boolean;
+  tags: string[];
+  /** Every field of the metadata standard that is not a column above, as validated. */
+  metadata: Json<Record<string, unknown>>;
+  standard_id: string;
+  standard_version: number;
+  creator_user_id: string | null;
+  metadata_created: Timestamp;
+  metadata_modified: Timestamp;
+  version: number;
+  view_count: Generated<number>;
+}
+
+export interface DatasetGroupsTable {
+  dataset_id: string;
+  group_id: string;
+}
+
+export interface ResourcesTable {
+  id: string;
+  dataset_id: string;
+  position: number;
+  name: string;
+  description: string;
+  format: string;
+  url: string;
+  url_type: Generated<string | null>;
+  mimetype: Generated<string | null>;
+  size: Generated<number | null>;
+  hash: Generated<string>;
+  storage_key: Generated<string | null>;
+  metadata: Json<Record<string, unknown>>;
+  data_dictionary: Json<DataDictionaryField[]>;
+  state: Generated<string>;
+  created: Timestamp;
+  last_modified: Generated<Date | null>;
+  metadata_modified: Timestamp;
+}
+
+export interface DataDictionaryField {
+  name: string;
+  type: string;
+  description_th: string;
+  description_en: string;
+  unit: string;
+  example: string;
+  personal_data: boolean;
+}
+
+export interface ActivityTable {
+  id: string;
+  object_id: string;
+  object_type: string;
+  activity_type: string;
+  user_id: string | null;
+  timestamp: Timestamp;
+  version: number;
+  data: Json<Record<string, unknown>>;
+  changes: Json<FieldChange[]>;
+}
+
+export interface FieldChange {
+  field: string;
+  old?: unknown;
+  new?: unknown;
+}
+
+export interface AuditLogTable {
+  seq: Generated<string>;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  ip: string;
+  detail: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created: Timestamp;
+  last_access: Generated<Date | null>;
+  expires_at: Generated<Date | null>;
+  revoked_at: Generated<Date | null>;
+}
+
+export interface DatasetGrantsTable {
+  id: string;
+  dataset_id: string;
+  grantee_user_id: string | null;
+  grantee_org_id: string | null;
+  /** 'metadata' lets the grantee see the entry; 'files' also serves its resources. */
+  scope: Generated<string>;
+  expires_at: Date | null;
+  granted_by: string | null;
+  reason: Generated<string>;
+  created: Timestamp;
+  revoked_at: Generated<Date | null>;
+}
+
+export interface JobsTable {
+  id: Generated<string>;
+  queue: string;
+  payload: Json<Record<string, unknown>>;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: Timestamp;
+  locked_at: Generated<Date | null>;
+  last_error: Generated<string | null>;
+  created: Timestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+}
+
+export interface DatasetSearchTable {
+  dataset_id: string;
+  document: string;
+  title_text: string;
+  tags_text: string;
+  res_formats: string[];
+  groups: string[];
+  popularity: Generated<number>;
+}
+
+export interface Database {
+  groups: GroupsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  datasets: DatasetsTable;
+  dataset_groups: DatasetGroupsTable;
+  resources: ResourcesTable;
+  activity: ActivityTable;
+  audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+  dataset_grants: DatasetGrantsTable;
+  jobs: JobsTable;
+  settings: SettingsTable;
+  dataset_search: DatasetSearchTable;
+}
+
+export type DatasetRow = Selectable<DatasetsTable>;
+export type ResourceRow = Selectable<ResourcesTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type UserRow = Selectable<UsersTable>;

@@ -7,8 +7,8 @@ import { isHttpUrl, readFlag, readText } from './values.ts';
 
 /** Computed by the server; clients echo them back from resource_show. */
 const READ_ONLY = new Set([
-  'package_id', 'position', 'created', 'metadata_modified', 'last_modified', 'datastore_active', 'url_restricted',
-  'tracking_summary', 'size', 'hash', 'mimetype', 'state', 'upload', 'clear_upload',
+  'package_id', 'position', 'metadata_modified', 'datastore_active', 'url_restricted',
+  'tracking_summary', 'state', 'upload', 'clear_upload',
 ]);
 /** CKAN core resource keys without a place in the standard, kept as given. */
 const CORE_TEXT = ['url_type', 'cache_url', 'cache_last_updated', 'mimetype_inner', 'resource_type'];
@@ -22,6 +22,12 @@ export interface ValidatedResource {
   format?: string;
   url?: string;
   url_type?: string | null;
+  /** For links, as the publisher describes the remote file; uploads get measured values instead. */
+  size?: number | null;
+  mimetype?: string | null;
+  hash?: string;
+  created?: Date;
+  last_modified?: Date | null;
   metadata: Record<string, unknown>;
   data_dictionary?: DataDictionaryField[];
 }
@@ -69,11 +75,25 @@ export function validateResource(std: Standard, dataType: string, input: Record<
     if (key === 'url_type') out.url_type = s || null;
     else out.metadata[key] = s;
   }
+  if (input.size !== undefined && input.size !== null && input.size !== '') {
+    const n = Number(input.size);
+    if (!Number.isSafeInteger(n) || n < 0) sub.add('size', M.mustBeInteger());
+    else out.size = n;
+  }
+  if (typeof input.mimetype === 'string' && input.mimetype) out.mimetype = readText(input.mimetype, 'mimetype', sub, { max: 200, strict: true });
+  if (input.hash !== undefined && input.hash !== null) out.hash = readText(input.hash, 'hash', sub, { max: 200, strict: true }) ?? '';
+  for (const key of ['created', 'last_modified'] as const) {
+    const raw = input[key];
+    if (raw === undefined || raw === null || raw === '') continue;
+    const d = typeof raw === 'string' ? new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) ? raw : `${raw}Z`) : new Date(NaN);
+    if (Number.isNaN(d.getTime())) sub.add(key, M.date());
+    else out[key] = d;
+  }
   if (input.data_dictionary !== undefined && input.data_dictionary !== null) {
     out.data_dictionary = validateDictionary(input.data_dictionary, sub);
   }
   for (const [key, value] of Object.entries(input)) {
-    if (key === 'id' || key === 'data_dictionary' || READ_ONLY.has(key) || CORE_TEXT.includes(key)) continue;
+    if (['id', 'data_dictionary', 'size', 'mimetype', 'hash', 'created', 'last_modified'].includes(key) || READ_ONLY.has(key) || CORE_TEXT.includes(key)) continue;
     if (std.resourceFields.has(key) || std.otherFields.has(key)) continue;
     // CKAN resources accept free extras; keep plain values under a safe key, refuse the rest.
     if (!EXTRA_KEY.test(key)) sub.add(key, M.unknownField());

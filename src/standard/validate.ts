@@ -8,7 +8,7 @@ import { isEmail, isHttpUrl, readDate, readFlag, readList, readText } from './va
 const READ_ONLY_DATASET_KEYS = new Set([
   'metadata_created', 'metadata_modified', 'creator_user_id', 'organization', 'num_resources', 'num_tags',
   'isopen', 'license_title', 'license_url', 'relationships_as_object', 'relationships_as_subject', 'revision_id',
-  'tracking_summary', 'standard', 'access', 'notes_rendered', 'owner_org_title', 'display_name',
+  'tracking_summary', 'metadata_standard', 'access', 'notes_rendered', 'owner_org_title', 'display_name',
 ]);
 /** CKAN core package keys that are not in the national standard. */
 const CORE_EXTRA_TEXT = ['author', 'author_email', 'version'] as const;

@@ -60,6 +60,10 @@ export function resourceDict(ctx: Pick<ActionContext, 'services'>, r: ResourceRo
     out.url = `${ctx.services.config.siteUrl}/dataset/${r.dataset_id}/resource/${r.id}/download/${encodeURIComponent(r.url || 'file')}`;
   }
   for (const [k, v] of Object.entries(meta)) {
+    if (k === '__extras') {
+      for (const [ek, ev] of Object.entries(v as Record<string, string>)) if (!(ek in out)) out[ek] = ev;
+      continue;
+    }
     const f = std.resourceFields.get(k);
     out[k] = f?.type === 'flag' ? flagOut(v) : v;
   }
@@ -156,10 +160,10 @@ function packageDict(row: DatasetRow, org: GroupRow | undefined, groups: unknown
   dict.organization = org ? groupDict(org) : null;
   dict.resources = resources;
   dict.num_resources = resources.length;
-  dict.extras = Object.entries(extras).map(([key, value]) => ({ key, value }));
+  dict.extras = Object.entries(extras).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ key, value }));
   dict.relationships_as_object = [];
   dict.relationships_as_subject = [];
-  dict.standard = { id: row.standard_id, version: row.standard_version };
+  dict.metadata_standard = { id: row.standard_id, version: row.standard_version };
   dict.access = { files: view.files, open_data: row.data_category === std.rules.public_category && row.data_classification === std.rules.open_level && !row.private };
   return dict;
 }

@@ -169,12 +169,12 @@ async function replaceResources(ctx: ActionContext, row: DatasetRow, resources: 
       kept.add(prev.id);
       await ctx.db
         .updateTable('resources')
-        .set({ ...fields, position, url: prev.storage_key && !r.url ? prev.url : fields.url, url_type: prev.storage_key ? prev.url_type : fields.url_type })
+        .set(prev.storage_key ? { ...fields, position, url: prev.url, url_type: prev.url_type, size: prev.size, mimetype: prev.mimetype, hash: prev.hash, last_modified: prev.last_modified } : { ...fields, position })
         .where('id', '=', prev.id)
         .execute();
     } else {
       const id = r.id && UUID.test(r.id) && !(await ctx.db.selectFrom('resources').select('id').where('id', '=', r.id).executeTakeFirst()) ? r.id : crypto.randomUUID();
-      await ctx.db.insertInto('resources').values({ ...fields, id, dataset_id: row.id, position, created: ctx.now }).execute();
+      await ctx.db.insertInto('resources').values({ ...fields, id, dataset_id: row.id, position, created: r.created ?? ctx.now }).execute();
     }
   }
   const removed = existing.filter((r) => !kept.has(r.id)).map((r) => r.id);
@@ -190,6 +190,10 @@ export function resourceColumns(r: ValidatedResource, now: Date) {
     url_type: r.url_type ?? null,
     metadata: JSON.stringify(r.metadata),
     data_dictionary: JSON.stringify(r.data_dictionary ?? []),
+    size: r.size ?? null,
+    mimetype: r.mimetype ?? null,
+    hash: r.hash ?? '',
+    last_modified: r.last_modified ?? null,
     metadata_modified: now,
   };
 }

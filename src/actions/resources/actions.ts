@@ -65,7 +65,7 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
   } else if (keepsFile) {
     file = { url: prev!.url, url_type: 'upload', storage_key: prev!.storage_key, size: prev!.size, hash: prev!.hash, mimetype: prev!.mimetype, last_modified: prev!.last_modified };
   } else {
-    file = { storage_key: null, size: null, hash: '', mimetype: null, url_type: cols.url_type === 'upload' ? 'upload' : cols.url_type };
+    file = { storage_key: null, url_type: cols.url_type };
   }
   const before = (await packageDicts(ctx, [dataset], { unrestricted: true }))[0]!;
   let id: string;
@@ -75,7 +75,7 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
   } else {
     id = crypto.randomUUID();
     const pos = await ctx.db.selectFrom('resources').select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('p')).where('dataset_id', '=', dataset.id).where('state', '=', 'active').executeTakeFirst();
-    await ctx.db.insertInto('resources').values({ ...cols, ...file, id, dataset_id: dataset.id, position: Number(pos?.p ?? -1) + 1, created: ctx.now }).execute();
+    await ctx.db.insertInto('resources').values({ ...cols, ...file, id, dataset_id: dataset.id, position: Number(pos?.p ?? -1) + 1, created: v.created ?? ctx.now }).execute();
   }
   const bumped = await bumpDataset(ctx, dataset);
   await afterDatasetWrite(ctx, bumped, before, 'changed package');

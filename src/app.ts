@@ -49,7 +49,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = req.url.startsWith('/api/');
     const status = err.statusCode ?? 500;
-    if (err.code === 'FST_ERR_CTP_INVALID_JSON' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err instanceof SyntaxError)) {
+    if (/INVALID_JSON|EMPTY_JSON/.test(err.code ?? '') || (status === 400 && err instanceof SyntaxError)) {
       return reply.code(400).type(JSON_TYPE).send(JSON.stringify(`Bad request - JSON Error: ${err.message}`));
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -66,6 +66,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   await app.register(async (api) => ckanApiRoutes(api, services));
   await app.register(async (files) => fileRoutes(files, services));
-  for (const plugin of opts.plugins ?? []) await app.register(async (scope) => plugin(scope, services));
+  // skip-override (as fastify-plugin does): the portal's session hook must also reach the API's routes above.
+  for (const plugin of opts.plugins ?? []) await app.register(Object.assign(async (scope: FastifyInstance) => plugin(scope, services), { [Symbol.for('skip-override')]: true }));
   return app;
 }

@@ -10,6 +10,7 @@ export type FieldErrors = Record<string, Msg[]>;
 
 /** CKAN "Validation Error" (HTTP 409): field → messages. */
 export class ValidationError extends Error {
+  override name = 'ValidationError';
   readonly errors: FieldErrors;
   constructor(errors: FieldErrors) {
     super('Validation Error');
@@ -22,6 +23,7 @@ export class ValidationError extends Error {
 
 /** CKAN "Not Found Error" (HTTP 404). */
 export class NotFoundError extends Error {
+  override name = 'NotFoundError';
   readonly msg: Msg;
   constructor(msg: Msg = { th: 'ไม่พบข้อมูล', en: 'Not found' }) {
     super(msg.en);
@@ -31,6 +33,7 @@ export class NotFoundError extends Error {
 
 /** CKAN "Authorization Error" (HTTP 403). */
 export class AuthorizationError extends Error {
+  override name = 'AuthorizationError';
   readonly msg: Msg;
   constructor(msg: Msg = { th: 'ไม่มีสิทธิ์เข้าถึง', en: 'Access denied' }) {
     super(msg.en);
@@ -40,6 +43,7 @@ export class AuthorizationError extends Error {
 
 /** CKAN "Search Query Error" (HTTP 400). */
 export class SearchQueryError extends Error {
+  override name = 'SearchQueryError';
   readonly msg: Msg;
   constructor(detail: string) {
     super(`Search Query is invalid: ${JSON.stringify(detail)}`);
@@ -48,7 +52,8 @@ export class SearchQueryError extends Error {
 }
 
 /** A bad request that CKAN answers with a bare JSON string, not the envelope (HTTP 400). */
-export class BadRequestError extends Error {}
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';}
 
 export function pick(msg: Msg, lang: Lang): string {
   return lang === 'en' ? msg.en : msg.th;

@@ -53,6 +53,7 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
     if (prev.storage_key) current.url = prev.url;
     data = { ...current, ...fields };
   }
+  if (upload && (data.format === undefined || data.format === '')) data = { ...data, format: formatFor(safeFilename(upload.filename)) };
   const keepsFile = !!prev?.storage_key && !upload && (data.url === undefined || data.url === prev.url || data.url === '');
   const v = validateResource(std, dataset.data_type, data, bag, { hasUpload: !!upload || keepsFile, partial: dataset.state === 'draft' });
   bag.throwIfAny();
@@ -61,7 +62,6 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
   if (upload) {
     const filename = safeFilename(upload.filename);
     file = { url: filename, url_type: 'upload', storage_key: upload.key, size: upload.size, hash: upload.sha256, mimetype: mimeFor(filename), last_modified: ctx.now };
-    if (!cols.format) cols.format = formatFor(filename);
   } else if (keepsFile) {
     file = { url: prev!.url, url_type: 'upload', storage_key: prev!.storage_key, size: prev!.size, hash: prev!.hash, mimetype: prev!.mimetype, last_modified: prev!.last_modified };
   } else {

@@ -10,7 +10,6 @@ import { buildApp } from '../src/app.ts';
 import type { Services } from '../src/actions/context.ts';
 import { runAction } from '../src/actions/registry.ts';
 import { SYSTEM, loadActor, type Actor } from '../src/access/actor.ts';
-import { webPlugins } from '../src/web/index.ts';
 
 /**
  * Tests run against a real PostgreSQL: embedded PGlite by default, or a server when
@@ -50,7 +49,7 @@ export async function testEnv(overrides: Partial<Config> = {}, opts: { web?: boo
   const db = SERVER_URL ? await freshDatabase() : null;
   const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: db?.url ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'test-secret-test-secret-test-secret-0123', ...overrides });
   const services = await openServices(config, { memory: !db });
-  const app = await buildApp(services, { plugins: opts.web ? webPlugins : [] });
+  const app = await buildApp(services, { plugins: opts.web ? (await import('../src/web/index.ts')).webPlugins : [] });
   return {
     services,
     app,

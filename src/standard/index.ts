@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StandardField, StandardFile, StandardRules } from './types.ts';
 
-const VERSIONS_DIR = path.join(import.meta.dirname, 'versions');
+/** BANCHI_STANDARDS_DIR points at another folder of version files (tests, or an agency's own profile). */
+const VERSIONS_DIR = process.env.BANCHI_STANDARDS_DIR || path.join(import.meta.dirname, 'versions');
 
 /** A loaded standard version with look-ups built once. */
 export class Standard {

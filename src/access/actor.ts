@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
-import { CASCADING_ROLES, roleHas, type Permission } from './roles.ts';
+import { CASCADING_ROLES, ROLE_PERMISSIONS, roleHas, type Permission } from './roles.ts';
 
 export interface UserIdentity {
   id: string;
@@ -67,7 +67,15 @@ export async function loadActor(db: Db, user: UserIdentity): Promise<Actor> {
         UNION ALL
         SELECT g.id, t.root FROM groups g JOIN tree t ON g.parent_id = t.id WHERE g.state = 'active'
       ) SELECT id, root FROM tree`.execute(db);
-    for (const r of below.rows) if (!roles.has(r.id)) roles.set(r.id, roles.get(r.root) ?? 'admin');
+    for (const r of below.rows) {
+      const inherited = roles.get(r.root) ?? 'admin';
+      // A direct, weaker role in a department must not hide the admin right inherited from the ministry.
+      if (strength(inherited) > strength(roles.get(r.id))) roles.set(r.id, inherited);
+    }
   }
   return { kind: 'user', user, roles };
+}
+
+function strength(role: string | undefined): number {
+  return role ? (ROLE_PERMISSIONS[role]?.length ?? 0) : -1;
 }

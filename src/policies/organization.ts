@@ -17,6 +17,9 @@ export const organizationPolicies: PolicySet = {
   organization_member_create: (a, g: GroupSubject) => can(a, 'manage_members', g.id),
   organization_member_delete: (a, g: GroupSubject) => can(a, 'manage_members', g.id),
   organization_list_for_user: (a) => a.kind !== 'anonymous',
+  /** Checked again inside: the action authorises the concrete membership or group change. */
+  member_create: (a) => a.kind !== 'anonymous',
+  member_delete: (a) => a.kind !== 'anonymous',
   member_list: (a, g: GroupSubject) => g.state === 'active' && (g.is_organization ? can(a, 'read', g.id) : true),
 };
 

@@ -95,3 +95,16 @@ test(`[${STORE_KIND}] tag_list finds Thai tags by substring`, async () => {
   const r = await api(env, 'tag_list', undefined, { query: { query: 'ทะเบียน' } });
   assert.deepEqual(r.json.result, ['ทะเบียนราษฎร']);
 });
+
+test(`[${STORE_KIND}] CKAN's generic member_create / member_delete for users and for datasets in groups`, async () => {
+  const r = await api(env, 'member_create', { id: 'dopa', object: 'alice', object_type: 'user', capacity: 'member' }, { token: adminToken });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const d = await api(env, 'package_create', datasetInput('dopa', { name: 'in-a-group' }), { token: adminToken });
+  assert.equal(d.status, 200);
+  const g = await api(env, 'member_create', { id: 'population', object: 'in-a-group', object_type: 'package' }, { token: adminToken });
+  assert.equal(g.status, 200, JSON.stringify(g.json));
+  const shown = await api(env, 'package_show', undefined, { query: { id: 'in-a-group' } });
+  assert.deepEqual(shown.json.result.groups.map((x: { name: string }) => x.name), ['population']);
+  assert.equal((await api(env, 'member_delete', { id: 'population', object: 'in-a-group', object_type: 'package' }, { token: adminToken })).status, 200);
+  assert.equal((await api(env, 'member_create', { id: 'dopa', object: 'alice', object_type: 'user' })).status, 403);
+});

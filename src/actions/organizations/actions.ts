@@ -12,6 +12,7 @@ import type { GroupRow } from '../../store/schema.ts';
 import { findGroup, UUID } from '../datasets/load.ts';
 import { groupDict, packageDicts } from '../datasets/present.ts';
 import { boolParam, naturalNumber, stringParam } from '../params.ts';
+import { memberCreate, memberDelete } from './members.ts';
 
 type Kind = 'organization' | 'group';
 const GROUP_KEYS = new Set(['id', 'name', 'title', 'description', 'image_url', 'parent', 'groups', 'extras', 'state', 'type', 'is_organization', 'users', 'created', 'package_count', 'display_name', 'image_display_url', 'approval_status', 'packages', 'num_followers']);
@@ -317,5 +318,5 @@ export const organizationListForUser = defineAction({
 export const organizationActions: ActionDef[] = [
   listAction('organization'), showAction('organization'), createAction('organization'), updateAction('organization', false), updateAction('organization', true), deleteAction('organization'),
   listAction('group'), showAction('group'), createAction('group'), updateAction('group', false), updateAction('group', true), deleteAction('group'),
-  organizationMemberCreate, organizationMemberDelete, memberList, organizationListForUser,
+  organizationMemberCreate, organizationMemberDelete, memberList, organizationListForUser, memberCreate, memberDelete,
 ];

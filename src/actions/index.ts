@@ -5,6 +5,7 @@ import { organizationActions } from './organizations/actions.ts';
 import { userActions } from './users/actions.ts';
 import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
+import { authActions } from './auth/actions.ts';
 
 let loaded = false;
 
@@ -12,5 +13,5 @@ let loaded = false;
 export function loadActions(): void {
   if (loaded) return;
   loaded = true;
-  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions]);
+  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, ...authActions]);
 }

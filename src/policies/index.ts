@@ -3,6 +3,7 @@ import { organizationPolicies, groupPolicies } from './organization.ts';
 import { resourcePolicies } from './resource.ts';
 import { sitePolicies } from './site.ts';
 import { userPolicies } from './user.ts';
+import { authPolicies } from './auth.ts';
 import type { PolicySet } from './types.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
@@ -13,4 +14,5 @@ export const policies: PolicySet = {
   ...groupPolicies,
   ...userPolicies,
   ...sitePolicies,
+  ...authPolicies,
 };

@@ -89,6 +89,15 @@ async function accountFor(ctx: ActionContext, identity: OidcIdentity): Promise<{
   return { user, linkedBy: 'created' };
 }
 
+/** Name, code and message of an error and its causes (openid-client wraps the precise check in `cause`). */
+function describeFailure(e: Error): string {
+  const parts: string[] = [];
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 3; x = x.cause, depth++) {
+    parts.push(`${x.name}${'code' in x ? ` ${String(x.code)}` : ''}: ${x.message}`);
+  }
+  return parts.join(' <- ');
+}
+
 function readPending(input: Record<string, unknown>): { pending: OidcPending; query: URLSearchParams } {
   const bag = new ErrorBag();
   const pending = {} as OidcPending;
@@ -128,8 +137,9 @@ export const userLoginOidc = defineAction<SignInResult>({
     } catch (e) {
       if (e instanceof OidcConfigError) throw e;
       const denied = e instanceof AuthorizationResponseError;
-      const reason = denied ? `provider: ${e.error}` : e instanceof Error ? `${e.name}${'code' in e ? ` ${String(e.code)}` : ''}` : 'unknown';
-      await ctx.audit({ action: 'user_login_oidc_failed', object_type: 'user', object_id: null, detail: { reason: reason.slice(0, 200) } });
+      // openid-client's messages are fixed descriptions ("unexpected state…"), never token contents.
+      const reason = denied ? `provider: ${e.error}` : e instanceof Error ? describeFailure(e) : 'unknown';
+      await ctx.audit({ action: 'user_login_oidc_failed', object_type: 'user', object_id: null, detail: { reason: reason.slice(0, 500) } });
       return commitThenThrow(ctx, new AuthorizationError(denied ? AuthMsg.oidcDenied() : AuthMsg.oidcFailed()));
     }
     const account = await accountFor(ctx, identity);

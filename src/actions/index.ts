@@ -6,6 +6,7 @@ import { userActions } from './users/actions.ts';
 import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
 import { authActions } from './auth/actions.ts';
+import { packageImport } from '../import/action.ts';
 
 let loaded = false;
 
@@ -13,5 +14,5 @@ let loaded = false;
 export function loadActions(): void {
   if (loaded) return;
   loaded = true;
-  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, ...authActions]);
+  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
 }

@@ -1,0 +1,43 @@
+/** Usage in Thai and English together: an operator may read either. */
+export const USAGE = `บัญชี (banchi) — บัญชีข้อมูลหน่วยงาน / Agency Data Catalog
+
+การใช้งาน / Usage: banchi <คำสั่ง/command> [ตัวเลือก/options]
+
+คำสั่ง / Commands:
+  serve [--port N] [--host H]
+      เปิดเว็บไซต์และ API / run the web portal and the CKAN API
+  migrate
+      ปรับโครงสร้างฐานข้อมูลให้เป็นรุ่นล่าสุด / bring the database schema up to date
+  user create NAME --email E [--password-stdin] [--sysadmin] [--fullname F]
+      สร้างผู้ใช้ อ่านรหัสผ่านจาก stdin (ถ้าไม่ระบุ จะสร้างรหัสผ่านใช้ครั้งเดียวให้)
+      create a user; the password is read from stdin (without it a one-time password is printed)
+  token create USER [--name N]
+      สร้าง API token ให้ผู้ใช้ พิมพ์เฉพาะ token / create an API token and print only the token
+  import FILE.jsonl [--org NAME] [--allow-incomplete] [--batch-size N]
+      นำเข้าชุดข้อมูล (package dict ของ CKAN บรรทัดละหนึ่งรายการ)
+      import datasets: one CKAN package dict (as package_show returns it) per line
+        --org NAME          หน่วยงานสำหรับรายการที่ไม่มีหน่วยงานหรือหน่วยงานไม่มีในระบบ
+                            organisation for records without one, or whose organisation is unknown here
+                            (ถ้าไม่ระบุ หน่วยงานใน "organization" ของรายการจะถูกสร้างให้ /
+                            without it, a record's "organization" {name,title} is created)
+        --allow-incomplete  รายการที่ขาดช่องบังคับจะถูกบันทึกเป็นฉบับร่าง
+                            records missing required fields are kept as drafts
+      ค่าที่ไม่อยู่ในรายการที่กำหนดจะย้ายไปช่อง <field>_other และตั้งค่าเป็น "อื่นๆ"
+      values outside a code list move to <field>_other and the field becomes "อื่นๆ"
+  seed demo
+      สร้างข้อมูลตัวอย่าง (หน่วยงาน กลุ่ม ผู้ใช้ ชุดข้อมูล) ซ้ำได้โดยไม่เพิ่มซ้ำ
+      load a demo catalog (organisations, groups, users, datasets); safe to run twice
+  search reindex
+      สร้างดัชนีค้นหาใหม่ทั้งหมด / rebuild the whole search index
+  help
+      แสดงวิธีใช้นี้ / show this help
+
+ค่าตั้งจากตัวแปรแวดล้อม / Settings from the environment:
+  PORT, HOST            ที่อยู่ของเว็บ / where the server listens (default 127.0.0.1:5000)
+  BANCHI_DATA_DIR       ที่เก็บข้อมูลและไฟล์ / data and files directory (default ./data)
+  DATABASE_URL          postgres://… ใช้ PostgreSQL แทนฐานข้อมูลฝังตัว (PGlite)
+                        use a PostgreSQL server instead of the embedded store (PGlite)
+  LANG                  en_* แสดงข้อความภาษาอังกฤษ / English messages (Thai by default)
+
+รหัสออก / Exit codes: 0 สำเร็จ ok · 1 ล้มเหลวบางส่วน partial failure · 2 ใช้คำสั่งผิดหรือค่าตั้งผิด usage or configuration error
+`;

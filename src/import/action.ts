@@ -1,0 +1,158 @@
+import { defineAction } from '../actions/registry.ts';
+import type { ActionContext } from '../actions/context.ts';
+import { ErrorBag, ValidationError, type FieldErrors } from '../actions/errors.ts';
+import { findGroup } from '../actions/datasets/load.ts';
+import { boolParam } from '../actions/params.ts';
+import { currentStandard } from '../standard/index.ts';
+import { M } from '../standard/messages.ts';
+import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../standard/validate.ts';
+import { validateResource, type ValidatedResource } from '../standard/validate-resource.ts';
+import type { GroupRow } from '../store/schema.ts';
+import { chooseGroups, chooseOrganization, GroupDirectory, groupRefsOf, type GroupChoice } from './groups.ts';
+import { normalizePackage } from './normalize.ts';
+import { findClashes } from './unique.ts';
+import { writeImported } from './write-records.ts';
+
+/** Records per call: one transaction should stay a few megabytes. */
+export const MAX_IMPORT_BATCH = 5000;
+
+export interface ImportCandidate {
+  index: number;
+  v: ValidatedDataset;
+  orgId: string;
+  groups: GroupChoice[];
+  resources: ValidatedResource[];
+  draft: boolean;
+  /** metadata_created of the source record, kept when it is a valid time. */
+  created: Date | null;
+}
+
+export interface ImportResult {
+  imported: Array<{ index: number; id: string; name: string; state: string }>;
+  failed: Array<{ index: number; name: string | null; errors: FieldErrors }>;
+  organizations_created: string[];
+  groups_created: string[];
+}
+
+const MISSING_KIND = new Set([M.missing().th, M.tagRequired().th, M.otherRequired().th]);
+/** Without these even a draft cannot be stored or owned. */
+const ESSENTIAL = new Set(['name', 'owner_org']);
+
+/** True when every error only says something is missing (a draft may be incomplete, not wrong). */
+function onlyMissing(errors: FieldErrors): boolean {
+  return Object.entries(errors).every(([field, msgs]) => !ESSENTIAL.has(field) && msgs.every((m) => MISSING_KIND.has(m.th)));
+}
+
+function sourceTime(v: unknown): Date | null {
+  if (typeof v !== 'string' || !v) return null;
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export const packageImport = defineAction({
+  name: 'package_import',
+  readOnly: false,
+  summary:
+    'Import a batch of CKAN package dicts (as package_show returns them) in one transaction. Each record is validated ' +
+    'against the standard; failed records are reported with their field errors and skipped, the rest are written. ' +
+    'Missing organisations and groups named by a record are created when the caller may create them.',
+  params: {
+    records: { type: 'array', description: `package dicts, at most ${MAX_IMPORT_BATCH}`, required: true },
+    owner_org: { type: 'string', description: 'organisation (id or name) for records whose organisation is missing or unknown' },
+    allow_incomplete: { type: 'boolean', description: 'store records that only lack required fields as drafts' },
+  },
+  async run(ctx, input): Promise<ImportResult> {
+    const records = Array.isArray(input.records) ? input.records : undefined;
+    const fallbackRef = typeof input.owner_org === 'string' ? input.owner_org.trim() : '';
+    const fallback = fallbackRef ? await findGroup(ctx.db, fallbackRef, true) : undefined;
+    const fallbackOrg = fallback?.state === 'active' ? fallback : undefined;
+    const paramErrors = new ErrorBag();
+    if (!records) paramErrors.add('records', input.records === undefined ? M.missing() : M.notList());
+    else if (records.length > MAX_IMPORT_BATCH) paramErrors.add('records', M.tooLong(MAX_IMPORT_BATCH));
+    if (fallbackRef && !fallbackOrg) paramErrors.add('owner_org', M.orgNotFound());
+    const allowIncomplete = boolParam(input, 'allow_incomplete', false);
+    if (paramErrors.has() || !records) {
+      ctx.authorize('package_import', { owner_org: fallbackOrg?.id ?? null });
+      throw new ValidationError(paramErrors.errors);
+    }
+    return importBatch(ctx, records, fallbackOrg, allowIncomplete);
+  },
+});
+
+async function importBatch(ctx: ActionContext, records: unknown[], fallback: GroupRow | undefined, allowIncomplete: boolean): Promise<ImportResult> {
+  const std = currentStandard();
+  const result: ImportResult = { imported: [], failed: [], organizations_created: [], groups_created: [] };
+  const dicts = records.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : null));
+  const dir = await GroupDirectory.load(ctx.db, dicts.flatMap((d) => (d ? groupRefsOf(d) : [])));
+  const mayCreateOrgs = ctx.can('organization_create');
+  const mayCreateGroups = ctx.can('group_create');
+
+  const checked: Array<{ c: ImportCandidate; bag: ErrorBag; draftAllowed: boolean }> = [];
+  let allowedOrg: string | undefined;
+  let deniedOrg: string | null | undefined;
+  for (const [index, dict] of dicts.entries()) {
+    const bag = new ErrorBag();
+    if (!dict) {
+      result.failed.push({ index, name: null, errors: { record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] } });
+      continue;
+    }
+    const input = normalizePackage(std, dict);
+    const org = chooseOrganization(dir, dict, fallback, mayCreateOrgs);
+    let orgId: string | undefined;
+    if ('th' in org) bag.add('owner_org', org);
+    else if (org.planned ? mayCreateOrgs : ctx.can('package_import', { owner_org: org.id })) {
+      orgId = org.id;
+      allowedOrg ??= org.id;
+      input.owner_org = org.planned ? org.planned.name : org.id;
+    } else {
+      deniedOrg ??= org.id;
+      bag.add('owner_org', M.orgNotAllowed());
+    }
+    const draftRequested = dict.state === 'draft';
+    const draftAllowed = draftRequested || allowIncomplete;
+    const v = validateDataset(std, input, bag, { partial: draftRequested });
+    if (v.name === undefined && !bag.has('name')) bag.add('name', M.missing());
+    if (!v.title && v.name && draftAllowed && !bag.has('title')) v.title = v.name;
+    if (v.private === undefined) v.private = false;
+    applyCategoryRules(std, v, bag);
+    const groups = v.groups?.length ? chooseGroups(dir, v.groups, dict.groups, mayCreateGroups, bag) : [];
+    if (groups.length && orgId && !ctx.can('group_dataset_add', { owner_org: orgId })) bag.add('groups', { th: 'ไม่มีสิทธิ์จัดชุดข้อมูลเข้ากลุ่ม', en: 'You may not add datasets to groups' });
+    const resources = (v.resources ?? []).map((r, i) => {
+      if (!r || typeof r !== 'object' || Array.isArray(r)) {
+        bag.add(`resources[${i}]`, M.notString());
+        return { metadata: {} };
+      }
+      return validateResource(std, v.data_type ?? '', r as Record<string, unknown>, bag, { prefix: `resources[${i}].`, partial: draftRequested });
+    });
+    checked.push({ c: { index, v, orgId: orgId ?? '', groups, resources, draft: draftRequested, created: sourceTime(dict.metadata_created) }, bag, draftAllowed });
+  }
+  // One policy answer for the batch: allowed if any record may be imported (each was checked above).
+  ctx.authorize('package_import', { owner_org: allowedOrg ?? deniedOrg ?? fallback?.id ?? null });
+
+  const clashes = await findClashes(ctx.db, checked.map(({ c }) => c));
+  const accepted: ImportCandidate[] = [];
+  for (const { c, bag, draftAllowed } of checked) {
+    clashes.check(c, bag);
+    if (bag.has()) {
+      if (!draftAllowed || !onlyMissing(bag.errors)) {
+        result.failed.push({ index: c.index, name: c.v.name ?? null, errors: bag.errors });
+        continue;
+      }
+      c.draft = true;
+    }
+    clashes.reserve(c);
+    accepted.push(c);
+  }
+  for (const c of accepted) {
+    for (const g of c.groups) if (g.planned) g.planned.used = true;
+    const org = [...dir.planned.values()].find((p) => p.id === c.orgId);
+    if (org) org.used = true;
+  }
+  const planned = [...dir.planned.values()].filter((p) => p.used);
+  const rows = await writeImported(ctx, accepted, planned);
+  for (const [i, c] of accepted.entries()) result.imported.push({ index: c.index, id: rows[i]!.id, name: rows[i]!.name, state: rows[i]!.state });
+  result.organizations_created = planned.filter((p) => p.isOrganization).map((p) => p.name);
+  result.groups_created = planned.filter((p) => !p.isOrganization).map((p) => p.name);
+  result.failed.sort((a, b) => a.index - b.index);
+  return result;
+}

@@ -1,0 +1,88 @@
+import type { Standard } from '../standard/index.ts';
+import type { StandardField } from '../standard/types.ts';
+
+/**
+ * Turns a CKAN package dict (as package_show returns it, from this or another catalog) into the
+ * input package_create expects. Nothing here decides validity: the standard's validator does.
+ */
+export function normalizePackage(std: Standard, record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record };
+  // Another catalog's organisation and group ids mean nothing here: the import resolves them by name.
+  delete out.owner_org;
+  delete out.organization;
+  if (Array.isArray(out.groups)) out.groups = out.groups.map(groupRef);
+  moveUnlistedToOther(std, std.file.dataset_fields, out);
+  if (Array.isArray(out.resources)) {
+    out.resources = out.resources.map((r) => {
+      if (!r || typeof r !== 'object' || Array.isArray(r)) return r;
+      const res: Record<string, unknown> = { ...(r as Record<string, unknown>) };
+      // The file stays where it was published: here it is a link, not an upload of ours.
+      if (res.url_type === 'upload' && typeof res.url === 'string' && /^https?:\/\//i.test(res.url)) res.url_type = null;
+      moveUnlistedToOther(std, std.file.resource_fields, res);
+      return res;
+    });
+  }
+  return out;
+}
+
+function groupRef(g: unknown): unknown {
+  if (!g || typeof g !== 'object') return g;
+  const d = g as Record<string, unknown>;
+  return d.name ?? d.id;
+}
+
+/** Case and spacing do not matter when matching a code list: "csv " and "CSV" name the same choice. */
+function loose(s: string): string {
+  return s.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A value outside a field's code list goes to `<field>_other` and the field becomes "อื่นๆ",
+ * as the national Excel importer does. Fields without an "other" companion are left for the
+ * validator to report.
+ */
+export function moveUnlistedToOther(std: Standard, fields: readonly StandardField[], rec: Record<string, unknown>): void {
+  const other = std.rules.other_value;
+  for (const f of fields) {
+    if (!f.other_field || !f.code_list || (f.type !== 'select' && f.type !== 'multiselect')) continue;
+    const raw = rec[f.name];
+    if (raw === undefined || raw === null || raw === '') continue;
+    const list = std.file.code_lists[f.code_list] ?? [];
+    const canonical = new Map(list.map((c) => [loose(c.value), c.value]));
+    const values = f.type === 'select' ? (typeof raw === 'string' ? [raw] : undefined) : readValues(raw);
+    if (!values) continue; // not text: the validator says so
+    const known: string[] = [];
+    const unknown: string[] = [];
+    for (const v of values) {
+      const c = canonical.get(loose(v));
+      if (c !== undefined) {
+        if (!known.includes(c)) known.push(c);
+      } else if (v.trim()) unknown.push(v.trim());
+    }
+    if (f.type === 'select') {
+      rec[f.name] = known[0] ?? other;
+    } else {
+      if (unknown.length && !known.includes(other)) known.push(other);
+      rec[f.name] = known;
+    }
+    if (unknown.length) {
+      const given = typeof rec[f.other_field] === 'string' ? (rec[f.other_field] as string).trim() : '';
+      rec[f.other_field] = [given, ...unknown].filter(Boolean).join(', ');
+    }
+  }
+}
+
+/** A select holds one string; a multi-select a list, a JSON-encoded list, or one string. */
+function readValues(raw: unknown): string[] | undefined {
+  let v: unknown = raw;
+  if (typeof v === 'string' && v.trim().startsWith('[')) {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      /* one plain string that starts with a bracket */
+    }
+  }
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  return undefined;
+}

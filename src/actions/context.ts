@@ -35,4 +35,9 @@ export interface ActionContext {
   /** Work to undo outside the database if the transaction rolls back (e.g. a stored upload). */
   onRollback(fn: () => unknown): void;
   audit(event: AuditEvent): Promise<void>;
+  /**
+   * Commit what was written (e.g. a failed-sign-in counter and its audit row) and then answer the
+   * caller with this error, instead of rolling the attempt's traces back.
+   */
+  failAfterCommit(error: Error): void;
 }

@@ -61,6 +61,7 @@ export async function runAction<O = unknown>(services: Services, name: string, i
   const afterCommit: Array<() => unknown> = [];
   const onRollback: Array<() => unknown> = [];
   let authorized = false;
+  let deferredError: Error | null = null;
   const now = new Date();
   try {
     const result = await services.store.db.transaction().execute(async (db) => {
@@ -87,14 +88,19 @@ export async function runAction<O = unknown>(services: Services, name: string, i
         audit(event) {
           return writeAudit(db, caller.actor, caller.ip ?? '', now, event);
         },
+        failAfterCommit(error) {
+          deferredError = error;
+        },
       };
       const out = await def.run(ctx, input);
       if (!authorized) throw new MissingAuthorizationError(`Action ${name} returned without checking its policy`);
       return out;
     });
     for (const fn of afterCommit) await fn();
+    if (deferredError) throw new CommittedError(deferredError);
     return result as O;
   } catch (e) {
+    if (e instanceof CommittedError) throw e.error;
     for (const fn of onRollback) {
       try {
         await fn();
@@ -103,6 +109,15 @@ export async function runAction<O = unknown>(services: Services, name: string, i
       }
     }
     throw e;
+  }
+}
+
+/** Carries an error past the rollback handlers: its transaction has committed on purpose. */
+class CommittedError extends Error {
+  readonly error: Error;
+  constructor(error: Error) {
+    super(error.message);
+    this.error = error;
   }
 }
 

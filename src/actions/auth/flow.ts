@@ -30,13 +30,11 @@ export function publicUser(u: UserRow): SignedInUser {
 }
 
 /**
- * Runs after the transaction commits and throws there, so a failed attempt's counter and audit
- * rows are kept while the caller still gets the error (throwing inside would roll them back).
+ * The caller gets the error once the transaction has committed, so a failed attempt's counter and
+ * audit rows are kept (throwing inside would roll them back). Callers `return` this.
  */
 export function commitThenThrow(ctx: ActionContext, error: Error): never {
-  ctx.afterCommit(() => {
-    throw error;
-  });
+  ctx.failAfterCommit(error);
   return undefined as never;
 }
 

@@ -5,6 +5,8 @@ import * as m001 from './migrations/001_core.ts';
 /** Migrations are listed here, in order, so a bundled or installed copy never depends on reading a folder. */
 const migrations: Record<string, Migration> = {
   '001_core': m001,
+  '002_search': await import('./migrations/002_search.ts'),
+  '003_web': await import('./migrations/003_web.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,0 +1,138 @@
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { Services } from '../actions/context.ts';
+import { runAction, type ActionInput } from '../actions/registry.ts';
+import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, ValidationError, type Lang } from '../actions/errors.ts';
+import { ANONYMOUS, type Actor } from '../access/actor.ts';
+import { policies } from '../policies/index.ts';
+import { requestLang } from '../api/lang.ts';
+import { readActionInput, UploadTooLargeError } from '../api/ckan/input.ts';
+import type { UploadedFile } from '../actions/resources/actions.ts';
+import { translator, type MessageKey, type T } from './i18n/index.ts';
+import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
+import type { Html } from './html.ts';
+import { errorPage, layout, type LayoutOptions } from './layout.ts';
+
+/** What the portal holds for its whole life. */
+export interface Web {
+  services: Services;
+  secret: string;
+}
+
+/** One page request: who asks, in which language, with which CSRF token for its forms. */
+export interface PageCtx {
+  web: Web;
+  services: Services;
+  req: FastifyRequest;
+  reply: FastifyReply;
+  lang: Lang;
+  t: T;
+  actor: Actor;
+  /** The token for this page's POST forms. */
+  csrf: string;
+  /** Parsed POST body (form fields; multipart fields and the stored upload). */
+  body: Record<string, unknown>;
+  flash: MessageKey | null;
+}
+
+const FLASH_COOKIE = 'banchi_flash';
+
+/** Runs an action as the page's caller: the same path the API and CLI take. */
+export function call<O = any>(p: PageCtx, name: string, input: ActionInput): Promise<O> {
+  return runAction<O>(p.services, name, input, { actor: p.actor, lang: p.lang, ip: p.req.ip });
+}
+
+/**
+ * Asks the same allow-rule an action would (to show or hide an edit button); the action itself
+ * still checks when it runs, so a wrong answer here can only hide a link, never grant a right.
+ */
+export function may(p: PageCtx, rule: string, subject?: unknown): boolean {
+  return policies[rule]?.(p.actor, subject) === true;
+}
+
+export function signedIn(p: PageCtx): p is PageCtx & { actor: Extract<Actor, { kind: 'user' }> } {
+  return p.actor.kind === 'user';
+}
+
+export function render(p: PageCtx, title: string, body: Html, opts: LayoutOptions = {}, status = 200): FastifyReply {
+  return p.reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .send(layout(p, title, body, opts).value);
+}
+
+/** Post/redirect/get: the next page shows a short confirmation from the catalogs. */
+export function redirect(p: PageCtx, to: string, flash?: MessageKey): FastifyReply {
+  if (flash) p.reply.setCookie(FLASH_COOKIE, flash, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+  return p.reply.code(303).redirect(safeLocal(to));
+}
+
+/** Only same-site paths are followed (no //evil.example or scheme URLs). */
+export function safeLocal(to: unknown, fallback = '/'): string {
+  return typeof to === 'string' && /^\/(?![/\\])/.test(to) && !/[\r\n]/.test(to) ? to : fallback;
+}
+
+function makeCtx(web: Web, req: FastifyRequest, reply: FastifyReply): PageCtx {
+  const lang = requestLang(req);
+  const flashRaw = req.cookies?.[FLASH_COOKIE];
+  if (flashRaw) reply.clearCookie(FLASH_COOKIE, { path: '/' });
+  const t = translator(lang);
+  const p: PageCtx = {
+    web, services: web.services, req, reply, lang, t,
+    actor: req.sessionActor ?? ANONYMOUS,
+    csrf: '',
+    body: {},
+    flash: flashRaw && /^[\w.]+$/.test(flashRaw) ? (flashRaw as MessageKey) : null,
+  };
+  p.csrf = csrfToken(web.services, web.secret, req, reply);
+  return p;
+}
+
+function handleError(p: PageCtx, e: unknown): FastifyReply {
+  if (e instanceof NotFoundError) return errorPage(p, 404);
+  if (e instanceof AuthorizationError) return errorPage(p, 403);
+  if (e instanceof SearchQueryError) return errorPage(p, 400, p.lang === 'en' ? e.msg.en : e.msg.th);
+  if (e instanceof UploadTooLargeError) return errorPage(p, 413);
+  if (e instanceof BadRequestError) return errorPage(p, 400);
+  if (e instanceof ValidationError) return errorPage(p, 400, Object.values(e.errors).flat().map((m) => (p.lang === 'en' ? m.en : m.th)).join(' '));
+  p.req.log.error({ err: e }, 'page failed');
+  return errorPage(p, 500);
+}
+
+export type PageHandler = (p: PageCtx) => Promise<FastifyReply | void>;
+
+/** A GET page: errors from actions become the matching error page (404, 403, …), never a 500. */
+export function page(web: Web, handler: PageHandler): RouteHandlerMethod {
+  return async (req, reply) => {
+    const p = makeCtx(web, req, reply);
+    try {
+      return await handler(p);
+    } catch (e) {
+      return handleError(p, e);
+    }
+  };
+}
+
+/**
+ * A POST form: the body is read (a multipart upload goes straight to the file store), then the
+ * CSRF token is checked before the handler — and so before any action — runs.
+ */
+export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
+  return async (req, reply) => {
+    const p = makeCtx(web, req, reply);
+    let uploads: UploadedFile[] = [];
+    try {
+      const read = await readActionInput(web.services, req);
+      uploads = read.uploads;
+      p.body = read.input;
+      if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) {
+        for (const u of uploads) await web.services.files.remove(u.key);
+        return errorPage(p, 403, p.t('error.csrf'));
+      }
+      delete p.body[CSRF_FIELD];
+      return await handler(p);
+    } catch (e) {
+      return handleError(p, e);
+    }
+  };
+}

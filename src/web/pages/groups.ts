@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { html, safeHref, type Html } from '../html.ts';
+import { call, may, page, render, type PageCtx, type Web } from '../context.ts';
+import { formatNumber, richText } from '../format.ts';
+import { datasetList, searchForm } from '../components/datasets.ts';
+import { groupCards } from '../components/groups.ts';
+import { pagination } from '../components/pagination.ts';
+import type { GroupDict, SearchResult } from '../components/types.ts';
+
+type Kind = 'organization' | 'group';
+const PER_PAGE = 20;
+
+/** Organisations as the tree they form (ministry → department → division). */
+function orgTree(p: PageCtx, list: GroupDict[]): Html {
+  const byParent = new Map<string, GroupDict[]>();
+  const ids = new Set(list.map((g) => g.id));
+  for (const g of list) {
+    const parent = g.parent_id && ids.has(g.parent_id) ? g.parent_id : '';
+    if (!byParent.has(parent)) byParent.set(parent, []);
+    byParent.get(parent)!.push(g);
+  }
+  const branch = (parent: string, depth: number): Html => {
+    const children = byParent.get(parent) ?? [];
+    if (!children.length || depth > 10) return html``;
+    return html`<ul class="${depth ? 'tree-children' : 'tree'}">${children.map((g) => html`<li>
+      <a href="/organization/${encodeURIComponent(g.name)}">${g.title || g.name}</a>
+      <span class="count">${p.t('org.dataset_count', { n: formatNumber(p.lang, Number(g.package_count ?? 0)) })}</span>
+      ${branch(g.id, depth + 1)}
+    </li>`)}</ul>`;
+  };
+  return branch('', 0);
+}
+
+function listPage(kind: Kind) {
+  return async (p: PageCtx) => {
+    const { t } = p;
+    const list = await call<GroupDict[]>(p, `${kind}_list`, { all_fields: true, limit: 1000, sort: 'title asc' });
+    const title = t(kind === 'organization' ? 'nav.organizations' : 'nav.groups');
+    const body = html`<h1>${title}</h1>
+      <p class="lead">${t(kind === 'organization' ? 'org.lead' : 'group.lead')}</p>
+      ${may(p, `${kind}_create`) ? html`<p><a class="button" href="/ckan-admin/${kind}/new">${t(kind === 'organization' ? 'org.add' : 'group.add')}</a></p>` : ''}
+      ${kind === 'organization' ? (list.length ? orgTree(p, list) : html`<p class="empty">${t('org.none')}</p>`) : groupCards(p, list, 'group')}`;
+    return render(p, title, body, { breadcrumbs: [[title]] });
+  };
+}
+
+function readPage(kind: Kind) {
+  return async (p: PageCtx) => {
+    const { t, lang } = p;
+    const { id } = p.req.params as { id: string };
+    const query = p.req.query as Record<string, unknown>;
+    const g = await call<GroupDict>(p, `${kind}_show`, { id });
+    const q = typeof query.q === 'string' ? query.q.trim().slice(0, 500) : '';
+    const pageNo = Math.min(Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1), 1000);
+    const fq = `${kind === 'organization' ? 'organization' : 'groups'}:"${String(g.name).replace(/["\\]/g, '\\$&')}"`;
+    const result = await call<SearchResult>(p, 'package_search', { q, fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user' });
+    const base = `/${kind}/${encodeURIComponent(g.name)}`;
+    const parent = g.parent as GroupDict | null;
+    const children = (g.children ?? []) as GroupDict[];
+    const manage = kind === 'organization' && may(p, 'organization_member_create', g);
+    const listTitle = t(kind === 'organization' ? 'nav.organizations' : 'nav.groups');
+    const body = html`
+      <div class="with-sidebar">
+        <div class="main-col">
+          <h1>${g.title || g.name}</h1>
+          ${g.description ? richText(g.description) : ''}
+          ${searchForm(p, q, 'group-q', [])}
+          <p class="results-count" role="status">${t('search.results', { n: formatNumber(lang, result.count) })}</p>
+          ${datasetList(p, result.results)}
+          ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) })}`)}
+        </div>
+        <aside class="sidebar" aria-label="${t('org.about')}">
+          ${g.image_url ? html`<img src="${safeHref(g.image_url)}" alt="" class="group-logo">` : ''}
+          ${kind === 'organization' ? html`<section><h2>${t('org.hierarchy')}</h2>
+            ${parent ? html`<p>${t('org.parent')}: <a href="/organization/${encodeURIComponent(parent.name)}">${parent.title || parent.name}</a></p>` : html`<p class="muted">${t('org.top_level')}</p>`}
+            ${children.length ? html`<p>${t('org.children')}:</p><ul class="plain">${children.map((c) => html`<li><a href="/organization/${encodeURIComponent(c.name)}">${c.title || c.name}</a></li>`)}</ul>` : ''}
+          </section>` : ''}
+          <section><h2>${t('org.datasets')}</h2><p>${formatNumber(lang, Number(g.package_count ?? result.count))}</p></section>
+          ${kind === 'organization' && may(p, 'package_create', { owner_org: g.id }) ? html`<section><p><a class="button" href="/dataset/new?owner_org=${encodeURIComponent(g.name)}">${t('dataset.add')}</a></p></section>` : ''}
+          ${manage ? html`<section><h2>${t('dataset.manage')}</h2><ul class="plain">
+            <li><a href="/organization/members/${encodeURIComponent(g.name)}">${t('admin.members')}</a></li>
+            <li><a href="/organization/edit/${encodeURIComponent(g.name)}">${t('org.edit')}</a></li>
+          </ul></section>` : ''}
+        </aside>
+      </div>`;
+    const crumbs: Array<[string, string?]> = [[listTitle, `/${kind}`]];
+    if (parent) crumbs.push([parent.title || parent.name, `/organization/${encodeURIComponent(parent.name)}`]);
+    crumbs.push([g.title || g.name]);
+    return render(p, g.title || g.name, body, { breadcrumbs: crumbs });
+  };
+}
+
+export function groupRoutes(app: FastifyInstance, web: Web): void {
+  app.get('/organization', page(web, listPage('organization')));
+  app.get('/group', page(web, listPage('group')));
+  app.get('/organization/:id', page(web, readPage('organization')));
+  app.get('/group/:id', page(web, readPage('group')));
+}

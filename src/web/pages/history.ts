@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import { html, type Html } from '../html.ts';
+import { call, page, render, type PageCtx, type Web } from '../context.ts';
+import { timeEl } from '../format.ts';
+import { datasetCrumbs, datasetHeader } from '../components/dataset-header.ts';
+import { fieldValue } from '../components/field-values.ts';
+import { pagination } from '../components/pagination.ts';
+import type { PackageDict } from '../components/types.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { currentStandard } from '../../standard/index.ts';
+import type { StandardField } from '../../standard/types.ts';
+
+interface Change {
+  field: string;
+  old: unknown;
+  new: unknown;
+}
+
+interface Activity {
+  id: string;
+  timestamp: string;
+  user_name: string | null;
+  activity_type: string;
+  version: number;
+  data: { package: PackageDict };
+  changes: Change[];
+}
+
+const PER_PAGE = 20;
+
+/** Labels for CKAN keys that are not fields of the standard. */
+const CORE_LABELS: Record<string, MessageKey> = {
+  state: 'history.field_state',
+  groups: 'history.field_groups',
+  extras: 'history.field_extras',
+  tags: 'dataset.tags',
+  license_title: 'dataset.license',
+  license_url: 'history.field_license_url',
+  isopen: 'history.field_isopen',
+  owner_org: 'dataset.organization',
+};
+
+function plain(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '';
+  if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' ? ((x as Record<string, unknown>).title ?? (x as Record<string, unknown>).name ?? JSON.stringify(x)) : String(x))).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function valueCell(p: PageCtx, f: StandardField | undefined, v: unknown): Html {
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return html`<span class="muted">${p.t('history.empty')}</span>`;
+  if (f) return fieldValue(p, f, v);
+  return html`${plain(v)}`;
+}
+
+/** One change as a row: which field (the standard's label), what it was, what it became. */
+function changeRow(p: PageCtx, c: Change, snapshot: PackageDict): Html {
+  const std = currentStandard();
+  const { t, lang } = p;
+  const res = /^resources\[([^\]]+)\](?:\.(.+))?$/.exec(c.field);
+  if (res) {
+    const r = ((snapshot.resources ?? []) as Array<Record<string, unknown>>).find((x) => x.id === res[1]);
+    const name = String(r?.name ?? c.new ?? c.old ?? res[1]);
+    if (!res[2]) {
+      const what = c.old === null ? t('history.resource_added') : t('history.resource_removed');
+      return html`<tr><th scope="row">${what}</th><td colspan="2">${name}</td></tr>`;
+    }
+    const rf = std.resourceFields.get(res[2]);
+    const label = rf ? rf.label[lang] : res[2];
+    return html`<tr><th scope="row">${t('history.resource_field', { name, field: label })}</th><td><del>${valueCell(p, rf, c.old)}</del></td><td><ins>${valueCell(p, rf, c.new)}</ins></td></tr>`;
+  }
+  const f = std.datasetFields.get(c.field);
+  const other = std.otherFields.get(c.field);
+  const label = f ? f.label[lang] : other ? `${std.datasetFields.get(other)?.label[lang] ?? other} (${t('history.other_text')})` : CORE_LABELS[c.field] ? t(CORE_LABELS[c.field]!) : c.field;
+  const fieldForValue = f && f.type !== 'organization' ? f : undefined;
+  return html`<tr><th scope="row">${label}</th><td><del>${valueCell(p, fieldForValue, c.old)}</del></td><td><ins>${valueCell(p, fieldForValue, c.new)}</ins></td></tr>`;
+}
+
+function activityTitle(p: PageCtx, a: Activity): string {
+  const key: MessageKey = a.activity_type === 'new package' ? 'history.created' : a.activity_type === 'deleted package' ? 'history.deleted' : 'history.changed';
+  return p.t(key, { user: a.user_name ?? p.t('history.system') });
+}
+
+export function historyRoutes(app: FastifyInstance, web: Web): void {
+  app.get('/dataset/activity/:id', page(web, async (p) => {
+    const { t } = p;
+    const { id } = p.req.params as { id: string };
+    const pageNo = Math.min(Math.max(1, Number.parseInt(String((p.req.query as Record<string, unknown>).page ?? '1'), 10) || 1), 100);
+    const d = await call<PackageDict>(p, 'package_show', { id });
+    // One more than a page tells whether an older page exists.
+    const list = await call<Activity[]>(p, 'package_activity_list', { id: d.id, limit: PER_PAGE + 1, offset: (pageNo - 1) * PER_PAGE });
+    const shown = list.slice(0, PER_PAGE);
+    const body = html`
+      ${datasetHeader(p, d, 'activity')}
+      <h2>${t('history.title')}</h2>
+      ${shown.length ? html`<ol class="activity">${shown.map((a) => html`<li>
+        <h3 class="h4">${activityTitle(p, a)} · ${timeEl(p.lang, a.timestamp, true)} <span class="muted">${t('history.version', { n: a.version })}</span></h3>
+        ${a.changes.length ? html`<table class="changes">
+          <caption class="visually-hidden">${t('history.changes_caption', { n: a.version })}</caption>
+          <thead><tr><th scope="col">${t('dataset.field')}</th><th scope="col">${t('history.before')}</th><th scope="col">${t('history.after')}</th></tr></thead>
+          <tbody>${a.changes.map((c) => changeRow(p, c, a.data.package))}</tbody>
+        </table>` : html`<p class="muted">${t('history.no_changes')}</p>`}
+      </li>`)}</ol>` : html`<p class="empty">${t('history.none')}</p>`}
+      ${pagination(p, pageNo, list.length > PER_PAGE ? pageNo + 1 : pageNo, (n) => `/dataset/activity/${encodeURIComponent(d.name)}?page=${n}`)}`;
+    return render(p, `${t('history.title')} — ${d.title || d.name}`, body, { breadcrumbs: datasetCrumbs(p, d, [t('dataset.tab_activity')]) });
+  }));
+}

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import type { Services } from '../actions/context.ts';
+import { registerSessionHook, isSecure } from './session.ts';
+import { loadWebSecret } from './csrf.ts';
+import { page, type Web } from './context.ts';
+import { errorPage } from './layout.ts';
+import { homeRoutes } from './pages/home.ts';
+import { searchRoutes } from './pages/search.ts';
+import { datasetRoutes } from './pages/dataset.ts';
+import { historyRoutes } from './pages/history.ts';
+import { resourceRoutes } from './pages/resource.ts';
+import { datasetFormRoutes } from './pages/dataset-form.ts';
+import { resourceFormRoutes } from './pages/resource-form.ts';
+import { groupRoutes } from './pages/groups.ts';
+import { userRoutes } from './pages/users.ts';
+import { adminRoutes } from './pages/admin.ts';
+import { authRoutes } from './pages/auth.ts';
+import { twoFactorRoutes } from './pages/two-factor.ts';
+import { oidcRoutes } from './pages/oidc.ts';
+
+/**
+ * The portal: server-rendered pages over the same actions as the API. Runs in the root context
+ * (see app.ts) only for the session hook and the HTML 404; everything else sits in its own scope
+ * so its headers and error pages never change the API's answers.
+ */
+export async function portal(app: FastifyInstance, services: Services): Promise<void> {
+  registerSessionHook(app, services);
+  const web: Web = { services, secret: await loadWebSecret(services) };
+
+  await app.register(async (scope) => {
+    const secure = isSecure(services);
+    await scope.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'https:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(secure ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: secure ? { maxAge: 31536000, includeSubDomains: true } : false,
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    });
+    await scope.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_req, ctx) => Object.assign(new Error('Too many requests'), { statusCode: ctx.statusCode }),
+    });
+    await scope.register(fastifyStatic, {
+      root: path.join(import.meta.dirname, 'static'),
+      prefix: '/static/',
+      maxAge: '7d',
+      index: false,
+    });
+    scope.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err.statusCode ?? 500;
+      if (status >= 500) req.log.error({ err }, 'page failed');
+      return page(web, async (p) => errorPage(p, status === 429 ? 429 : status >= 500 ? 500 : status === 413 ? 413 : 400)).call(scope, req, reply);
+    });
+
+    homeRoutes(scope, web);
+    searchRoutes(scope, web);
+    datasetFormRoutes(scope, web);
+    resourceFormRoutes(scope, web);
+    historyRoutes(scope, web);
+    resourceRoutes(scope, web);
+    datasetRoutes(scope, web);
+    groupRoutes(scope, web);
+    userRoutes(scope, web);
+    adminRoutes(scope, web);
+    authRoutes(scope, web);
+    twoFactorRoutes(scope, web);
+    oidcRoutes(scope, web);
+  });
+
+  // Unknown addresses: a page for people, CKAN's JSON for API clients.
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) return reply.code(404).type('application/json;charset=utf-8').send(JSON.stringify('Not found'));
+    return page(web, async (p) => errorPage(p, 404)).call(app, req, reply);
+  });
+}

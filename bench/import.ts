@@ -1,5 +1,6 @@
 /**
  * Import benchmark: `npm run bench:import [-- --n 100000] [--batch 1000] [--store both|pglite|postgres]`.
+ * `--write-to FILE` only writes the generated JSONL there (to try `banchi import` by hand).
  * Builds N package dicts from real data.go.th records (../shared/data), writes them to a temp JSONL
  * file and runs the `banchi import` code path (importFile → package_import) against a fresh PGlite
  * store and a PostgreSQL database, printing datasets per second for each.
@@ -15,7 +16,7 @@ import { openServices } from '../src/services.ts';
 import { importFile, type ImportSummary } from '../src/import/file.ts';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '100000' }, batch: { type: 'string', default: '1000' }, store: { type: 'string', default: 'both' } },
+  options: { n: { type: 'string', default: '100000' }, batch: { type: 'string', default: '1000' }, store: { type: 'string', default: 'both' }, 'write-to': { type: 'string' } },
 });
 const N = Number(values.n);
 const BATCH = Number(values.batch);
@@ -78,7 +79,10 @@ function packageDict(r: MirrorRecord, i: number, orgSlugs: Map<string, string>):
     data_language: ['ไทย'],
     url: r.url,
     ...(dataType === 'ข้อมูลสถิติ' ? { first_year_of_data: String(year), last_year_of_data: String(year), unit_of_measure: 'รายการ' } : {}),
-    resources: r.resources_list.slice(0, 3).map((x) => ({ name: x.name || r.title, format: x.format, url: x.url, description: '' })),
+    resources: r.resources_list
+      .filter((x) => x.url)
+      .slice(0, 3)
+      .map((x) => ({ name: x.name || r.title, format: x.format || 'HTML', url: x.url, description: '' })),
   };
 }
 
@@ -148,6 +152,12 @@ async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> }
       await d.end();
     },
   };
+}
+
+if (values['write-to']) {
+  writeJsonl(values['write-to'], loadMirror());
+  console.log(`wrote ${N} package dicts to ${values['write-to']}`);
+  process.exit(0);
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-bench-'));

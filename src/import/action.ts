@@ -12,6 +12,7 @@ import { chooseGroups, chooseOrganization, GroupDirectory, groupRefsOf, type Gro
 import { normalizePackage } from './normalize.ts';
 import { findClashes } from './unique.ts';
 import { writeImported } from './write-records.ts';
+import { tuneForBulkWrite } from './write-batch.ts';
 
 /** Records per call: one transaction should stay a few megabytes. */
 export const MAX_IMPORT_BATCH = 5000;
@@ -83,6 +84,7 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
   const std = currentStandard();
   const result: ImportResult = { imported: [], failed: [], organizations_created: [], groups_created: [] };
   const dicts = records.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : null));
+  await tuneForBulkWrite(ctx.db);
   const dir = await GroupDirectory.load(ctx.db, dicts.flatMap((d) => (d ? groupRefsOf(d) : [])));
   const mayCreateOrgs = ctx.can('organization_create');
   const mayCreateGroups = ctx.can('group_create');
@@ -149,10 +151,10 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
     if (org) org.used = true;
   }
   const planned = [...dir.planned.values()].filter((p) => p.used);
-  const rows = await writeImported(ctx, accepted, planned);
+  const { rows, created } = await writeImported(ctx, accepted, planned);
   for (const [i, c] of accepted.entries()) result.imported.push({ index: c.index, id: rows[i]!.id, name: rows[i]!.name, state: rows[i]!.state });
-  result.organizations_created = planned.filter((p) => p.isOrganization).map((p) => p.name);
-  result.groups_created = planned.filter((p) => !p.isOrganization).map((p) => p.name);
+  result.organizations_created = created.filter((p) => p.isOrganization).map((p) => p.name);
+  result.groups_created = created.filter((p) => !p.isOrganization).map((p) => p.name);
   result.failed.sort((a, b) => a.index - b.index);
   return result;
 }

@@ -52,19 +52,23 @@ export async function importFile(services: Services, file: string, opts: ImportO
   if (opts.org) await runAction(services, 'package_import', { records: [], owner_org: opts.org }, caller);
 
   const size = Math.min(Math.max(1, opts.batchSize ?? DEFAULT_BATCH), MAX_IMPORT_BATCH);
+  // PostgreSQL writes one batch while this process validates the next (two connections, two cores);
+  // PGlite has one connection in this same thread, so there is nothing to overlap.
+  const depth = services.store.kind === 'postgres' ? 2 : 1;
+  const inflight: Array<{ done: Promise<void>; keys: Set<string> }> = [];
+  let fatal: unknown;
   let records: unknown[] = [];
   let lines: number[] = [];
-  const flush = async () => {
-    if (!records.length) return;
-    const batch = records;
-    const batchLines = lines;
-    records = [];
-    lines = [];
+
+  const write = async (batch: unknown[], batchLines: number[]) => {
     let result: ImportResult;
     try {
       result = await runAction<ImportResult>(services, 'package_import', { records: batch, owner_org: opts.org, allow_incomplete: opts.allowIncomplete ?? false }, caller);
     } catch (e) {
-      if (e instanceof AuthorizationError || e instanceof ValidationError) throw e;
+      if (e instanceof AuthorizationError || e instanceof ValidationError) {
+        fatal ??= e;
+        return;
+      }
       // The batch rolled back as a whole: every line in it is reported, and the import goes on.
       const msg = e instanceof Error ? e.message : String(e);
       for (const line of batchLines) fail({ line, name: null, errors: { record: [{ th: `บันทึกชุดข้อมูลชุดนี้ไม่สำเร็จ: ${msg}`, en: `This batch could not be written: ${msg}` }] } });
@@ -78,6 +82,23 @@ export async function importFile(services: Services, file: string, opts: ImportO
     summary.organizationsCreated.push(...result.organizations_created);
     summary.groupsCreated.push(...result.groups_created);
     opts.onProgress?.(summary.lines, summary.imported, summary.failed);
+  };
+
+  const flush = async () => {
+    if (!records.length) return;
+    const batch = records;
+    const batchLines = lines;
+    records = [];
+    lines = [];
+    const keys = uniqueKeys(batch);
+    // A batch being written is not visible to the next one's slug and title checks until it
+    // commits, so a batch that shares any of them waits.
+    for (const f of inflight) if ([...keys].some((k) => f.keys.has(k))) await f.done;
+    while (inflight.length >= depth) await inflight[0]!.done;
+    if (fatal) throw fatal;
+    const entry = { done: Promise.resolve(), keys };
+    entry.done = write(batch, batchLines).finally(() => inflight.splice(inflight.indexOf(entry), 1));
+    inflight.push(entry);
   };
 
   const input = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -98,9 +119,24 @@ export async function importFile(services: Services, file: string, opts: ImportO
     if (records.length >= size) await flush();
   }
   await flush();
+  while (inflight.length) await inflight[0]!.done;
+  if (fatal) throw fatal;
   opts.onProgress?.(summary.lines, summary.imported, summary.failed);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** What must be unique across datasets (slug, title, id), as the validator will read it. */
+function uniqueKeys(batch: unknown[]): Set<string> {
+  const keys = new Set<string>();
+  for (const r of batch) {
+    if (!r || typeof r !== 'object') continue;
+    const { name, title, id } = r as Record<string, unknown>;
+    if (typeof name === 'string') keys.add(`t:${name}`).add(`n:${name}`); // a draft without a title takes its slug
+    if (typeof title === 'string') keys.add(`t:${title.normalize('NFC').trim()}`);
+    if (typeof id === 'string') keys.add(`i:${id.toLowerCase()}`);
+  }
+  return keys;
 }
 
 /** Counts lines without parsing them, for the progress bar's total. */

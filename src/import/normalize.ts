@@ -36,6 +36,17 @@ function loose(s: string): string {
   return s.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+const canonicalCache = new WeakMap<Standard, Map<string, Map<string, string>>>();
+
+/** loose(value) → value for one code list, built once per standard version. */
+function canonicalValues(std: Standard, list: string): Map<string, string> {
+  let lists = canonicalCache.get(std);
+  if (!lists) canonicalCache.set(std, (lists = new Map()));
+  let map = lists.get(list);
+  if (!map) lists.set(list, (map = new Map((std.file.code_lists[list] ?? []).map((c) => [loose(c.value), c.value]))));
+  return map;
+}
+
 /**
  * A value outside a field's code list goes to `<field>_other` and the field becomes "อื่นๆ",
  * as the national Excel importer does. Fields without an "other" companion are left for the
@@ -47,14 +58,14 @@ export function moveUnlistedToOther(std: Standard, fields: readonly StandardFiel
     if (!f.other_field || !f.code_list || (f.type !== 'select' && f.type !== 'multiselect')) continue;
     const raw = rec[f.name];
     if (raw === undefined || raw === null || raw === '') continue;
-    const list = std.file.code_lists[f.code_list] ?? [];
-    const canonical = new Map(list.map((c) => [loose(c.value), c.value]));
+    const canonical = canonicalValues(std, f.code_list);
     const values = f.type === 'select' ? (typeof raw === 'string' ? [raw] : undefined) : readValues(raw);
     if (!values) continue; // not text: the validator says so
     const known: string[] = [];
     const unknown: string[] = [];
+    const exact = std.codeSets.get(f.code_list);
     for (const v of values) {
-      const c = canonical.get(loose(v));
+      const c = exact?.has(v) ? v : canonical.get(loose(v));
       if (c !== undefined) {
         if (!known.includes(c)) known.push(c);
       } else if (v.trim()) unknown.push(v.trim());

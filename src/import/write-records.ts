@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
-import type { Insertable } from 'kysely';
 import type { ActionContext, AuditEvent } from '../actions/context.ts';
-import type { Database, DatasetRow } from '../store/schema.ts';
+import type { DatasetRow } from '../store/schema.ts';
 import { userId } from '../access/actor.ts';
 import { currentStandard } from '../standard/index.ts';
 import { UUID } from '../actions/datasets/load.ts';
@@ -11,29 +10,21 @@ import { diffPackages } from '../actions/history.ts';
 import { indexDatasets } from '../search/indexer.ts';
 import type { ImportCandidate } from './action.ts';
 import type { PlannedGroup } from './groups.ts';
-import { insertMany, writeAuditBatch } from './write-batch.ts';
+import { insertRows, insertGroupsIfAbsent, writeAuditBatch } from './write-batch.ts';
 
 /**
  * Writes accepted records the way saveDataset writes one dataset (rows, resources, groups,
  * history, audit, search), but with one multi-row insert per table for the whole batch.
  */
-export async function writeImported(ctx: ActionContext, accepted: ImportCandidate[], planned: PlannedGroup[]): Promise<DatasetRow[]> {
+export async function writeImported(ctx: ActionContext, accepted: ImportCandidate[], planned: PlannedGroup[]): Promise<{ rows: DatasetRow[]; created: PlannedGroup[] }> {
   const std = currentStandard();
   const now = ctx.now;
   const audit: AuditEvent[] = [];
 
-  await insertMany(
-    ctx.db,
-    'groups',
-    planned.map((p) => ({ id: p.id, name: p.name, title: p.title, description: p.description, is_organization: p.isOrganization, extras: '{}', created: now, modified: now })),
-  );
-  for (const p of planned) {
+  const created = await createGroups(ctx, planned, accepted);
+  for (const p of created) {
     const kind = p.isOrganization ? 'organization' : 'group';
     audit.push({ action: `${kind}_create`, object_type: kind, object_id: p.id, detail: { name: p.name, via: 'package_import' } });
-  }
-  if (!accepted.length) {
-    await writeAuditBatch(ctx.db, ctx.actor, ctx.ip, now, audit);
-    return [];
   }
 
   const creator = userId(ctx.actor);
@@ -64,17 +55,13 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
       view_count: 0,
     };
   });
-  await insertMany(
-    ctx.db,
-    'datasets',
-    rows.map(({ view_count: _v, metadata, ...r }) => ({ ...r, metadata: JSON.stringify(metadata) })),
-  );
+  await insertRows(ctx.db, 'datasets', rows);
 
   const resourceIds = new Set<string>();
   const wanted = accepted.flatMap((c) => c.resources.map((r) => r.id)).filter((id): id is string => !!id && UUID.test(id));
   const taken = wanted.length ? new Set((await ctx.db.selectFrom('resources').select('id').where('id', 'in', [...new Set(wanted.map((id) => id.toLowerCase()))]).execute()).map((r) => r.id)) : new Set<string>();
-  const resources: Insertable<Database['resources']>[] = [];
-  const links: Insertable<Database['dataset_groups']>[] = [];
+  const resources: object[] = [];
+  const links: object[] = [];
   for (const [i, c] of accepted.entries()) {
     const datasetId = rows[i]!.id;
     for (const [position, r] of c.resources.entries()) {
@@ -82,16 +69,16 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
       const id = own && !taken.has(own) && !resourceIds.has(own) ? own : crypto.randomUUID();
       resourceIds.add(id);
       const created = (r as { created?: Date }).created;
-      resources.push({ ...resourceColumns(r, now), id, dataset_id: datasetId, position, created: created ?? now });
+      resources.push({ ...resourceColumns(r, now), metadata: r.metadata, data_dictionary: r.data_dictionary ?? [], id, dataset_id: datasetId, position, created: created ?? now });
     }
     for (const g of c.groups) links.push({ dataset_id: datasetId, group_id: g.id });
   }
-  await insertMany(ctx.db, 'resources', resources);
-  await insertMany(ctx.db, 'dataset_groups', links);
+  await insertRows(ctx.db, 'resources', resources);
+  await insertRows(ctx.db, 'dataset_groups', links);
 
   // History snapshots exactly as package_show builds them, for the whole batch in a few queries.
   const snapshots = await packageDicts(ctx, rows, { unrestricted: true });
-  const activity: Insertable<Database['activity']>[] = [];
+  const activity: object[] = [];
   for (const [i, row] of rows.entries()) {
     const after = snapshots[i]!;
     const changes = diffPackages(null, after);
@@ -103,8 +90,8 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
       user_id: creator,
       timestamp: now,
       version: 1,
-      data: JSON.stringify({ package: after }),
-      changes: JSON.stringify(changes),
+      data: { package: after },
+      changes,
     });
     audit.push({
       action: 'package_create',
@@ -113,8 +100,35 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
       detail: { name: row.name, version: 1, fields: changes.map((ch) => ch.field).slice(0, 200), via: 'package_import' },
     });
   }
-  await insertMany(ctx.db, 'activity', activity);
+  await insertRows(ctx.db, 'activity', activity);
   await writeAuditBatch(ctx.db, ctx.actor, ctx.ip, now, audit);
   await indexDatasets(ctx.db, rows.map((r) => r.id));
-  return rows;
+  return { rows, created };
 }
+
+/**
+ * Creates the organisations and groups the batch needs. Another import running at the same time
+ * may have just created one of them: then that one is used, and no second row is attempted.
+ */
+async function createGroups(ctx: ActionContext, planned: PlannedGroup[], accepted: ImportCandidate[]): Promise<PlannedGroup[]> {
+  if (!planned.length) return [];
+  // Sorted by name, so two imports creating the same names lock them in the same order.
+  const sorted = [...planned].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const inserted = await insertGroupsIfAbsent(ctx.db, sorted.map((p) => ({ id: p.id, name: p.name, title: p.title, description: p.description, is_organization: p.isOrganization, extras: {}, created: ctx.now, modified: ctx.now })));
+  const lost = sorted.filter((p) => !inserted.has(p.name));
+  if (lost.length) {
+    const found = await ctx.db.selectFrom('groups').selectAll().where('name', 'in', lost.map((p) => p.name)).execute();
+    const moved = new Map<string, string>();
+    for (const p of lost) {
+      const g = found.find((f) => f.name === p.name);
+      if (!g || g.is_organization !== p.isOrganization || g.state !== 'active') throw new Error(`"${p.name}" was created by someone else as a different kind of group while this batch was being written; import it again`);
+      moved.set(p.id, g.id);
+    }
+    for (const c of accepted) {
+      c.orgId = moved.get(c.orgId) ?? c.orgId;
+      for (const g of c.groups) g.id = moved.get(g.id) ?? g.id;
+    }
+  }
+  return sorted.filter((p) => inserted.has(p.name));
+}
+

@@ -4,7 +4,7 @@ import { runAction, type ActionInput } from '../actions/registry.ts';
 import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, ValidationError, type Lang } from '../actions/errors.ts';
 import { ANONYMOUS, type Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
-import { requestLang } from '../api/lang.ts';
+import { portalLang } from './lang.ts';
 import { readActionInput, UploadTooLargeError } from '../api/ckan/input.ts';
 import type { UploadedFile } from '../actions/resources/actions.ts';
 import { translator, type MessageKey, type T } from './i18n/index.ts';
@@ -73,7 +73,7 @@ export function safeLocal(to: unknown, fallback = '/'): string {
 }
 
 function makeCtx(web: Web, req: FastifyRequest, reply: FastifyReply): PageCtx {
-  const lang = requestLang(req);
+  const lang = portalLang(req);
   const flashRaw = req.cookies?.[FLASH_COOKIE];
   if (flashRaw) reply.clearCookie(FLASH_COOKIE, { path: '/' });
   const t = translator(lang);

@@ -11,7 +11,7 @@ export function datasetBadges(p: PageCtx, d: PackageDict): Html {
   const open = d.access?.open_data === true;
   return html`<span class="badges">
     ${d.data_type ? html`<span class="badge badge-type">${std.codeLabel('data_type', d.data_type, p.lang)}</span>` : ''}
-    ${open ? html`<span class="badge badge-open">${t('dataset.open_data')}</span>` : d.data_category ? html`<span class="badge badge-shared">${t('dataset.shared_data')}</span>` : ''}
+    ${open ? html`<span class="badge badge-open">${t('dataset.open_data')}</span>` : d.data_category && d.data_category !== std.rules.public_category ? html`<span class="badge badge-shared">${t('dataset.shared_data')}</span>` : ''}
     ${d.private ? html`<span class="badge badge-private">${t('dataset.private')}</span>` : ''}
     ${d.state === 'draft' ? html`<span class="badge badge-draft">${t('dataset.draft')}</span>` : ''}
   </span>`;

@@ -218,6 +218,7 @@ export const en: Record<keyof typeof th, string> = {
   'form.other_specify': 'Describe {label} (when “อื่นๆ / other” is chosen)',
   'form.errors_title': '{n} problems to fix',
   'form.next_resources': 'Next: add resources',
+  'form.choose_org': 'Choose an organization in which you may add datasets',
   'form.save_draft': 'Save draft',
   'form.save': 'Save',
   'form.no_orgs': 'Your account is not an editor of any organization yet, so it cannot add datasets. Ask your organization admin.',

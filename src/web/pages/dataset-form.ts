@@ -91,6 +91,8 @@ async function renderForm(p: PageCtx, s: FormState, status = 200) {
   const std = currentStandard();
   const action = s.mode === 'new' ? '/dataset/new' : `/dataset/edit/${encodeURIComponent(s.current!.name)}`;
   const orgs = await orgChoices(p, s.current);
+  // Most editors work for one organisation: choose it for them.
+  if (s.mode === 'new' && !s.values.owner_org && orgs.length === 1) s.values = { ...s.values, owner_org: orgs[0]![0] };
   const title = s.mode === 'new' ? t('form.new_title') : t('form.edit_title');
   const draft = s.mode === 'new' || s.current?.state === 'draft';
   const body = html`
@@ -145,6 +147,10 @@ async function save(p: PageCtx, mode: 'new' | 'edit', current?: PackageDict) {
   const intent = p.body.save === 'draft' ? 'draft' : p.body.save === 'save' ? 'save' : 'next';
   const input = datasetInputFromForm(p.body, dataType, intent !== 'draft');
   if (intent !== 'save') input.state = 'draft';
+  if (mode === 'new' && !(await orgChoices(p)).some(([n]) => n === input.owner_org)) {
+    // The action would answer "not allowed" for a missing organisation; say so beside the field instead.
+    return renderForm(p, { mode, dataType, values: p.body, errors: { owner_org: [p.t('form.choose_org')] } }, 400);
+  }
   try {
     const d = mode === 'new'
       ? await call<PackageDict>(p, 'package_create', input)

@@ -26,7 +26,7 @@ export interface RunResult {
 export interface CliEnv {
   dataDir: string;
   env: NodeJS.ProcessEnv;
-  run(args: string[], opts?: { input?: string; lang?: string }): Promise<RunResult>;
+  run(args: string[], opts?: { input?: string; lang?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   start(args: string[]): ChildProcess;
   /** Opens the store in this process (only while no CLI process holds it) and closes it again. */
   withServices<T>(fn: (s: Services) => Promise<T>): Promise<T>;
@@ -53,7 +53,7 @@ export async function cliEnv(): Promise<CliEnv> {
     env,
     run(args, opts = {}) {
       return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...(opts.lang ? { LANG: opts.lang } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...(opts.lang ? { LANG: opts.lang } : {}), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));

@@ -2,7 +2,7 @@ import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { generate } from 'otplib';
-import { HAVE_CHROMIUM, SKIP_REASON, launch, liveServer, screenshot, seriousViolations, signIn, type LiveServer } from './browser.ts';
+import { HAVE_CHROMIUM, SKIP_REASON, launch, liveServer, navigation, screenshot, seriousViolations, signIn, type LiveServer } from './browser.ts';
 import { PASSWORD, seedCatalog } from './seed.ts';
 
 /**
@@ -67,7 +67,7 @@ describe('accessibility of every page (axe, Chromium)', { skip: HAVE_CHROMIUM ? 
     await check(page, `/dataset/new?data_type=${encodeURIComponent('ข้อมูลสถิติ')}`, 'form-step1');
     await page.fill('#field-title', 'ชุดข้อมูลทดสอบการตรวจความถูกต้อง');
     await page.fill('#field-maintainer_email', 'ไม่ใช่อีเมล');
-    await Promise.all([page.waitForLoadState('load'), page.click('button[name=save][value=next]')]);
+    await navigation(page, () => page.click('button[name=save][value=next]'));
     const problems = await seriousViolations(page);
     await screenshot(page, 'form-step1-errors');
     assert.deepEqual(problems, []);
@@ -88,7 +88,7 @@ describe('accessibility of every page (axe, Chromium)', { skip: HAVE_CHROMIUM ? 
     await screenshot(page, 'twofa-setup');
     const secret = (await page.textContent('#totp-secret'))!.replace(/\s/g, '');
     await page.fill('#field-code', await generate({ secret }));
-    await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
+    await navigation(page, () => page.click('main button[type=submit]'));
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, 'twofa-recovery-codes');
     await check(page, '/ckan-admin', 'admin');

@@ -68,5 +68,11 @@ export async function signIn(page: Page, base: string, login: string, password: 
   await page.goto(`${base}/user/login`);
   await page.fill('#field-login', login);
   await page.fill('#field-password', password);
-  await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
+  await navigation(page, () => page.click('main button[type=submit]'));
+}
+
+/** Runs an action that loads a new document (a link, a form post and its redirect) and waits for it. */
+export async function navigation(page: Page, action: () => Promise<unknown>): Promise<void> {
+  await Promise.all([page.waitForEvent('framenavigated', (f) => f === page.mainFrame()), action()]);
+  await page.waitForLoadState('load');
 }

@@ -22,6 +22,8 @@ export interface ImportOptions {
   batchSize?: number;
   onProgress?(linesRead: number, imported: number, failed: number): void;
   onFailure?(failure: LineFailure): void;
+  /** Stops reading when aborted; batches already sent are finished and counted. */
+  signal?: AbortSignal;
 }
 
 export interface ImportSummary {
@@ -32,6 +34,8 @@ export interface ImportSummary {
   organizationsCreated: string[];
   groupsCreated: string[];
   seconds: number;
+  /** The import was stopped (signal) before the end of the file. */
+  stopped: boolean;
 }
 
 export const DEFAULT_BATCH = 1000;
@@ -43,7 +47,7 @@ export const DEFAULT_BATCH = 1000;
 export async function importFile(services: Services, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
   const started = performance.now();
   const caller = { actor: opts.actor ?? SYSTEM, lang: opts.lang ?? 'th' };
-  const summary: ImportSummary = { lines: 0, imported: 0, drafts: 0, failed: 0, organizationsCreated: [], groupsCreated: [], seconds: 0 };
+  const summary: ImportSummary = { lines: 0, imported: 0, drafts: 0, failed: 0, organizationsCreated: [], groupsCreated: [], seconds: 0, stopped: false };
   const fail = (f: LineFailure) => {
     summary.failed++;
     opts.onFailure?.(f);
@@ -103,6 +107,10 @@ export async function importFile(services: Services, file: string, opts: ImportO
 
   const input = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const text of input) {
+    if (opts.signal?.aborted) {
+      summary.stopped = true;
+      break;
+    }
     summary.lines++;
     const lineNo = summary.lines;
     if (!text.trim()) continue;

@@ -40,6 +40,13 @@ export const importCommand: Command = async (args, cli) => {
     const total = process.stdout.isTTY ? await countLines(file) : 0;
     const bar = progress(total, say(cli.lang, { th: 'นำเข้า', en: 'import' }));
     let summary: ImportSummary;
+    // The first Ctrl-C finishes the batches already sent and prints the summary; a second one quits at once.
+    const stop = new AbortController();
+    const onInterrupt = () => {
+      if (stop.signal.aborted) process.exit(130);
+      stop.abort();
+    };
+    process.on('SIGINT', onInterrupt);
     try {
       summary = await importFile(services, file, {
         org: values.org,
@@ -48,14 +55,17 @@ export const importCommand: Command = async (args, cli) => {
         batchSize,
         onProgress: (lines, imported, failed) => bar.update(lines, { note: `ok ${imported}, failed ${failed}` }),
         onFailure: (f) => bar.log(formatFailure(f, cli.lang)),
+        signal: stop.signal,
       });
     } catch (e) {
       if (e instanceof ValidationError && e.errors.owner_org) throw new UsageError({ th: `ไม่พบหน่วยงาน "${values.org}"`, en: `Organisation "${values.org}" not found` });
       throw e;
     } finally {
+      process.off('SIGINT', onInterrupt);
       bar.stop();
     }
+    if (summary.stopped) cli.err(say(cli.lang, { th: `หยุดนำเข้าหลังบรรทัด ${summary.lines}`, en: `stopped after line ${summary.lines}` }));
     cli.out(summaryLine(summary, cli.lang));
-    return summary.failed ? 1 : 0;
+    return summary.failed || summary.stopped ? 1 : 0;
   });
 };

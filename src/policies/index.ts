@@ -4,6 +4,7 @@ import { resourcePolicies } from './resource.ts';
 import { sitePolicies } from './site.ts';
 import { userPolicies } from './user.ts';
 import { authPolicies } from './auth.ts';
+import { searchPolicies } from './search.ts';
 import type { PolicySet } from './types.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
@@ -14,5 +15,6 @@ export const policies: PolicySet = {
   ...groupPolicies,
   ...userPolicies,
   ...sitePolicies,
+  ...searchPolicies,
   ...authPolicies,
 };

@@ -1,53 +1,270 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { defineAction } from '../actions/registry.ts';
-import { SearchQueryError } from '../actions/errors.ts';
+import type { ActionContext } from '../actions/context.ts';
+import { SearchQueryError, ValidationError } from '../actions/errors.ts';
 import { visibleDatasets } from '../access/visibility.ts';
 import { packageDicts } from '../actions/datasets/present.ts';
 import { boolParam, naturalNumber } from '../actions/params.ts';
-import { tokenize } from './segment.ts';
+import { M } from '../standard/messages.ts';
 import type { DatasetRow } from '../store/schema.ts';
+import { parseQuery, simplify, type QueryNode } from './query-parser.ts';
+import { assertKnownFields, compileQuery, type LooseCandidate, type Looseness } from './query-sql.ts';
+import { FACET_COLUMNS, facetAlias, facetSql, isFacetField, shapeFacets, type FacetField, type FacetRow } from './facets.ts';
 
-const KNOWN = new Set(['q', 'fq', 'fq_list', 'rows', 'start', 'sort', 'facet', 'facet.field', 'facet.limit', 'facet.mincount', 'include_private', 'include_drafts', 'include_deleted', 'use_default_schema', 'defType', 'qf', 'callback', '_']);
+/** Parameters CKAN's package_search accepts; anything else is a Search Query Error, as in CKAN. */
+const KNOWN = new Set([
+  'q', 'fq', 'fq_list', 'rows', 'start', 'sort', 'fl', 'facet', 'facet.field', 'facet.limit', 'facet.mincount',
+  'include_private', 'include_drafts', 'include_deleted', 'use_default_schema', 'defType', 'qf', 'df', 'q.op', 'callback', '_',
+]);
+export const ROWS_DEFAULT = 10;
+export const ROWS_MAX = 1000;
+export const FACET_LIMIT_DEFAULT = 50;
+export const DEFAULT_SORT = 'score desc, metadata_modified desc';
+/** pg_trgm word_similarity a typed word needs with a title word to count as a typo of it. */
+const FUZZY_THRESHOLD = 0.5;
 
-function tsquery(text: string): string | null {
-  const toks = tokenize(text);
-  if (!toks.length) return null;
-  return toks.map((t) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' & ');
+const SORT_COLUMNS: Record<string, string> = {
+  metadata_modified: 'metadata_modified',
+  metadata_created: 'metadata_created',
+  title_string: 'title',
+  title: 'title',
+  name: 'name',
+  views_recent: 'popularity',
+  views_total: 'popularity',
+};
+const SORT_SOURCES: Record<string, string> = { metadata_modified: 'd.metadata_modified', metadata_created: 'd.metadata_created', title: 'd.title', name: 'd.name', popularity: 'd.view_count' };
+
+interface SortKey {
+  column: string;
+  desc: boolean;
 }
 
-/** Basic CKAN package_search: free text, field:value filters, paging and sorting. */
+export function parseSort(raw: string): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const part of raw.split(',')) {
+    const m = /^\s*([a-z_]+)\s+(asc|desc)\s*$/i.exec(part);
+    if (!m) throw new SearchQueryError(`cannot sort by "${part.trim()}": use "<field> asc|desc"`);
+    const field = m[1]!.toLowerCase();
+    const desc = m[2]!.toLowerCase() === 'desc';
+    if (field === 'score') keys.push({ column: 'score', desc });
+    else if (SORT_COLUMNS[field]) keys.push({ column: SORT_COLUMNS[field]!, desc });
+    else throw new SearchQueryError(`cannot sort by ${field}`);
+  }
+  return keys;
+}
+
+function stringish(input: Record<string, unknown>, key: string): string | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new SearchQueryError(`${key} must be a string`);
+}
+
+/** A list given as a JSON list string, a repeated key, or a single value. */
+function listParam(input: Record<string, unknown>, key: string): string[] {
+  const v = input[key];
+  if (v === undefined || v === null || v === '') return [];
+  let list: unknown = v;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t.startsWith('[')) {
+      try {
+        list = JSON.parse(t);
+      } catch {
+        throw new SearchQueryError(`${key} is not a valid JSON list`);
+      }
+    } else list = [t];
+  }
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw new SearchQueryError(`${key} must be a list of strings`);
+  return list as string[];
+}
+
+function integerParam(input: Record<string, unknown>, key: string): number | undefined {
+  const v = input[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw ValidationError.field(key, M.mustBeInteger());
+  return n;
+}
+
+export interface SearchRequest {
+  where: QueryNode;
+  filters: QueryNode[];
+  rows: number;
+  start: number;
+  sort: string;
+  sortKeys: SortKey[];
+  facetFields: FacetField[];
+  facetLimit: number | null;
+  facetMincount: number;
+  includePrivate: boolean;
+  includeDrafts: boolean;
+  includeDeleted: boolean;
+  fl: string[] | null;
+}
+
+/** Reads and checks every parameter before any SQL exists: 409 for bad numbers, 400 for bad queries. */
+export function readSearchRequest(input: Record<string, unknown>): SearchRequest {
+  const unknown = Object.keys(input).filter((k) => !KNOWN.has(k));
+  if (unknown.length) throw new SearchQueryError(`Invalid search parameters: ${JSON.stringify(unknown)}`);
+  const rows = Math.min(naturalNumber(input, 'rows') ?? ROWS_DEFAULT, ROWS_MAX);
+  const start = naturalNumber(input, 'start') ?? 0;
+  const where = parseQuery(stringish(input, 'q') ?? '');
+  assertKnownFields(where, 'q');
+  const fqs = [...(stringish(input, 'fq') !== undefined ? [stringish(input, 'fq')!] : []), ...listParam(input, 'fq_list')];
+  const filters = fqs.map((f) => {
+    const node = parseQuery(f);
+    assertKnownFields(node, 'fq');
+    return node;
+  });
+  const sort = (stringish(input, 'sort') ?? '').trim() || DEFAULT_SORT;
+  const sortKeys = parseSort(sort);
+  const facetOn = input.facet === undefined || input.facet === '' ? true : boolParam(input, 'facet', true);
+  const facetFields: FacetField[] = [];
+  if (facetOn) {
+    for (const f of listParam(input, 'facet.field')) {
+      if (!isFacetField(f)) throw new SearchQueryError(`cannot facet on ${f}`);
+      if (!facetFields.includes(f)) facetFields.push(f);
+    }
+  }
+  const limit = integerParam(input, 'facet.limit') ?? FACET_LIMIT_DEFAULT;
+  const facetMincount = naturalNumber(input, 'facet.mincount') ?? 1;
+  const flRaw = input.fl === undefined ? null : Array.isArray(input.fl) ? listParam(input, 'fl') : (stringish(input, 'fl') ?? '').split(/[\s,]+/).filter(Boolean);
+  return {
+    where,
+    filters,
+    rows,
+    start,
+    sort,
+    sortKeys,
+    facetFields,
+    facetLimit: limit < 0 ? null : limit,
+    facetMincount: Math.max(facetMincount, 1),
+    includePrivate: boolParam(input, 'include_private', false),
+    includeDrafts: boolParam(input, 'include_drafts', false),
+    includeDeleted: boolParam(input, 'include_deleted', false),
+    fl: flRaw && flRaw.length ? flRaw : null,
+  };
+}
+
+interface SearchAnswer {
+  count: number;
+  ids: string[];
+  facets: FacetRow[];
+}
+
+/**
+ * One statement: the matched, visible rows are materialised once, then counted, paged and
+ * faceted from there, so the count and every facet number come from exactly the rows the caller
+ * may see.
+ */
+async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<SearchAnswer> {
+  const vis = visibleDatasets(ctx.actor, 'd', { includePrivate: req.includePrivate, includeDrafts: req.includeDrafts, includeDeleted: req.includeDeleted });
+  const node = simplify({ kind: 'and', items: [req.where, ...req.filters] });
+  let query = compileQuery(node);
+  const unmatched = await unmatchedTerms(ctx, vis, query.candidates);
+  if (unmatched.size) {
+    query = compileQuery(node, { loosen: unmatched });
+    if (query.fuzzyTexts.length) await sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(ctx.db);
+  }
+  const textual = query.rankQuery !== null;
+
+  const cols: RawBuilder<unknown>[] = [sql`d.id`];
+  const wantPage = req.rows > 0;
+  if (wantPage) {
+    for (const k of req.sortKeys) {
+      if (k.column === 'score') {
+        if (!textual) continue;
+        // Only a loosened query has rows that are not exact matches.
+        const exact = unmatched.size ? query.exact : sql`TRUE`;
+        const similarity = query.fuzzyTexts.length
+          ? sql`CASE WHEN ${exact} THEN 0 ELSE 0.1 * greatest(${sql.join(query.fuzzyTexts.map((f) => sql`word_similarity(${f}, s.title_text)`))}) END`
+          : sql`0`;
+        cols.push(sql`(${exact}) AS exact`, sql`ts_rank('{0.05,0.1,0.3,1.0}', s.document, ${query.rankQuery}::tsquery) + ${similarity} AS score`);
+      } else cols.push(sql`${sql.raw(SORT_SOURCES[k.column]!)} AS ${sql.raw(k.column)}`);
+    }
+  }
+  for (const f of req.facetFields) if (f !== 'groups') cols.push(sql`${sql.raw(FACET_COLUMNS[f])} AS ${sql.raw(facetAlias(f))}`);
+
+  const order: RawBuilder<unknown>[] = [];
+  for (const k of req.sortKeys) {
+    if (k.column === 'score') {
+      if (textual) order.push(sql.raw(k.desc ? 'm.exact DESC, m.score DESC' : 'm.exact ASC, m.score ASC'));
+    } else order.push(sql.raw(`m.${k.column} ${k.desc ? 'DESC' : 'ASC'}`));
+  }
+  order.push(sql.raw('m.id'));
+
+  const page = wantPage
+    ? sql`(SELECT coalesce(json_agg(p.id), '[]'::json) FROM (SELECT m.id FROM m ORDER BY ${sql.join(order)} LIMIT ${req.rows} OFFSET ${req.start}) p)`
+    : sql`'[]'::json`;
+  const facets = req.facetFields.length ? sql`(SELECT coalesce(json_agg(f), '[]'::json) FROM (${facetSql(req.facetFields, req.facetMincount, req.facetLimit)}) f)` : sql`'[]'::json`;
+  const stmt = sql<{ count: number; ids: string[]; facets: FacetRow[] }>`
+    WITH m AS MATERIALIZED (
+      SELECT ${sql.join(cols)}
+      FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id
+      WHERE ${vis} AND ${query.where as RawBuilder<SqlBool>}
+    )
+    SELECT (SELECT count(*)::int FROM m) AS count, ${page} AS ids, ${facets} AS facets`;
+  if (process.env.BANCHI_SEARCH_EXPLAIN) {
+    const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, COSTS OFF) ${stmt}`.execute(ctx.db);
+    process.stderr.write(plan.rows.map((x) => x['QUERY PLAN']).join('\n') + '\n');
+  }
+  const r = await stmt.execute(ctx.db);
+  const row = r.rows[0]!;
+  return { count: row.count, ids: row.ids, facets: row.facets };
+}
+
+/**
+ * Free-text terms that, as typed, match no dataset the caller can see: loosened to a partial
+ * word, or to a typo when even that finds nothing. One round trip checks them all.
+ */
+async function unmatchedTerms(ctx: ActionContext, vis: RawBuilder<SqlBool>, candidates: LooseCandidate[]): Promise<Map<string, Looseness>> {
+  const out = new Map<string, Looseness>();
+  if (!candidates.length) return out;
+  const exists = (tsq: string) => sql`EXISTS (SELECT 1 FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`;
+  const checks = candidates.flatMap((c) => [exists(c.tsquery), c.typo ? exists(c.prefixQuery) : sql`TRUE`]);
+  const r = await sql<{ found: boolean[] }>`SELECT ARRAY[${sql.join(checks)}] AS found`.execute(ctx.db);
+  const found = r.rows[0]!.found;
+  candidates.forEach((c, i) => {
+    if (!found[2 * i]) out.set(c.key, found[2 * i + 1] ? 'prefix' : 'typo');
+  });
+  return out;
+}
+
+/** Rows of these ids, in this order, in one query. */
+export async function rowsInOrder(ctx: ActionContext, ids: string[]): Promise<DatasetRow[]> {
+  if (!ids.length) return [];
+  const rows = await ctx.db.selectFrom('datasets').selectAll().where('id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r): r is DatasetRow => r !== undefined);
+}
+
+/** CKAN's package_search over PostgreSQL, with Thai word segmentation, facets and typo tolerance. */
 export const packageSearch = defineAction({
   name: 'package_search',
   readOnly: true,
-  summary: 'Search datasets (CKAN semantics) with Thai word segmentation; results, count and facets only include what the caller may see.',
+  summary:
+    'Search datasets (CKAN semantics): q (free text, field:value, "phrases", AND/OR/NOT, *:*), fq / fq_list, sort, rows (max 1000), start, facet.field / facet.limit / facet.mincount, include_private, include_drafts. Thai words are found inside Thai text; results, count and facets include only what the caller may see.',
+  params: {
+    q: { type: 'string', description: 'query; default *:*' },
+    fq: { type: 'string', description: 'filter query, e.g. organization:nso tags:"แรงงาน"' },
+    rows: { type: 'integer', description: 'page size, default 10, at most 1000' },
+    start: { type: 'integer', description: 'offset' },
+    sort: { type: 'string', description: 'score desc, metadata_modified desc (default) | metadata_created | title_string | name | views_recent, asc or desc' },
+    'facet.field': { type: 'array', description: 'organization, groups, tags, res_format, license_id, data_type, data_category, data_classification, update_frequency_unit, geo_coverage' },
+    'facet.limit': { type: 'integer', description: 'values per facet, default 50, negative for all' },
+    'facet.mincount': { type: 'integer', description: 'smallest count shown, default 1' },
+    include_private: { type: 'boolean', description: "include private datasets of the caller's organisations" },
+    include_drafts: { type: 'boolean', description: 'include drafts the caller may edit' },
+  },
   async run(ctx, input) {
     ctx.authorize('package_search');
-    const unknown = Object.keys(input).filter((k) => !KNOWN.has(k));
-    if (unknown.length) throw new SearchQueryError(`Invalid search parameters: ${JSON.stringify(unknown)}`);
-    const rows = Math.min(naturalNumber(input, 'rows') ?? 10, 1000);
-    const start = naturalNumber(input, 'start') ?? 0;
-    const q = typeof input.q === 'string' ? input.q.trim() : '';
-    const conds: RawBuilder<unknown>[] = [];
-    const vis = visibleDatasets(ctx.actor, 'd', { includePrivate: boolParam(input, 'include_private', false), includeDrafts: boolParam(input, 'include_drafts', false) });
-    let rank: RawBuilder<unknown> = sql`0`;
-    if (q && q !== '*:*') {
-      const tq = tsquery(q);
-      if (tq) {
-        conds.push(sql`(s.document @@ ${tq}::tsquery OR s.title_text % ${q.toLowerCase()})`);
-        rank = sql`ts_rank(s.document, ${tq}::tsquery) + similarity(s.title_text, ${q.toLowerCase()})`;
-      }
-    }
-    const where = conds.length ? sql`AND ${sql.join(conds, sql` AND `)}` : sql``;
-    const total = await sql<{ n: number }>`SELECT count(*)::int AS n FROM datasets d JOIN dataset_search s ON s.dataset_id = d.id WHERE ${vis} ${where}`.execute(ctx.db);
-    const page = await sql<DatasetRow>`
-      SELECT d.* FROM datasets d JOIN dataset_search s ON s.dataset_id = d.id WHERE ${vis} ${where}
-      ORDER BY ${rank} DESC, d.metadata_modified DESC LIMIT ${rows} OFFSET ${start}`.execute(ctx.db);
-    return {
-      count: total.rows[0]?.n ?? 0,
-      results: await packageDicts(ctx, page.rows),
-      facets: {},
-      search_facets: {},
-      sort: 'score desc, metadata_modified desc',
-    };
+    const req = readSearchRequest(input);
+    const answer = await runSearch(ctx, req);
+    let results: Record<string, unknown>[] = await packageDicts(ctx, await rowsInOrder(ctx, answer.ids));
+    if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => k in r).map((k) => [k, r[k]])));
+    const { facets, search_facets } = shapeFacets(req.facetFields, answer.facets, ctx.lang);
+    return { count: answer.count, results, facets, search_facets, sort: req.sort };
   },
 });

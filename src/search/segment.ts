@@ -1,19 +1,62 @@
 const segmenter = new Intl.Segmenter('th', { granularity: 'word' });
 
+/** Lexemes longer than this are noise (URLs, base64) and would bloat the index. */
+const MAX_TOKEN = 100;
+const CODE_PART = /^[a-z0-9]+$/;
+const JOINER = /^[_\-./]$/;
+
+export function normalizeText(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}
+
 /**
- * Splits text into search tokens: Thai by dictionary word breaks (Thai has no spaces between
- * words), other scripts by the same segmenter, all lower-cased. Codes such as 0205_01_0301 and
- * years stay whole and are also split at their separators, so either form finds them.
+ * Word slots in reading order. Each slot is [word, ...alternatives]; alternatives share the
+ * word's position in the index, so either form is found and phrases still line up:
+ * - Thai is split by dictionary word breaks (Thai has no spaces between words);
+ * - codes stay whole and also split at their separators: 0205_01_0301 → 0205, 01, 0301, and
+ *   covid-19 → covid, 19 with covid-19 as an alternative of covid;
+ * - numbers written with separators also match without them: 1,000 → 1000.
  */
-export function tokenize(text: string): string[] {
-  const out: string[] = [];
+export function wordSlots(text: string): string[][] {
+  const out: string[][] = [];
   if (!text) return out;
-  const normalized = text.normalize('NFC').toLowerCase();
-  for (const s of segmenter.segment(normalized)) {
+  const segs = [...segmenter.segment(normalizeText(text))];
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
     if (!s.isWordLike) continue;
-    out.push(s.segment);
+    const word = s.segment;
+    // A run like covid-19 or 0205-01-0301: ASCII parts joined by single separators, no spaces.
+    let j = i;
+    while (CODE_PART.test(segs[j]!.segment) && j + 2 < segs.length && JOINER.test(segs[j + 1]!.segment) && segs[j + 2]!.isWordLike && CODE_PART.test(segs[j + 2]!.segment)) j += 2;
+    if (j > i) {
+      const whole = segs
+        .slice(i, j + 1)
+        .map((x) => x.segment)
+        .join('');
+      for (let k = i; k <= j; k += 2) out.push(k === i && whole.length <= MAX_TOKEN ? [segs[k]!.segment, whole] : [segs[k]!.segment]);
+      i = j;
+      continue;
+    }
+    if (word.length > MAX_TOKEN) continue;
+    const slot = [word];
+    if (/[_.\-/]/.test(word)) for (const part of word.split(/[_.\-/]+/)) if (part && part !== word && !slot.includes(part)) slot.push(part);
+    if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(word)) slot.push(word.replace(/,/g, ''));
+    out.push(slot);
   }
-  // Whole codes (letters/digits joined by _ - . /) as one token too.
-  for (const m of normalized.matchAll(/[\p{L}\p{N}]+(?:[_\-./][\p{L}\p{N}]+)+/gu)) out.push(m[0]);
   return out;
+}
+
+/** The words of a text in order, one per slot (what a query is made of). */
+export function words(text: string): string[] {
+  return wordSlots(text).map((s) => s[0]!);
+}
+
+/** Every searchable form in a text: words and their alternatives, lower-cased. */
+export function tokenize(text: string): string[] {
+  return wordSlots(text).flat();
+}
+
+/** The text as space-separated words: what pg_trgm compares, so its "words" are Thai words. */
+export function spacedWords(text: string): string {
+  return words(text).join(' ');
 }

@@ -1,0 +1,53 @@
+import { sql } from 'kysely';
+import type { Services } from '../actions/context.ts';
+import { handlers } from '../jobs/worker.ts';
+import { indexDatasets } from './indexer.ts';
+
+const BATCH = 500;
+
+/**
+ * Rebuilds the search rows of every dataset (any state), a batch per transaction, and reports
+ * progress as (done, total). Returns how many datasets were indexed. Searches keep working while
+ * it runs: each batch replaces its rows atomically.
+ */
+export async function reindexAll(services: Services, onProgress?: (done: number, total: number) => void): Promise<number> {
+  const db = services.store.db;
+  const total = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM datasets`.execute(db)).rows[0]?.n ?? 0);
+  onProgress?.(0, total);
+  let done = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const ids = (await sql<{ id: string }>`SELECT id FROM datasets WHERE id > ${after}::uuid ORDER BY id LIMIT ${BATCH}`.execute(db)).rows.map((r) => r.id);
+    if (!ids.length) break;
+    await db.transaction().execute((tx) => indexDatasets(tx, ids));
+    done += ids.length;
+    after = ids[ids.length - 1]!;
+    onProgress?.(Math.min(done, Math.max(total, done)), Math.max(total, done));
+  }
+  // Rows left behind by datasets that no longer exist would only cost space; drop them.
+  await sql`DELETE FROM dataset_search s WHERE NOT EXISTS (SELECT 1 FROM datasets d WHERE d.id = s.dataset_id)`.execute(db);
+  return done;
+}
+
+/** Re-indexes the datasets of one organisation (queued by a rename, whose title is search text). */
+export async function reindexOrganization(services: Services, orgId: string): Promise<number> {
+  const db = services.store.db;
+  let done = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const ids = (await sql<{ id: string }>`SELECT id FROM datasets WHERE owner_org = ${orgId}::uuid AND id > ${after}::uuid ORDER BY id LIMIT ${BATCH}`.execute(db)).rows.map((r) => r.id);
+    if (!ids.length) return done;
+    await db.transaction().execute((tx) => indexDatasets(tx, ids));
+    done += ids.length;
+    after = ids[ids.length - 1]!;
+  }
+}
+
+/** The durable job the rename trigger queues (see migration 002_search). */
+handlers.search_index = async (services, payload) => {
+  if (typeof payload.org_id === 'string') await reindexOrganization(services, payload.org_id);
+  if (Array.isArray(payload.ids)) {
+    const ids = payload.ids.filter((x): x is string => typeof x === 'string');
+    if (ids.length) await services.store.db.transaction().execute((tx) => indexDatasets(tx, ids));
+  }
+};

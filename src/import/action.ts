@@ -3,7 +3,7 @@ import type { ActionContext } from '../actions/context.ts';
 import { ErrorBag, ValidationError, type FieldErrors } from '../actions/errors.ts';
 import { findGroup } from '../actions/datasets/load.ts';
 import { boolParam } from '../actions/params.ts';
-import { currentStandard } from '../standard/index.ts';
+import { currentStandard, type Standard } from '../standard/index.ts';
 import { M } from '../standard/messages.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../standard/validate-resource.ts';
@@ -80,56 +80,74 @@ export const packageImport = defineAction({
   },
 });
 
+interface Checked {
+  c: ImportCandidate;
+  bag: ErrorBag;
+  /** A record marked draft, or any record under allow_incomplete, may be stored incomplete. */
+  draftAllowed: boolean;
+  /** The caller may write to the record's organisation (false also when there is none). */
+  allowed: boolean;
+}
+
+interface BatchContext {
+  ctx: ActionContext;
+  std: Standard;
+  dir: GroupDirectory;
+  fallback: GroupRow | undefined;
+  allowIncomplete: boolean;
+  mayCreateOrgs: boolean;
+  mayCreateGroups: boolean;
+}
+
+/** Everything prepareDataset checks without the database, plus the record's organisation and its right to it. */
+function checkRecord(b: BatchContext, index: number, dict: Record<string, unknown>): Checked {
+  const { ctx, std } = b;
+  const bag = new ErrorBag();
+  const input = normalizePackage(std, dict);
+  const org = chooseOrganization(b.dir, dict, b.fallback, b.mayCreateOrgs);
+  let orgId = '';
+  let allowed = false;
+  if ('th' in org) bag.add('owner_org', org);
+  else {
+    orgId = org.id;
+    allowed = org.planned ? b.mayCreateOrgs : ctx.can('package_import', { owner_org: org.id });
+    if (allowed) input.owner_org = org.planned ? org.planned.name : org.id;
+    else bag.add('owner_org', M.orgNotAllowed());
+  }
+  const draftRequested = dict.state === 'draft';
+  const draftAllowed = draftRequested || b.allowIncomplete;
+  const v = validateDataset(std, input, bag, { partial: draftRequested });
+  if (v.name === undefined && !bag.has('name')) bag.add('name', M.missing());
+  if (!v.title && v.name && draftAllowed && !bag.has('title')) v.title = v.name;
+  if (v.private === undefined) v.private = false;
+  applyCategoryRules(std, v, bag);
+  const groups = v.groups?.length ? chooseGroups(b.dir, v.groups, dict.groups, b.mayCreateGroups, bag) : [];
+  if (groups.length && allowed && !ctx.can('group_dataset_add', { owner_org: orgId })) bag.add('groups', { th: 'ไม่มีสิทธิ์จัดชุดข้อมูลเข้ากลุ่ม', en: 'You may not add datasets to groups' });
+  const resources = (v.resources ?? []).map((r, i) => {
+    if (!r || typeof r !== 'object' || Array.isArray(r)) {
+      bag.add(`resources[${i}]`, M.notString());
+      return { metadata: {} };
+    }
+    return validateResource(std, v.data_type ?? '', r as Record<string, unknown>, bag, { prefix: `resources[${i}].`, partial: draftRequested });
+  });
+  return { c: { index, v, orgId, groups, resources, draft: draftRequested, created: sourceTime(dict.metadata_created) }, bag, draftAllowed, allowed };
+}
+
 async function importBatch(ctx: ActionContext, records: unknown[], fallback: GroupRow | undefined, allowIncomplete: boolean): Promise<ImportResult> {
-  const std = currentStandard();
   const result: ImportResult = { imported: [], failed: [], organizations_created: [], groups_created: [] };
   const dicts = records.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : null));
   await tuneForBulkWrite(ctx.db);
   const dir = await GroupDirectory.load(ctx.db, dicts.flatMap((d) => (d ? groupRefsOf(d) : [])));
-  const mayCreateOrgs = ctx.can('organization_create');
-  const mayCreateGroups = ctx.can('group_create');
+  const b: BatchContext = { ctx, std: currentStandard(), dir, fallback, allowIncomplete, mayCreateOrgs: ctx.can('organization_create'), mayCreateGroups: ctx.can('group_create') };
 
-  const checked: Array<{ c: ImportCandidate; bag: ErrorBag; draftAllowed: boolean }> = [];
-  let allowedOrg: string | undefined;
-  let deniedOrg: string | null | undefined;
+  const checked: Checked[] = [];
   for (const [index, dict] of dicts.entries()) {
-    const bag = new ErrorBag();
-    if (!dict) {
-      result.failed.push({ index, name: null, errors: { record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] } });
-      continue;
-    }
-    const input = normalizePackage(std, dict);
-    const org = chooseOrganization(dir, dict, fallback, mayCreateOrgs);
-    let orgId: string | undefined;
-    if ('th' in org) bag.add('owner_org', org);
-    else if (org.planned ? mayCreateOrgs : ctx.can('package_import', { owner_org: org.id })) {
-      orgId = org.id;
-      allowedOrg ??= org.id;
-      input.owner_org = org.planned ? org.planned.name : org.id;
-    } else {
-      deniedOrg ??= org.id;
-      bag.add('owner_org', M.orgNotAllowed());
-    }
-    const draftRequested = dict.state === 'draft';
-    const draftAllowed = draftRequested || allowIncomplete;
-    const v = validateDataset(std, input, bag, { partial: draftRequested });
-    if (v.name === undefined && !bag.has('name')) bag.add('name', M.missing());
-    if (!v.title && v.name && draftAllowed && !bag.has('title')) v.title = v.name;
-    if (v.private === undefined) v.private = false;
-    applyCategoryRules(std, v, bag);
-    const groups = v.groups?.length ? chooseGroups(dir, v.groups, dict.groups, mayCreateGroups, bag) : [];
-    if (groups.length && orgId && !ctx.can('group_dataset_add', { owner_org: orgId })) bag.add('groups', { th: 'ไม่มีสิทธิ์จัดชุดข้อมูลเข้ากลุ่ม', en: 'You may not add datasets to groups' });
-    const resources = (v.resources ?? []).map((r, i) => {
-      if (!r || typeof r !== 'object' || Array.isArray(r)) {
-        bag.add(`resources[${i}]`, M.notString());
-        return { metadata: {} };
-      }
-      return validateResource(std, v.data_type ?? '', r as Record<string, unknown>, bag, { prefix: `resources[${i}].`, partial: draftRequested });
-    });
-    checked.push({ c: { index, v, orgId: orgId ?? '', groups, resources, draft: draftRequested, created: sourceTime(dict.metadata_created) }, bag, draftAllowed });
+    if (dict) checked.push(checkRecord(b, index, dict));
+    else result.failed.push({ index, name: null, errors: { record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] } });
   }
   // One policy answer for the batch: allowed if any record may be imported (each was checked above).
-  ctx.authorize('package_import', { owner_org: allowedOrg ?? deniedOrg ?? fallback?.id ?? null });
+  const subject = checked.find((x) => x.allowed) ?? checked.find((x) => x.c.orgId);
+  ctx.authorize('package_import', { owner_org: subject?.c.orgId ?? fallback?.id ?? null });
 
   const clashes = await findClashes(ctx.db, checked.map(({ c }) => c));
   const accepted: ImportCandidate[] = [];
@@ -145,9 +163,10 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
     clashes.reserve(c);
     accepted.push(c);
   }
+  const plannedById = new Map([...dir.planned.values()].map((p) => [p.id, p]));
   for (const c of accepted) {
     for (const g of c.groups) if (g.planned) g.planned.used = true;
-    const org = [...dir.planned.values()].find((p) => p.id === c.orgId);
+    const org = plannedById.get(c.orgId);
     if (org) org.used = true;
   }
   const planned = [...dir.planned.values()].filter((p) => p.used);

@@ -97,7 +97,7 @@ export async function importFile(services: Services, file: string, opts: ImportO
     const keys = uniqueKeys(batch);
     // A batch being written is not visible to the next one's slug and title checks until it
     // commits, so a batch that shares any of them waits.
-    for (const f of inflight) if ([...keys].some((k) => f.keys.has(k))) await f.done;
+    for (const f of [...inflight]) if ([...keys].some((k) => f.keys.has(k))) await f.done;
     while (inflight.length >= depth) await inflight[0]!.done;
     if (fatal) throw fatal;
     const entry = { done: Promise.resolve(), keys };
@@ -116,7 +116,8 @@ export async function importFile(services: Services, file: string, opts: ImportO
     if (!text.trim()) continue;
     let record: unknown;
     try {
-      record = JSON.parse(text);
+      // Files saved by some Windows tools start with a byte-order mark.
+      record = JSON.parse(lineNo === 1 ? text.replace(/^\uFEFF/, '') : text);
     } catch (e) {
       const msg = (e as Error).message;
       fail({ line: lineNo, name: null, errors: { json: [{ th: `JSON ไม่ถูกต้อง: ${msg}`, en: `Invalid JSON: ${msg}` }] } });

@@ -112,6 +112,14 @@ describe('banchi import', () => {
     });
   });
 
+  test('a file without problems exits 0', async () => {
+    const file = writeJsonl(cli.dataDir, 'clean.jsonl', [variant('covid-19-daily-clean', 'รายงาน COVID-19 ประจำวัน (ชุดสะอาด)')]);
+    const r = await cli.run(['import', file], { lang: 'en_US.UTF-8' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^imported 1, failed 0 in [\d.]+ s/m);
+    assert.equal(r.stderr, '');
+  });
+
   test('an unknown --org or a missing file is a usage error (exit 2)', async () => {
     const file = writeJsonl(cli.dataDir, 'one.jsonl', [fromMirror(mirror[6], 6)]);
     const noOrg = await cli.run(['import', file, '--org', 'no-such-org'], { lang: 'en_US.UTF-8' });

@@ -168,7 +168,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
     query = compileQuery(node, { loosen: unmatched });
     if (query.fuzzyTexts.length) await sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(ctx.db);
   }
-  const textual = query.rankQuery !== null;
+  const textual = query.relevance !== null;
 
   const cols: RawBuilder<unknown>[] = [sql`d.id`];
   const wantPage = req.rows > 0;
@@ -181,7 +181,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
         const similarity = query.fuzzyTexts.length
           ? sql`CASE WHEN ${exact} THEN 0 ELSE 0.1 * greatest(${sql.join(query.fuzzyTexts.map((f) => sql`word_similarity(${f}, s.title_text)`))}) END`
           : sql`0`;
-        cols.push(sql`(${exact}) AS exact`, sql`ts_rank('{0.05,0.1,0.3,1.0}', s.document, ${query.rankQuery}::tsquery) + ${similarity} AS score`);
+        cols.push(sql`(${exact}) AS exact`, sql`${query.relevance} + ${similarity} AS score`);
       } else cols.push(sql`${sql.raw(SORT_SOURCES[k.column]!)} AS ${sql.raw(k.column)}`);
     }
   }
@@ -223,7 +223,7 @@ async function unmatchedTerms(ctx: ActionContext, vis: RawBuilder<SqlBool>, cand
   const out = new Map<string, Looseness>();
   if (!candidates.length) return out;
   const exists = (tsq: string) => sql`EXISTS (SELECT 1 FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`;
-  const checks = candidates.flatMap((c) => [exists(c.tsquery), c.typo ? exists(c.prefixQuery) : sql`TRUE`]);
+  const checks = candidates.flatMap((c) => [exists(c.tsquery), exists(c.prefixQuery)]);
   const r = await sql<{ found: boolean[] }>`SELECT ARRAY[${sql.join(checks)}] AS found`.execute(ctx.db);
   const found = r.rows[0]!.found;
   candidates.forEach((c, i) => {

@@ -67,7 +67,6 @@ export interface LooseCandidate {
   key: string;
   tsquery: string;
   prefixQuery: string;
-  typo: boolean;
 }
 
 export interface CompiledQuery {
@@ -75,8 +74,11 @@ export interface CompiledQuery {
   where: RawBuilder<SqlBool>;
   /** The same query with exact words only: these rows rank first. */
   exact: RawBuilder<SqlBool>;
-  /** A tsquery over the positive words, for ts_rank; null when the query has no free text. */
-  rankQuery: string | null;
+  /**
+   * Relevance of a matched row: for each positive free-text term, 4 when the title (or name)
+   * has it, 2 when a tag has it, 1 when the description has it; null without free text.
+   */
+  relevance: RawBuilder<number> | null;
   /** Typed text compared with titles by pg_trgm (loosened terms only). */
   fuzzyTexts: string[];
   /** Positive free-text terms that could be loosened if they match nothing. */
@@ -97,30 +99,40 @@ function graphemes(text: string): number {
 }
 
 interface TextParts {
+  /** The term as typed: its words next to each other, in order. */
   exact: string | null;
-  /** Partial-word forms, or null when the term cannot be loosened (phrases, explicit prefixes). */
-  loose: string | null;
-  fuzzy: string | null;
+  /** The term as the start of a word, or null when it cannot be loosened (phrases, explicit prefixes). */
+  prefix: string | null;
+  /** Still looser: the words anywhere, or a partial word. */
+  typo: string | null;
+  /** Texts pg_trgm compares with title words when the term may be misspelt. */
+  fuzzy: string[];
 }
 
 /**
- * tsqueries for one free-text term: its words (AND) or a phrase; and, to loosen it, the typed
- * text as a partial word. The dictionary splits a half-typed word unpredictably, so both the
- * whole chunk (แรงงา → แรงงาน) and the last word (ท่อง|เที่ → ท่อง เที่ยว) are tried as prefixes.
+ * tsqueries for one free-text term. Thai is typed without spaces, so the words the dictionary
+ * finds in one typed chunk must stand together (ว่างงาน "unemployment" is ว่าง|งาน adjacent, not
+ * งานว่าง "vacancy"). Loosened, the chunk may be the start of a word: whole (แรงงา → แรงงาน) or
+ * with its last word cut short (ท่อง|เที่ → ท่องเที่ยว); loosest, its words anywhere.
  */
 function textParts(value: string, phrase: boolean, prefix: boolean, weight: string, fuzzy: boolean): TextParts {
   const ws = words(value);
-  if (!ws.length) return { exact: null, loose: null, fuzzy: null };
-  if (phrase) return { exact: ws.map((w) => lexeme(w, weight)).join(' <-> '), loose: null, fuzzy: null };
-  const lastAsPrefix = [...ws.slice(0, -1).map((w) => lexeme(w, weight)), lexeme(ws[ws.length - 1]!, weight, true)].join(' & ');
-  if (prefix) return { exact: lastAsPrefix, loose: null, fuzzy: null };
-  const exact = ws.map((w) => lexeme(w, weight)).join(' & ');
-  const forms = [exact];
+  const none: TextParts = { exact: null, prefix: null, typo: null, fuzzy: [] };
+  if (!ws.length) return none;
+  const lex = ws.map((w) => lexeme(w, weight));
+  const lastAsPrefix = [...lex.slice(0, -1), lexeme(ws[ws.length - 1]!, weight, true)].join(' <-> ');
+  if (phrase) return { ...none, exact: lex.join(' <-> ') };
+  if (prefix) return { ...none, exact: lastAsPrefix };
+  const exact = lex.join(' <-> ');
+  const prefixForms: string[] = [];
   const joined = ws.join('');
-  if (graphemes(ws[ws.length - 1]!) >= MIN_PREFIX) forms.push(lastAsPrefix);
-  if (ws.length > 1 && graphemes(joined) >= MIN_PREFIX) forms.push(lexeme(joined, weight, true));
+  if (graphemes(joined) >= MIN_PREFIX) prefixForms.push(lexeme(joined, weight, true));
+  if (ws.length > 1) prefixForms.push(lastAsPrefix);
+  const prefixQuery = prefixForms.length ? prefixForms.map((f) => `(${f})`).join(' | ') : exact;
+  const typo = ws.length > 1 ? `(${prefixQuery}) | (${lex.join(' & ')})` : prefixQuery;
   const norm = normalizeText(value).trim();
-  return { exact, loose: forms.map((f) => `(${f})`).join(' | '), fuzzy: fuzzy && graphemes(norm) >= MIN_FUZZY ? norm : null };
+  const texts = fuzzy && graphemes(norm) >= MIN_FUZZY ? [...new Set([norm, ws.join(' ')])] : [];
+  return { exact, prefix: prefixQuery, typo, fuzzy: texts };
 }
 
 function escapeLike(v: string): string {
@@ -162,8 +174,15 @@ export function parseSolrDate(v: string, now = new Date()): Date {
   throw new SearchQueryError(`cannot read date ${v}`);
 }
 
+/** The same term restricted to title (A), tag (B) and description (C) words. */
+interface Tiers {
+  A: string;
+  B: string;
+  C: string;
+}
+
 interface Acc {
-  rank: string[];
+  rank: Array<Tiers | null>;
   fuzzy: string[];
   candidates: LooseCandidate[];
   loosen: ReadonlyMap<string, Looseness>;
@@ -186,14 +205,19 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
       const p = textParts(value, node.phrase, node.prefix, def.weight, def.fuzzy);
       if (!p.exact) return node.prefix && value === '' ? sql<SqlBool>`TRUE` : null;
       const key = `${def.weight}:${normalizeText(value).trim()}`;
-      const looseness = positive && !exactOnly && p.loose !== null ? acc.loosen.get(key) : undefined;
-      if (positive && p.loose !== null) acc.candidates.push({ key, tsquery: p.exact, prefixQuery: p.loose, typo: p.fuzzy !== null });
-      const tsq = looseness ? p.loose! : p.exact;
-      if (positive) acc.rank.push(tsq);
+      const looseness = positive && !exactOnly && p.prefix !== null ? acc.loosen.get(key) : undefined;
+      if (positive && p.prefix !== null) acc.candidates.push({ key, tsquery: p.exact, prefixQuery: p.prefix });
+      const pick = (t: TextParts) => (looseness === 'typo' ? t.typo! : looseness === 'prefix' ? t.prefix! : t.exact!);
+      const tsq = pick(p);
+      if (positive) {
+        // Free text is ranked by where it occurs; a field query (title:, notes:) occurs in one place.
+        const tiers = def.weight === '' ? (['A', 'B', 'C'] as const).map((w) => pick(textParts(value, node.phrase, node.prefix, w, false))) : null;
+        acc.rank.push(tiers ? { A: tiers[0]!, B: tiers[1]!, C: tiers[2]! } : null);
+      }
       const match = sql<SqlBool>`s.document @@ ${tsq}::tsquery`;
-      if (looseness !== 'typo' || !p.fuzzy) return match;
-      acc.fuzzy.push(p.fuzzy);
-      return sql<SqlBool>`(${match} OR s.title_text %> ${p.fuzzy})`;
+      if (looseness !== 'typo' || !p.fuzzy.length) return match;
+      acc.fuzzy.push(...p.fuzzy);
+      return sql<SqlBool>`(${sql.join([match, ...p.fuzzy.map((f) => sql<SqlBool>`s.title_text %> ${f}`)], sql` OR `)})`;
     }
     case 'exact':
       return exactValue(def.column, value, node.prefix);
@@ -241,6 +265,16 @@ function compile(node: QueryNode, exactOnly: boolean, positive: boolean, acc: Ac
   }
 }
 
+function relevance(terms: Array<Tiers | null>): RawBuilder<number> | null {
+  if (!terms.length) return null;
+  const tiered = terms.filter((t): t is Tiers => t !== null);
+  if (!tiered.length) return sql<number>`0`;
+  return sql<number>`(${sql.join(
+    tiered.map((t) => sql`CASE WHEN s.document @@ ${t.A}::tsquery THEN 4 WHEN s.document @@ ${t.B}::tsquery THEN 2 WHEN s.document @@ ${t.C}::tsquery THEN 1 ELSE 0 END`),
+    sql` + `,
+  )})`;
+}
+
 /**
  * Words are matched as typed. A term that matches nothing the caller can see is loosened: as a
  * partial word (prefix), and if that finds nothing either, as a typo of a title word (pg_trgm).
@@ -257,7 +291,7 @@ export function compileQuery(node: QueryNode, opts: CompileOptions = {}): Compil
   return {
     where,
     exact,
-    rankQuery: acc.rank.length ? acc.rank.map((q) => `(${q})`).join(' | ') : null,
+    relevance: relevance(acc.rank),
     fuzzyTexts: [...new Set(acc.fuzzy)],
     candidates: acc.candidates.filter((c) => !seen.has(c.key) && seen.add(c.key)),
   };

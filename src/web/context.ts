@@ -10,12 +10,15 @@ import type { UploadedFile } from '../actions/resources/actions.ts';
 import { translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
 import type { Html } from './html.ts';
+import type { TtlCache } from './cache.ts';
 import { errorPage, layout, type LayoutOptions } from './layout.ts';
 
 /** What the portal holds for its whole life. */
 export interface Web {
   services: Services;
   secret: string;
+  /** Data shared by all anonymous visitors for a short while (home page). */
+  publicCache: TtlCache;
 }
 
 /** One page request: who asks, in which language, with which CSRF token for its forms. */
@@ -28,7 +31,7 @@ export interface PageCtx {
   t: T;
   actor: Actor;
   /** The token for this page's POST forms. */
-  csrf: string;
+  readonly csrf: string;
   /** Parsed POST body (form fields; multipart fields and the stored upload). */
   body: Record<string, unknown>;
   flash: MessageKey | null;
@@ -36,9 +39,9 @@ export interface PageCtx {
 
 const FLASH_COOKIE = 'banchi_flash';
 
-/** Runs an action as the page's caller: the same path the API and CLI take. */
-export function call<O = any>(p: PageCtx, name: string, input: ActionInput): Promise<O> {
-  return runAction<O>(p.services, name, input, { actor: p.actor, lang: p.lang, ip: p.req.ip });
+/** Runs an action as the page's caller (or as `actor`, e.g. anonymous for a sign-in step): the same path the API and CLI take. */
+export function call<O = any>(p: PageCtx, name: string, input: ActionInput, actor: Actor = p.actor): Promise<O> {
+  return runAction<O>(p.services, name, input, { actor, lang: p.lang, ip: p.req.ip });
 }
 
 /**
@@ -77,15 +80,18 @@ function makeCtx(web: Web, req: FastifyRequest, reply: FastifyReply): PageCtx {
   const flashRaw = req.cookies?.[FLASH_COOKIE];
   if (flashRaw) reply.clearCookie(FLASH_COOKIE, { path: '/' });
   const t = translator(lang);
-  const p: PageCtx = {
+  let token: string | null = null;
+  return {
     web, services: web.services, req, reply, lang, t,
     actor: req.sessionActor ?? ANONYMOUS,
-    csrf: '',
+    // Made on first use, so a visitor who only reads gets no cookie at all.
+    get csrf() {
+      token ??= csrfToken(web.services, web.secret, req, reply);
+      return token;
+    },
     body: {},
     flash: flashRaw && /^[\w.]+$/.test(flashRaw) ? (flashRaw as MessageKey) : null,
   };
-  p.csrf = csrfToken(web.services, web.secret, req, reply);
-  return p;
 }
 
 function handleError(p: PageCtx, e: unknown): FastifyReply {

@@ -7,6 +7,7 @@ import type { Services } from '../actions/context.ts';
 import { registerSessionHook, isSecure } from './session.ts';
 import { loadWebSecret } from './csrf.ts';
 import { page, type Web } from './context.ts';
+import { TtlCache } from './cache.ts';
 import { errorPage } from './layout.ts';
 import { homeRoutes } from './pages/home.ts';
 import { searchRoutes } from './pages/search.ts';
@@ -29,7 +30,8 @@ import { oidcRoutes } from './pages/oidc.ts';
  */
 export async function portal(app: FastifyInstance, services: Services): Promise<void> {
   registerSessionHook(app, services);
-  const web: Web = { services, secret: await loadWebSecret(services) };
+  // Anonymous visitors may see the home page's counts and lists up to a minute old.
+  const web: Web = { services, secret: await loadWebSecret(services), publicCache: new TtlCache(60_000) };
 
   await app.register(async (scope) => {
     const secure = isSecure(services);
@@ -89,6 +91,12 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
   // Unknown addresses: a page for people, CKAN's JSON for API clients.
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/')) return reply.code(404).type('application/json;charset=utf-8').send(JSON.stringify('Not found'));
+    // Outside the portal's scope, so helmet's headers are set here by hand.
+    reply
+      .header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('X-Frame-Options', 'DENY')
+      .header('Referrer-Policy', 'strict-origin-when-cross-origin');
     return page(web, async (p) => errorPage(p, 404)).call(app, req, reply);
   });
 }

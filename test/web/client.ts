@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { generate } from 'otplib';
 
 /** A browser without JavaScript over app.inject: a cookie jar, forms posted with the page's CSRF token. */
 export class PageClient {
@@ -82,6 +83,27 @@ export class PageClient {
   async signIn(login: string, password: string): Promise<LightMyRequestResponse> {
     await this.get('/user/login');
     return this.post('/user/login', { login, password });
+  }
+
+  /**
+   * Signs in an account that needs two factors: sets TOTP up on the first sign-in (the secret is
+   * read from the page and kept in `secrets`), or answers the code on later ones.
+   */
+  async signInWith2fa(login: string, password: string, secrets: Map<string, string>): Promise<void> {
+    const first = await this.signIn(login, password);
+    if (first.headers.location === '/user/2fa/setup') {
+      const page = await this.get('/user/2fa/setup');
+      const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.body)![1]!.replace(/ /g, '');
+      secrets.set(login, secret);
+      const done = await this.post('/user/2fa/setup', { code: await generate({ secret }) });
+      if (done.statusCode !== 200) throw new Error(`2FA set-up failed: ${done.statusCode}`);
+    } else if (first.headers.location === '/user/2fa/verify') {
+      await this.get('/user/2fa/verify');
+      // A code one step ahead: the one of this step may already have been used by the set-up.
+      const res = await this.post('/user/2fa/verify', { code: await generate({ secret: secrets.get(login)!, epoch: Math.floor(Date.now() / 1000) + 30 }) });
+      if (res.statusCode !== 303) throw new Error(`2FA verify failed: ${res.statusCode}`);
+    } else if (first.statusCode !== 303) throw new Error(`sign-in failed: ${first.statusCode}`);
+    await this.get('/');
   }
 }
 

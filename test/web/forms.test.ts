@@ -56,7 +56,7 @@ describe('dataset form (two steps) and resource pages', () => {
     assert.match(stat.body, /type="checkbox" name="objective" value="ยุทธศาสตร์ชาติ"/);
     assert.match(stat.body, /data-other-for="objective"/, 'the อื่นๆ text box');
     assert.match(stat.body, /<select id="field-data_classification" name="data_classification"[^>]*data-category-levels=/);
-    assert.match(stat.body, /<option value="mots">กระทรวงการท่องเที่ยวและกีฬา<\/option>/);
+    assert.match(stat.body, /<option value="mots" selected>กระทรวงการท่องเที่ยวและกีฬา<\/option>/, 'the editor\'s only organisation is chosen');
     assert.match(stat.body, /class="help" id="help-title"/, 'help texts from the standard');
     assert.match(stat.body, /aria-describedby="help-title"/);
     const gis = await editor.get(`/dataset/new?data_type=${encodeURIComponent('ข้อมูลภูมิสารสนเทศเชิงพื้นที่')}`);

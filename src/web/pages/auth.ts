@@ -67,7 +67,7 @@ export function authRoutes(app: FastifyInstance, web: Web): void {
   app.post('/user/login', { config: LOGIN_RATE_LIMIT }, form(web, async (p) => {
     const login = String(p.body.login ?? '').trim().slice(0, 254);
     try {
-      const result = await call<SignInResult>({ ...p, actor: ANONYMOUS }, 'user_login', { login, password: String(p.body.password ?? '') });
+      const result = await call<SignInResult>(p, 'user_login', { login, password: String(p.body.password ?? '') }, ANONYMOUS);
       return await afterStep(p, result, cameFrom(p));
     } catch (e) {
       if (e instanceof ValidationError) return loginPage(p, login, localizeErrors(e.errors, p.lang), 400);
@@ -99,8 +99,8 @@ export function authRoutes(app: FastifyInstance, web: Web): void {
     const newPassword = String(p.body.new_password ?? '');
     if (newPassword !== String(p.body.confirm ?? '')) return changePasswordPage(p, { confirm: [p.t('password.mismatch')] }, !!ticket, 400);
     try {
-      const caller = ticket ? { ...p, actor: ANONYMOUS } : p;
-      const result = await call<SignInResult>(caller, 'user_password_change', { old_password: String(p.body.old_password ?? ''), new_password: newPassword, ...(ticket ? { ticket } : {}) });
+      const caller = ticket ? ANONYMOUS : p.actor;
+      const result = await call<SignInResult>(p, 'user_password_change', { old_password: String(p.body.old_password ?? ''), new_password: newPassword, ...(ticket ? { ticket } : {}) }, caller);
       if (ticket) return await afterStep(p, result, cameFrom(p));
       // A new password is a privilege change: a new session id here, every other session ends.
       const s = await startSession(p.services, p.req, p.reply, p.req.webSession!.user, 'active');

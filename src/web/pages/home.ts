@@ -4,7 +4,7 @@ import { call, page, render, safeLocal, type PageCtx, type Web } from '../contex
 import { formatNumber } from '../format.ts';
 import { datasetList, searchForm } from '../components/datasets.ts';
 import { groupCards } from '../components/groups.ts';
-import type { PackageDict, SearchResult } from '../components/types.ts';
+import type { GroupDict, PackageDict, SearchResult } from '../components/types.ts';
 import { currentStandard } from '../../standard/index.ts';
 
 /** A list that must not break the home page when one part fails (e.g. a sort the search does not know). */
@@ -16,20 +16,30 @@ async function newest(p: PageCtx, sort: string): Promise<PackageDict[]> {
   }
 }
 
+interface HomeData {
+  count: number;
+  recent: PackageDict[];
+  popular: PackageDict[];
+  orgs: GroupDict[];
+  groups: GroupDict[];
+}
+
+async function homeData(p: PageCtx): Promise<HomeData> {
+  const [all, recent, popular, orgs, groups] = await Promise.all([
+    call<SearchResult>(p, 'package_search', { rows: 0 }),
+    newest(p, 'metadata_created desc'),
+    newest(p, 'views_recent desc'),
+    call<GroupDict[]>(p, 'organization_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }),
+    call<GroupDict[]>(p, 'group_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }),
+  ]);
+  return { count: all.count, recent, popular, orgs, groups };
+}
+
 export function homeRoutes(app: FastifyInstance, web: Web): void {
   app.get('/', page(web, async (p) => {
     const { t, lang } = p;
-    const [all, recent, popular, orgs, groups] = await Promise.all([
-      call<SearchResult>(p, 'package_search', { rows: 0 }),
-      newest(p, 'metadata_created desc'),
-      newest(p, 'views_recent desc'),
-      call<Array<Record<string, unknown>>>(p, 'organization_list', { all_fields: true, sort: 'package_count desc', limit: 6 }),
-      call<Array<Record<string, unknown>>>(p, 'group_list', { all_fields: true, sort: 'package_count desc', limit: 6 }),
-    ]);
-    const [orgCount, groupCount] = await Promise.all([
-      call<string[]>(p, 'organization_list', {}),
-      call<string[]>(p, 'group_list', {}),
-    ]);
+    // Every anonymous visitor sees the same home page: its data is shared for a minute.
+    const { count, recent, popular, orgs, groups } = p.actor.kind === 'anonymous' ? await p.web.publicCache.get('home', () => homeData(p)) : await homeData(p);
     const std = currentStandard();
     const body = html`
       <section class="hero" aria-labelledby="hero-title">
@@ -43,9 +53,9 @@ export function homeRoutes(app: FastifyInstance, web: Web): void {
       <section aria-labelledby="stats-title" class="stats">
         <h2 id="stats-title" class="visually-hidden">${t('home.stats')}</h2>
         <ul>
-          <li><a href="/dataset"><strong>${formatNumber(lang, all.count)}</strong> ${t('home.count_datasets')}</a></li>
-          <li><a href="/organization"><strong>${formatNumber(lang, orgCount.length)}</strong> ${t('home.count_orgs')}</a></li>
-          <li><a href="/group"><strong>${formatNumber(lang, groupCount.length)}</strong> ${t('home.count_groups')}</a></li>
+          <li><a href="/dataset"><strong>${formatNumber(lang, count)}</strong> ${t('home.count_datasets')}</a></li>
+          <li><a href="/organization"><strong>${formatNumber(lang, orgs.length)}</strong> ${t('home.count_orgs')}</a></li>
+          <li><a href="/group"><strong>${formatNumber(lang, groups.length)}</strong> ${t('home.count_groups')}</a></li>
         </ul>
       </section>
       <div class="columns">
@@ -62,12 +72,12 @@ export function homeRoutes(app: FastifyInstance, web: Web): void {
       </div>
       <section aria-labelledby="orgs-title">
         <h2 id="orgs-title">${t('nav.organizations')}</h2>
-        ${groupCards(p, orgs, 'organization', 3)}
+        ${groupCards(p, orgs.slice(0, 6), 'organization', 3)}
         <p><a href="/organization">${t('home.all_orgs')}</a></p>
       </section>
       <section aria-labelledby="groups-title">
         <h2 id="groups-title">${t('nav.groups')}</h2>
-        ${groupCards(p, groups, 'group', 3)}
+        ${groupCards(p, groups.slice(0, 6), 'group', 3)}
         <p><a href="/group">${t('home.all_groups')}</a></p>
       </section>`;
     return render(p, '', body);

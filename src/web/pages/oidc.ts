@@ -63,7 +63,7 @@ export function oidcRoutes(app: FastifyInstance, web: Web): void {
     const query = p.req.url.includes('?') ? p.req.url.slice(p.req.url.indexOf('?') + 1) : '';
     try {
       const { came_from: to, ...rest } = pending;
-      const result = await call<SignInResult>({ ...p, actor: ANONYMOUS }, 'user_login_oidc', { ...rest, query });
+      const result = await call<SignInResult>(p, 'user_login_oidc', { ...rest, query }, ANONYMOUS);
       return await afterStep(p, result, safeLocal(to, '/dashboard'));
     } catch (e) {
       if (e instanceof AuthorizationError) return failure(p, pick(e.msg, p.lang));

@@ -51,8 +51,8 @@ async function currentSetup(p: PageCtx, ticket: string | null): Promise<TotpSetu
   const session = p.req.webSession;
   const kept = session?.data.totp_setup as TotpSetup | undefined;
   if (kept?.secret && kept.qr_svg) return kept;
-  const caller = ticket ? { ...p, actor: ANONYMOUS } : p;
-  const setup = await call<TotpSetup>(caller, 'user_totp_setup', ticket ? { ticket } : {});
+  const caller = ticket ? ANONYMOUS : p.actor;
+  const setup = await call<TotpSetup>(p, 'user_totp_setup', ticket ? { ticket } : {}, caller);
   if (session) await setSessionData(p.services, session, { ...session.data, totp_setup: setup });
   return setup;
 }
@@ -113,7 +113,7 @@ export function twoFactorRoutes(app: FastifyInstance, web: Web): void {
     const ticket = pendingTicket(p, 'totp');
     if (!ticket) return redirect(p, '/user/login', 'flash.signin_again');
     try {
-      const result = await call<SignInResult>({ ...p, actor: ANONYMOUS }, 'user_totp_verify', { ticket, code: String(p.body.code ?? '').trim() });
+      const result = await call<SignInResult>(p, 'user_totp_verify', { ticket, code: String(p.body.code ?? '').trim() }, ANONYMOUS);
       return await afterStep(p, result, cameFrom(p));
     } catch (e) {
       if (e instanceof ValidationError) return verifyPage(p, localizeErrors(e.errors, p.lang), 400);
@@ -131,10 +131,10 @@ export function twoFactorRoutes(app: FastifyInstance, web: Web): void {
   app.post('/user/2fa/setup', { config: LOGIN_RATE_LIMIT }, form(web, async (p) => {
     const ticket = pendingTicket(p, 'totp_setup');
     if (!ticket && p.actor.kind !== 'user') return redirect(p, '/user/login', 'flash.signin_again');
-    const caller = ticket ? { ...p, actor: ANONYMOUS } : p;
+    const caller = ticket ? ANONYMOUS : p.actor;
     let result: SignInResult & { recovery_codes: string[] };
     try {
-      result = await call(caller, 'user_totp_enable', { code: String(p.body.code ?? '').trim(), ...(ticket ? { ticket } : {}) });
+      result = await call(p, 'user_totp_enable', { code: String(p.body.code ?? '').trim(), ...(ticket ? { ticket } : {}) }, caller);
     } catch (e) {
       if (e instanceof ValidationError) return setupPage(p, ticket, localizeErrors(e.errors, p.lang), 400);
       if (e instanceof AuthorizationError && ticket) return redirect(p, '/user/login', 'flash.signin_again');

@@ -20,6 +20,8 @@ export interface ImportOptions {
   actor?: Actor;
   /** Records per package_import call, i.e. per transaction. */
   batchSize?: number;
+  /** Batches written at once (PostgreSQL only; default 3). */
+  concurrency?: number;
   onProgress?(linesRead: number, imported: number, failed: number): void;
   onFailure?(failure: LineFailure): void;
   /** Stops reading when aborted; batches already sent are finished and counted. */
@@ -56,9 +58,9 @@ export async function importFile(services: Services, file: string, opts: ImportO
   if (opts.org) await runAction(services, 'package_import', { records: [], owner_org: opts.org }, caller);
 
   const size = Math.min(Math.max(1, opts.batchSize ?? DEFAULT_BATCH), MAX_IMPORT_BATCH);
-  // PostgreSQL writes one batch while this process validates the next (two connections, two cores);
-  // PGlite has one connection in this same thread, so there is nothing to overlap.
-  const depth = services.store.kind === 'postgres' ? 2 : 1;
+  // PostgreSQL writes batches while this process validates the next one (a connection each; measured
+  // best at three in flight on two cores). PGlite has one connection in this thread: nothing to overlap.
+  const depth = services.store.kind === 'postgres' ? Math.max(1, opts.concurrency ?? 3) : 1;
   const inflight: Array<{ done: Promise<void>; keys: Set<string> }> = [];
   let fatal: unknown;
   let records: unknown[] = [];

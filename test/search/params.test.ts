@@ -72,8 +72,9 @@ test('unknown parameters and malformed queries are 400 Search Query Errors', asy
   assert.equal(unknown.status, 400);
   assert.equal(unknown.json.error.__type, 'Search Query Error');
   assert.match(unknown.json.error.message, /Invalid search parameters: \["foo"\]/);
-  for (const params of [{ q: 'title:(แรงงาน' }, { q: 'nosuchfield:x' }, { fq: 'tags:"unclosed' }, { fq: 'secret:1' }, { sort: 'popularity desc' }, { sort: 'title_string' }, { 'facet.field': '["tags"' }, { 'facet.field': '["nosuch"]' }, { q: 'metadata_modified:[yesterday TO *]' }, { q: 'name:[a TO b]' }, { q: 'private:maybe' }]) {
-    const r = await get(params as Record<string, string>);
+  const bad: Array<Record<string, string>> = [{ q: 'title:(แรงงาน' }, { q: 'nosuchfield:x' }, { fq: 'tags:"unclosed' }, { fq: 'secret:1' }, { sort: 'popularity desc' }, { sort: 'title_string' }, { 'facet.field': '["tags"' }, { 'facet.field': '["nosuch"]' }, { q: 'metadata_modified:[yesterday TO *]' }, { q: 'name:[a TO b]' }, { q: 'private:maybe' }];
+  for (const params of bad) {
+    const r = await get(params);
     assert.equal(r.status, 400, JSON.stringify(params));
     assert.equal(r.json.error.__type, 'Search Query Error', JSON.stringify(params));
   }

@@ -17,7 +17,7 @@ import { errorPage, layout, type LayoutOptions } from './layout.ts';
 export interface Web {
   services: Services;
   secret: string;
-  /** Data shared by all anonymous visitors for a short while (home page). */
+  /** Public data shared by all visitors for a short while (the home page). */
   publicCache: TtlCache;
 }
 

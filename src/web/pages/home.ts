@@ -6,11 +6,12 @@ import { datasetList, searchForm } from '../components/datasets.ts';
 import { groupCards } from '../components/groups.ts';
 import type { GroupDict, PackageDict, SearchResult } from '../components/types.ts';
 import { currentStandard } from '../../standard/index.ts';
+import { ANONYMOUS } from '../../access/actor.ts';
 
 /** A list that must not break the home page when one part fails (e.g. a sort the search does not know). */
 async function newest(p: PageCtx, sort: string): Promise<PackageDict[]> {
   try {
-    return (await call<SearchResult>(p, 'package_search', { rows: 5, sort })).results;
+    return (await call<SearchResult>(p, 'package_search', { rows: 5, sort }, ANONYMOUS)).results;
   } catch {
     return [];
   }
@@ -24,13 +25,14 @@ interface HomeData {
   groups: GroupDict[];
 }
 
+/** The public front page: what anyone may see, asked as an anonymous caller (CKAN's home shows no private entries either). */
 async function homeData(p: PageCtx): Promise<HomeData> {
   const [all, recent, popular, orgs, groups] = await Promise.all([
-    call<SearchResult>(p, 'package_search', { rows: 0 }),
+    call<SearchResult>(p, 'package_search', { rows: 0 }, ANONYMOUS),
     newest(p, 'metadata_created desc'),
     newest(p, 'views_recent desc'),
-    call<GroupDict[]>(p, 'organization_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }),
-    call<GroupDict[]>(p, 'group_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }),
+    call<GroupDict[]>(p, 'organization_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }, ANONYMOUS),
+    call<GroupDict[]>(p, 'group_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }, ANONYMOUS),
   ]);
   return { count: all.count, recent, popular, orgs, groups };
 }
@@ -38,8 +40,8 @@ async function homeData(p: PageCtx): Promise<HomeData> {
 export function homeRoutes(app: FastifyInstance, web: Web): void {
   app.get('/', page(web, async (p) => {
     const { t, lang } = p;
-    // Every anonymous visitor sees the same home page: its data is shared for a minute.
-    const { count, recent, popular, orgs, groups } = p.actor.kind === 'anonymous' ? await p.web.publicCache.get('home', () => homeData(p)) : await homeData(p);
+    // Everyone sees the same public front page: its data is shared for a minute.
+    const { count, recent, popular, orgs, groups } = await p.web.publicCache.get('home', () => homeData(p));
     const std = currentStandard();
     const body = html`
       <section class="hero" aria-labelledby="hero-title">

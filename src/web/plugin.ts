@@ -13,6 +13,7 @@ import { homeRoutes } from './pages/home.ts';
 import { searchRoutes } from './pages/search.ts';
 import { datasetRoutes } from './pages/dataset.ts';
 import { historyRoutes } from './pages/history.ts';
+import { datasetGroupRoutes } from './pages/dataset-groups.ts';
 import { resourceRoutes } from './pages/resource.ts';
 import { datasetFormRoutes } from './pages/dataset-form.ts';
 import { resourceFormRoutes } from './pages/resource-form.ts';
@@ -78,6 +79,7 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     datasetFormRoutes(scope, web);
     resourceFormRoutes(scope, web);
     historyRoutes(scope, web);
+    datasetGroupRoutes(scope, web);
     resourceRoutes(scope, web);
     datasetRoutes(scope, web);
     groupRoutes(scope, web);

@@ -39,6 +39,7 @@ describe('dataset form (two steps) and resource pages', () => {
     env = await testEnv({}, { web: true });
     await makeOrg(env, 'mots', 'กระทรวงการท่องเที่ยวและกีฬา');
     await makeUser(env, 'editor1', { org: 'mots', role: 'editor' });
+    await sys(env, 'group_create', { name: 'travel', title: 'การท่องเที่ยวและการเดินทาง' });
     editor = new PageClient(env.app);
     await editor.signIn('editor1', 'correct horse battery');
   });
@@ -169,6 +170,33 @@ describe('dataset form (two steps) and resource pages', () => {
     assert.match(row, /กองสถิติการท่องเที่ยว/);
     const page = await editor.get('/dataset/tourism-by-province');
     assert.match(page.body, /ตารางรายจังหวัด/, 'resources stay after an edit');
+  });
+
+  it('edits a resource keeping its file, then deletes it', async () => {
+    const d = await sys(env, 'package_show', { id: 'tourism-by-province' });
+    const file = d.resources.find((r: any) => r.url_type === 'upload');
+    const base = `/dataset/tourism-by-province/resource/${file.id}`;
+    const edit = await editor.get(`${base}/edit`);
+    assert.match(edit.body, /name="source" value="keep"[^>]* checked/);
+    const saved = await editor.postFile(`${base}/edit`, { source: 'keep', name: 'ตารางรายจังหวัด (ปรับปรุง)', format: 'CSV' }, null);
+    assert.equal(saved.statusCode, 303, saved.body.slice(0, 1500));
+    const after = await sys(env, 'resource_show', { id: file.id });
+    assert.equal(after.name, 'ตารางรายจังหวัด (ปรับปรุง)');
+    assert.equal(after.url_type, 'upload', 'the file stays');
+    assert.equal((await editor.get(`${base}/download/tourism.csv`)).statusCode, 200);
+    await editor.get('/dataset/resources/tourism-by-province');
+    const gone = await editor.post(`${base}/delete`, {});
+    assert.equal(gone.statusCode, 303);
+    assert.equal((await editor.get(base)).statusCode, 404);
+  });
+
+  it('puts the dataset into a group from its groups tab', async () => {
+    const tab = await editor.get('/dataset/groups/tourism-by-province');
+    assert.equal(tab.statusCode, 200);
+    const res = await editor.post('/dataset/groups/tourism-by-province', { groups: 'travel' });
+    assert.equal(res.statusCode, 303, res.body.slice(0, 1000));
+    const group = await new PageClient(env.app).get('/group/travel');
+    assert.match(group.body, /href="\/dataset\/tourism-by-province"/);
   });
 
   it('a visitor without rights gets no form and no edit tab', async () => {

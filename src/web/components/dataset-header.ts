@@ -4,7 +4,7 @@ import { timeEl } from '../format.ts';
 import { datasetBadges } from './datasets.ts';
 import type { PackageDict } from './types.ts';
 
-export type DatasetTab = 'read' | 'activity' | 'edit' | 'resources';
+export type DatasetTab = 'read' | 'activity' | 'edit' | 'resources' | 'groups';
 
 export function canEdit(p: PageCtx, d: PackageDict): boolean {
   return may(p, 'package_update', { owner_org: d.owner_org, state: d.state, creator_user_id: d.creator_user_id });
@@ -36,6 +36,7 @@ export function datasetHeader(p: PageCtx, d: PackageDict, tab: DatasetTab, headi
       ${tabLink('activity', `/dataset/activity/${encodeURIComponent(d.name)}`, t('dataset.tab_activity'))}
       ${edit ? tabLink('edit', `/dataset/edit/${encodeURIComponent(d.name)}`, t('dataset.tab_edit')) : ''}
       ${edit ? tabLink('resources', `/dataset/resources/${encodeURIComponent(d.name)}`, t('dataset.tab_resources')) : ''}
+      ${may(p, 'group_dataset_add', { owner_org: d.owner_org }) ? tabLink('groups', `/dataset/groups/${encodeURIComponent(d.name)}`, t('groups.title')) : ''}
     </ul></nav>
   </header>`;
 }

@@ -257,6 +257,8 @@ export const en: Record<keyof typeof th, string> = {
   'group.add': 'Add a group',
   'group.edit': 'Edit group',
 
+  'groups.title': 'Groups',
+  'groups.choose': 'Put this dataset into groups',
   'user.username': 'User name',
   'user.fullname': 'Full name',
   'user.email': 'E-mail',

@@ -255,6 +255,8 @@ export const th = {
   'group.add': 'เพิ่มกลุ่มข้อมูล',
   'group.edit': 'แก้ไขกลุ่มข้อมูล',
 
+  'groups.title': 'กลุ่มข้อมูล',
+  'groups.choose': 'จัดชุดข้อมูลนี้เข้ากลุ่มข้อมูล',
   'user.username': 'ชื่อผู้ใช้',
   'user.fullname': 'ชื่อ–นามสกุล',
   'user.email': 'อีเมล',

@@ -15,7 +15,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
+import { sql } from 'kysely';
 import { importFile, type ImportSummary } from '../src/import/file.ts';
+import type { Db } from '../src/store/db.ts';
 
 const { values } = parseArgs({
   options: {
@@ -112,11 +114,20 @@ function writeJsonl(file: string, records: MirrorRecord[]): void {
   fs.closeSync(fd);
 }
 
-async function run(label: string, env: NodeJS.ProcessEnv, file: string): Promise<ImportSummary> {
+interface Run {
+  summary: ImportSummary;
+  /** CPU seconds of this process (for PGlite this includes the database). */
+  nodeCpu: number;
+  /** CPU seconds of the PostgreSQL backends that served the import, when the server is on this machine. */
+  serverCpu: number | null;
+}
+
+async function run(label: string, env: NodeJS.ProcessEnv, file: string): Promise<Run> {
   const config = loadConfig(env);
   const services = await openServices(config);
   try {
     let last = 0;
+    const cpu = process.cpuUsage();
     const summary = await importFile(services, file, {
       signal: AbortSignal.timeout(BUDGET_S * 1000),
       batchSize: BATCH,
@@ -129,15 +140,35 @@ async function run(label: string, env: NodeJS.ProcessEnv, file: string): Promise
       },
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    return summary;
+    const used = process.cpuUsage(cpu);
+    const serverCpu = services.store.kind === 'postgres' ? await backendCpu(services.store.db) : null;
+    return { summary, nodeCpu: (used.user + used.system) / 1e6, serverCpu };
   } finally {
     await services.store.close();
   }
 }
 
-function line(label: string, s: ImportSummary): string {
+/** Sums utime+stime of this database's backends from /proc (a local server only; null otherwise). */
+async function backendCpu(db: Db): Promise<number | null> {
+  const pids = (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(db)).rows.map((r) => r.pid);
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return pids.length ? ticks / 100 : null;
+}
+
+function line(label: string, r: Run): string {
+  const s = r.summary;
   const note = s.stopped ? `  (stopped by --budget after ${s.lines} of ${N} lines)` : '';
-  return `${label.padEnd(10)} ${String(s.imported).padStart(8)} imported ${String(s.failed).padStart(6)} failed ${s.seconds.toFixed(1).padStart(7)} s ${String(Math.round(s.imported / s.seconds)).padStart(7)} datasets/s${note}`;
+  const perDataset = (cpu: number) => ((cpu * 1000) / Math.max(1, s.imported)).toFixed(2);
+  const cpu = `cpu/dataset: process ${perDataset(r.nodeCpu)} ms${r.serverCpu !== null ? `, postgres ${perDataset(r.serverCpu)} ms` : ''}`;
+  return `${label.padEnd(10)} ${String(s.imported).padStart(8)} imported ${String(s.failed).padStart(6)} failed ${s.seconds.toFixed(1).padStart(7)} s ${String(Math.round(s.imported / s.seconds)).padStart(7)} datasets/s  ${cpu}${note}`;
 }
 
 async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> } | null> {
@@ -178,20 +209,18 @@ try {
   const t0 = performance.now();
   writeJsonl(file, loadMirror());
   const mb = fs.statSync(file).size / 1e6;
-  console.log(`generated ${N} package dicts (${mb.toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s; batch ${BATCH}; ${os.cpus().length} CPUs`);
-  const results: string[] = [];
+  const load = () => os.loadavg()[0]!.toFixed(1);
+  console.log(`generated ${N} package dicts (${mb.toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s; batch ${BATCH}; ${os.cpus().length} CPUs, load average ${load()}`);
   if (values.store === 'both' || values.store === 'pglite') {
-    const s = await run('pglite', { BANCHI_DATA_DIR: path.join(tmp, 'data') }, file);
-    results.push(line('PGlite', s));
-    console.log(results.at(-1));
+    const r = await run('pglite', { BANCHI_DATA_DIR: path.join(tmp, 'data') }, file);
+    console.log(line('PGlite', r));
   }
   if (values.store === 'both' || values.store === 'postgres') {
     const db = await scratchPostgres();
     if (db) {
       try {
-        const s = await run('postgres', { BANCHI_DATA_DIR: path.join(tmp, 'data-pg'), DATABASE_URL: db.url }, file);
-        results.push(line('PostgreSQL', s));
-        console.log(results.at(-1));
+        const r = await run('postgres', { BANCHI_DATA_DIR: path.join(tmp, 'data-pg'), DATABASE_URL: db.url }, file);
+        console.log(line('PostgreSQL', r));
       } finally {
         await db.drop();
       }

@@ -196,6 +196,7 @@ export const en: Record<keyof typeof th, string> = {
   'history.no_changes': 'No field changed',
   'history.none': 'No history yet',
   'history.other_text': '“other” text',
+  'history.first_version': 'The first version of the dataset',
   'history.resource_added': 'Resource added',
   'history.resource_removed': 'Resource removed',
   'history.resource_field': 'Resource “{name}”: {field}',

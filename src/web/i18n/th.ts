@@ -194,6 +194,7 @@ export const th = {
   'history.no_changes': 'ไม่มีรายการที่เปลี่ยน',
   'history.none': 'ยังไม่มีประวัติ',
   'history.other_text': 'ข้อความระบุอื่นๆ',
+  'history.first_version': 'ฉบับแรกของชุดข้อมูล',
   'history.resource_added': 'เพิ่มทรัพยากร',
   'history.resource_removed': 'ลบทรัพยากร',
   'history.resource_field': 'ทรัพยากร “{name}”: {field}',

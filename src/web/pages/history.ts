@@ -28,6 +28,27 @@ interface Activity {
 
 const PER_PAGE = 20;
 
+/** Keys of the package dict that are bookkeeping, not metadata a person edits: not listed as changes. */
+const TECHNICAL = new Set([
+  'id', 'type', 'metadata_created', 'metadata_modified', 'metadata_standard', 'standard', 'creator_user_id', 'revision_id',
+  'relationships_as_object', 'relationships_as_subject', 'license_title', 'license_url', 'isopen', 'num_resources', 'num_tags', 'access', 'organization',
+]);
+const TECHNICAL_RESOURCE = new Set(['id', 'package_id', 'hash', 'mimetype', 'url_type', 'created', 'datastore_active', 'state', 'position', 'url_restricted']);
+
+function isEmptyValue(v: unknown): boolean {
+  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+}
+
+/** The changes worth showing: edits of metadata and resources, without bookkeeping keys. */
+function readable(changes: Change[]): Change[] {
+  return changes.filter((c) => {
+    if (isEmptyValue(c.old) && isEmptyValue(c.new)) return false;
+    const res = /^resources\[[^\]]+\](?:\.(.+))?$/.exec(c.field);
+    if (res) return !res[1] || !TECHNICAL_RESOURCE.has(res[1]);
+    return !TECHNICAL.has(c.field);
+  });
+}
+
 /** Labels for CKAN keys that are not fields of the standard. */
 const CORE_LABELS: Record<string, MessageKey> = {
   state: 'history.field_state',
@@ -54,7 +75,7 @@ function valueCell(p: PageCtx, f: StandardField | undefined, v: unknown): Html {
 }
 
 /** One change as a row: which field (the standard's label), what it was, what it became. */
-function changeRow(p: PageCtx, c: Change, snapshot: PackageDict): Html {
+function changeRow(p: PageCtx, c: Change, snapshot: PackageDict, orgNames: Map<string, string>): Html {
   const std = currentStandard();
   const { t, lang } = p;
   const res = /^resources\[([^\]]+)\](?:\.(.+))?$/.exec(c.field);
@@ -62,12 +83,17 @@ function changeRow(p: PageCtx, c: Change, snapshot: PackageDict): Html {
     const r = ((snapshot.resources ?? []) as Array<Record<string, unknown>>).find((x) => x.id === res[1]);
     const name = String(r?.name ?? c.new ?? c.old ?? res[1]);
     if (!res[2]) {
-      const what = c.old === null ? t('history.resource_added') : t('history.resource_removed');
-      return html`<tr><th scope="row">${what}</th><td colspan="2">${name}</td></tr>`;
+      return c.old === null
+        ? html`<tr><th scope="row">${t('history.resource_added')}</th><td></td><td><ins>${name}</ins></td></tr>`
+        : html`<tr><th scope="row">${t('history.resource_removed')}</th><td><del>${name}</del></td><td></td></tr>`;
     }
     const rf = std.resourceFields.get(res[2]);
     const label = rf ? rf.label[lang] : res[2];
     return html`<tr><th scope="row">${t('history.resource_field', { name, field: label })}</th><td><del>${valueCell(p, rf, c.old)}</del></td><td><ins>${valueCell(p, rf, c.new)}</ins></td></tr>`;
+  }
+  if (c.field === 'owner_org') {
+    const name = (v: unknown) => (typeof v === 'string' && v ? orgNames.get(v) ?? v : '');
+    return html`<tr><th scope="row">${std.datasetFields.get('owner_org')?.label[lang] ?? c.field}</th><td><del>${name(c.old)}</del></td><td><ins>${name(c.new)}</ins></td></tr>`;
   }
   const f = std.datasetFields.get(c.field);
   const other = std.otherFields.get(c.field);
@@ -90,15 +116,22 @@ export function historyRoutes(app: FastifyInstance, web: Web): void {
     // One more than a page tells whether an older page exists.
     const list = await call<Activity[]>(p, 'package_activity_list', { id: d.id, limit: PER_PAGE + 1, offset: (pageNo - 1) * PER_PAGE });
     const shown = list.slice(0, PER_PAGE);
+    // A move between organisations is stored as ids: show their titles.
+    const orgIds = new Set(shown.flatMap((a) => a.changes.filter((c) => c.field === 'owner_org').flatMap((c) => [c.old, c.new])).filter((v): v is string => typeof v === 'string' && !!v));
+    const orgNames = new Map<string, string>();
+    for (const id of orgIds) {
+      const org = await call<Record<string, string>>(p, 'organization_show', { id }).catch(() => null);
+      if (org) orgNames.set(id, org.title || org.name!);
+    }
     const body = html`
       ${datasetHeader(p, d, 'activity')}
       <h2>${t('history.title')}</h2>
       ${shown.length ? html`<ol class="activity">${shown.map((a) => html`<li>
         <h3 class="h4">${activityTitle(p, a)} · ${timeEl(p.lang, a.timestamp, true)} <span class="muted">${t('history.version', { n: a.version })}</span></h3>
-        ${a.changes.length ? html`<table class="changes">
+        ${a.activity_type === 'new package' ? html`<p class="muted">${t('history.first_version')}</p>` : readable(a.changes).length ? html`<table class="changes">
           <caption class="visually-hidden">${t('history.changes_caption', { n: a.version })}</caption>
           <thead><tr><th scope="col">${t('dataset.field')}</th><th scope="col">${t('history.before')}</th><th scope="col">${t('history.after')}</th></tr></thead>
-          <tbody>${a.changes.map((c) => changeRow(p, c, a.data.package))}</tbody>
+          <tbody>${readable(a.changes).map((c) => changeRow(p, c, a.data.package, orgNames))}</tbody>
         </table>` : html`<p class="muted">${t('history.no_changes')}</p>`}
       </li>`)}</ol>` : html`<p class="empty">${t('history.none')}</p>`}
       ${pagination(p, pageNo, list.length > PER_PAGE ? pageNo + 1 : pageNo, (n) => `/dataset/activity/${encodeURIComponent(d.name)}?page=${n}`)}`;

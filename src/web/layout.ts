@@ -3,6 +3,7 @@ import { html, type Html } from './html.ts';
 import type { PageCtx } from './context.ts';
 import { CSRF_FIELD } from './csrf.ts';
 import type { MessageKey } from './i18n/index.ts';
+import { th } from './i18n/th.ts';
 
 export interface LayoutOptions {
   /** Trail above the title; the last entry is the current page (no link). */
@@ -15,6 +16,12 @@ export interface LayoutOptions {
 
 /** Static assets carry a version so browsers may cache them for long. */
 export const ASSET_VERSION = '1';
+
+/** The configured site title; the default Thai one is translated on English pages. */
+export function siteName(p: PageCtx): string {
+  const configured = p.services.config.siteTitle;
+  return !configured || (configured === th['site.title'] && p.lang === 'en') ? p.t('site.title') : configured;
+}
 
 export function csrfField(p: PageCtx): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${p.csrf}">`;
@@ -51,7 +58,7 @@ function breadcrumbs(p: PageCtx, items: Array<[string, string?]>): Html {
 export function layout(p: PageCtx, title: string, body: Html, opts: LayoutOptions = {}): Html {
   const { t, lang } = p;
   const other = lang === 'th' ? 'en' : 'th';
-  const site = p.services.config.siteTitle || t('site.title');
+  const site = siteName(p);
   const path = p.req.url.split('?')[0]!;
   const navLink = (href: string, key: MessageKey) =>
     html`<li><a href="${href}"${path === href || path.startsWith(href + '/') ? html` aria-current="page"` : ''}>${t(key)}</a></li>`;

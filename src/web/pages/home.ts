@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../html.ts';
+import { siteName } from '../layout.ts';
 import { call, page, render, safeLocal, type PageCtx, type Web } from '../context.ts';
 import { formatNumber } from '../format.ts';
 import { datasetList, searchForm } from '../components/datasets.ts';
@@ -45,7 +46,7 @@ export function homeRoutes(app: FastifyInstance, web: Web): void {
     const std = currentStandard();
     const body = html`
       <section class="hero" aria-labelledby="hero-title">
-        <h1 id="hero-title">${p.services.config.siteTitle || t('site.title')}</h1>
+        <h1 id="hero-title">${siteName(p)}</h1>
         <p class="lead">${t('home.lead')}</p>
         ${searchForm(p, '', 'home-q')}
         <p class="popular-types">${t('home.browse_type')}

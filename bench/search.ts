@@ -1,5 +1,5 @@
 /**
- * Search benchmark: `npm run bench:search -- [--n 100000] [--small 10000] [--stores pglite,postgres] [--rounds 5]`
+ * Search benchmark: `npm run bench:search -- [--n 100000] [--small 10000] [--stores pglite,postgres] [--rounds 3] [--verbose]`
  *
  * Builds a catalog from the real data.go.th records in ../shared/data (see search-corpus.ts),
  * times `reindexAll` (indexing rate), then measures package_search through HTTP for a fixed mix
@@ -9,6 +9,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '100000' },
     small: { type: 'string', default: '10000' },
     stores: { type: 'string', default: 'pglite,postgres' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -113,11 +114,22 @@ interface SizeResult {
 
 async function measure(base: string, token: string, mix: Query[]): Promise<SizeResult['latencies']> {
   const lat = new Map<Query['kind'] | 'all', number[]>();
+  // A fresh keep-alive agent per measurement: a connection left idle through a long reindex
+  // may have been closed by the server.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const call = async (query: Query) => {
     const qs = new URLSearchParams({ rows: '20', ...query.params });
     const t = performance.now();
-    const res = await fetch(`${base}/api/3/action/package_search?${qs}`, { headers: query.member ? { authorization: token } : {} });
-    const body = (await res.json()) as { success: boolean; result?: { count: number }; error?: unknown };
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = http.get(`${base}/api/3/action/package_search?${qs}`, { agent, headers: query.member ? { authorization: token } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+    const body = JSON.parse(text) as { success: boolean; result?: { count: number }; error?: unknown };
     const ms = performance.now() - t;
     if (!body.success) throw new Error(`package_search ${qs} failed: ${JSON.stringify(body.error)}`);
     return { ms, count: body.result!.count };
@@ -133,6 +145,7 @@ async function measure(base: string, token: string, mix: Query[]): Promise<SizeR
       for (const k of [query.kind, 'all'] as const) (lat.get(k) ?? lat.set(k, []).get(k)!).push(ms);
     }
   }
+  agent.destroy();
   if (args.verbose) for (const [i, query] of mix.entries()) line(`    ${percentile(perQuery[i]!, 50).toFixed(1).padStart(7)} ms  ${String(counts[i]).padStart(7)} hits  ${query.kind} ${JSON.stringify(query.params).slice(0, 150)}`);
   return lat;
 }

@@ -18,14 +18,34 @@ const MAX_POSITION = 16383;
  * are kept apart so a phrase never runs from one field into the next.
  * Weights: A title and name, B tags, C description, D everything else.
  */
-export function tsvectorLiteral(parts: Array<{ text: string; weight: Weight; once?: boolean }>): string {
+/**
+ * Segmentation is the costly part of indexing, and catalogs repeat themselves (organisation
+ * titles, maintainers, sources, resource names equal to the title): short texts are segmented
+ * once per rebuild batch.
+ */
+const slotCache = new Map<string, string[][]>();
+const CACHE_LIMIT = 20000;
+
+function cachedSlots(text: string): string[][] {
+  if (text.length > 300) return wordSlots(text);
+  let slots = slotCache.get(text);
+  if (!slots) {
+    if (slotCache.size >= CACHE_LIMIT) slotCache.clear();
+    slots = wordSlots(text);
+    slotCache.set(text, slots);
+  }
+  return slots;
+}
+
+export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight; once?: boolean }>): string {
   const positions = new Map<string, string[]>();
   let pos = 1;
   for (const part of parts) {
     // Supporting text repeats itself (organisation title as maintainer and source, resource
     // names equal to the title); one position per word there keeps the index small.
     const seen = part.once ? new Set<string>() : null;
-    for (const slot of wordSlots(part.text)) {
+    const slotsOf = Array.isArray(part.text) ? part.text.flatMap((t) => cachedSlots(t)) : cachedSlots(part.text);
+    for (const slot of slotsOf) {
       if (pos > MAX_POSITION) break;
       if (seen) {
         if (seen.has(slot[0]!)) continue;
@@ -68,7 +88,7 @@ interface SourceRow {
   org_title: string | null;
   org_name: string | null;
   formats: string[] | null;
-  res_text: string | null;
+  res_text: string[] | null;
   group_names: string[] | null;
 }
 
@@ -97,9 +117,9 @@ export function searchRow(r: SourceRow): SearchRow {
     document: tsvectorLiteral([
       { text: r.title, weight: 'A' },
       { text: r.name, weight: 'A' },
-      { text: r.tags.join(' , '), weight: 'B' },
+      { text: r.tags, weight: 'B' },
       { text: plain(r.notes), weight: 'C' },
-      { text: [r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), r.res_text ?? ''].join(' , '), weight: 'D', once: true },
+      { text: [r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), ...(r.res_text ?? [])], weight: 'D', once: true },
     ]),
     title_text: spacedWords(r.title),
     tags_text: r.tags.join(' ').toLowerCase(),
@@ -115,14 +135,20 @@ export function searchRow(r: SourceRow): SearchRow {
   };
 }
 
+/**
+ * The datasets' current text, locked until the caller commits: a rebuild running beside live
+ * edits either sees an edit that committed first, or makes it wait, so it never writes a
+ * search row older than the dataset.
+ */
 async function loadSources(db: Tx, ids: string[]): Promise<SourceRow[]> {
   const r = await sql<SourceRow>`
     SELECT d.id, d.name, d.title, d.notes, d.tags, d.data_type, d.data_classification, d.license_id, d.metadata, d.view_count, o.title AS org_title, o.name AS org_name,
       (SELECT coalesce(array_agg(DISTINCT upper(r.format)) FILTER (WHERE r.format <> ''), '{}') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS formats,
-      (SELECT string_agg(r.name || ' ' || r.description, ' , ') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS res_text,
+      (SELECT array_agg(x.t) FROM resources r, unnest(ARRAY[r.name, r.description]) AS x(t) WHERE r.dataset_id = d.id AND r.state = 'active' AND x.t <> '') AS res_text,
       (SELECT coalesce(array_agg(g.name ORDER BY g.name), '{}') FROM dataset_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dataset_id = d.id) AS group_names
     FROM datasets d LEFT JOIN groups o ON o.id = d.owner_org
-    WHERE d.id = ANY(${ids}::uuid[])`.execute(db);
+    WHERE d.id = ANY(${ids}::uuid[])
+    FOR SHARE OF d`.execute(db);
   return r.rows;
 }
 

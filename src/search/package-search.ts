@@ -206,10 +206,6 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
       WHERE ${vis} AND ${query.where as RawBuilder<SqlBool>}
     )
     SELECT (SELECT count(*)::int FROM m) AS count, ${page} AS ids, ${facets} AS facets`;
-  if (process.env.BANCHI_SEARCH_EXPLAIN) {
-    const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, COSTS OFF) ${stmt}`.execute(ctx.db);
-    process.stderr.write(plan.rows.map((x) => x['QUERY PLAN']).join('\n') + '\n');
-  }
   const r = await stmt.execute(ctx.db);
   const row = r.rows[0]!;
   return { count: row.count, ids: row.ids, facets: row.facets };

@@ -94,8 +94,11 @@ function lexeme(word: string, weight: string, prefix = false): string {
   return prefix || weight ? `${quoted}:${prefix ? '*' : ''}${weight}` : quoted;
 }
 
+const graphemeSegmenter = new Intl.Segmenter('th', { granularity: 'grapheme' });
+
+/** Length as a reader counts it: a Thai consonant with its vowel and tone marks is one. */
 function graphemes(text: string): number {
-  return [...new Intl.Segmenter('th', { granularity: 'grapheme' }).segment(text)].length;
+  return [...graphemeSegmenter.segment(text)].length;
 }
 
 interface TextParts {

@@ -8,7 +8,8 @@ const BATCH = 500;
 /**
  * Rebuilds the search rows of every dataset (any state), a batch per transaction, and reports
  * progress as (done, total). Returns how many datasets were indexed. Searches keep working while
- * it runs: each batch replaces its rows atomically.
+ * it runs: each batch replaces its rows atomically. On PostgreSQL two batches run at once, so
+ * word segmentation here overlaps with the database writing the previous batch.
  */
 export async function reindexAll(services: Services, onProgress?: (done: number, total: number) => void): Promise<number> {
   const db = services.store.db;
@@ -16,14 +17,25 @@ export async function reindexAll(services: Services, onProgress?: (done: number,
   onProgress?.(0, total);
   let done = 0;
   let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const ids = (await sql<{ id: string }>`SELECT id FROM datasets WHERE id > ${after}::uuid ORDER BY id LIMIT ${BATCH}`.execute(db)).rows.map((r) => r.id);
-    if (!ids.length) break;
-    await db.transaction().execute((tx) => indexDatasets(tx, ids));
-    done += ids.length;
-    after = ids[ids.length - 1]!;
-    onProgress?.(Math.min(done, Math.max(total, done)), Math.max(total, done));
-  }
+  let queue: Promise<unknown> = Promise.resolve();
+  // Batches are handed out one at a time, in id order, whatever the number of workers.
+  const nextBatch = (): Promise<string[]> => {
+    const p = queue.then(async () => {
+      const ids = (await sql<{ id: string }>`SELECT id FROM datasets WHERE id > ${after}::uuid ORDER BY id LIMIT ${BATCH}`.execute(db)).rows.map((r) => r.id);
+      if (ids.length) after = ids[ids.length - 1]!;
+      return ids;
+    });
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const worker = async () => {
+    for (let ids = await nextBatch(); ids.length; ids = await nextBatch()) {
+      await db.transaction().execute((tx) => indexDatasets(tx, ids));
+      done += ids.length;
+      onProgress?.(done, Math.max(total, done));
+    }
+  };
+  await Promise.all(Array.from({ length: services.store.kind === 'postgres' ? 2 : 1 }, worker));
   // Rows left behind by datasets that no longer exist would only cost space; drop them.
   await sql`DELETE FROM dataset_search s WHERE NOT EXISTS (SELECT 1 FROM datasets d WHERE d.id = s.dataset_id)`.execute(db);
   return done;

@@ -11,6 +11,8 @@ function lexeme(token: string): string {
 /** PostgreSQL keeps at most this many positions per word and positions below 16384. */
 const MAX_POSITIONS = 255;
 const MAX_POSITION = 16383;
+/** tsvector values are limited to 1 MB; a pathological description must not make a write fail. */
+const MAX_LEXEME_BYTES = 256 * 1024;
 
 /**
  * A tsvector literal with positions and weights, built from our own word slots, because
@@ -40,6 +42,7 @@ function cachedSlots(text: string): string[][] {
 export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight; once?: boolean }>): string {
   const positions = new Map<string, string[]>();
   let pos = 1;
+  let bytes = 0;
   for (const part of parts) {
     // Supporting text repeats itself (organisation title as maintainer and source, resource
     // names equal to the title); one position per word there keeps the index small.
@@ -53,7 +56,11 @@ export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: 
       }
       for (const tok of slot) {
         let list = positions.get(tok);
-        if (!list) positions.set(tok, (list = []));
+        if (!list) {
+          bytes += Buffer.byteLength(tok) + 8;
+          if (bytes > MAX_LEXEME_BYTES) continue;
+          positions.set(tok, (list = []));
+        }
         if (list.length < MAX_POSITIONS) list.push(`${pos}${part.weight}`);
       }
       pos++;

@@ -183,7 +183,10 @@ class Parser {
     if (!t) fail('query ends too early');
     if (t.t === 'not' || t.t === 'minus') {
       this.pos++;
-      return { kind: 'not', item: this.unary(field) };
+      if (++this.depth > MAX_DEPTH) fail('query nested too deeply');
+      const item = this.unary(field);
+      this.depth--;
+      return { kind: 'not', item };
     }
     if (t.t === 'plus') {
       this.pos++;

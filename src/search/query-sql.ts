@@ -158,7 +158,7 @@ const UNITS: Record<string, string> = { SECOND: 'seconds', MINUTE: 'minutes', HO
 
 /** A Solr date: ISO 8601, or NOW with an optional offset such as NOW-7DAYS. */
 export function parseSolrDate(v: string, now = new Date()): Date {
-  const m = /^NOW(?:([+-])(\d+)(SECOND|MINUTE|HOUR|DAY|MONTH|YEAR)S?)?$/.exec(v);
+  const m = /^NOW(?:([+-])(\d{1,6})(SECOND|MINUTE|HOUR|DAY|MONTH|YEAR)S?)?$/.exec(v);
   if (m) {
     const d = new Date(now);
     if (m[1]) {
@@ -168,7 +168,8 @@ export function parseSolrDate(v: string, now = new Date()): Date {
       else if (unit === 'years') d.setUTCFullYear(d.getUTCFullYear() + n);
       else d.setTime(d.getTime() + n * { seconds: 1e3, minutes: 6e4, hours: 36e5, days: 864e5 }[unit as 'days']!);
     }
-    return d;
+    if (!Number.isNaN(d.getTime())) return d;
+    throw new SearchQueryError(`date out of range: ${v}`);
   }
   if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(v)) {
     const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v.endsWith('Z') ? v : `${v}Z`);

@@ -33,7 +33,10 @@ export function wordSlots(text: string): string[][] {
         .slice(i, j + 1)
         .map((x) => x.segment)
         .join('');
-      for (let k = i; k <= j; k += 2) out.push(k === i && whole.length <= MAX_TOKEN ? [segs[k]!.segment, whole] : [segs[k]!.segment]);
+      for (let k = i; k <= j; k += 2) {
+        const part = segs[k]!.segment;
+        if (part.length <= MAX_TOKEN) out.push(k === i && whole.length <= MAX_TOKEN ? [part, whole] : [part]);
+      }
       i = j;
       continue;
     }

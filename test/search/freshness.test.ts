@@ -50,6 +50,19 @@ test('create, update, resource change, group change, privacy change and delete s
   assert.equal((await anon({ 'facet.field': ['tags'] })).facets.tags['ตลาดแรงงาน'], undefined);
 });
 
+test('pathological text is indexed without failing the write', async () => {
+  const words = Array.from({ length: 300 }, (_, i) => `w${i}x${'y'.repeat(40)}`).join(' ');
+  const description = Array.from({ length: 190 }, (_, i) => `r${i}-${'z'.repeat(95)}`).join(' ');
+  await sys(env, 'package_create', datasetInput('dol', {
+    name: 'huge-notes',
+    title: 'ข้อความยาวมาก',
+    notes: `${'a'.repeat(3000)}-b ${'ก'.repeat(3000)} ${words}`,
+    resources: Array.from({ length: 5 }, (_, i) => ({ name: `ไฟล์ ${i}`, url: `https://example.go.th/${i}.csv`, format: 'CSV', description })),
+  }));
+  assert.deepEqual(await names('ข้อความยาวมาก'), ['huge-notes']);
+  await sys(env, 'package_delete', { id: 'huge-notes' });
+});
+
 test('a write that rolls back leaves the index as it was', async () => {
   const { id } = await sys(env, 'package_create', datasetInput('dol', { name: 'wages', title: 'ค่าจ้างเฉลี่ย' }));
   await assert.rejects(

@@ -78,6 +78,12 @@ test('unknown parameters and malformed queries are 400 Search Query Errors', asy
     assert.equal(r.status, 400, JSON.stringify(params));
     assert.equal(r.json.error.__type, 'Search Query Error', JSON.stringify(params));
   }
+  for (const q of ['metadata_modified:[NOW-999999YEARS TO *]', `${'NOT '.repeat(400)}x`, 'x'.repeat(2001)]) {
+    const r = await post({ q });
+    assert.equal(r.status, 400, q.slice(0, 30));
+  }
+  const long = await post({ q: `${'ก'.repeat(600)} ${'a'.repeat(1200)}-b`, rows: 1 });
+  assert.equal(long.status, 200);
   const notString = await post({ q: { $ne: 1 } });
   assert.equal(notString.status, 400);
 });

@@ -29,25 +29,48 @@ export function canonicalJson(v: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
-/** Appends to the hash chain inside the caller's transaction; the lock keeps the chain linear. */
-export async function writeAudit(db: Tx, actor: Actor, ip: string, now: Date, event: AuditEvent): Promise<void> {
+export interface AuditRow extends AuditRowContent {
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * Takes the chain's lock and returns its last hash: callers append after it in the same
+ * transaction, so the chain stays linear however many writers there are.
+ */
+export async function lockAuditChain(db: Tx): Promise<string> {
   await sql`SELECT pg_advisory_xact_lock(7243001)`.execute(db);
   const last = await db.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const prev = last?.hash ?? GENESIS_HASH;
-  const row: AuditRowContent = {
-    at: now.toISOString(),
-    actor_id: actor.kind === 'user' ? actor.user.id : null,
-    actor_name: actor.kind === 'user' ? actor.user.name : actor.kind,
-    action: event.action,
-    object_type: event.object_type,
-    object_id: event.object_id,
-    ip,
-    detail: event.detail ?? {},
-  };
-  const hash = auditHash(prev, row);
+  return last?.hash ?? GENESIS_HASH;
+}
+
+/** Links events into chain rows after `prev`, in order. */
+export function chainAuditRows(prev: string, actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRow[] {
+  const rows: AuditRow[] = [];
+  for (const event of events) {
+    const content: AuditRowContent = {
+      at: now.toISOString(),
+      actor_id: actor.kind === 'user' ? actor.user.id : null,
+      actor_name: actor.kind === 'user' ? actor.user.name : actor.kind,
+      action: event.action,
+      object_type: event.object_type,
+      object_id: event.object_id,
+      ip,
+      detail: event.detail ?? {},
+    };
+    const hash = auditHash(prev, content);
+    rows.push({ ...content, prev_hash: prev, hash });
+    prev = hash;
+  }
+  return rows;
+}
+
+/** Appends one event to the hash chain inside the caller's transaction. */
+export async function writeAudit(db: Tx, actor: Actor, ip: string, now: Date, event: AuditEvent): Promise<void> {
+  const [row] = chainAuditRows(await lockAuditChain(db), actor, ip, now, [event]);
   await db
     .insertInto('audit_log')
-    .values({ ...row, at: now, detail: JSON.stringify(row.detail), prev_hash: prev, hash })
+    .values({ ...row!, at: now, detail: JSON.stringify(row!.detail) })
     .execute();
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from '../actions/context.ts';
-import { auditHash, GENESIS_HASH, type AuditRowContent } from '../actions/audit.ts';
+import { chainAuditRows, lockAuditChain } from '../actions/audit.ts';
 
 /** Column → PostgreSQL type of the rows handed to insertRows. */
 export type ColumnTypes = Record<string, string>;
@@ -55,30 +55,11 @@ export async function insertGroupsIfAbsent(db: Tx, rows: object[]): Promise<Set<
 
 /**
  * Appends many events to the audit hash chain at once: the same lock and row content as
- * writeAudit (src/actions/audit.ts), with the chain computed here and written in one insert.
+ * writeAudit (src/actions/audit.ts), written in one insert.
  */
 export async function writeAuditBatch(db: Tx, actor: Actor, ip: string, now: Date, events: AuditEvent[]): Promise<void> {
   if (!events.length) return;
-  // The lock id writeAudit takes: one chain, one writer at a time.
-  await sql`SELECT pg_advisory_xact_lock(7243001)`.execute(db);
-  const last = await db.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  let prev = last?.hash ?? GENESIS_HASH;
-  const rows: object[] = [];
-  for (const event of events) {
-    const row: AuditRowContent = {
-      at: now.toISOString(),
-      actor_id: actor.kind === 'user' ? actor.user.id : null,
-      actor_name: actor.kind === 'user' ? actor.user.name : actor.kind,
-      action: event.action,
-      object_type: event.object_type,
-      object_id: event.object_id,
-      ip,
-      detail: event.detail ?? {},
-    };
-    const hash = auditHash(prev, row);
-    rows.push({ ...row, prev_hash: prev, hash });
-    prev = hash;
-  }
+  const rows = chainAuditRows(await lockAuditChain(db), actor, ip, now, events);
   // seq is taken in the order rows are inserted, which is the chain order.
   await insertRows(db, 'audit_log', rows);
 }

@@ -5,6 +5,7 @@ import { openStore } from './store/db.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { LocalFileStore } from './files/file-store.ts';
 import { loadActions } from './actions/index.ts';
+import { ViewCounter } from './jobs/view-counter.ts';
 
 /** Opens the store (migrated), the file store and the action registry: what every entry point needs. */
 export async function openServices(config: Config, opts: { memory?: boolean } = {}): Promise<Services> {
@@ -17,5 +18,5 @@ export async function openServices(config: Config, opts: { memory?: boolean } = 
     throw e;
   }
   const files = new LocalFileStore(path.join(config.dataDir, 'files'));
-  return { config, store, files };
+  return { config, store, files, views: new ViewCounter(store.db) };
 }

@@ -3,12 +3,14 @@ import type { Config } from '../config.ts';
 import type { FileStore } from '../files/file-store.ts';
 import type { Store, Tx } from '../store/db.ts';
 import type { Lang } from './errors.ts';
+import type { ViewCounter } from '../jobs/view-counter.ts';
 
 /** Long-lived parts an action may use; built once at boot. */
 export interface Services {
   config: Config;
   store: Store;
   files: FileStore;
+  views: ViewCounter;
 }
 
 export interface AuditEvent {

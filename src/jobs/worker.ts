@@ -28,8 +28,13 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
       }
     }
   };
+  let ticks = 0;
   const timer = setInterval(() => {
-    running = running.then(tick).catch(() => undefined);
+    const flushViews = ++ticks % 10 === 0;
+    running = running
+      .then(tick)
+      .then(() => (flushViews ? services.views.flush() : undefined))
+      .catch(() => undefined);
   }, intervalMs);
   timer.unref();
   return {
@@ -37,6 +42,7 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
       stopped = true;
       clearInterval(timer);
       await running;
+      await services.views.flush().catch(() => undefined);
     },
   };
 }

@@ -76,6 +76,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
     const { t } = p;
     const { id } = p.req.params as { id: string };
     const d = await call<PackageDict>(p, 'package_show', { id });
+    p.services.views.record(d.id as string);
     const tags = (d.tags ?? []) as Array<{ name: string }>;
     const body = html`
       ${datasetHeader(p, d, 'read')}

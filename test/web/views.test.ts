@@ -1,0 +1,23 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testEnv, sys, makeOrg, datasetInput, STORE_KIND, type TestEnv } from '../helpers.ts';
+
+let env: TestEnv;
+before(async () => {
+  env = await testEnv({}, { web: true });
+  await makeOrg(env, 'nso');
+  await sys(env, 'package_create', datasetInput('nso', { name: 'popular' }));
+  await sys(env, 'package_create', datasetInput('nso', { name: 'quiet' }));
+});
+after(() => env.close());
+
+test(`[${STORE_KIND}] dataset page views are counted and sort "most viewed" first`, async () => {
+  for (let i = 0; i < 3; i++) assert.equal((await env.app.inject({ url: '/dataset/popular' })).statusCode, 200);
+  assert.equal((await env.app.inject({ url: '/dataset/quiet' })).statusCode, 200);
+  assert.equal((await env.app.inject({ url: '/dataset/no-such' })).statusCode, 404);
+  await env.services.views.flush();
+  const rows = await env.services.store.db.selectFrom('datasets').select(['name', 'view_count']).orderBy('name').execute();
+  assert.deepEqual(rows.map((r) => [r.name, r.view_count]), [['popular', 3], ['quiet', 1]]);
+  const r = await sys<{ results: Array<{ name: string }> }>(env, 'package_search', { sort: 'views_total desc' });
+  assert.deepEqual(r.results.map((x) => x.name), ['popular', 'quiet']);
+});

@@ -71,7 +71,7 @@ export function facetDisplayName(field: string, value: string, lang: Lang = 'th'
 /** The column each facet needs in the matched set `m`. */
 export const FACET_COLUMNS: Record<FacetField, string> = {
   organization: 'd.owner_org',
-  groups: 'd.id',
+  groups: 's.group_ids',
   tags: 's.tags',
   res_format: 's.res_formats',
   license_id: 's.license_id',
@@ -84,7 +84,7 @@ export const FACET_COLUMNS: Record<FacetField, string> = {
 
 /** Alias of a facet's column inside `m`. */
 export function facetAlias(field: FacetField): string {
-  return field === 'groups' ? 'id' : `f_${field}`;
+  return `f_${field}`;
 }
 
 const ARRAY_FACETS = new Set<FacetField>(['tags', 'res_format']);
@@ -114,7 +114,10 @@ export function facetSql(fields: FacetField[], mincount: number, limit: number |
     parts.push(sql`SELECT ${f}::text AS k, x.v AS v, NULL::text AS label, count(*)::int AS n FROM (SELECT unnest(${sql.raw(`m.${facetAlias(f)}`)}) AS v FROM m) x GROUP BY x.v`);
   }
   if (fields.includes('groups')) {
-    parts.push(sql`SELECT 'groups'::text AS k, g.name AS v, g.title AS label, count(*)::int AS n FROM m JOIN dataset_groups dg ON dg.dataset_id = m.id JOIN groups g ON g.id = dg.group_id AND g.state = 'active' GROUP BY g.name, g.title`);
+    // Counted by id, named from groups now: a renamed group shows its new title, a deleted one nothing.
+    parts.push(sql`
+      SELECT 'groups'::text AS k, g.name AS v, g.title AS label, x.n FROM (SELECT gid, count(*)::int AS n FROM (SELECT unnest(m.f_groups) AS gid FROM m) u GROUP BY gid) x
+      JOIN groups g ON g.id = x.gid AND g.state = 'active'`);
   }
   return sql`
     SELECT f.k, f.v, f.label, f.n FROM (

@@ -97,6 +97,7 @@ interface SourceRow {
   formats: string[] | null;
   res_text: string[] | null;
   group_names: string[] | null;
+  group_ids: string[] | null;
 }
 
 export interface SearchRow {
@@ -106,6 +107,7 @@ export interface SearchRow {
   tags_text: string;
   res_formats: string[];
   groups: string[];
+  group_ids: string[];
   popularity: number;
   tags: string[];
   data_type: string;
@@ -132,6 +134,7 @@ export function searchRow(r: SourceRow): SearchRow {
     tags_text: r.tags.join(' ').toLowerCase(),
     res_formats: r.formats ?? [],
     groups: r.group_names ?? [],
+    group_ids: r.group_ids ?? [],
     popularity: r.view_count,
     tags: r.tags,
     data_type: r.data_type,
@@ -152,7 +155,8 @@ async function loadSources(db: Tx, ids: string[]): Promise<SourceRow[]> {
     SELECT d.id, d.name, d.title, d.notes, d.tags, d.data_type, d.data_classification, d.license_id, d.metadata, d.view_count, o.title AS org_title, o.name AS org_name,
       (SELECT coalesce(array_agg(DISTINCT upper(r.format)) FILTER (WHERE r.format <> ''), '{}') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS formats,
       (SELECT array_agg(x.t) FROM resources r, unnest(ARRAY[r.name, r.description]) AS x(t) WHERE r.dataset_id = d.id AND r.state = 'active' AND x.t <> '') AS res_text,
-      (SELECT coalesce(array_agg(g.name ORDER BY g.name), '{}') FROM dataset_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dataset_id = d.id) AS group_names
+      (SELECT coalesce(array_agg(g.name ORDER BY g.name), '{}') FROM dataset_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dataset_id = d.id) AS group_names,
+      (SELECT coalesce(array_agg(dg.group_id ORDER BY dg.group_id), '{}') FROM dataset_groups dg WHERE dg.dataset_id = d.id) AS group_ids
     FROM datasets d LEFT JOIN groups o ON o.id = d.owner_org
     WHERE d.id = ANY(${ids}::uuid[])
     FOR SHARE OF d`.execute(db);
@@ -163,16 +167,16 @@ async function loadSources(db: Tx, ids: string[]): Promise<SourceRow[]> {
 export async function writeSearchRows(db: Tx, rows: SearchRow[]): Promise<void> {
   if (!rows.length) return;
   await sql`
-    INSERT INTO dataset_search (dataset_id, document, title_text, tags_text, res_formats, groups, popularity,
+    INSERT INTO dataset_search (dataset_id, document, title_text, tags_text, res_formats, groups, group_ids, popularity,
       tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage)
-    SELECT x.dataset_id, x.document::tsvector, x.title_text, x.tags_text, x.res_formats, x.groups, x.popularity,
+    SELECT x.dataset_id, x.document::tsvector, x.title_text, x.tags_text, x.res_formats, x.groups, x.group_ids, x.popularity,
       x.tags, x.data_type, x.data_classification, x.license_id, x.update_frequency_unit, x.geo_coverage
     FROM json_to_recordset(${JSON.stringify(rows)}::json)
-      AS x(dataset_id uuid, document text, title_text text, tags_text text, res_formats text[], groups text[], popularity integer,
+      AS x(dataset_id uuid, document text, title_text text, tags_text text, res_formats text[], groups text[], group_ids uuid[], popularity integer,
         tags text[], data_type text, data_classification text, license_id text, update_frequency_unit text, geo_coverage text)
     ON CONFLICT (dataset_id) DO UPDATE SET
       document = excluded.document, title_text = excluded.title_text, tags_text = excluded.tags_text,
-      res_formats = excluded.res_formats, groups = excluded.groups, popularity = excluded.popularity,
+      res_formats = excluded.res_formats, groups = excluded.groups, group_ids = excluded.group_ids, popularity = excluded.popularity,
       tags = excluded.tags, data_type = excluded.data_type, data_classification = excluded.data_classification, license_id = excluded.license_id,
       update_frequency_unit = excluded.update_frequency_unit, geo_coverage = excluded.geo_coverage`.execute(db);
 }

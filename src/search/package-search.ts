@@ -185,7 +185,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
       } else cols.push(sql`${sql.raw(SORT_SOURCES[k.column]!)} AS ${sql.raw(k.column)}`);
     }
   }
-  for (const f of req.facetFields) if (f !== 'groups') cols.push(sql`${sql.raw(FACET_COLUMNS[f])} AS ${sql.raw(facetAlias(f))}`);
+  for (const f of req.facetFields) cols.push(sql`${sql.raw(FACET_COLUMNS[f])} AS ${sql.raw(facetAlias(f))}`);
 
   const order: RawBuilder<unknown>[] = [];
   for (const k of req.sortKeys) {
@@ -217,14 +217,16 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
  */
 async function unmatchedTerms(ctx: ActionContext, vis: RawBuilder<SqlBool>, candidates: LooseCandidate[]): Promise<Map<string, Looseness>> {
   const out = new Map<string, Looseness>();
+  const found = async (queries: string[]) => {
+    const checks = queries.map((tsq) => sql`EXISTS (SELECT 1 FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`);
+    return (await sql<{ found: boolean[] }>`SELECT ARRAY[${sql.join(checks)}] AS found`.execute(ctx.db)).rows[0]!.found;
+  };
   if (!candidates.length) return out;
-  const exists = (tsq: string) => sql`EXISTS (SELECT 1 FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`;
-  const checks = candidates.flatMap((c) => [exists(c.tsquery), exists(c.prefixQuery)]);
-  const r = await sql<{ found: boolean[] }>`SELECT ARRAY[${sql.join(checks)}] AS found`.execute(ctx.db);
-  const found = r.rows[0]!.found;
-  candidates.forEach((c, i) => {
-    if (!found[2 * i]) out.set(c.key, found[2 * i + 1] ? 'prefix' : 'typo');
-  });
+  const asTyped = await found(candidates.map((c) => c.tsquery));
+  const missing = candidates.filter((_, i) => !asTyped[i]);
+  if (!missing.length) return out;
+  const asPrefix = await found(missing.map((c) => c.prefixQuery));
+  missing.forEach((c, i) => out.set(c.key, asPrefix[i] ? 'prefix' : 'typo'));
   return out;
 }
 

@@ -231,10 +231,11 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
     case 'organization':
       if (node.prefix && value === '') return sql<SqlBool>`d.owner_org IS NOT NULL`;
       return sql<SqlBool>`d.owner_org IN (SELECT g.id FROM groups g WHERE g.is_organization AND ${node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`})`;
-    case 'groups':
-      return sql<SqlBool>`EXISTS (SELECT 1 FROM dataset_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dataset_id = d.id AND g.state = 'active' ${
-        node.prefix && value === '' ? sql`` : node.prefix ? sql`AND g.name LIKE ${escapeLike(value) + '%'}` : sql`AND g.name = ${value}`
-      })`;
+    case 'groups': {
+      // The group ids are looked up once (an InitPlan), then matched by the GIN index on group_ids.
+      const which = node.prefix && value === '' ? sql`TRUE` : node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`;
+      return sql<SqlBool>`s.group_ids && ARRAY(SELECT g.id FROM groups g WHERE NOT g.is_organization AND g.state = 'active' AND ${which})`;
+    }
     case 'bool': {
       const v = value.toLowerCase();
       if (node.prefix && v === '') return sql<SqlBool>`TRUE`;

@@ -41,13 +41,19 @@ export async function reindexAll(services: Services, onProgress?: (done: number,
   return done;
 }
 
-/** Re-indexes the datasets of one organisation (queued by a rename, whose title is search text). */
-export async function reindexOrganization(services: Services, orgId: string): Promise<number> {
+/**
+ * Re-indexes the datasets of an organisation (after a rename: its title is search text) or of
+ * a group (after it was deleted or restored: its id is in the search rows), a batch at a time.
+ */
+export async function reindexGroup(services: Services, ref: { orgId?: string; groupId?: string }): Promise<number> {
   const db = services.store.db;
+  const which = ref.orgId
+    ? sql`id IN (SELECT id FROM datasets WHERE owner_org = ${ref.orgId}::uuid)`
+    : sql`id IN (SELECT dataset_id FROM dataset_search WHERE group_ids @> ARRAY[${ref.groupId!}::uuid] UNION SELECT dataset_id FROM dataset_groups WHERE group_id = ${ref.groupId!}::uuid)`;
   let done = 0;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const ids = (await sql<{ id: string }>`SELECT id FROM datasets WHERE owner_org = ${orgId}::uuid AND id > ${after}::uuid ORDER BY id LIMIT ${BATCH}`.execute(db)).rows.map((r) => r.id);
+    const ids = (await sql<{ id: string }>`SELECT id FROM datasets WHERE ${which} AND id > ${after}::uuid ORDER BY id LIMIT ${BATCH}`.execute(db)).rows.map((r) => r.id);
     if (!ids.length) return done;
     await db.transaction().execute((tx) => indexDatasets(tx, ids));
     done += ids.length;
@@ -55,9 +61,12 @@ export async function reindexOrganization(services: Services, orgId: string): Pr
   }
 }
 
-/** The durable job the rename trigger queues (see migration 002_search). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The durable job the groups trigger queues (see migration 002_search). */
 handlers.search_index = async (services, payload) => {
-  if (typeof payload.org_id === 'string') await reindexOrganization(services, payload.org_id);
+  if (typeof payload.org_id === 'string' && UUID.test(payload.org_id)) await reindexGroup(services, { orgId: payload.org_id });
+  if (typeof payload.group_id === 'string' && UUID.test(payload.group_id)) await reindexGroup(services, { groupId: payload.group_id });
   if (Array.isArray(payload.ids)) {
     const ids = payload.ids.filter((x): x is string => typeof x === 'string');
     if (ids.length) await services.store.db.transaction().execute((tx) => indexDatasets(tx, ids));

@@ -95,6 +95,22 @@ test('renaming an organisation queues a durable job that re-indexes its datasets
   assert.equal(await claim(env.services.store.db, ['search_index']), null, 'one job per rename');
 });
 
+test('a deleted group leaves facets and filters at once, and its job cleans the search rows', async () => {
+  await sys(env, 'group_create', { name: 'labour-market', title: 'ตลาดแรงงาน' });
+  await sys(env, 'package_patch', { id: 'placements', groups: [{ name: 'labour-market' }] });
+  assert.deepEqual(await names('*:*', 'groups:labour-market'), ['placements']);
+  assert.equal((await anon({ q: 'การบรรจุงาน', 'facet.field': ['groups'] })).facets.groups['labour-market'], 1);
+  await sys(env, 'group_delete', { id: 'labour-market' });
+  assert.deepEqual(await names('*:*', 'groups:labour-market'), []);
+  assert.deepEqual((await anon({ q: 'การบรรจุงาน', 'facet.field': ['groups'] })).facets.groups, {});
+  const job = await claim(env.services.store.db, ['search_index']);
+  assert.deepEqual(job?.payload, { group_id: (await env.services.store.db.selectFrom('groups').select('id').where('name', '=', 'labour-market').executeTakeFirstOrThrow()).id });
+  await handlers.search_index!(env.services, job!.payload);
+  await complete(env.services.store.db, job!.id);
+  const row = await sql<{ n: number }>`SELECT cardinality(group_ids) AS n FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE d.name = 'placements'`.execute(env.services.store.db);
+  assert.equal(row.rows[0]!.n, 0);
+});
+
 test('reindexAll rebuilds the whole index and reports progress', async () => {
   const before = await anon({ 'facet.field': ['tags', 'organization'] });
   await sql`DELETE FROM dataset_search`.execute(env.services.store.db);

@@ -162,7 +162,8 @@ async function benchStore(kind: string): Promise<SizeResult[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-bench-'));
   const scratch = kind === 'postgres' ? await scratchPostgres() : null;
   const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: scratch?.url ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1', sessionSecret: 'bench-secret-bench-secret-bench-secret-01' });
-  const services = await openServices(config, { memory: !scratch });
+  // PGlite on disk, as banchi runs by default (an in-memory store would also cap the size at 4 GB).
+  const services = await openServices(config);
   const app = await buildApp(services, { plugins: [] });
   const results: SizeResult[] = [];
   try {

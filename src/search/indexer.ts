@@ -96,7 +96,6 @@ interface SourceRow {
   org_name: string | null;
   formats: string[] | null;
   res_text: string[] | null;
-  group_names: string[] | null;
   group_ids: string[] | null;
 }
 
@@ -131,9 +130,9 @@ export function searchRow(r: SourceRow): SearchRow {
       { text: [r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), ...(r.res_text ?? [])], weight: 'D', once: true },
     ]),
     title_text: spacedWords(r.title),
-    tags_text: r.tags.join(' ').toLowerCase(),
+    tags_text: '', // superseded by the tags array; left empty to keep rows narrow
     res_formats: r.formats ?? [],
-    groups: r.group_names ?? [],
+    groups: [], // superseded by group_ids, named at query time
     group_ids: r.group_ids ?? [],
     popularity: r.view_count,
     tags: r.tags,
@@ -155,7 +154,6 @@ async function loadSources(db: Tx, ids: string[]): Promise<SourceRow[]> {
     SELECT d.id, d.name, d.title, d.notes, d.tags, d.data_type, d.data_classification, d.license_id, d.metadata, d.view_count, o.title AS org_title, o.name AS org_name,
       (SELECT coalesce(array_agg(DISTINCT upper(r.format)) FILTER (WHERE r.format <> ''), '{}') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS formats,
       (SELECT array_agg(x.t) FROM resources r, unnest(ARRAY[r.name, r.description]) AS x(t) WHERE r.dataset_id = d.id AND r.state = 'active' AND x.t <> '') AS res_text,
-      (SELECT coalesce(array_agg(g.name ORDER BY g.name), '{}') FROM dataset_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dataset_id = d.id) AS group_names,
       (SELECT coalesce(array_agg(dg.group_id ORDER BY dg.group_id), '{}') FROM dataset_groups dg WHERE dg.dataset_id = d.id) AS group_ids
     FROM datasets d LEFT JOIN groups o ON o.id = d.owner_org
     WHERE d.id = ANY(${ids}::uuid[])

@@ -39,35 +39,46 @@ function cachedSlots(text: string): string[][] {
   return slots;
 }
 
-export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight; once?: boolean }>): string {
+export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight }>): string {
   const positions = new Map<string, string[]>();
   let pos = 1;
   let bytes = 0;
   for (const part of parts) {
-    // Supporting text repeats itself (organisation title as maintainer and source, resource
-    // names equal to the title); one position per word there keeps the index small.
-    const seen = part.once ? new Set<string>() : null;
-    const slotsOf = Array.isArray(part.text) ? part.text.flatMap((t) => cachedSlots(t)) : cachedSlots(part.text);
-    for (const slot of slotsOf) {
-      if (pos > MAX_POSITION) break;
-      if (seen) {
-        if (seen.has(slot[0]!)) continue;
-        seen.add(slot[0]!);
-      }
-      for (const tok of slot) {
-        let list = positions.get(tok);
-        if (!list) {
-          bytes += Buffer.byteLength(tok) + 8;
-          if (bytes > MAX_LEXEME_BYTES) continue;
-          positions.set(tok, (list = []));
+    // Separate texts of one field (tags, resource names) are a position apart, so a phrase never
+    // joins the end of one to the start of the next.
+    for (const text of Array.isArray(part.text) ? part.text : [part.text]) {
+      for (const slot of cachedSlots(text)) {
+        if (pos > MAX_POSITION) break;
+        for (const tok of slot) {
+          let list = positions.get(tok);
+          if (!list) {
+            bytes += Buffer.byteLength(tok) + 8;
+            if (bytes > MAX_LEXEME_BYTES) continue;
+            positions.set(tok, (list = []));
+          }
+          if (list.length < MAX_POSITIONS) list.push(`${pos}${part.weight}`);
         }
-        if (list.length < MAX_POSITIONS) list.push(`${pos}${part.weight}`);
+        pos++;
       }
       pos++;
     }
     pos += 10;
   }
   return [...positions.entries()].map(([tok, ps]) => `${lexeme(tok)}:${ps.join(',')}`).join(' ');
+}
+
+/**
+ * Supporting text repeats itself: the organisation title is also the maintainer and the source,
+ * resource names often equal the title. Each distinct text once keeps the search row small.
+ */
+function supporting(texts: string[], title: string): string[] {
+  const seen = new Set([title.trim()]);
+  return texts.filter((t) => {
+    const k = t.trim();
+    if (!k || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Markup and entities in descriptions (real records carry &nbsp;) are not words. */
@@ -127,7 +138,7 @@ export function searchRow(r: SourceRow): SearchRow {
       { text: r.name, weight: 'A' },
       { text: r.tags, weight: 'B' },
       { text: plain(r.notes), weight: 'C' },
-      { text: [r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), ...(r.res_text ?? [])], weight: 'D', once: true },
+      { text: supporting([r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), ...(r.res_text ?? [])], r.title), weight: 'D' },
     ]),
     title_text: spacedWords(r.title),
     tags_text: '', // superseded by the tags array; left empty to keep rows narrow

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseQuery } from '../../src/search/query-parser.ts';
 import { assertKnownFields, parseSolrDate } from '../../src/search/query-sql.ts';
 import { wordSlots, words } from '../../src/search/segment.ts';
+import { tsvectorLiteral } from '../../src/search/indexer.ts';
 import { SearchQueryError } from '../../src/actions/errors.ts';
 
 const term = (value: string, field: string | null = null, extra: Partial<{ phrase: boolean; prefix: boolean }> = {}) => ({ kind: 'term', field, value, phrase: false, prefix: false, ...extra });
@@ -68,4 +69,13 @@ test('codes and years stay whole and are also split; English is lower-cased', ()
   assert.deepEqual(wordSlots('0205_01_0301'), [['0205_01_0301', '0205', '01', '0301']]);
   assert.deepEqual(wordSlots('COVID-19 ปี 2566'), [['covid', 'covid-19'], ['19'], ['ปี'], ['2566']]);
   assert.deepEqual(wordSlots('1,234 คน'), [['1,234', '1234'], ['คน']]);
+});
+
+test('the index keeps fields and separate texts apart, and alternatives share a position', () => {
+  const v = tsvectorLiteral([
+    { text: 'กำลังแรงงาน', weight: 'A' },
+    { text: ['แรงงาน', 'รวม'], weight: 'B' },
+    { text: 'COVID-19', weight: 'C' },
+  ]);
+  assert.equal(v, "'กำลัง':1A 'แรงงาน':2A,14B 'รวม':16B 'covid':28C 'covid-19':28C '19':29C");
 });

@@ -32,7 +32,6 @@ const OWN_TITLES: Record<string, { th: string; en: string }> = {
   groups: { th: 'กลุ่ม', en: 'Groups' },
   tags: { th: 'คำสำคัญ', en: 'Tags' },
   res_format: { th: 'รูปแบบไฟล์', en: 'Formats' },
-  license_id: { th: 'สัญญาอนุญาต', en: 'Licenses' },
 };
 
 /** The heading of a facet in the caller's language (Thai by default). */

@@ -4,6 +4,7 @@ import { parseQuery } from '../../src/search/query-parser.ts';
 import { assertKnownFields, parseSolrDate } from '../../src/search/query-sql.ts';
 import { wordSlots, words } from '../../src/search/segment.ts';
 import { tsvectorLiteral } from '../../src/search/indexer.ts';
+import { facetDisplayName, facetTitle, facetTitles } from '../../src/search/facets.ts';
 import { SearchQueryError } from '../../src/actions/errors.ts';
 
 const term = (value: string, field: string | null = null, extra: Partial<{ phrase: boolean; prefix: boolean }> = {}) => ({ kind: 'term', field, value, phrase: false, prefix: false, ...extra });
@@ -78,4 +79,15 @@ test('the index keeps fields and separate texts apart, and alternatives share a 
     { text: 'COVID-19', weight: 'C' },
   ]);
   assert.equal(v, "'กำลัง':1A 'แรงงาน':2A,14B 'รวม':16B 'covid':28C 'covid-19':28C '19':29C");
+});
+
+test('facet titles and value labels for the portal, Thai first', () => {
+  assert.equal(facetTitle('data_type'), 'ประเภทชุดข้อมูล');
+  assert.equal(facetTitle('organization'), 'หน่วยงาน');
+  assert.equal(facetTitle('organization', 'en'), 'Organizations');
+  assert.equal(facetTitles().geo_coverage, 'ขอบเขตเชิงภูมิศาสตร์หรือเชิงพื้นที่');
+  assert.equal(facetDisplayName('data_type', 'ข้อมูลสถิติ'), 'ข้อมูลสถิติ');
+  assert.equal(facetDisplayName('data_type', 'ข้อมูลสถิติ', 'en'), 'Statistical data');
+  assert.equal(facetDisplayName('organization', 'nso', 'th', 'สำนักงานสถิติแห่งชาติ'), 'สำนักงานสถิติแห่งชาติ');
+  assert.equal(facetDisplayName('tags', 'แรงงาน', 'en'), 'แรงงาน');
 });

@@ -9,6 +9,7 @@ import { normalizeText, spacedWords, words } from './segment.ts';
 const LIMIT_DEFAULT = 10;
 const LIMIT_MAX = 100;
 const MAX_QUERY = 200;
+const CANDIDATES = 1000;
 
 function escapeLike(v: string): string {
   return v.replace(/[\\%_]/g, (c) => '\\' + c);
@@ -66,24 +67,38 @@ export const packageAutocomplete = defineAction({
     const limit = Math.min(naturalNumber(input, 'limit') ?? LIMIT_DEFAULT, LIMIT_MAX);
     if (!limit) return [];
     const ws = words(q);
-    const conds = [sql`d.name LIKE ${escapeLike(q) + '%'}`];
-    if (ws.length) {
-      const prefix = [...ws.slice(0, -1).map((w) => `${lexeme(w)}:A`), `${lexeme(ws[ws.length - 1]!)}:*A`].join(' & ');
-      conds.push(sql`s.document @@ ${prefix}::tsquery`);
-      const spaced = spacedWords(q);
-      if (spaced.length >= 3) conds.push(sql`s.title_text LIKE ${'%' + escapeLike(spaced) + '%'}`);
-    }
+    if (!ws.length) return [];
+    // The text being typed, as the start of a title (or name) word: whole (แรงง → แรงงาน), or
+    // its last word cut short after whole ones (นักท่อง|เที่ → นักท่องเที่ยว). A last piece of one
+    // letter would match half the index, so it only counts as part of the whole.
+    const forms = [`${lexeme(ws.join(''))}:*A`];
+    if (ws.length > 1 && graphemes(ws[ws.length - 1]!) > 1) forms.push([...ws.slice(0, -1).map((w) => `${lexeme(w)}:A`), `${lexeme(ws[ws.length - 1]!)}:*A`].join(' <-> '));
+    const conds = [sql`s.document @@ ${forms.map((f) => `(${f})`).join(' | ')}::tsquery`];
+    const spaced = spacedWords(q);
+    if (spaced.length >= 3) conds.push(sql`s.title_text LIKE ${'%' + escapeLike(spaced) + '%'}`);
+    // Suggestions are a hint: a bounded set of visible candidates is ranked on the search row
+    // (titles starting with the text first, shorter titles first); only those shown are read.
     const r = await sql<{ name: string; title: string }>`
-      SELECT d.name, d.title FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id
-      WHERE ${visibleDatasets(ctx.actor, 'd')} AND (${sql.join(conds, sql` OR `)})
-      ORDER BY lower(d.title) LIKE ${escapeLike(q) + '%'} DESC, d.name LIKE ${escapeLike(q) + '%'} DESC, length(d.title), d.name
-      LIMIT ${limit}`.execute(ctx.db);
+      SELECT d.name, d.title FROM (
+        SELECT c.dataset_id, c.title_text LIKE ${escapeLike(spaced) + '%'} AS starts, length(c.title_text) AS len FROM (
+          SELECT s.dataset_id, s.title_text FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id
+          WHERE ${visibleDatasets(ctx.actor, 'd')} AND (${sql.join(conds, sql` OR `)})
+          LIMIT ${CANDIDATES}
+        ) c ORDER BY starts DESC, len, c.dataset_id LIMIT ${limit}
+      ) c JOIN datasets d ON d.id = c.dataset_id
+      ORDER BY c.starts DESC, c.len, d.name`.execute(ctx.db);
     return r.rows.map((p) => {
       const byName = p.name.includes(q);
       return { name: p.name, title: p.title, match_field: byName ? 'name' : 'title', match_displayed: byName ? p.name : `${p.title} (${p.name})` };
     });
   },
 });
+
+const graphemeSegmenter = new Intl.Segmenter('th', { granularity: 'grapheme' });
+
+function graphemes(text: string): number {
+  return [...graphemeSegmenter.segment(text)].length;
+}
 
 function lexeme(word: string): string {
   return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;

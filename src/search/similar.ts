@@ -12,7 +12,7 @@ const ROWS_MAX = 20;
 /** Title words used to find neighbours; the longest are the most telling (and the rarest). */
 const TITLE_WORDS = 8;
 /** Candidates ranked per request: similar datasets are a hint, so a bounded look is enough. */
-const CANDIDATES = 3000;
+const CANDIDATES = 1000;
 
 function lexeme(word: string): string {
   return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
@@ -37,13 +37,14 @@ export const packageSimilar = defineAction({
       .slice(0, TITLE_WORDS);
     if (!titleWords.length && !row.tags.length) return [];
     const titleQuery = titleWords.length ? titleWords.map((w) => `${lexeme(w)}:A`).join(' | ') : null;
+    // Both on the search row, so the two GIN indexes combine (a bitmap OR) before any join.
     const match = [
-      ...(row.tags.length ? [sql`d.tags && ${row.tags}::text[]`] : []),
+      ...(row.tags.length ? [sql`s.tags && ${row.tags}::text[]`] : []),
       ...(titleQuery ? [sql`s.document @@ ${titleQuery}::tsquery`] : []),
     ];
     const r = await sql<{ id: string }>`
       SELECT c.id FROM (
-        SELECT d.id, d.tags, d.owner_org, d.metadata_modified, s.document FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id
+        SELECT d.id, s.tags, d.owner_org, d.metadata_modified, s.document FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id
         WHERE ${visibleDatasets(ctx.actor, 'd')} AND d.id <> ${row.id} AND (${sql.join(match, sql` OR `)})
         LIMIT ${CANDIDATES}
       ) c

@@ -3,8 +3,12 @@ import type { ActionContext } from './context.ts';
 import type { FieldChange } from '../store/schema.ts';
 import { userId } from '../access/actor.ts';
 
-/** Field-level differences between two package dicts; resources compared by id. */
+/**
+ * Field-level differences between two package dicts; resources compared by id. A first version
+ * has none: its snapshot is the record of what was created.
+ */
 export function diffPackages(before: Record<string, unknown> | null, after: Record<string, unknown>): FieldChange[] {
+  if (!before) return [];
   const skip = new Set(['metadata_modified', 'num_resources', 'num_tags', 'organization', 'access', 'version_no']);
   const changes: FieldChange[] = [];
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after)]);

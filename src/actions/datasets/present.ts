@@ -103,6 +103,8 @@ export async function packageDicts(ctx: ActionContext, rows: DatasetRow[], opts:
     fileGrants(ctx, ids),
   ]);
   const orgById = new Map(orgs.map((o) => [o.id, o]));
+  const resourcesOf = groupBy(resources, (r) => r.dataset_id);
+  const groupsOf = groupBy(groupLinks, (g) => g.dataset_id);
   const out: PackageDict[] = [];
   for (const row of rows) {
     const subject: DatasetSubject = { ...row, visible: true, fileGrant: grants.has(row.id) };
@@ -110,9 +112,20 @@ export async function packageDicts(ctx: ActionContext, rows: DatasetRow[], opts:
       ? { files: true, privateResources: true }
       : { files: ctx.can('dataset_files', subject), privateResources: ctx.can('package_update', subject) };
     const org = row.owner_org ? orgById.get(row.owner_org) : undefined;
-    const res = resources.filter((r) => r.dataset_id === row.id).map((r) => resourceDict(ctx, r, view)).filter((r) => r !== null);
-    const groups = groupLinks.filter((g) => g.dataset_id === row.id).map(({ dataset_id: _d, ...g }) => groupDict(g as GroupRow));
+    const res = (resourcesOf.get(row.id) ?? []).map((r) => resourceDict(ctx, r, view)).filter((r) => r !== null);
+    const groups = (groupsOf.get(row.id) ?? []).map(({ dataset_id: _d, ...g }) => groupDict(g as GroupRow));
     out.push(packageDict(row, org, groups, res, view));
+  }
+  return out;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
   }
   return out;
 }

@@ -75,10 +75,11 @@ describe('package_import action', () => {
     assert.deepEqual(r.imported.map((x) => [x.name, x.state]), [['imp-draft', 'draft']]);
     const show = await sys<Record<string, unknown>>(env, 'package_show', { id: 'imp-draft' });
     assert.equal(show.title, 'imp-draft', 'a draft without a title takes its slug, as package_create does');
-    const history = await sys<Array<{ activity_type: string; changes: Array<{ field: string }> }>>(env, 'package_activity_list', { id: 'imp-a1' });
+    const history = await sys<Array<{ activity_type: string; data: { package: { name: string; title: string } } }>>(env, 'package_activity_list', { id: 'imp-a1' });
     assert.equal(history.length, 1);
     assert.equal(history[0]!.activity_type, 'new package');
-    assert.ok(history[0]!.changes.some((c) => c.field === 'title'));
+    assert.equal(history[0]!.data.package.name, 'imp-a1', 'the first version is the snapshot of what was imported');
+    assert.ok(history[0]!.data.package.title);
     assert.equal(await verifyAuditChain(env.services.store.db), null);
     const audit = await env.services.store.db.selectFrom('audit_log').select(['action', 'object_type']).where('action', '=', 'package_create').execute();
     assert.equal(audit.length, 3, 'one audit row per imported dataset');

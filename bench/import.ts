@@ -10,14 +10,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
 import { sql } from 'kysely';
 import { importFile, type ImportSummary } from '../src/import/file.ts';
 import type { Db } from '../src/store/db.ts';
+import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -173,28 +172,12 @@ function line(label: string, r: Run): string {
 
 async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> } | null> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, drop: async () => {} };
-  const admin = 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `banchi_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: admin });
   try {
-    await c.connect();
+    return await createScratchDatabase(LOCAL_POSTGRES, 'banchi_bench');
   } catch (e) {
-    process.stderr.write(`PostgreSQL skipped: cannot connect to ${admin} (${(e as Error).message}); set DATABASE_URL\n`);
+    process.stderr.write(`PostgreSQL skipped: cannot use ${LOCAL_POSTGRES} (${(e as Error).message}); set DATABASE_URL\n`);
     return null;
   }
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
 }
 
 if (values['write-to']) {

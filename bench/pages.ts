@@ -9,12 +9,10 @@
  * PostgreSQL: DATABASE_URL if set, else postgres://postgres@127.0.0.1:5432/postgres, in a scratch
  * database dropped afterwards.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
@@ -25,6 +23,7 @@ import { visibleDatasets } from '../src/access/visibility.ts';
 import { ANONYMOUS, SYSTEM } from '../src/access/actor.ts';
 import { runAction } from '../src/actions/registry.ts';
 import { createCorpus, loadSeedRecords } from './search-corpus.ts';
+import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,24 +49,8 @@ function percentile(xs: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `banchi_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  return createScratchDatabase(process.env.DATABASE_URL || LOCAL_POSTGRES, 'banchi_bench');
 }
 
 interface Load {

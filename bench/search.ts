@@ -7,13 +7,11 @@
  * postgres://postgres@127.0.0.1:5432/postgres, in a scratch database that is dropped afterwards.
  * Prints figures; asserts nothing.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
@@ -23,6 +21,7 @@ import { SYSTEM } from '../src/access/actor.ts';
 import type { Services } from '../src/actions/context.ts';
 import { reindexAll } from '../src/search/reindex.ts';
 import { createCorpus, loadSeedRecords, type Corpus } from './search-corpus.ts';
+import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -79,24 +78,8 @@ interface Scratch {
   drop(): Promise<void>;
 }
 
-async function scratchPostgres(): Promise<Scratch> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `banchi_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+function scratchPostgres(): Promise<Scratch> {
+  return createScratchDatabase(process.env.DATABASE_URL || LOCAL_POSTGRES, 'banchi_bench');
 }
 
 const line = (s: string) => process.stdout.write(s + '\n');

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
@@ -10,6 +9,7 @@ import { buildApp } from '../src/app.ts';
 import type { Services } from '../src/actions/context.ts';
 import { runAction } from '../src/actions/registry.ts';
 import { SYSTEM, loadActor, type Actor } from '../src/access/actor.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../src/store/scratch.ts';
 
 /**
  * Tests run against a real PostgreSQL: embedded PGlite by default, or a server when
@@ -25,23 +25,8 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `banchi_test_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: SERVER_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+function freshDatabase(): Promise<ScratchDatabase> {
+  return createScratchDatabase(SERVER_URL, 'banchi_test');
 }
 
 export async function testEnv(overrides: Partial<Config> = {}, opts: { web?: boolean } = {}): Promise<TestEnv> {

@@ -11,6 +11,7 @@ import { indexDatasets } from '../search/indexer.ts';
 import type { ImportCandidate } from './action.ts';
 import type { PlannedGroup } from './groups.ts';
 import { insertRows, insertGroupsIfAbsent, writeAuditBatch } from './write-batch.ts';
+import { datasetColumns } from '../actions/datasets/write.ts';
 
 /**
  * Writes accepted records the way saveDataset writes one dataset (rows, resources, groups,
@@ -31,26 +32,10 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
   const rows: DatasetRow[] = accepted.map((c) => {
     const v = c.v;
     return {
+      ...datasetColumns(v, std, c.orgId, c.draft ? 'draft' : 'active', now),
       id: v.id ?? crypto.randomUUID(),
-      name: v.name!,
-      title: v.title ?? v.name!,
-      notes: v.notes ?? '',
-      owner_org: c.orgId,
-      private: v.private ?? false,
-      state: c.draft ? 'draft' : 'active',
-      type: 'dataset',
-      data_type: v.data_type ?? '',
-      data_category: v.data_category ?? '',
-      data_classification: v.data_classification ?? '',
-      license_id: v.license_id ?? '',
-      allow_harvest: v.allow_harvest ?? false,
-      tags: v.tags ?? [],
-      metadata: v.metadata,
-      standard_id: std.id,
-      standard_version: std.version,
       creator_user_id: creator,
       metadata_created: c.created ?? now,
-      metadata_modified: now,
       version: 1,
       view_count: 0,
     };

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ActionContext } from '../context.ts';
 import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
-import { currentStandard } from '../../standard/index.ts';
+import { currentStandard, type Standard } from '../../standard/index.ts';
 import { M } from '../../standard/messages.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../../standard/validate-resource.ts';
@@ -87,18 +87,15 @@ export async function prepareDataset(ctx: ActionContext, input: Record<string, u
   return { v, org, groups, resources };
 }
 
-/** Writes a validated dataset with its groups and resources, its history, audit row and search row. */
-export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existing: DatasetRow | null): Promise<DatasetRow> {
-  const std = currentStandard();
-  const { v } = p;
-  const before = existing ? (await packageDicts(ctx, [existing], { unrestricted: true }))[0]! : null;
-  const values = {
-    name: v.name ?? existing!.name,
-    title: v.title ?? existing?.title ?? v.name!,
+/** The dataset columns of a validated dataset, as single writes and bulk imports store them. */
+export function datasetColumns(v: ValidatedDataset, std: Standard, ownerOrg: string | null, state: string, now: Date) {
+  return {
+    name: v.name!,
+    title: v.title ?? v.name!,
     notes: (v.notes as string | undefined) ?? '',
-    owner_org: p.org?.id ?? null,
+    owner_org: ownerOrg,
     private: v.private ?? false,
-    state: v.state ?? (existing && existing.state !== 'deleted' ? existing.state : 'active'),
+    state,
     type: 'dataset',
     data_type: v.data_type ?? '',
     data_category: v.data_category ?? '',
@@ -106,10 +103,23 @@ export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existi
     license_id: v.license_id ?? '',
     allow_harvest: v.allow_harvest ?? false,
     tags: v.tags ?? [],
-    metadata: JSON.stringify(v.metadata),
+    metadata: v.metadata,
     standard_id: std.id,
     standard_version: std.version,
-    metadata_modified: ctx.now,
+    metadata_modified: now,
+  };
+}
+
+/** Writes a validated dataset with its groups and resources, its history, audit row and search row. */
+export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existing: DatasetRow | null): Promise<DatasetRow> {
+  const std = currentStandard();
+  const { v } = p;
+  const before = existing ? (await packageDicts(ctx, [existing], { unrestricted: true }))[0]! : null;
+  const values = {
+    ...datasetColumns(v, std, p.org?.id ?? null, v.state ?? (existing && existing.state !== 'deleted' ? existing.state : 'active'), ctx.now),
+    name: v.name ?? existing!.name,
+    title: v.title ?? existing?.title ?? v.name!,
+    metadata: JSON.stringify(v.metadata),
   };
   let row: DatasetRow;
   if (existing) {

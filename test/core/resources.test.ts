@@ -98,3 +98,16 @@ test(`[${STORE_KIND}] resource_delete and unknown resources`, async () => {
   assert.equal(s.json.error.message, 'Not found: Resource was not found.');
   assert.equal((await api(env, 'resource_show', undefined, { query: { id: 'not-a-uuid' } })).status, 404);
 });
+
+test(`[${STORE_KIND}] a resource marked private is hidden from non-editors in show, search and history`, async () => {
+  const r = await api(env, 'resource_create', { package_id: 'files', name: 'ภายในเท่านั้น', url: 'https://example.go.th/internal.csv', format: 'CSV', resource_private: true }, { token });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const id = r.json.result.id;
+  const anon = await api(env, 'package_show', undefined, { query: { id: 'files' } });
+  assert.ok(!anon.json.result.resources.some((x: { id: string }) => x.id === id));
+  assert.equal((await api(env, 'resource_show', undefined, { query: { id } })).status, 404);
+  const history = await api(env, 'package_activity_list', undefined, { query: { id: 'files' } });
+  assert.ok(!JSON.stringify(history.json.result).includes(id), 'history does not reveal the private resource');
+  const asEditor = await api(env, 'package_activity_list', undefined, { query: { id: 'files' }, token });
+  assert.ok(JSON.stringify(asEditor.json.result).includes(id));
+});

@@ -117,7 +117,7 @@ export const packageActivityList = defineAction({
   summary: "A dataset's history: one entry per change, newest first, with who, when and what changed.",
   params: { id: { type: 'string', description: 'dataset id or name', required: true }, limit: { type: 'integer', description: 'at most 100' }, offset: { type: 'integer', description: 'start' } },
   async run(ctx, input) {
-    const { row } = await requireDataset(ctx, input, 'package_activity_list');
+    const { row, subject } = await requireDataset(ctx, input, 'package_activity_list');
     const limit = Math.min(naturalNumber(input, 'limit') ?? 31, 100);
     const offset = naturalNumber(input, 'offset') ?? 0;
     const rows = await ctx.db
@@ -130,10 +130,15 @@ export const packageActivityList = defineAction({
       .limit(limit)
       .offset(offset)
       .execute();
-    const files = ctx.can('dataset_files', { ...row, visible: true });
+    // Snapshots are stored as the system saw them; each caller gets the view package_show would give.
+    const files = ctx.can('dataset_files', subject);
+    const editor = ctx.can('package_update', subject);
     return rows.map((a) => {
       const pkg = (a.data as { package?: Record<string, unknown> }).package ?? {};
-      if (!files && Array.isArray(pkg.resources)) pkg.resources = pkg.resources.map((r: Record<string, unknown>) => ({ ...r, url: '', url_restricted: true }));
+      const resources = Array.isArray(pkg.resources) ? (pkg.resources as Array<Record<string, unknown>>) : [];
+      const hidden = editor ? [] : resources.filter((r) => r.resource_private === 'True').map((r) => `resources[${r.id}]`);
+      pkg.resources = resources.filter((r) => editor || r.resource_private !== 'True').map((r) => (files ? r : { ...r, url: '', url_restricted: true }));
+      const changes = a.changes.filter((c) => (files || !/\.url$/.test(c.field)) && !hidden.some((prefix) => c.field.startsWith(prefix)));
       return {
         id: a.id,
         timestamp: a.timestamp instanceof Date ? a.timestamp.toISOString().replace('Z', '') : a.timestamp,
@@ -143,7 +148,7 @@ export const packageActivityList = defineAction({
         activity_type: a.activity_type,
         version: a.version,
         data: { package: pkg },
-        changes: files ? a.changes : a.changes.filter((c) => !/\.url$/.test(c.field)),
+        changes,
       };
     });
   },

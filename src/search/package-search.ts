@@ -10,6 +10,7 @@ import type { DatasetRow } from '../store/schema.ts';
 import { parseQuery, simplify, type QueryNode } from './query-parser.ts';
 import { assertKnownFields, compileQuery, type LooseCandidate, type Looseness } from './query-sql.ts';
 import { FACET_COLUMNS, facetAlias, facetSql, isFacetField, shapeFacets, type FacetField, type FacetRow } from './facets.ts';
+import { cacheKey, cached, catalogStamp, remember } from './result-cache.ts';
 
 /** Parameters CKAN's package_search accepts; anything else is a Search Query Error, as in CKAN. */
 const KNOWN = new Set([
@@ -259,10 +260,18 @@ export const packageSearch = defineAction({
   async run(ctx, input) {
     ctx.authorize('package_search');
     const req = readSearchRequest(input);
+    const key = cacheKey(ctx, req);
+    const stamp = key ? await catalogStamp(ctx) : null;
+    if (key && stamp) {
+      const hit = cached<Record<string, unknown>>(key, stamp.stamp);
+      if (hit) return hit;
+    }
     const answer = await runSearch(ctx, req);
     let results: Record<string, unknown>[] = await packageDicts(ctx, await rowsInOrder(ctx, answer.ids));
     if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => k in r).map((k) => [k, r[k]])));
     const { facets, search_facets } = shapeFacets(req.facetFields, answer.facets, ctx.lang);
-    return { count: answer.count, results, facets, search_facets, sort: req.sort };
+    const out = { count: answer.count, results, facets, search_facets, sort: req.sort };
+    if (key && stamp?.storable) remember(key, stamp.stamp, out);
+    return out;
   },
 });

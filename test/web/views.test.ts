@@ -21,3 +21,14 @@ test(`[${STORE_KIND}] dataset page views are counted and sort "most viewed" firs
   const r = await sys<{ results: Array<{ name: string }> }>(env, 'package_search', { sort: 'views_total desc' });
   assert.deepEqual(r.results.map((x) => x.name), ['popular', 'quiet']);
 });
+
+test(`[${STORE_KIND}] a dataset page links similar datasets the visitor may see, never hidden ones`, async () => {
+  await sys(env, 'package_create', datasetInput('nso', { name: 'labour-north', title: 'สถิติแรงงานภาคเหนือ', tags: ['แรงงาน', 'ภาคเหนือ'] }));
+  await sys(env, 'package_create', datasetInput('nso', { name: 'labour-south', title: 'สถิติแรงงานภาคใต้', tags: ['แรงงาน', 'ภาคใต้'] }));
+  await sys(env, 'package_create', datasetInput('nso', { name: 'labour-secret', title: 'ข้อมูลแรงงานรายบุคคล', tags: ['แรงงาน'], data_category: 'ข้อมูลส่วนบุคคล', data_classification: 'ลับ' }));
+  const page = await env.app.inject({ url: '/dataset/labour-north' });
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /ชุดข้อมูลที่เกี่ยวข้อง/);
+  assert.match(page.body, /href="\/dataset\/labour-south"/);
+  assert.doesNotMatch(page.body, /labour-secret|ข้อมูลแรงงานรายบุคคล/);
+});

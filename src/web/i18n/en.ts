@@ -136,6 +136,7 @@ export const en: Record<keyof typeof th, string> = {
   'dataset.about': 'About this dataset',
   'dataset.organization': 'Owning organization',
   'dataset.license': 'Licence',
+  'dataset.similar': 'Similar datasets',
   'dataset.api': 'Through the API',
   'dataset.manage': 'Manage',
   'dataset.add': 'Add a dataset',

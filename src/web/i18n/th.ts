@@ -134,6 +134,7 @@ export const th = {
   'dataset.about': 'เกี่ยวกับชุดข้อมูลนี้',
   'dataset.organization': 'หน่วยงานเจ้าของข้อมูล',
   'dataset.license': 'สัญญาอนุญาตให้ใช้ข้อมูล',
+  'dataset.similar': 'ชุดข้อมูลที่เกี่ยวข้อง',
   'dataset.api': 'เรียกผ่าน API',
   'dataset.manage': 'การจัดการ',
   'dataset.add': 'เพิ่มชุดข้อมูล',

@@ -59,13 +59,14 @@ function accessConditions(p: PageCtx, d: PackageDict): Html {
   </section>`;
 }
 
-function sidebar(p: PageCtx, d: PackageDict): Html {
+function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[]): Html {
   const { t } = p;
   const groups = (d.groups ?? []) as Array<Record<string, string>>;
   return html`<aside class="sidebar" aria-label="${t('dataset.about')}">
     ${d.organization ? html`<section><h2>${t('dataset.organization')}</h2><p><a href="/organization/${encodeURIComponent(d.organization.name)}">${d.organization.title || d.organization.name}</a></p>${d.organization.description ? html`<p class="muted">${summary(d.organization.description, 160)}</p>` : ''}</section>` : ''}
     ${groups.length ? html`<section><h2>${t('nav.groups')}</h2><ul class="plain">${groups.map((g) => html`<li><a href="/group/${encodeURIComponent(g.name!)}">${g.title || g.name}</a></li>`)}</ul></section>` : ''}
     <section><h2>${t('dataset.license')}</h2><p>${d.license_url ? html`<a href="${safeHref(d.license_url)}" rel="license noopener">${d.license_title || d.license_id}</a>` : d.license_title || d.license_id || '—'}</p></section>
+    ${similar.length ? html`<section><h2>${t('dataset.similar')}</h2><ul class="plain">${similar.map((x) => html`<li><a href="/dataset/${encodeURIComponent(x.name)}">${x.title || x.name}</a></li>`)}</ul></section>` : ''}
     <section><h2>${t('dataset.api')}</h2><p><a href="/api/3/action/package_show?id=${encodeURIComponent(d.name)}">package_show</a></p></section>
     ${may(p, 'package_delete', { owner_org: d.owner_org }) && d.state !== 'deleted' ? html`<section><h2>${t('dataset.manage')}</h2><p><a href="/dataset/delete/${encodeURIComponent(d.name)}" class="danger-link">${t('dataset.delete')}</a></p></section>` : ''}
   </aside>`;
@@ -77,6 +78,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
     const { id } = p.req.params as { id: string };
     const d = await call<PackageDict>(p, 'package_show', { id });
     p.services.views.record(d.id as string);
+    const similar = d.state === 'active' ? await call<PackageDict[]>(p, 'package_similar', { id: d.id, rows: 5 }) : [];
     const tags = (d.tags ?? []) as Array<{ name: string }>;
     const body = html`
       ${datasetHeader(p, d, 'read')}
@@ -95,7 +97,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
             ${metadataTable(p, d)}
           </section>
         </div>
-        ${sidebar(p, d)}
+        ${sidebar(p, d, similar)}
       </div>`;
     return render(p, d.title || d.name, body, { breadcrumbs: datasetCrumbs(p, d) });
   }));

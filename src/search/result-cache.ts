@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ActionContext } from '../actions/context.ts';
+import type { Db } from '../store/db.ts';
 import type { SearchRequest } from './package-search.ts';
 
 /**
@@ -20,6 +21,12 @@ export function cacheKey(ctx: ActionContext, req: SearchRequest): string | null 
   if (req.sortKeys.some((k) => k.column === 'popularity')) return null;
   const key = `${ctx.lang}|${JSON.stringify(req)}`;
   return /NOW/.test(key) ? null : key;
+}
+
+/** The head of the audit chain: changes exactly when a write that others could notice commits. */
+export async function catalogHead(db: Db): Promise<string> {
+  const r = await db.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return r?.hash ?? '';
 }
 
 export async function catalogStamp(ctx: ActionContext): Promise<{ stamp: string; storable: boolean }> {

@@ -13,6 +13,7 @@ export class TtlCache {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.value as Promise<T>;
+    for (const [k, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(k);
     const value = compute();
     this.entries.set(key, { at: now, value });
     // A failure is not kept: the next visitor tries again.

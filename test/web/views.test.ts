@@ -32,3 +32,12 @@ test(`[${STORE_KIND}] a dataset page links similar datasets the visitor may see,
   assert.match(page.body, /href="\/dataset\/labour-south"/);
   assert.doesNotMatch(page.body, /labour-secret|ข้อมูลแรงงานรายบุคคล/);
 });
+
+test(`[${STORE_KIND}] the home page shows a new dataset at once, though its data is shared between visitors`, async () => {
+  const before = await env.app.inject({ url: '/' });
+  assert.equal(before.statusCode, 200);
+  assert.doesNotMatch(before.body, /ชุดข้อมูลใหม่ล่าสุดทดสอบ/);
+  await sys(env, 'package_create', datasetInput('nso', { name: 'brand-new', title: 'ชุดข้อมูลใหม่ล่าสุดทดสอบ' }));
+  const after = await env.app.inject({ url: '/' });
+  assert.match(after.body, /ชุดข้อมูลใหม่ล่าสุดทดสอบ/);
+});

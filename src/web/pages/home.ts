@@ -8,6 +8,7 @@ import { groupCards } from '../components/groups.ts';
 import type { GroupDict, PackageDict, SearchResult } from '../components/types.ts';
 import { currentStandard } from '../../standard/index.ts';
 import { ANONYMOUS } from '../../access/actor.ts';
+import { catalogHead } from '../../search/result-cache.ts';
 
 /** A list that must not break the home page when one part fails (e.g. a sort the search does not know). */
 async function newest(p: PageCtx, sort: string): Promise<PackageDict[]> {
@@ -41,8 +42,10 @@ async function homeData(p: PageCtx): Promise<HomeData> {
 export function homeRoutes(app: FastifyInstance, web: Web): void {
   app.get('/', page(web, async (p) => {
     const { t, lang } = p;
-    // Everyone sees the same public front page: its data is shared for a minute.
-    const { count, recent, popular, orgs, groups } = await p.web.publicCache.get('home', () => homeData(p));
+    // Everyone sees the same public front page: its data is shared for a minute, or until the next
+    // change to the catalog (the audit chain's head), so a new dataset shows at once.
+    const head = await catalogHead(p.services.store.db);
+    const { count, recent, popular, orgs, groups } = await p.web.publicCache.get(`home|${head}`, () => homeData(p));
     const std = currentStandard();
     const body = html`
       <section class="hero" aria-labelledby="hero-title">

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import { spacedWords, wordSlots } from './segment.ts';
+import type { DatasetSearchTable } from '../store/schema.ts';
 
 type Weight = 'A' | 'B' | 'C' | 'D';
 
@@ -110,22 +111,8 @@ interface SourceRow {
   group_ids: string[] | null;
 }
 
-export interface SearchRow {
-  dataset_id: string;
-  document: string;
-  title_text: string;
-  tags_text: string;
-  res_formats: string[];
-  groups: string[];
-  group_ids: string[];
-  popularity: number;
-  tags: string[];
-  data_type: string;
-  data_classification: string;
-  license_id: string;
-  update_frequency_unit: string;
-  geo_coverage: string;
-}
+/** What writeSearchRows stores: exactly the columns of the search table. */
+export type SearchRow = DatasetSearchTable;
 
 /** The search row of one dataset: pure, so the benchmark can measure it apart from SQL. */
 export function searchRow(r: SourceRow): SearchRow {

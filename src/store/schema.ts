@@ -187,14 +187,23 @@ export interface SettingsTable {
   value: Json<unknown>;
 }
 
+/** One search row per dataset (migrations 001 and 002); visibility is never copied here. */
 export interface DatasetSearchTable {
   dataset_id: string;
+  /** A tsvector literal built from our own Thai tokens. */
   document: string;
   title_text: string;
   tags_text: string;
   res_formats: string[];
   groups: string[];
-  popularity: Generated<number>;
+  group_ids: string[];
+  popularity: number;
+  tags: string[];
+  data_type: string;
+  data_classification: string;
+  license_id: string;
+  update_frequency_unit: string;
+  geo_coverage: string;
 }
 
 export interface Database {

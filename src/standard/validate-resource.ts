@@ -3,7 +3,7 @@ import type { DataDictionaryField } from '../store/schema.ts';
 import type { Standard } from './index.ts';
 import { M } from './messages.ts';
 import { checkField } from './validate.ts';
-import { isHttpUrl, readFlag, readText } from './values.ts';
+import { readFlag, readText } from './values.ts';
 
 /** Computed by the server; clients echo them back from resource_show. */
 const READ_ONLY = new Set([
@@ -157,8 +157,4 @@ function validateDictionary(value: unknown, bag: ErrorBag): DataDictionaryField[
     });
   });
   return out;
-}
-
-export function isUrlOrEmpty(s: string | undefined): boolean {
-  return !s || isHttpUrl(s);
 }

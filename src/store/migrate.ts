@@ -22,6 +22,3 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export function registerMigration(name: string, migration: Migration): void {
-  migrations[name] = migration;
-}

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { ActionContext } from '../context.ts';
-import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
+import { ErrorBag } from '../errors.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
 import { currentStandard, type Standard } from '../../standard/index.ts';
 import { M } from '../../standard/messages.ts';
@@ -216,10 +216,3 @@ export async function bumpDataset(ctx: ActionContext, row: DatasetRow): Promise<
     .returningAll()
     .executeTakeFirstOrThrow();
 }
-
-export function ensureFound<T>(v: T | undefined): T {
-  if (v === undefined) throw new NotFoundError();
-  return v;
-}
-
-export { ValidationError };

@@ -7,6 +7,7 @@ const migrations: Record<string, Migration> = {
   '001_core': m001,
   '002_search': await import('./migrations/002_search.ts'),
   '003_web': await import('./migrations/003_web.ts'),
+  '020_workflow': await import('./migrations/020_workflow.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -220,9 +220,66 @@ export interface Database {
   jobs: JobsTable;
   settings: SettingsTable;
   dataset_search: DatasetSearchTable;
+  cases: CasesTable;
+  case_events: CaseEventsTable;
+  case_numbers: CaseNumbersTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
 export type ResourceRow = Selectable<ResourcesTable>;
 export type GroupRow = Selectable<GroupsTable>;
 export type UserRow = Selectable<UsersTable>;
+
+/** A governance workflow case (migration 020, src/workflow). */
+export interface CasesTable {
+  id: string;
+  process: string;
+  number: string;
+  state: string;
+  version: number;
+  subjects: Json<{ type: string; id: string }[]>;
+  facts: Json<Record<string, unknown>>;
+  created_by: string | null;
+  org_id: string | null;
+  created: Timestamp;
+  modified: Timestamp;
+  closed_at: Date | null;
+}
+
+export interface CaseEventsTable {
+  id: Generated<string>;
+  case_id: string;
+  seq: number;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_name: string;
+  roles: string[];
+  transition: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string;
+  inputs: Json<Record<string, unknown>>;
+}
+
+export interface CaseNumbersTable {
+  prefix: string;
+  year: number;
+  last: number;
+}
+
+/** Mail waiting, sent, held (no SMTP configured) or invalid (src/mail). */
+export interface MailOutboxTable {
+  id: string;
+  to_address: string;
+  template: string;
+  lang: string;
+  subject: string;
+  body: string;
+  state: 'queued' | 'sent' | 'held' | 'invalid';
+  attempts: Generated<number>;
+  last_error: string | null;
+  message_id: string | null;
+  created: Timestamp;
+  sent_at: Date | null;
+}

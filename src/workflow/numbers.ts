@@ -1,0 +1,11 @@
+/** Dates as Thai offices write them: the Buddhist era, in Bangkok time (UTC+7, no daylight saving). */
+const BANGKOK_OFFSET_MS = 7 * 3600 * 1000;
+
+export function bangkokParts(d: Date): { year: number; month: number; day: number } {
+  const t = new Date(d.getTime() + BANGKOK_OFFSET_MS);
+  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
+}
+
+export function buddhistYear(d: Date): number {
+  return bangkokParts(d).year + 543;
+}

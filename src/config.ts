@@ -16,6 +16,9 @@ export interface Config {
   sessionSecret: string;
   oidc: { issuer: string; clientId: string; clientSecret: string } | null;
   logLevel: string;
+  /** smtp:// or smtps:// URL with credentials; empty keeps mail in the outbox (src/mail). */
+  smtpUrl: string;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -52,8 +55,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ? { issuer: oidcIssuer, clientId: env.BANCHI_OIDC_CLIENT_ID || '', clientSecret: env.BANCHI_OIDC_CLIENT_SECRET || '' }
       : null,
     logLevel: env.LOG_LEVEL || 'info',
+    smtpUrl: env.BANCHI_SMTP_URL || '',
+    mailFrom: env.BANCHI_MAIL_FROM || '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
+  if (cfg.smtpUrl && !/^smtps?:\/\/[^/]/.test(cfg.smtpUrl)) throw new ConfigError('BANCHI_SMTP_URL must start with smtp:// or smtps://');
   return cfg;
 }

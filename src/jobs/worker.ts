@@ -1,10 +1,11 @@
 import type { Services } from '../actions/context.ts';
 import { claim, complete, fail } from './queue.ts';
+import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
 /** Job handlers by queue name; later waves (harvest, notifications) add entries here. */
-export const handlers: Record<string, JobHandler> = {};
+export const handlers: Record<string, JobHandler> = { [MAIL_QUEUE]: sendQueuedMail };
 
 export interface Workers {
   stop(): Promise<void>;

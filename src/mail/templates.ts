@@ -1,0 +1,54 @@
+import type { Lang } from '../actions/errors.ts';
+
+/**
+ * Notification texts, Thai first. A template may lack a language; the other one is used then
+ * (English when the recipient reads Thai and no Thai text was written, and the reverse).
+ * `{{name}}` is replaced by the variable of that name; a missing variable becomes empty.
+ */
+export interface MailTemplate {
+  subject: Partial<Record<Lang, string>>;
+  body: Partial<Record<Lang, string>>;
+}
+
+export const TEMPLATES: Record<string, MailTemplate> = {
+  case_waiting: {
+    subject: { th: '[{{number}}] รอการดำเนินการของท่าน: {{process}}', en: '[{{number}}] Waiting for you: {{process}}' },
+    body: {
+      th: 'เรียน {{name}}\n\nเรื่อง {{number}} ({{process}}) อยู่ในขั้นตอน "{{state}}" และรอการดำเนินการของท่าน\n\nดูรายละเอียดและดำเนินการได้ที่ {{url}}\n\n{{site}}',
+      en: 'Dear {{name}},\n\nCase {{number}} ({{process}}) is at "{{state}}" and waits for you.\n\nSee it and act at {{url}}\n\n{{site}}',
+    },
+  },
+  case_update: {
+    subject: { th: '[{{number}}] ความคืบหน้า: {{state}}', en: '[{{number}}] Update: {{state}}' },
+    body: {
+      th: 'เรียน {{name}}\n\nเรื่อง {{number}} ({{process}}) ได้รับการดำเนินการ "{{transition}}" โดย {{actor}} และขณะนี้อยู่ในขั้นตอน "{{state}}"\n{{reason}}\n\nดูรายละเอียดได้ที่ {{url}}\n\n{{site}}',
+      en: 'Dear {{name}},\n\nCase {{number}} ({{process}}): "{{transition}}" by {{actor}}; it is now at "{{state}}".\n{{reason}}\n\nSee {{url}}\n\n{{site}}',
+    },
+  },
+  case_closed: {
+    subject: { th: '[{{number}}] แจ้งผลการพิจารณา: {{state}}', en: '[{{number}}] Outcome: {{state}}' },
+    body: {
+      th: 'เรียน {{name}}\n\nเรื่อง {{number}} ({{process}}) สิ้นสุดแล้ว ผลคือ "{{state}}"\n{{reason}}\n\nดูรายละเอียดได้ที่ {{url}}\n\n{{site}}',
+      en: 'Dear {{name}},\n\nCase {{number}} ({{process}}) has ended: "{{state}}".\n{{reason}}\n\nSee {{url}}\n\n{{site}}',
+    },
+  },
+};
+
+export class UnknownTemplateError extends Error {}
+
+function pickLang(texts: Partial<Record<Lang, string>>, lang: Lang): string {
+  return texts[lang] ?? texts.en ?? texts.th ?? '';
+}
+
+export function renderTemplate(name: string, lang: Lang, vars: Record<string, string | number | null | undefined>, templates = TEMPLATES): { subject: string; body: string } {
+  const t = Object.hasOwn(templates, name) ? templates[name] : undefined;
+  if (!t) throw new UnknownTemplateError(`unknown mail template "${name}"`);
+  const fill = (s: string, oneLine: boolean) =>
+    s.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (_, k: string) => {
+      const v = vars[k];
+      const text = v === undefined || v === null ? '' : String(v);
+      // A subject is one header line: a newline in a variable must not start a new header.
+      return oneLine ? text.replace(/[\r\n]+/g, ' ') : text;
+    });
+  return { subject: fill(pickLang(t.subject, lang), true).trim(), body: fill(pickLang(t.body, lang), false) };
+}

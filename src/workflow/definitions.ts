@@ -126,6 +126,7 @@ export function compileProcess(def: ProcessDef, source = def?.name ?? '?'): Comp
     if (list?.some((o) => o.name === t.name)) p(`duplicate transition "${t.name}" from "${t.from}"`);
     if (!isMsg(t.label)) p(`${where}: label needs th and en`);
     roles(t.roles, where);
+    if (t.optional !== undefined && typeof t.optional !== 'boolean') p(`${where}: optional must be true or false`);
     const routeDefs = typeof t.to === 'string' ? [{ to: t.to }] : Array.isArray(t.to) ? t.to : [];
     if (!routeDefs.length) p(`${where}: "to" must be a state or a list of routes`);
     const routes: CompiledRoute[] = routeDefs.map((r, i) => {

@@ -174,6 +174,12 @@ export class Workflows {
     return { case: after, event, notify: t.notify ?? [] };
   }
 
+  /** Role keys the case waits for in its current state (optional ways out such as withdraw do not count). */
+  waitingRoles(c: CaseRecord): string[] {
+    const proc = this.get(c.process);
+    return [...new Set((proc.outgoing.get(c.state) ?? []).filter((t) => !t.optional).flatMap((t) => t.roles))];
+  }
+
   /** Open cases whose state locks this subject (e.g. a dataset under publication review may not be edited). */
   async lockingCases(tx: Tx, subject: SubjectRef): Promise<CaseRecord[]> {
     const rows = await tx

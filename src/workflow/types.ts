@@ -70,6 +70,8 @@ export interface TransitionDef {
   separation?: SeparationDef;
   /** Roles to tell once the transition has committed (the caller's notifier reads it). */
   notify?: string[];
+  /** A way out someone may take (withdraw, cancel), not a step the case waits for. */
+  optional?: boolean;
 }
 
 export interface StartDef {

@@ -96,3 +96,13 @@ test('Thai citizen id check digit', () => {
   assert.equal(isThaiId('1101700230705'), false);
   assert.equal(isThaiId('110170023070'), false);
 });
+
+test('rule 6 classes from the standard category and level: the union, never laxer than the data', async () => {
+  const { governanceClasses } = await import('../../src/workflow/categories.ts');
+  assert.deepEqual(governanceClasses([{ data_category: 'ข้อมูลสาธารณะ', data_classification: 'เปิดเผย' }]), ['general']);
+  assert.deepEqual(governanceClasses([{ data_category: 'ข้อมูลส่วนบุคคล', data_classification: 'ชั้นเผยแพร่ภายในองค์กร' }]), ['personal']);
+  assert.deepEqual(governanceClasses([{ data_category: 'ข้อมูลส่วนบุคคล', data_classification: 'ลับ' }, { data_category: 'ข้อมูลสาธารณะ' }]), ['confidential', 'personal']);
+  assert.deepEqual(governanceClasses([{ data_category: 'ข้อมูลความมั่นคง', data_classification: 'ลับที่สุด' }]), ['confidential', 'security']);
+  assert.deepEqual(governanceClasses([{ data_category: 'ข้อมูลใช้ภายใน', important: true }]), ['important']);
+  assert.deepEqual(governanceClasses([{ data_category: 'อะไรก็ไม่รู้' }]), ['confidential']);
+});

@@ -15,6 +15,11 @@ export function isThaiId(s: string): boolean {
   return (11 - (sum % 11)) % 10 === Number(s[12]);
 }
 
+/** 1101700230708 → 1-xxxx-xxxxx-70-8 (the first digit, the person type, and the last three stay). */
+export function maskThaiId(s: string): string {
+  return `${s[0]}-xxxx-xxxxx-${s.slice(10, 12)}-${s[12]}`;
+}
+
 const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -107,7 +112,9 @@ function checkValue(def: CompiledInput, v: unknown): { value: unknown } | { erro
     case 'thai_id': {
       const s = String(v).replace(/[\s-]/g, '');
       if (!isThaiId(s)) return { error: msg(def, 'เลขประจำตัวประชาชน 13 หลักไม่ถูกต้อง (ตรวจหลักตรวจสอบแล้วไม่ตรง)', 'is not a valid 13-digit citizen id (check digit mismatch)') };
-      return { value: s };
+      // Checked in full, recorded masked: the case log proves a check was made without becoming a
+      // register of citizen ids.
+      return { value: maskThaiId(s) };
     }
   }
 }

@@ -14,6 +14,20 @@ export const ROLE_KEYS = [
   'creator',
 ] as const;
 
+/** Thai and English names of the governance roles, for pages, mail and letters. */
+export const ROLE_LABELS: Record<string, { th: string; en: string }> = {
+  data_creator: { th: 'ผู้จัดทำข้อมูล', en: 'Data creator' },
+  data_steward: { th: 'บริกรข้อมูล', en: 'Data steward' },
+  data_owner: { th: 'เจ้าของข้อมูล', en: 'Data owner' },
+  cdo: { th: 'ผู้บริหารข้อมูลระดับสูง (CDO)', en: 'Chief data officer (CDO)' },
+  dpo: { th: 'เจ้าหน้าที่คุ้มครองข้อมูลส่วนบุคคล (DPO)', en: 'Data protection officer (DPO)' },
+  governance_committee: { th: 'คณะกรรมการธรรมาภิบาลข้อมูล', en: 'Data governance committee' },
+  it_officer: { th: 'เจ้าหน้าที่ฝ่ายเทคโนโลยีสารสนเทศ (ทส.)', en: 'IT officer' },
+  legal_officer: { th: 'นิติกร', en: 'Legal officer' },
+  requester: { th: 'ผู้ขอ', en: 'Requester' },
+  creator: { th: 'ผู้ยื่นเรื่อง', en: 'Submitter' },
+};
+
 export type InputType = 'string' | 'text' | 'email' | 'enum' | 'boolean' | 'integer' | 'date' | 'string_list' | 'thai_id';
 
 export interface InputOption {

@@ -140,7 +140,7 @@ test(`[${STORE_KIND}] data-subject request: identity verified (ID card with chec
   assert.equal((await step(dpo, c.id, 'approve')).case.state, 'delivery');
   assert.equal((await step(it, c.id, 'deliver', { inputs: { link_expires_on: '2026-12-08' } })).case.state, 'delivered');
   const ev = (await tx(env, (t) => wf.show(t, dpo, c.id))).events[1]!;
-  assert.equal(ev.inputs.national_id, '1101700230708');
+  assert.equal(ev.inputs.national_id, '1-xxxx-xxxxx-70-8', 'checked in full, recorded masked');
   assert.equal(ev.inputs.officer_name, 'นายตรวจ บัตรดี');
 
   const { case: d } = await mk();

@@ -46,6 +46,16 @@ export async function queueMail(tx: Tx, req: MailRequest): Promise<string> {
   return id;
 }
 
+/**
+ * Puts held messages (kept while no SMTP server was configured) back on the queue, e.g. from an
+ * admin command once BANCHI_SMTP_URL is set. Returns how many were released.
+ */
+export async function releaseHeldMail(tx: Tx): Promise<number> {
+  const rows = await tx.updateTable('mail_outbox').set({ state: 'queued', last_error: null }).where('state', '=', 'held').returning('id').execute();
+  for (const r of rows) await enqueue(tx, MAIL_QUEUE, { outbox_id: r.id }, { maxAttempts: MAX_ATTEMPTS });
+  return rows.length;
+}
+
 const transports = new Map<string, Transporter>();
 
 function transport(url: string): Transporter {

@@ -180,6 +180,20 @@ export class Workflows {
     return [...new Set((proc.outgoing.get(c.state) ?? []).filter((t) => !t.optional).flatMap((t) => t.roles))];
   }
 
+  /**
+   * The (process, state) pairs that wait for one of these roles, for a "waiting for me" list:
+   * `WHERE (process, state) IN (…)`, then the caller's own check of each case's organisation.
+   */
+  statesWaitingFor(roles: readonly string[]): { process: string; state: string }[] {
+    const out: { process: string; state: string }[] = [];
+    for (const [name, p] of this.processes) {
+      for (const [state, ts] of p.outgoing) {
+        if (ts.some((t) => !t.optional && t.roles.some((r) => roles.includes(r)))) out.push({ process: name, state });
+      }
+    }
+    return out;
+  }
+
   /** Open cases whose state locks this subject (e.g. a dataset under publication review may not be edited). */
   async lockingCases(tx: Tx, subject: SubjectRef): Promise<CaseRecord[]> {
     const rows = await tx

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { testEnv, STORE_KIND, type TestEnv } from '../helpers.ts';
-import { queueMail, sendQueuedMail, MAIL_QUEUE } from '../../src/mail/outbox.ts';
+import { queueMail, sendQueuedMail, releaseHeldMail, MAIL_QUEUE } from '../../src/mail/outbox.ts';
 import { renderTemplate } from '../../src/mail/templates.ts';
 import { startWorkers } from '../../src/jobs/worker.ts';
 import { loadConfig, ConfigError } from '../../src/config.ts';
@@ -165,6 +165,13 @@ test(`[${STORE_KIND}] without SMTP the message is held in the outbox for an admi
   assert.equal(r.state, 'held');
   assert.equal(r.subject, '[REQ-2569-000123] Outcome: รอ DPO พิจารณา (ข้อมูลส่วนบุคคล)');
   assert.ok(warned.some((w) => w.includes('held')));
+  // Once SMTP is configured, an administrator releases held mail and it goes out.
+  assert.equal(await db.transaction().execute((tx) => releaseHeldMail(tx)), 1);
+  const job = await db.selectFrom('jobs').select('payload').where('queue', '=', MAIL_QUEUE).orderBy('created', 'desc').executeTakeFirstOrThrow();
+  await sendQueuedMail(env.services, job.payload as Record<string, unknown>);
+  const sent = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  assert.equal(sent.state, 'sent');
+  assert.ok(received.some((m) => m.to.includes('cdo@nha.example.go.th')));
 });
 
 test('templates: Thai first, English fallback, variables cannot add header lines; settings are checked', () => {

@@ -91,6 +91,17 @@ test('conditions: is, is not, in, not in, and; list facts match on any item', ()
   assert.equal(compileCondition('category not in [personal]')({ facts: {}, input: {} }), true);
 });
 
+test('every role key has Thai and English names; states waiting for a role', async () => {
+  const { ROLE_KEYS, ROLE_LABELS } = await import('../../src/workflow/types.ts');
+  for (const k of ROLE_KEYS) assert.ok(ROLE_LABELS[k]?.th && ROLE_LABELS[k]?.en, k);
+  const { loadWorkflows } = await import('../../src/workflow/engine.ts');
+  const wf = loadWorkflows();
+  assert.deepEqual(wf.statesWaitingFor(['dpo']).map((s) => `${s.process}.${s.state}`).sort(), [
+    'information_request.dpo_decision', 'publication.dpo_review', 'subject_request.delivery', 'subject_request.dpo_review', 'subject_request.verification',
+  ]);
+  assert.ok(!wf.statesWaitingFor(['creator']).some((s) => s.state === 'owner_analysis'), 'withdrawing is optional');
+});
+
 test('Thai citizen id check digit', () => {
   assert.equal(isThaiId('1101700230708'), true);
   assert.equal(isThaiId('1101700230705'), false);

@@ -54,7 +54,11 @@ export function validateInputs(defs: readonly CompiledInput[], raw: Record<strin
   return { values, errors };
 }
 
-function checkValue(def: CompiledInput, v: unknown): { value: unknown } | { error: Msg } {
+// Limits for inputs whose definition names none, so no step records an unbounded value.
+const DEFAULT_MAX: Partial<Record<InputDef['type'], number>> = { string: 1000, text: 20000, email: 254, string_list: 1000 };
+
+function checkValue(input: CompiledInput, v: unknown): { value: unknown } | { error: Msg } {
+  const def = input.max === undefined && DEFAULT_MAX[input.type] !== undefined ? { ...input, max: DEFAULT_MAX[input.type] } : input;
   const lengthOk = (n: number) => (def.min === undefined || n >= def.min) && (def.max === undefined || n <= def.max);
   const lengthMsg = () =>
     msg(def, `ความยาวต้องอยู่ระหว่าง ${def.min ?? 0} ถึง ${def.max ?? '∞'} ตัวอักษร`, `must be between ${def.min ?? 0} and ${def.max ?? '∞'} characters long`);

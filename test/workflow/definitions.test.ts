@@ -102,6 +102,18 @@ test('every role key has Thai and English names; states waiting for a role', asy
   assert.ok(!wf.statesWaitingFor(['creator']).some((s) => s.state === 'owner_analysis'), 'withdrawing is optional');
 });
 
+test('inputs without a stated maximum are still bounded', async () => {
+  const { validateInputs } = await import('../../src/workflow/inputs.ts');
+  const defs = [
+    { name: 'note', type: 'text' as const, label: { th: 'หมายเหตุ', en: 'Note' } },
+    { name: 'tags', type: 'string_list' as const, label: { th: 'ป้าย', en: 'Tags' } },
+  ];
+  const { errors } = validateInputs(defs, { note: 'ก'.repeat(20001), tags: Array.from({ length: 1001 }, (_, i) => `t${i}`) }, {});
+  assert.match(errors.note![0]!.en, /between 0 and 20000 characters/);
+  assert.match(errors.tags![0]!.th, /ต้องมี 0 ถึง 1000 รายการ/);
+  assert.deepEqual(validateInputs(defs, { note: ' ok ', tags: 'a, b\nc', junk: 1 }, {}).values, { note: 'ok', tags: ['a', 'b', 'c'] });
+});
+
 test('Thai citizen id check digit', () => {
   assert.equal(isThaiId('1101700230708'), true);
   assert.equal(isThaiId('1101700230705'), false);

@@ -162,14 +162,15 @@ export function renderDiagram(proc: CompiledProcess, opts: DiagramOptions = {}):
       const lane = rightmost + 24 + k * 14;
       const x1 = a.x + BOX_W - 24;
       const y1 = a.y + BOX_H;
-      const gy1 = y1 + GAP_Y * 0.22 + k * 4;
+      const gy1 = y1 + GAP_Y * 0.42 + (k % 4) * 5;
       const x2 = b.x + BOX_W - 24 - (k % 3) * 8;
       const gy2 = b.y - GAP_Y * 0.22 - k * 4;
       d = `M${n(x1)},${n(y1)} L${n(x1)},${n(gy1)} L${n(lane)},${n(gy1)} L${n(lane)},${n(gy2)} L${n(x2)},${n(gy2)} L${n(x2)},${n(b.y - 1)}`;
-      lx = lane + 4;
-      ly = (gy1 + gy2) / 2 + (k % 2) * 14;
+      // The label rides the first leg, just below the source, clear of the labels near targets.
+      lx = x1 + 4;
+      ly = gy1;
       anchor = 'start';
-      widestLaneLabel = Math.max(widestLaneLabel, k * 14 + w);
+      widestLaneLabel = Math.max(widestLaneLabel, k * 14, lx + w - rightmost);
     }
     edgeSvg.push(`<path class="edge${on ? ' taken' : ''}" d="${d}" fill="none" stroke="${on ? '#0b6e4f' : '#8a94a6'}" stroke-width="${on ? 2.6 : 1.2}" marker-end="url(#${on ? 'arrow-on' : 'arrow'})"><title>${escapeXml(full)}</title></path>`);
     const rx = anchor === 'start' ? lx - 2 : lx - w / 2;

@@ -49,7 +49,16 @@ export const M = {
     th: 'URL นี้เป็นของชุดข้อมูลที่ถูกลบแล้ว (อยู่ในถังขยะ) กรุณาใช้ URL อื่น หรือกู้คืนชุดข้อมูลเดิม',
     en: 'That URL is already in trash.',
   }),
-  titleInUse: (): Msg => ({ th: 'ชื่อชุดข้อมูลนี้ถูกใช้แล้ว', en: 'That title is already in use.' }),
+  titleInUse: (): Msg => ({ th: 'ชื่อชุดข้อมูลนี้ถูกใช้แล้วในหน่วยงานนี้', en: 'That title is already in use.' }),
+  /** For a clash with an entry the caller may not see: says neither what it is nor whether it is deleted. */
+  slugUnavailable: (): Msg => ({ th: 'ใช้ URL นี้ไม่ได้ กรุณาเลือก URL อื่น', en: 'That URL cannot be used; please choose another.' }),
+  titleUnavailable: (): Msg => ({ th: 'ใช้ชื่อชุดข้อมูลนี้ไม่ได้ กรุณาเลือกชื่ออื่น', en: 'That title cannot be used; please choose another.' }),
+  idUnavailable: (): Msg => ({ th: 'ใช้รหัสนี้ไม่ได้', en: 'That id cannot be used' }),
+  tooManyProbes: (): Msg => ({
+    th: 'มีการเลือก URL หรือรหัสที่ใช้ไม่ได้บ่อยเกินไป กรุณาลองใหม่ภายหลัง',
+    en: 'Too many attempts with URLs or ids that cannot be used; please try again later',
+  }),
+  tooMany: (max: number): Msg => ({ th: `มีได้ไม่เกิน ${max} รายการ`, en: `At most ${max} items are allowed` }),
   orgNotFound: (): Msg => ({ th: 'ไม่พบหน่วยงานนี้', en: 'Organization does not exist' }),
   orgNotAllowed: (): Msg => ({
     th: 'คุณไม่มีสิทธิ์เพิ่มชุดข้อมูลในหน่วยงานนี้',

@@ -15,6 +15,10 @@ export const M = {
   otherRequired: (): Msg => ({ th: 'เลือก "อื่นๆ" แล้ว กรุณาระบุรายละเอียด', en: 'You chose "อื่นๆ" (other): please describe it' }),
   email: (): Msg => ({ th: 'รูปแบบอีเมลไม่ถูกต้อง', en: 'Email is not valid' }),
   url: (): Msg => ({ th: 'URL ต้องขึ้นต้นด้วย http:// หรือ https://', en: 'URL must start with http:// or https://' }),
+  imageUrl: (): Msg => ({
+    th: 'ที่อยู่รูปภาพต้องขึ้นต้นด้วย http:// หรือ https:// หรือเป็นเส้นทางในเว็บไซต์นี้ที่ขึ้นต้นด้วย / ตัวเดียว',
+    en: 'Image URL must start with http:// or https://, or be a path on this site starting with a single /',
+  }),
   date: (): Msg => ({ th: 'วันที่ต้องอยู่ในรูปแบบ ปปปป-ดด-วว', en: 'Date must be in the format YYYY-MM-DD' }),
   year: (): Msg => ({ th: 'ปีต้องเป็นตัวเลข 4 หลัก (พ.ศ. หรือ ค.ศ.)', en: 'Year must be 4 digits (Buddhist or Common Era)' }),
   number: (): Msg => ({ th: 'ต้องเป็นตัวเลข', en: 'Must be a number' }),

@@ -5,6 +5,7 @@ import { ErrorBag } from '../errors.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
 import { currentStandard, type Standard } from '../../standard/index.ts';
 import { M } from '../../standard/messages.ts';
+import { limitsOf } from '../../standard/limits.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../../standard/validate-resource.ts';
 import { findGroup, isVisible, UUID } from './load.ts';
@@ -239,6 +240,13 @@ export function resourceColumns(r: ValidatedResource, now: Date) {
     last_modified: r.last_modified ?? null,
     metadata_modified: now,
   };
+}
+
+/** resource_create: a dataset holds at most the standard's number of active resources. */
+export async function checkResourceRoom(ctx: ActionContext, datasetId: string, bag: ErrorBag): Promise<void> {
+  const max = limitsOf(currentStandard()).resources;
+  const n = await ctx.db.selectFrom('resources').select((eb) => eb.fn.countAll<number>().as('n')).where('dataset_id', '=', datasetId).where('state', '=', 'active').executeTakeFirst();
+  if (Number(n?.n ?? 0) >= max) bag.add('resources', M.tooMany(max));
 }
 
 export async function bumpDataset(ctx: ActionContext, row: DatasetRow): Promise<DatasetRow> {

@@ -6,7 +6,7 @@ import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
 import { limitsOf } from '../../standard/limits.ts';
 import { currentStandard } from '../../standard/index.ts';
-import { readText, isHttpUrl } from '../../standard/values.ts';
+import { readText, isImageUrl } from '../../standard/values.ts';
 import { validateSlug } from '../../standard/validate.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
 import { isRole, ROLE_PERMISSIONS } from '../../access/roles.ts';
@@ -53,10 +53,6 @@ async function isMember(ctx: ActionContext, groupId: string): Promise<boolean> {
   return !!m;
 }
 
-/** A logo is an absolute http(s) URL or a path on this site: never protocol-relative (//host) or with \\ or blanks a browser would rewrite. */
-export function isImageUrl(s: string): boolean {
-  return isHttpUrl(s) || /^\/(?![/\\])[^\s\\\x00-\x1f\x7f]*$/.test(s);
-}
 
 interface GroupInput {
   name?: string;

@@ -165,6 +165,14 @@ test(`[${STORE_KIND}] tags, resources, groups, extras, choices and dictionary fi
   const more = await api(env, 'resource_create', { package_id: ds.id, name: 'เกิน', url: 'https://example.org/b.csv' }, { token, lang: 'en' });
   assert.equal(more.status, 409);
   assert.deepEqual(more.json.error.resources, ['At most 500 items are allowed']);
+  // Groups one at a time (member_create) stop at the same bound as a groups list.
+  const groupIds = many(100, () => crypto.randomUUID());
+  await env.services.store.db.insertInto('groups').values(groupIds.map((id, i) => ({ id, name: `bulk-group-${i}`, title: `กลุ่ม ${i}`, description: '', image_url: '', is_organization: false, parent_id: null, extras: '{}', created: new Date(), modified: new Date() }))).execute();
+  await env.services.store.db.insertInto('dataset_groups').values(groupIds.map((group_id) => ({ dataset_id: ds.id, group_id }))).execute();
+  await sys(env, 'group_create', { name: 'one-too-many', title: 'กลุ่มที่เกิน' });
+  const group = await api(env, 'member_create', { id: 'one-too-many', object: ds.id, object_type: 'package', capacity: 'public' }, { token, lang: 'en' });
+  assert.equal(group.status, 409);
+  assert.deepEqual(group.json.error.groups, ['At most 100 items are allowed']);
   const orgExtras = await api(env, 'organization_patch', { id: 'dept', extras: many(101, (i) => ({ key: `k${i}`, value: 'v' })) }, { token: (await makeUser(env, 'bounds-root', { sysadmin: true })).token, lang: 'en' });
   assert.equal(orgExtras.status, 409);
   assert.deepEqual(orgExtras.json.error.extras, ['At most 100 items are allowed']);

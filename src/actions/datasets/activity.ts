@@ -126,9 +126,11 @@ export const packageActivityList = defineAction({
             if (!files && /\.url$/.test(c.field)) return false;
             return staff || c.field !== 'creator_user_id';
           });
-      const orgThen = pkg.organization && typeof pkg.organization === 'object' ? (pkg.organization as Record<string, unknown>) : undefined;
       if (!staff) pkg.creator_user_id = null;
-      const who = a.user_id === null ? null : staff ? a.user_fullname || a.user_name : String(orgThen?.title || currentOrg?.title || orgThen?.name || currentOrg?.name || '') || null;
+      // Visitors who may not see staff identities see the organisation the dataset belonged to then.
+      const orgThen = pkg.organization && typeof pkg.organization === 'object' ? (pkg.organization as Record<string, unknown>) : undefined;
+      const orgName = String(orgThen?.title || currentOrg?.title || orgThen?.name || currentOrg?.name || '') || null;
+      const who = a.user_id === null ? null : staff ? a.user_fullname || a.user_name : orgName;
       return {
         id: a.id,
         timestamp: a.timestamp instanceof Date ? a.timestamp.toISOString().replace('Z', '') : a.timestamp,

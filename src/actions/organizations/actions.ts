@@ -53,7 +53,6 @@ async function isMember(ctx: ActionContext, groupId: string): Promise<boolean> {
   return !!m;
 }
 
-
 interface GroupInput {
   name?: string;
   title?: string;

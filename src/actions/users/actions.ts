@@ -92,7 +92,7 @@ export const userCreate = defineAction({
   },
 });
 
-/** Datasets of a user's organisations they created, as the caller may see them (the one visibility SQL). */
+/** Datasets the user created, as the caller may see them (the one visibility SQL): authorship lists, it does not grant. */
 async function createdDatasets(ctx: ActionContext, u: UserRow, withDrafts: boolean, limit: number) {
   const rows = await ctx.db
     .selectFrom('datasets as d')

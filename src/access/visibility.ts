@@ -9,9 +9,21 @@ export interface VisibilityOptions {
 }
 
 /**
- * The one SQL condition for "which datasets may this caller see", over a datasets alias.
- * Every list, count, facet, autocomplete and file check goes through it, so a leak test of this
- * function covers them all. Deny by default: each clause adds a right, none removes one.
+ * Categories whose entries a plain member of the organisation may see. Deny by default: an unknown
+ * or empty category (a draft saved without one) counts as sensitive.
+ */
+export const NON_SENSITIVE_CATEGORIES: readonly string[] = Object.keys(rules.category_levels).filter((c) => !rules.sensitive_categories.includes(c));
+
+export function isSensitiveCategory(category: string | null | undefined): boolean {
+  return !NON_SENSITIVE_CATEGORIES.includes(category ?? '');
+}
+
+/**
+ * The one SQL condition for "which datasets may this caller see", over a datasets alias (or any
+ * relation with the columns id, state, private, data_category, owner_org — history judges old
+ * versions with it). Every list, count, facet, autocomplete, file check and history entry goes
+ * through it, so a leak test of this function covers them all. Deny by default: each clause adds a
+ * right, none removes one. Authorship is no clause: only a current role or a grant gives rights.
  */
 export function visibleDatasets(actor: Actor, alias = 'd', opts: VisibilityOptions = {}): RawBuilder<SqlBool> {
   const d = sql.raw(alias);
@@ -35,10 +47,9 @@ export function visibleDatasets(actor: Actor, alias = 'd', opts: VisibilityOptio
   // Drafts and deleted entries are working copies: only those who may edit the organisation's datasets see them.
   const orgRead = sql<SqlBool>`(
       ${d}.owner_org = ANY(${readOrgs}::uuid[])
-      AND (${d}.data_category <> ALL(${rules.sensitive_categories}::text[]) OR ${d}.owner_org = ANY(${sensitiveOrgs}::uuid[]))
+      AND (${d}.data_category = ANY(${NON_SENSITIVE_CATEGORIES}::text[]) OR ${d}.owner_org = ANY(${sensitiveOrgs}::uuid[]))
       AND (${d}.state = 'active' OR ${d}.owner_org = ANY(${editOrgs}::uuid[]))
     )`;
-  const creator = sql<SqlBool>`${d}.creator_user_id = ${me}`;
   const granted = sql<SqlBool>`EXISTS (
       SELECT 1 FROM dataset_grants gr
       WHERE gr.dataset_id = ${d}.id AND gr.revoked_at IS NULL
@@ -46,7 +57,7 @@ export function visibleDatasets(actor: Actor, alias = 'd', opts: VisibilityOptio
         AND (gr.grantee_user_id = ${me} OR gr.grantee_org_id = ANY(${allOrgs}::uuid[]))
         AND ${d}.state = 'active'
     )`;
-  return sql<SqlBool>`(${stateCond} AND (${openToAll} OR ${orgRead} OR ${creator} OR ${granted}))`;
+  return sql<SqlBool>`(${stateCond} AND (${openToAll} OR ${orgRead} OR ${granted}))`;
 }
 
 /** Open data in the national sense: public category at the open level, published. */

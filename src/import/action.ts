@@ -1,6 +1,7 @@
 import { defineAction } from '../actions/registry.ts';
 import type { ActionContext } from '../actions/context.ts';
-import { ErrorBag, ValidationError, type FieldErrors } from '../actions/errors.ts';
+import { ErrorBag, localizeErrors, ValidationError, type FieldErrors } from '../actions/errors.ts';
+import { hiddenClashesLeft, recordHiddenClashes } from '../access/probe-budget.ts';
 import { findGroup } from '../actions/datasets/load.ts';
 import { boolParam } from '../actions/params.ts';
 import { currentStandard, type Standard } from '../standard/index.ts';
@@ -16,6 +17,11 @@ import { tuneForBulkWrite } from './write-batch.ts';
 
 /** Records per call: one transaction should stay a few megabytes. */
 export const MAX_IMPORT_BATCH = 5000;
+/**
+ * Clashes with entries the caller may not see, per call: past this the whole call is refused with
+ * no per-record answer, so one call cannot test thousands of guessed names (see probe-budget.ts).
+ */
+export const MAX_HIDDEN_CLASHES_PER_CALL = 10;
 
 export interface ImportCandidate {
   index: number;
@@ -30,7 +36,8 @@ export interface ImportCandidate {
 
 export interface ImportResult {
   imported: Array<{ index: number; id: string; name: string; state: string }>;
-  failed: Array<{ index: number; name: string | null; errors: FieldErrors }>;
+  /** Field errors in the caller's language, as every other action answers them. */
+  failed: Array<{ index: number; name: string | null; errors: Record<string, string[]> }>;
   organizations_created: string[];
   groups_created: string[];
 }
@@ -143,19 +150,28 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
   const checked: Checked[] = [];
   for (const [index, dict] of dicts.entries()) {
     if (dict) checked.push(checkRecord(b, index, dict));
-    else result.failed.push({ index, name: null, errors: { record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] } });
+    else result.failed.push({ index, name: null, errors: localizeErrors({ record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] }, ctx.lang) });
   }
   // One policy answer for the batch: allowed if any record may be imported (each was checked above).
   const subject = checked.find((x) => x.allowed) ?? checked.find((x) => x.c.orgId);
   ctx.authorize('package_import', { owner_org: subject?.c.orgId ?? fallback?.id ?? null });
 
-  const clashes = await findClashes(ctx.db, checked.map(({ c }) => c));
+  // Only records the caller may write are checked against the store: the others fail anyway, and
+  // answering "name taken" for them would turn a forbidden organisation into an oracle.
+  const writable = checked.filter((x) => x.allowed);
+  if (writable.some((x) => x.c.v.name || x.c.v.id) && hiddenClashesLeft(ctx.actor) <= 0) throw ValidationError.field('records', M.tooManyProbes());
+  const clashes = await findClashes(ctx, writable.map(({ c }) => c));
   const accepted: ImportCandidate[] = [];
-  for (const { c, bag, draftAllowed } of checked) {
-    clashes.check(c, bag);
+  let hidden = 0;
+  for (const { c, bag, draftAllowed, allowed } of checked) {
+    if (allowed) hidden += clashes.check(c, bag);
+    if (hidden > MAX_HIDDEN_CLASHES_PER_CALL) {
+      recordHiddenClashes(ctx.actor, hidden);
+      throw ValidationError.field('records', M.tooManyProbes());
+    }
     if (bag.has()) {
       if (!draftAllowed || !onlyMissing(bag.errors)) {
-        result.failed.push({ index: c.index, name: c.v.name ?? null, errors: bag.errors });
+        result.failed.push({ index: c.index, name: c.v.name ?? null, errors: localizeErrors(bag.errors, ctx.lang) });
         continue;
       }
       c.draft = true;
@@ -163,6 +179,7 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
     clashes.reserve(c);
     accepted.push(c);
   }
+  recordHiddenClashes(ctx.actor, hidden);
   const plannedById = new Map([...dir.planned.values()].map((p) => [p.id, p]));
   for (const c of accepted) {
     for (const g of c.groups) if (g.planned) g.planned.used = true;

@@ -80,7 +80,8 @@ export async function importFile(services: Services, file: string, opts: ImportO
       for (const line of batchLines) fail({ line, name: null, errors: { record: [{ th: `บันทึกชุดข้อมูลชุดนี้ไม่สำเร็จ: ${msg}`, en: `This batch could not be written: ${msg}` }] } });
       return;
     }
-    for (const f of result.failed) fail({ line: batchLines[f.index]!, name: f.name, errors: f.errors });
+    // The action answers in the language it was called with (caller.lang): the same text either way.
+    for (const f of result.failed) fail({ line: batchLines[f.index]!, name: f.name, errors: Object.fromEntries(Object.entries(f.errors).map(([k, list]) => [k, list.map((m) => ({ th: m, en: m }))])) });
     for (const r of result.imported) {
       summary.imported++;
       if (r.state === 'draft') summary.drafts++;

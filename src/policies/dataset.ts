@@ -1,4 +1,4 @@
-import { can, isSysadmin, userId, type Actor } from '../access/actor.ts';
+import { can, isSysadmin, type Actor } from '../access/actor.ts';
 import { isOpenData } from '../access/visibility.ts';
 import type { PolicySet } from './types.ts';
 
@@ -16,8 +16,8 @@ export interface DatasetSubject {
   fileGrant?: boolean;
 }
 
-const mayEdit = (a: Actor, d: DatasetSubject) =>
-  can(a, 'update_dataset', d.owner_org) || (d.state === 'draft' && d.creator_user_id != null && d.creator_user_id === userId(a));
+/** Writing needs a current role in the owning organisation: having created the entry gives no right. */
+const mayEdit = (a: Actor, d: DatasetSubject) => can(a, 'update_dataset', d.owner_org);
 
 export const datasetPolicies: PolicySet = {
   package_list: () => true,

@@ -1,13 +1,28 @@
-import { isSysadmin, userId } from '../access/actor.ts';
+import { can, isSysadmin, userId } from '../access/actor.ts';
 import type { PolicySet } from './types.ts';
 
 export interface UserSubject {
   id: string;
+  /** Organisations the user is a member of (set by user_show). */
+  orgs?: string[];
 }
 
+/** Organisations whose staff are concerned (the owner of a dataset, a user's memberships). */
+export interface StaffSubject {
+  orgs: Array<string | null | undefined>;
+}
+
+/** Colleagues: the caller holds a role (any) in one of the organisations. */
+const colleague = (a: Parameters<typeof can>[0], orgs: Array<string | null | undefined>) => a.kind === 'user' && orgs.some((o) => !!o && can(a, 'read', o));
+
 export const userPolicies: PolicySet = {
-  /** Government catalogs do not publish who their users are (ckan.auth.public_user_details=false). */
-  user_show: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id || a.kind === 'user',
+  /**
+   * Government catalogs do not publish who their staff are (ckan.auth.public_user_details=false):
+   * a user is shown to themself, to sysadmins and to signed-in colleagues of one of their organisations.
+   */
+  user_show: (a, u: UserSubject) => isSysadmin(a) || (!!u.id && userId(a) === u.id) || colleague(a, u.orgs ?? []),
+  /** Who edited or created an entry (activity user, creator_user_id): colleagues only; others see the organisation. */
+  staff_identities: (a, s: StaffSubject) => isSysadmin(a) || colleague(a, s.orgs),
   user_show_private: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id,
   user_list: (a) => isSysadmin(a),
   user_create: (a) => isSysadmin(a),

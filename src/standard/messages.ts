@@ -15,6 +15,10 @@ export const M = {
   otherRequired: (): Msg => ({ th: 'เลือก "อื่นๆ" แล้ว กรุณาระบุรายละเอียด', en: 'You chose "อื่นๆ" (other): please describe it' }),
   email: (): Msg => ({ th: 'รูปแบบอีเมลไม่ถูกต้อง', en: 'Email is not valid' }),
   url: (): Msg => ({ th: 'URL ต้องขึ้นต้นด้วย http:// หรือ https://', en: 'URL must start with http:// or https://' }),
+  imageUrl: (): Msg => ({
+    th: 'ที่อยู่รูปภาพต้องขึ้นต้นด้วย http:// หรือ https:// หรือเป็นเส้นทางในเว็บไซต์นี้ที่ขึ้นต้นด้วย / ตัวเดียว',
+    en: 'Image URL must start with http:// or https://, or be a path on this site starting with a single /',
+  }),
   date: (): Msg => ({ th: 'วันที่ต้องอยู่ในรูปแบบ ปปปป-ดด-วว', en: 'Date must be in the format YYYY-MM-DD' }),
   year: (): Msg => ({ th: 'ปีต้องเป็นตัวเลข 4 หลัก (พ.ศ. หรือ ค.ศ.)', en: 'Year must be 4 digits (Buddhist or Common Era)' }),
   number: (): Msg => ({ th: 'ต้องเป็นตัวเลข', en: 'Must be a number' }),
@@ -49,7 +53,16 @@ export const M = {
     th: 'URL นี้เป็นของชุดข้อมูลที่ถูกลบแล้ว (อยู่ในถังขยะ) กรุณาใช้ URL อื่น หรือกู้คืนชุดข้อมูลเดิม',
     en: 'That URL is already in trash.',
   }),
-  titleInUse: (): Msg => ({ th: 'ชื่อชุดข้อมูลนี้ถูกใช้แล้ว', en: 'That title is already in use.' }),
+  titleInUse: (): Msg => ({ th: 'ชื่อชุดข้อมูลนี้ถูกใช้แล้วในหน่วยงานนี้', en: 'That title is already in use.' }),
+  /** For a clash with an entry the caller may not see: says neither what it is nor whether it is deleted. */
+  slugUnavailable: (): Msg => ({ th: 'ใช้ URL นี้ไม่ได้ กรุณาเลือก URL อื่น', en: 'That URL cannot be used; please choose another.' }),
+  titleUnavailable: (): Msg => ({ th: 'ใช้ชื่อชุดข้อมูลนี้ไม่ได้ กรุณาเลือกชื่ออื่น', en: 'That title cannot be used; please choose another.' }),
+  idUnavailable: (): Msg => ({ th: 'ใช้รหัสนี้ไม่ได้', en: 'That id cannot be used' }),
+  tooManyProbes: (): Msg => ({
+    th: 'มีการเลือก URL หรือรหัสที่ใช้ไม่ได้บ่อยเกินไป กรุณาลองใหม่ภายหลัง',
+    en: 'Too many attempts with URLs or ids that cannot be used; please try again later',
+  }),
+  tooMany: (max: number): Msg => ({ th: `มีได้ไม่เกิน ${max} รายการ`, en: `At most ${max} items are allowed` }),
   orgNotFound: (): Msg => ({ th: 'ไม่พบหน่วยงานนี้', en: 'Organization does not exist' }),
   orgNotAllowed: (): Msg => ({
     th: 'คุณไม่มีสิทธิ์เพิ่มชุดข้อมูลในหน่วยงานนี้',

@@ -49,6 +49,8 @@ export interface StandardRules {
   sensitive_categories: string[];
   public_default_access_condition: string;
   other_value: string;
+  /** List sizes (see limits.ts); missing keys take the defaults there. */
+  limits?: Partial<import('./limits.ts').ListLimits>;
 }
 
 /** The standard file as written: data, versioned, no code. */

@@ -4,6 +4,7 @@ import type { Standard } from './index.ts';
 import { M } from './messages.ts';
 import { checkField } from './validate.ts';
 import { readFlag, readText } from './values.ts';
+import { limitsOf } from './limits.ts';
 
 /** Computed by the server; clients echo them back from resource_show. */
 const READ_ONLY = new Set([
@@ -90,13 +91,18 @@ export function validateResource(std: Standard, dataType: string, input: Record<
     else out[key] = d;
   }
   if (input.data_dictionary !== undefined && input.data_dictionary !== null) {
-    out.data_dictionary = validateDictionary(input.data_dictionary, sub);
+    out.data_dictionary = validateDictionary(input.data_dictionary, sub, limitsOf(std).data_dictionary_fields);
   }
+  const maxExtras = limitsOf(std).resource_extras;
+  let extras = 0;
   for (const [key, value] of Object.entries(input)) {
     if (['id', 'data_dictionary', 'size', 'mimetype', 'hash', 'created', 'last_modified'].includes(key) || READ_ONLY.has(key) || CORE_TEXT.includes(key)) continue;
     if (std.resourceFields.has(key) || std.otherFields.has(key)) continue;
     // CKAN resources accept free extras; keep plain values under a safe key, refuse the rest.
     if (!EXTRA_KEY.test(key)) sub.add(key, M.unknownField());
+    else if (++extras > maxExtras) {
+      if (extras === maxExtras + 1) sub.add('extras', M.tooMany(maxExtras));
+    }
     else if (value !== null && typeof value === 'object') sub.add(key, M.notString());
     else {
       const s = value === null ? '' : readText(value, key, sub, { max: 2000 });
@@ -106,7 +112,7 @@ export function validateResource(std: Standard, dataType: string, input: Record<
   return out;
 }
 
-function validateDictionary(value: unknown, bag: ErrorBag): DataDictionaryField[] | undefined {
+function validateDictionary(value: unknown, bag: ErrorBag, max: number): DataDictionaryField[] | undefined {
   let list = value;
   if (typeof value === 'string') {
     try {
@@ -120,8 +126,8 @@ function validateDictionary(value: unknown, bag: ErrorBag): DataDictionaryField[
     bag.add('data_dictionary', M.notList());
     return undefined;
   }
-  if (list.length > 2000) {
-    bag.add('data_dictionary', M.dictionary('more than 2000 fields'));
+  if (list.length > max) {
+    bag.add('data_dictionary', M.tooMany(max));
     return undefined;
   }
   const out: DataDictionaryField[] = [];

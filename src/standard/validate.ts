@@ -3,6 +3,7 @@ import type { Standard } from './index.ts';
 import type { StandardField } from './types.ts';
 import { M } from './messages.ts';
 import { isEmail, isHttpUrl, readDate, readFlag, readList, readText } from './values.ts';
+import { DEFAULT_LIMITS, limitsOf } from './limits.ts';
 
 /** Keys CKAN clients send back from package_show that are computed by the server: accepted and ignored. */
 const READ_ONLY_DATASET_KEYS = new Set([
@@ -51,7 +52,7 @@ export function validateSlug(value: unknown, bag: ErrorBag, field = 'name'): str
   return undefined;
 }
 
-export function validateTags(input: Record<string, unknown>, bag: ErrorBag): string[] | undefined {
+export function validateTags(input: Record<string, unknown>, bag: ErrorBag, max = DEFAULT_LIMITS.tags): string[] | undefined {
   let raw: unknown[] | undefined;
   if (input.tags !== undefined && input.tags !== null) {
     if (typeof input.tags === 'string') raw = input.tags.split(',');
@@ -65,6 +66,11 @@ export function validateTags(input: Record<string, unknown>, bag: ErrorBag): str
     if (s === undefined) return undefined;
     raw = s.split(',');
   } else return undefined;
+  // Counted before any tag is read: the size of the list bounds the work, not the other way round.
+  if (raw.length > max) {
+    bag.add('tags', M.tooMany(max));
+    return undefined;
+  }
   const tags: string[] = [];
   for (const t of raw) {
     const s = readText(t, 'tags', bag, { max: 200, strict: true });
@@ -88,8 +94,17 @@ export function checkField(std: Standard, f: StandardField, value: unknown, bag:
     case 'flag':
       return readFlag(value, f.name, bag);
     case 'multiselect': {
+      const max = limitsOf(std).multiselect_values;
+      if (Array.isArray(value) && value.length > max) {
+        bag.add(f.name, M.tooMany(max));
+        return undefined;
+      }
       const list = readList(value, f.name, bag);
       if (!list) return undefined;
+      if (list.length > max) {
+        bag.add(f.name, M.tooMany(max));
+        return undefined;
+      }
       const set = std.codeSets.get(f.code_list ?? '');
       for (const v of list) if (set && !set.has(v)) bag.add(f.name, M.notInList(v));
       return list.length ? list : undefined;
@@ -156,6 +171,7 @@ export interface DatasetValidationOptions {
 export function validateDataset(std: Standard, input: Record<string, unknown>, bag: ErrorBag, opts: DatasetValidationOptions = {}): ValidatedDataset {
   const out: ValidatedDataset = { metadata: {} };
   const r = std.rules;
+  const limits = limitsOf(std);
 
   for (const key of Object.keys(input)) {
     if (std.datasetFields.has(key) || std.otherFields.has(key) || CORE_KEYS.has(key) || READ_ONLY_DATASET_KEYS.has(key)) continue;
@@ -199,7 +215,7 @@ export function validateDataset(std: Standard, input: Record<string, unknown>, b
     if (f.other_field && otherValue && chosenOther) out.metadata[f.other_field] = otherValue;
   }
 
-  const tags = validateTags(input, bag);
+  const tags = validateTags(input, bag, limits.tags);
   if (tags !== undefined) out.tags = tags;
   if ((!tags || tags.length === 0) && !(opts.partial && input.tags === undefined && input.tag_string === undefined) && !bag.has('tags')) {
     bag.add('tags', M.tagRequired());
@@ -216,11 +232,12 @@ export function validateDataset(std: Standard, input: Record<string, unknown>, b
     if (input.state === 'draft' || input.state === 'active') out.state = input.state;
     else bag.add('state', M.badState());
   }
-  if (input.groups !== undefined && input.groups !== null) out.groups = readGroupRefs(input.groups, bag);
-  if (input.extras !== undefined && input.extras !== null) readExtras(std, input.extras, out, bag);
+  if (input.groups !== undefined && input.groups !== null) out.groups = readGroupRefs(input.groups, bag, limits.groups);
+  if (input.extras !== undefined && input.extras !== null) readExtras(std, input.extras, out, bag, limits.extras);
   if (input.resources !== undefined && input.resources !== null) {
-    if (Array.isArray(input.resources)) out.resources = input.resources;
-    else bag.add('resources', M.notList());
+    if (!Array.isArray(input.resources)) bag.add('resources', M.notList());
+    else if (input.resources.length > limits.resources) bag.add('resources', M.tooMany(limits.resources));
+    else out.resources = input.resources;
   }
   return out;
 }
@@ -235,9 +252,13 @@ function assign(out: ValidatedDataset, name: string, value: unknown): void {
   else out.metadata[name] = value;
 }
 
-function readGroupRefs(value: unknown, bag: ErrorBag): string[] | undefined {
+function readGroupRefs(value: unknown, bag: ErrorBag, max: number): string[] | undefined {
   if (!Array.isArray(value)) {
     bag.add('groups', M.notList());
+    return undefined;
+  }
+  if (value.length > max) {
+    bag.add('groups', M.tooMany(max));
     return undefined;
   }
   const refs: string[] = [];
@@ -253,9 +274,13 @@ function readGroupRefs(value: unknown, bag: ErrorBag): string[] | undefined {
   return refs;
 }
 
-function readExtras(std: Standard, value: unknown, out: ValidatedDataset, bag: ErrorBag): void {
+function readExtras(std: Standard, value: unknown, out: ValidatedDataset, bag: ErrorBag, max: number): void {
   if (!Array.isArray(value)) {
     bag.add('extras', M.badExtras());
+    return;
+  }
+  if (value.length > max) {
+    bag.add('extras', M.tooMany(max));
     return;
   }
   const extras: Record<string, string> = {};

@@ -102,6 +102,11 @@ export function isHttpUrl(s: string): boolean {
   }
 }
 
+/** A logo is an absolute http(s) URL or a path on this site: never protocol-relative (//host) or with \\ or blanks a browser would rewrite. */
+export function isImageUrl(s: string): boolean {
+  return isHttpUrl(s) || /^\/(?![/\\])[^\s\\\x00-\x1f\x7f]*$/.test(s);
+}
+
 /** ISO date; a Buddhist-era year (≥ 2400) is converted, as the national Excel importer does. */
 export function readDate(s: string): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());

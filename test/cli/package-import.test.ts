@@ -5,6 +5,8 @@ import { AuthorizationError, ValidationError } from '../../src/actions/errors.ts
 import type { Actor } from '../../src/access/actor.ts';
 import type { ImportResult } from '../../src/import/action.ts';
 import { verifyAuditChain } from '../../src/actions/audit.ts';
+import { runAction } from '../../src/actions/registry.ts';
+import { SYSTEM } from '../../src/access/actor.ts';
 
 /** The package_import action itself: policy per record, database rules across the batch, one transaction. */
 describe('package_import action', () => {
@@ -33,7 +35,7 @@ describe('package_import action', () => {
         [2, ['owner_org']],
       ],
     );
-    assert.equal(r.failed[0]!.errors.owner_org![0]!.en, 'You cannot add a dataset to this organization');
+    assert.equal(r.failed[0]!.errors.owner_org![0], 'คุณไม่มีสิทธิ์เพิ่มชุดข้อมูลในหน่วยงานนี้', 'errors come in the caller\'s language (Thai by default)');
     assert.deepEqual(r.organizations_created, [], 'only those who may create organisations get new ones');
     const row = await env.services.store.db.selectFrom('datasets').select(['creator_user_id', 'state']).where('name', '=', 'imp-a1').executeTakeFirstOrThrow();
     assert.equal(row.creator_user_id, editor.kind === 'user' ? editor.user.id : null);
@@ -49,7 +51,7 @@ describe('package_import action', () => {
 
   test('slugs, titles and ids are unique across the store and within the batch', async () => {
     const first = datasetInput('org-a', { name: 'imp-dup', title: 'ชุดข้อมูลซ้ำ' });
-    const r = await sys<ImportResult>(env, 'package_import', {
+    const r = await runAction<ImportResult>(env.services, 'package_import', {
       records: [
         first,
         datasetInput('org-a', { name: 'imp-dup' }),
@@ -57,10 +59,10 @@ describe('package_import action', () => {
         datasetInput('org-a', { name: 'imp-a1' }),
         'not a dict',
       ],
-    });
+    }, { actor: SYSTEM, lang: 'en' });
     assert.deepEqual(r.imported.map((x) => x.index), [0]);
     assert.deepEqual(
-      r.failed.map((f) => [f.index, Object.entries(f.errors).map(([k, m]) => `${k}: ${m[0]!.en}`)]),
+      r.failed.map((f) => [f.index, Object.entries(f.errors).map(([k, m]) => `${k}: ${m[0]!}`)]),
       [
         [1, ['name: That URL is already in use.']],
         [2, ['title: That title is already in use.']],

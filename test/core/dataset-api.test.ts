@@ -86,13 +86,15 @@ test(`[${STORE_KIND}] package_delete is a soft delete: gone from package_list, v
 test(`[${STORE_KIND}] history keeps a version per change with actor and field differences`, async () => {
   await api(env, 'package_create', datasetInput('nso', { name: 'with-history' }), { token: editor });
   await api(env, 'package_patch', { id: 'with-history', notes: 'ฉบับที่สอง' }, { token: editor });
-  const r = await api(env, 'package_activity_list', undefined, { query: { id: 'with-history' } });
+  const r = await api(env, 'package_activity_list', undefined, { query: { id: 'with-history' }, token: editor });
   assert.equal(r.status, 200);
   const [latest, first] = r.json.result;
   assert.equal(r.json.result.length, 2);
   assert.equal(first.activity_type, 'new package');
   assert.equal(latest.activity_type, 'changed package');
-  assert.equal(latest.user_name, 'editor1');
+  assert.equal(latest.user_name, 'editor1', 'colleagues see who edited');
+  const anon = await api(env, 'package_activity_list', undefined, { query: { id: 'with-history' } });
+  assert.equal(anon.json.result[0].user_name, null, 'anonymous callers see the organisation, not the editor');
   assert.deepEqual(latest.changes.find((c: { field: string }) => c.field === 'notes').new, 'ฉบับที่สอง');
   assert.equal(latest.data.package.notes, 'ฉบับที่สอง');
   assert.equal(latest.version, first.version + 1);

@@ -72,11 +72,17 @@ test(`[${STORE_KIND}] API tokens: shown once, stored as a hash, revocable; a rev
 });
 
 test(`[${STORE_KIND}] user_show hides e-mail from other users and never shows the password hash`, async () => {
-  const a = await makeUser(env, 'alice');
-  const b = await makeUser(env, 'bob');
+  await makeOrg(env, 'alice-org');
+  const a = await makeUser(env, 'alice', { org: 'alice-org', role: 'member' });
+  const b = await makeUser(env, 'bob', { org: 'alice-org', role: 'member' });
   const other = await api(env, 'user_show', undefined, { query: { id: 'alice' }, token: b.token });
-  assert.equal(other.status, 200);
+  assert.equal(other.status, 200, 'a colleague sees the user');
   assert.equal(other.json.result.email, undefined);
+  const stranger = await makeUser(env, 'carol');
+  const hidden = await api(env, 'user_show', undefined, { query: { id: 'alice' }, token: stranger.token });
+  const missing = await api(env, 'user_show', undefined, { query: { id: 'no-such-user' }, token: stranger.token });
+  assert.equal(hidden.status, 404, 'staff of another organisation are not disclosed');
+  assert.deepEqual(hidden.json, missing.json, 'and answer exactly as an unknown user');
   const self = await api(env, 'user_show', undefined, { token: a.token });
   assert.equal(self.json.result.email, 'alice@example.go.th');
   assert.ok(!JSON.stringify(self.json).includes('argon2'));

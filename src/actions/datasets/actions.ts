@@ -9,6 +9,7 @@ import type { DatasetRow } from '../../store/schema.ts';
 import { findDataset, findGroup, requireDataset } from './load.ts';
 import { packageDicts } from './present.ts';
 import { afterDatasetWrite, prepareDataset, saveDataset } from './write.ts';
+import { packageActivityList } from './activity.ts';
 import { naturalNumber } from '../params.ts';
 
 async function showDict(ctx: ActionContext, row: DatasetRow) {
@@ -108,49 +109,6 @@ export const packageList = defineAction({
       .offset(offset)
       .execute();
     return rows.map((r) => r.name);
-  },
-});
-
-export const packageActivityList = defineAction({
-  name: 'package_activity_list',
-  readOnly: true,
-  summary: "A dataset's history: one entry per change, newest first, with who, when and what changed.",
-  params: { id: { type: 'string', description: 'dataset id or name', required: true }, limit: { type: 'integer', description: 'at most 100' }, offset: { type: 'integer', description: 'start' } },
-  async run(ctx, input) {
-    const { row, subject } = await requireDataset(ctx, input, 'package_activity_list');
-    const limit = Math.min(naturalNumber(input, 'limit') ?? 31, 100);
-    const offset = naturalNumber(input, 'offset') ?? 0;
-    const rows = await ctx.db
-      .selectFrom('activity as a')
-      .leftJoin('users as u', 'u.id', 'a.user_id')
-      .select(['a.id', 'a.timestamp', 'a.user_id', 'a.object_id', 'a.activity_type', 'a.version', 'a.data', 'a.changes', 'u.name as user_name'])
-      .where('a.object_id', '=', row.id)
-      .orderBy('a.timestamp', 'desc')
-      .orderBy('a.version', 'desc')
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    // Snapshots are stored as the system saw them; each caller gets the view package_show would give.
-    const files = ctx.can('dataset_files', subject);
-    const editor = ctx.can('package_update', subject);
-    return rows.map((a) => {
-      const pkg = (a.data as { package?: Record<string, unknown> }).package ?? {};
-      const resources = Array.isArray(pkg.resources) ? (pkg.resources as Array<Record<string, unknown>>) : [];
-      const hidden = editor ? [] : resources.filter((r) => r.resource_private === 'True').map((r) => `resources[${r.id}]`);
-      pkg.resources = resources.filter((r) => editor || r.resource_private !== 'True').map((r) => (files ? r : { ...r, url: '', url_restricted: true }));
-      const changes = a.changes.filter((c) => (files || !/\.url$/.test(c.field)) && !hidden.some((prefix) => c.field.startsWith(prefix)));
-      return {
-        id: a.id,
-        timestamp: a.timestamp instanceof Date ? a.timestamp.toISOString().replace('Z', '') : a.timestamp,
-        user_id: a.user_id,
-        user_name: a.user_name,
-        object_id: a.object_id,
-        activity_type: a.activity_type,
-        version: a.version,
-        data: { package: pkg },
-        changes,
-      };
-    });
   },
 });
 

@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import type { ActionContext } from '../context.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
 import type { Db, Tx } from '../../store/db.ts';
-import { visibleDatasets } from '../../access/visibility.ts';
-import { rules } from '../../standard/index.ts';
+import { isSensitiveCategory, visibleDatasets } from '../../access/visibility.ts';
 import type { DatasetSubject } from '../../policies/dataset.ts';
 import { AuthorizationError, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
@@ -50,7 +49,8 @@ export async function datasetSubject(ctx: ActionContext, row: DatasetRow): Promi
 
 /**
  * Loads a dataset the caller names, or answers as if it did not exist: for personal, confidential
- * and security data even the entry's name is disclosed only by right, so "forbidden" would leak it.
+ * and security data (and drafts without a category yet) even the entry's name is disclosed only by
+ * right, so "forbidden" would leak it.
  */
 export async function requireDataset(ctx: ActionContext, input: Record<string, unknown>, rule: string, field = 'id'): Promise<{ row: DatasetRow; subject: DatasetSubject }> {
   const ref = input[field] ?? (field === 'id' ? input.name : undefined);
@@ -62,7 +62,7 @@ export async function requireDataset(ctx: ActionContext, input: Record<string, u
   }
   const subject = await datasetSubject(ctx, row);
   if (!subject.visible) {
-    if (row.state === 'deleted' || rules.sensitive_categories.includes(row.data_category)) {
+    if (row.state === 'deleted' || isSensitiveCategory(row.data_category)) {
       markChecked(ctx, rule, subject);
       throw new NotFoundError();
     }

@@ -114,7 +114,10 @@ export async function packageDicts(ctx: ActionContext, rows: DatasetRow[], opts:
     const org = row.owner_org ? orgById.get(row.owner_org) : undefined;
     const res = (resourcesOf.get(row.id) ?? []).map((r) => resourceDict(ctx, r, view)).filter((r) => r !== null);
     const groups = (groupsOf.get(row.id) ?? []).map(({ dataset_id: _d, ...g }) => groupDict(g as GroupRow));
-    out.push(packageDict(row, org, groups, res, view));
+    const dict = packageDict(row, org, groups, res, view);
+    // Who created the entry is staff information: colleagues of the organisation only.
+    if (!opts.unrestricted && !ctx.can('staff_identities', { orgs: [row.owner_org] })) dict.creator_user_id = null;
+    out.push(dict);
   }
   return out;
 }

@@ -5,9 +5,11 @@ import { ErrorBag } from '../errors.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
 import { currentStandard, type Standard } from '../../standard/index.ts';
 import { M } from '../../standard/messages.ts';
+import { limitsOf } from '../../standard/limits.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../../standard/validate-resource.ts';
-import { findGroup, UUID } from './load.ts';
+import { findGroup, isVisible, UUID } from './load.ts';
+import { hiddenClashesLeft, recordHiddenClashes } from '../../access/probe-budget.ts';
 import { packageDicts } from './present.ts';
 import { diffPackages, recordActivity } from '../history.ts';
 import { indexDatasets } from '../../search/indexer.ts';
@@ -64,9 +66,35 @@ export async function prepareDataset(ctx: ActionContext, input: Record<string, u
     });
   }
 
+  // A move is authorised before any uniqueness check, so titles of another organisation are never probed.
+  if (existing && org && org.id !== existing.owner_org) ctx.authorize('package_move', { owner_org: org.id });
+  await checkUnique(ctx, v, org?.id ?? null, existing, bag);
+  bag.throwIfAny();
+  return { v, org, groups, resources };
+}
+
+/**
+ * Slugs (and ids) are unique across the catalog, titles within the owning organisation. A clash
+ * with an entry the caller may see is named as such; a clash with one they may not see gets a
+ * neutral answer, rationed per caller (see probe-budget.ts).
+ */
+async function checkUnique(ctx: ActionContext, v: ValidatedDataset, orgId: string | null, existing: DatasetRow | null, bag: ErrorBag): Promise<void> {
+  const newName = v.name !== undefined && v.name !== existing?.name;
+  const newId = !!v.id && !existing;
+  if ((newName || newId) && hiddenClashesLeft(ctx.actor) <= 0) {
+    bag.add(newName ? 'name' : 'id', M.tooManyProbes());
+    return;
+  }
+  let hidden = 0;
   if (v.name) {
     const clash = await ctx.db.selectFrom('datasets').select(['id', 'state']).where('name', '=', v.name).executeTakeFirst();
-    if (clash && clash.id !== existing?.id) bag.add('name', clash.state === 'deleted' ? M.slugInTrash() : M.slugInUse());
+    if (clash && clash.id !== existing?.id) {
+      if (await isVisible(ctx, clash.id)) bag.add('name', clash.state === 'deleted' ? M.slugInTrash() : M.slugInUse());
+      else {
+        bag.add('name', M.slugUnavailable());
+        hidden++;
+      }
+    }
   }
   if (v.title) {
     const clash = await ctx.db
@@ -75,16 +103,22 @@ export async function prepareDataset(ctx: ActionContext, input: Record<string, u
       .where('title', '=', v.title)
       .where('state', '<>', 'deleted')
       .where('type', '=', 'dataset')
+      .where((eb) => (orgId ? eb('owner_org', '=', orgId) : eb('owner_org', 'is', null)))
       .$if(!!existing, (q) => q.where('id', '<>', existing!.id))
       .executeTakeFirst();
-    if (clash) bag.add('title', M.titleInUse());
+    if (clash) bag.add('title', (await isVisible(ctx, clash.id)) ? M.titleInUse() : M.titleUnavailable());
   }
-  if (v.id && !existing) {
-    const clash = await ctx.db.selectFrom('datasets').select('id').where('id', '=', v.id).executeTakeFirst();
-    if (clash) bag.add('id', M.idInUse());
+  if (newId) {
+    const clash = await ctx.db.selectFrom('datasets').select('id').where('id', '=', v.id!).executeTakeFirst();
+    if (clash) {
+      if (await isVisible(ctx, clash.id)) bag.add('id', M.idInUse());
+      else {
+        bag.add('id', M.idUnavailable());
+        hidden++;
+      }
+    }
   }
-  bag.throwIfAny();
-  return { v, org, groups, resources };
+  recordHiddenClashes(ctx.actor, hidden);
 }
 
 /** The dataset columns of a validated dataset, as single writes and bulk imports store them. */
@@ -206,6 +240,13 @@ export function resourceColumns(r: ValidatedResource, now: Date) {
     last_modified: r.last_modified ?? null,
     metadata_modified: now,
   };
+}
+
+/** resource_create: a dataset holds at most the standard's number of active resources. */
+export async function checkResourceRoom(ctx: ActionContext, datasetId: string, bag: ErrorBag): Promise<void> {
+  const max = limitsOf(currentStandard()).resources;
+  const n = await ctx.db.selectFrom('resources').select((eb) => eb.fn.countAll<number>().as('n')).where('dataset_id', '=', datasetId).where('state', '=', 'active').executeTakeFirst();
+  if (Number(n?.n ?? 0) >= max) bag.add('resources', M.tooMany(max));
 }
 
 export async function bumpDataset(ctx: ActionContext, row: DatasetRow): Promise<DatasetRow> {

@@ -4,7 +4,9 @@ import { defineAction, type ActionDef } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
-import { readText, isHttpUrl } from '../../standard/values.ts';
+import { limitsOf } from '../../standard/limits.ts';
+import { currentStandard } from '../../standard/index.ts';
+import { readText, isImageUrl } from '../../standard/values.ts';
 import { validateSlug } from '../../standard/validate.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
 import { isRole, ROLE_PERMISSIONS } from '../../access/roles.ts';
@@ -17,13 +19,38 @@ import { memberCreate, memberDelete } from './members.ts';
 type Kind = 'organization' | 'group';
 const GROUP_KEYS = new Set(['id', 'name', 'title', 'description', 'image_url', 'parent', 'groups', 'extras', 'state', 'type', 'is_organization', 'users', 'created', 'package_count', 'display_name', 'image_display_url', 'approval_status', 'packages', 'num_followers']);
 
+const groupNotFound = (kind: Kind) => new NotFoundError({ th: kind === 'organization' ? 'ไม่พบหน่วยงาน' : 'ไม่พบกลุ่ม', en: `${kind === 'organization' ? 'Organization' : 'Group'} not found` });
+
+/**
+ * Loads a group the caller names. A deleted one the caller has no right to answers exactly as one
+ * that never existed, so deleted names are not disclosed; an active one answers 403 when refused.
+ */
 async function requireGroup(ctx: ActionContext, input: Record<string, unknown>, kind: Kind, rule: string): Promise<GroupRow> {
   const ref = input.id ?? input.name;
   if (typeof ref !== 'string' || !ref.trim()) throw ValidationError.field('id', M.missing());
   const g = await findGroup(ctx.db, ref.trim(), kind === 'organization');
-  ctx.authorize(rule, g ?? { id: '', state: 'deleted', is_organization: kind === 'organization' });
-  if (!g) throw new NotFoundError({ th: kind === 'organization' ? 'ไม่พบหน่วยงาน' : 'ไม่พบกลุ่ม', en: `${kind === 'organization' ? 'Organization' : 'Group'} not found` });
+  if (!g || (g.state !== 'active' && !ctx.can(rule, g))) {
+    markAsked(ctx, rule);
+    throw groupNotFound(kind);
+  }
+  ctx.authorize(rule, g);
   return g;
+}
+
+/** The policy was consulted even though the answer is a 404, not a 403. */
+function markAsked(ctx: ActionContext, rule: string): void {
+  try {
+    ctx.authorize(rule, { id: '', state: 'deleted', is_organization: true });
+  } catch {
+    /* the answer is "not found" either way */
+  }
+}
+
+/** Is the caller a member of this group (theme groups have members too, outside the actor's roles)? */
+async function isMember(ctx: ActionContext, groupId: string): Promise<boolean> {
+  if (ctx.actor.kind !== 'user') return false;
+  const m = await ctx.db.selectFrom('memberships').select('user_id').where('group_id', '=', groupId).where('user_id', '=', ctx.actor.user.id).executeTakeFirst();
+  return !!m;
 }
 
 interface GroupInput {
@@ -44,7 +71,7 @@ async function readGroupInput(ctx: ActionContext, input: Record<string, unknown>
   out.title = readText(input.title, 'title', bag, { max: 500, strict: true })?.trim();
   out.description = readText(input.description, 'description', bag, { max: 20000 });
   out.image_url = readText(input.image_url, 'image_url', bag, { max: 2000 })?.trim();
-  if (out.image_url && !isHttpUrl(out.image_url) && !out.image_url.startsWith('/')) bag.add('image_url', M.url());
+  if (out.image_url && !isImageUrl(out.image_url)) bag.add('image_url', M.imageUrl());
   // The hierarchy (ministry → department → division), as ckanext-hierarchy sends it: parent, or groups: [{name}].
   let parentRef: unknown = input.parent;
   if (parentRef === undefined && Array.isArray(input.groups) && kind === 'organization') parentRef = (input.groups[0] as Record<string, unknown> | undefined)?.name ?? '';
@@ -63,7 +90,9 @@ async function readGroupInput(ctx: ActionContext, input: Record<string, unknown>
     if (clash && clash.id !== existing?.id) bag.add('name', { th: 'ชื่อนี้ถูกใช้แล้ว', en: 'Group name already exists in database' });
   }
   if (input.extras !== undefined) {
+    const max = limitsOf(currentStandard()).extras;
     if (!Array.isArray(input.extras)) bag.add('extras', M.badExtras());
+    else if (input.extras.length > max) bag.add('extras', M.tooMany(max));
     else {
       out.extras = {};
       for (const e of input.extras) {
@@ -107,7 +136,7 @@ async function groupShowDict(ctx: ActionContext, g: GroupRow, kind: Kind, input:
     groups: parent ? [{ name: parent.name, title: parent.title }] : [],
     children,
   });
-  if (ctx.can('member_list', g)) {
+  if (ctx.can('member_list', { ...g, object_type: 'user', member: g.is_organization ? false : await isMember(ctx, g.id) })) {
     const users = await ctx.db.selectFrom('memberships as m').innerJoin('users as u', 'u.id', 'm.user_id').select(['u.id', 'u.name', 'u.fullname', 'm.role as capacity']).where('m.group_id', '=', g.id).where('u.state', '=', 'active').orderBy('u.name').execute();
     dict.users = users.map((u) => ({ ...u, display_name: u.fullname || u.name }));
   }
@@ -197,6 +226,7 @@ function updateAction(kind: Kind, patch: boolean): ActionDef {
       const g = await requireGroup(ctx, input, kind, `${kind}_update`);
       const { id: _id, ...rest } = input;
       const v = await readGroupInput(ctx, rest, kind, g);
+      if (kind === 'organization' && v.parent_id !== undefined && v.parent_id !== g.parent_id) ctx.authorize('organization_reparent', { from: g.parent_id, to: v.parent_id });
       const row = await ctx.db
         .updateTable('groups')
         .set({
@@ -281,9 +311,14 @@ export const memberList = defineAction({
     const ref = input.id;
     if (typeof ref !== 'string' || !ref) throw ValidationError.field('id', M.missing());
     const g = (await findGroup(ctx.db, ref, true)) ?? (await findGroup(ctx.db, ref, false));
-    ctx.authorize('member_list', g ?? { id: '', state: 'deleted', is_organization: true });
-    if (!g) throw new NotFoundError({ th: 'ไม่พบกลุ่ม', en: 'Group not found' });
     const objectType = input.object_type ?? 'user';
+    const subject = g ? { ...g, object_type: String(objectType), member: g.is_organization ? false : await isMember(ctx, g.id) } : undefined;
+    // Deleted groups answer as unknown ones; an active group refused is a 403 (its name is public).
+    if (!g || !subject || (g.state !== 'active' && !ctx.can('member_list', subject))) {
+      markAsked(ctx, 'member_list');
+      throw new NotFoundError({ th: 'ไม่พบกลุ่ม', en: 'Group not found' });
+    }
+    ctx.authorize('member_list', subject);
     if (objectType === 'package') {
       const q = ctx.db.selectFrom('datasets as d').select('d.id').where(visibleDatasets(ctx.actor, 'd'));
       const rows = await (g.is_organization ? q.where('d.owner_org', '=', g.id) : q.where('d.id', 'in', ctx.db.selectFrom('dataset_groups').select('dataset_id').where('group_id', '=', g.id))).execute();

@@ -1,6 +1,8 @@
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
+import { limitsOf } from '../../standard/limits.ts';
+import { currentStandard } from '../../standard/index.ts';
 import { isRole } from '../../access/roles.ts';
 import { findDataset, findGroup, requireDataset, UUID } from '../datasets/load.ts';
 import { packageDicts } from '../datasets/present.ts';
@@ -38,9 +40,17 @@ export async function runMember(ctx: ActionContext, input: Record<string, unknow
   ctx.authorize('group_dataset_add', row);
   if (!group || group.state !== 'active' || group.is_organization) throw new NotFoundError({ th: 'ไม่พบกลุ่ม', en: 'Group not found' });
   const before = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
+  if (op === 'add') await checkGroupRoom(ctx, row.id, group.id);
   if (op === 'add') await ctx.db.insertInto('dataset_groups').values({ dataset_id: row.id, group_id: group.id }).onConflict((oc) => oc.doNothing()).execute();
   else await ctx.db.deleteFrom('dataset_groups').where('dataset_id', '=', row.id).where('group_id', '=', group.id).execute();
   const bumped = await bumpDataset(ctx, (await findDataset(ctx.db, row.id))!);
   await afterDatasetWrite(ctx, bumped, before, 'changed package');
   return op === 'add' ? { group_id: group.id, table_id: row.id, table_name: 'package', capacity: 'public', state: 'active' } : null;
+}
+
+/** A dataset sits in at most the standard's number of groups, however it is put there. */
+async function checkGroupRoom(ctx: ActionContext, datasetId: string, groupId: string): Promise<void> {
+  const max = limitsOf(currentStandard()).groups;
+  const rows = await ctx.db.selectFrom('dataset_groups').select('group_id').where('dataset_id', '=', datasetId).execute();
+  if (rows.length >= max && !rows.some((r) => r.group_id === groupId)) throw ValidationError.field('groups', M.tooMany(max));
 }

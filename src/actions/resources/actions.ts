@@ -8,7 +8,7 @@ import { validateResource } from '../../standard/validate-resource.ts';
 import type { DatasetRow, ResourceRow } from '../../store/schema.ts';
 import { findDataset, requireDataset, UUID, datasetSubject } from '../datasets/load.ts';
 import { packageDicts, resourceDict } from '../datasets/present.ts';
-import { afterDatasetWrite, bumpDataset, resourceColumns } from '../datasets/write.ts';
+import { afterDatasetWrite, bumpDataset, checkResourceRoom, resourceColumns } from '../datasets/write.ts';
 import { formatFor, mimeFor, safeFilename } from '../../files/mime.ts';
 
 /** A file the HTTP layer has already streamed into the file store (within the size limit). */
@@ -55,6 +55,7 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
   }
   if (upload && (data.format === undefined || data.format === '')) data = { ...data, format: formatFor(safeFilename(upload.filename)) };
   const keepsFile = !!prev?.storage_key && !upload && (data.url === undefined || data.url === prev.url || data.url === '');
+  if (!prev) await checkResourceRoom(ctx, dataset.id, bag);
   const v = validateResource(std, dataset.data_type, data, bag, { hasUpload: !!upload || keepsFile, partial: dataset.state === 'draft' });
   bag.throwIfAny();
   const cols = resourceColumns(v, ctx.now);

@@ -10,6 +10,8 @@ import { hashToken, newToken } from '../../access/tokens.ts';
 import { isSysadmin, userId } from '../../access/actor.ts';
 import type { UserRow } from '../../store/schema.ts';
 import { UUID } from '../datasets/load.ts';
+import { packageDicts } from '../datasets/present.ts';
+import { visibleDatasets } from '../../access/visibility.ts';
 import { ckanTime } from '../../util/time.ts';
 import { boolParam } from '../params.ts';
 
@@ -90,18 +92,57 @@ export const userCreate = defineAction({
   },
 });
 
+/** Datasets the user created, as the caller may see them (the one visibility SQL): authorship lists, it does not grant. */
+async function createdDatasets(ctx: ActionContext, u: UserRow, withDrafts: boolean, limit: number) {
+  const rows = await ctx.db
+    .selectFrom('datasets as d')
+    .selectAll('d')
+    .where('d.creator_user_id', '=', u.id)
+    .where(visibleDatasets(ctx.actor, 'd', { includeDrafts: withDrafts }))
+    .orderBy('d.metadata_modified', 'desc')
+    .limit(limit)
+    .execute();
+  return packageDicts(ctx, rows);
+}
+
 export const userShow = defineAction({
   name: 'user_show',
   readOnly: true,
-  summary: 'A user; with no id, the caller. E-mail only for the user themself and sysadmins.',
+  summary:
+    'A user; with no id, the caller. Shown to the user, sysadmins and signed-in colleagues of one of their organisations; ' +
+    'e-mail only for the user themself and sysadmins. include_datasets=true adds up to 50 datasets they created that the caller may see ' +
+    '(their own drafts too, for themself).',
+  params: { id: { type: 'string', description: 'id or name' }, include_datasets: { type: 'boolean', description: 'datasets the user created' } },
   async run(ctx, input) {
     const ref = typeof input.id === 'string' && input.id ? input.id : userId(ctx.actor);
+    // Anonymous callers are refused before any look-up, so the answer says nothing about the name.
+    if (ctx.actor.kind === 'anonymous') ctx.authorize('user_show', { id: '' });
     const u = ref ? await findUser(ctx, ref) : undefined;
-    ctx.authorize('user_show', u ?? { id: '' });
-    if (!u || (u.state === 'deleted' && !isSysadmin(ctx.actor))) throw new NotFoundError({ th: 'ไม่พบผู้ใช้', en: 'Not found: User not found' });
-    return userDict(u, ctx.can('user_show_private', u));
+    const orgs = u ? (await ctx.db.selectFrom('memberships').select('group_id').where('user_id', '=', u.id).execute()).map((m) => m.group_id) : [];
+    const subject = { id: u?.id ?? '', orgs };
+    // A user the caller may not see answers exactly as one that does not exist.
+    if (!u || !ctx.can('user_show', subject) || (u.state === 'deleted' && !isSysadmin(ctx.actor))) {
+      markAsked(ctx);
+      throw new NotFoundError({ th: 'ไม่พบผู้ใช้', en: 'Not found: User not found' });
+    }
+    ctx.authorize('user_show', subject);
+    const dict = userDict(u, ctx.can('user_show_private', u));
+    if (boolParam(input, 'include_datasets', false)) {
+      const self = userId(ctx.actor) === u.id;
+      dict.datasets = await createdDatasets(ctx, u, self || isSysadmin(ctx.actor), 50);
+    }
+    return dict;
   },
 });
+
+/** The policy was consulted; the answer is a 404 (see requireDataset's markChecked). */
+function markAsked(ctx: ActionContext): void {
+  try {
+    ctx.authorize('user_show', { id: '', orgs: [] });
+  } catch {
+    /* the answer is "not found" either way */
+  }
+}
 
 export const userList = defineAction({
   name: 'user_list',

@@ -6,6 +6,7 @@ import { datasetList, searchForm } from '../components/datasets.ts';
 import { groupCards } from '../components/groups.ts';
 import { pagination } from '../components/pagination.ts';
 import type { GroupDict, SearchResult } from '../components/types.ts';
+import { isImageUrl } from '../../standard/values.ts';
 
 type Kind = 'organization' | 'group';
 const PER_PAGE = 20;
@@ -70,7 +71,7 @@ function readPage(kind: Kind) {
           ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) })}`)}
         </div>
         <aside class="sidebar" aria-label="${t('org.about')}">
-          ${g.image_url ? html`<img src="${safeHref(g.image_url)}" alt="" class="group-logo">` : ''}
+          ${g.image_url && isImageUrl(g.image_url) ? html`<img src="${safeHref(g.image_url)}" alt="" class="group-logo">` : ''}
           ${kind === 'organization' ? html`<section><h2>${t('org.hierarchy')}</h2>
             ${parent ? html`<p>${t('org.parent')}: <a href="/organization/${encodeURIComponent(parent.name)}">${parent.title || parent.name}</a></p>` : html`<p class="muted">${t('org.top_level')}</p>`}
             ${children.length ? html`<p>${t('org.children')}:</p><ul class="plain">${children.map((c) => html`<li><a href="/organization/${encodeURIComponent(c.name)}">${c.title || c.name}</a></li>`)}</ul>` : ''}

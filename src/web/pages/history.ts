@@ -19,11 +19,14 @@ interface Change {
 interface Activity {
   id: string;
   timestamp: string;
-  user_name: string | null;
+  /** A colleague's name, or the organisation's for visitors who may not see staff identities. */
+  user_display_name: string | null;
   activity_type: string;
   version: number;
   data: { package: PackageDict };
   changes: Change[];
+  /** The version before could not be seen by this visitor: its values are not shown. */
+  changes_withheld?: boolean;
 }
 
 const PER_PAGE = 20;
@@ -104,7 +107,7 @@ function changeRow(p: PageCtx, c: Change, snapshot: PackageDict, orgNames: Map<s
 
 function activityTitle(p: PageCtx, a: Activity): string {
   const key: MessageKey = a.activity_type === 'new package' ? 'history.created' : a.activity_type === 'deleted package' ? 'history.deleted' : 'history.changed';
-  return p.t(key, { user: a.user_name ?? p.t('history.system') });
+  return p.t(key, { user: a.user_display_name ?? p.t('history.system') });
 }
 
 export function historyRoutes(app: FastifyInstance, web: Web): void {
@@ -128,7 +131,7 @@ export function historyRoutes(app: FastifyInstance, web: Web): void {
       <h2>${t('history.title')}</h2>
       ${shown.length ? html`<ol class="activity">${shown.map((a) => html`<li>
         <h3 class="h4">${activityTitle(p, a)} · ${timeEl(p.lang, a.timestamp, true)} <span class="muted">${t('history.version', { n: a.version })}</span></h3>
-        ${a.activity_type === 'new package' ? html`<p class="muted">${t('history.first_version')}</p>` : readable(a.changes).length ? html`<table class="changes">
+        ${a.activity_type === 'new package' ? html`<p class="muted">${t('history.first_version')}</p>` : a.changes_withheld ? html`<p class="muted">${t('history.withheld')}</p>` : readable(a.changes).length ? html`<table class="changes">
           <caption class="visually-hidden">${t('history.changes_caption', { n: a.version })}</caption>
           <thead><tr><th scope="col">${t('dataset.field')}</th><th scope="col">${t('history.before')}</th><th scope="col">${t('history.after')}</th></tr></thead>
           <tbody>${readable(a.changes).map((c) => changeRow(p, c, a.data.package, orgNames))}</tbody>

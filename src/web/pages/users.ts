@@ -6,7 +6,7 @@ import { csrfField } from '../layout.ts';
 import { richText, timeEl } from '../format.ts';
 import { datasetList } from '../components/datasets.ts';
 import { errorList, type FormErrors } from '../components/form-fields.ts';
-import type { GroupDict, SearchResult } from '../components/types.ts';
+import type { GroupDict, PackageDict } from '../components/types.ts';
 import { ROLE_LABELS } from '../../access/roles.ts';
 
 interface Token {
@@ -69,10 +69,11 @@ export function userRoutes(app: FastifyInstance, web: Web): void {
 
   app.get('/user/:id', page(web, async (p) => {
     const { t, lang } = p;
-    const user = await call<Record<string, any>>(p, 'user_show', { id: (p.req.params as { id: string }).id });
+    // The user's datasets come with user_show: the ones the visitor may see (drafts only for themself).
+    const user = await call<Record<string, any>>(p, 'user_show', { id: (p.req.params as { id: string }).id, include_datasets: true });
     const self = isSelf(p, user);
     const orgs = self ? await call<GroupDict[]>(p, 'organization_list_for_user', { permission: 'read' }) : [];
-    const drafts = self ? await call<SearchResult>(p, 'package_search', { fq: `creator_user_id:"${user.id}"`, include_drafts: true, include_private: true, rows: 20, sort: 'metadata_modified desc' }).catch(() => null) : null;
+    const datasets = (user.datasets ?? []) as PackageDict[];
     const body = html`<div class="with-sidebar">
       <div class="main-col">
         <h1>${user.display_name || user.name}</h1>
@@ -80,7 +81,7 @@ export function userRoutes(app: FastifyInstance, web: Web): void {
         ${self ? html`<section aria-labelledby="my-orgs"><h2 id="my-orgs">${t('user.my_orgs')}</h2>
           ${orgs.length ? html`<ul class="plain">${orgs.map((o) => html`<li><a href="/organization/${encodeURIComponent(o.name)}">${o.title || o.name}</a> <span class="muted">(${ROLE_LABELS[o.capacity]?.[lang] ?? o.capacity})</span></li>`)}</ul>` : html`<p class="muted">${t('user.no_orgs')}</p>`}
         </section>` : ''}
-        ${drafts ? html`<section aria-labelledby="my-datasets"><h2 id="my-datasets">${t('user.my_datasets')}</h2>${datasetList(p, drafts.results, { headingLevel: 3 })}</section>` : ''}
+        ${datasets.length || self ? html`<section aria-labelledby="my-datasets"><h2 id="my-datasets">${t(self ? 'user.my_datasets' : 'user.datasets')}</h2>${datasetList(p, datasets, { headingLevel: 3 })}</section>` : ''}
       </div>
       <aside class="sidebar" aria-label="${t('user.about')}">
         <section><h2>${t('user.username')}</h2><p>${user.name}</p></section>

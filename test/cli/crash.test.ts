@@ -8,6 +8,7 @@ import { cliEnv, STORE, waitForLine, writeJsonl, type CliEnv } from './cli-env.t
 import { assertConsistent, tableCount } from './consistency.ts';
 import { runAction } from '../../src/actions/registry.ts';
 import { SYSTEM } from '../../src/access/actor.ts';
+import { startTime } from '../../src/store/db.ts';
 
 /**
  * kill -9 in the middle of `banchi import` and of `banchi serve` answering writes: every batch and
@@ -153,5 +154,18 @@ describe(`kill -9 leaves no partial record (${STORE})`, () => {
     const exited = once(again, 'exit');
     again.kill('SIGTERM');
     assert.deepEqual(await exited, [0, null]);
+  });
+
+  test('a lock left by a dead process, or by a pid now reused by another process, does not block the store', { skip: STORE !== 'pglite' || startTime(process.pid) === undefined }, async () => {
+    const lock = path.join(cli.dataDir, 'banchi.lock');
+    // This test process is alive, but it is not the process that wrote a lock with another start time.
+    fs.writeFileSync(lock, `${process.pid} 1`);
+    const reused = await cli.run(['migrate'], { lang: 'en_US.UTF-8' });
+    assert.equal(reused.code, 0, reused.stderr);
+    fs.writeFileSync(lock, `${process.pid} ${startTime(process.pid)}`);
+    const busy = await cli.run(['migrate'], { lang: 'en_US.UTF-8' });
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, new RegExp(`in use by process ${process.pid}`));
+    fs.rmSync(lock);
   });
 });

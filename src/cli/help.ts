@@ -35,6 +35,15 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
       load a demo catalog (organisations, groups, users, datasets); safe to run twice
   search reindex
       สร้างดัชนีค้นหาใหม่ทั้งหมด / rebuild the whole search index
+  backup FILE.tar
+      สำรองฐานข้อมูลและไฟล์ที่อัปโหลดเป็นภาพเดียวที่สอดคล้องกัน (PGlite: หยุดเซิร์ฟเวอร์ก่อน)
+      a consistent snapshot of the database and the uploaded files (PGlite: stop the server first;
+      PostgreSQL: while it runs)
+  restore FILE.tar [--force]
+      กู้คืนข้อมูลสำรองลงในโฟลเดอร์ข้อมูลหรือฐานข้อมูลว่าง ตรวจจำนวนแถว ค่าแฮช และห่วงโซ่บันทึกการตรวจสอบ
+      restore a backup into an empty data directory or database, checking row counts, hashes and
+      the audit chain; PGlite and PostgreSQL backups restore into either
+        --force             แทนที่ข้อมูลที่มีอยู่ / replace what the target holds
   help
       แสดงวิธีใช้นี้ / show this help
 

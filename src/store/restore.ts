@@ -42,6 +42,30 @@ export function readManifest(file: string): { manifest: Manifest; index: Map<str
   return { manifest, index };
 }
 
+/** Reads every part once and compares it with the manifest, so a damaged backup is refused before any store is touched. */
+export async function verifyBackup(file: string): Promise<Manifest> {
+  const { manifest, index } = readManifest(file);
+  for (const t of manifest.tables) {
+    const hash = crypto.createHash('sha256');
+    let rows = 0;
+    try {
+      for await (const line of readline.createInterface({ input: openTarEntry(file, index.get(t.part)!).pipe(zlib.createGunzip()), crlfDelay: Infinity })) {
+        hash.update(`${line}\n`);
+        rows++;
+      }
+    } catch (e) {
+      throw new RestoreError(`${t.part} is damaged: ${(e as Error).message}`);
+    }
+    if (rows !== t.rows || hash.digest('hex') !== t.sha256) throw new RestoreError(`${t.part} does not match the manifest: the backup is damaged`);
+  }
+  for (const f of manifest.files) {
+    const hash = crypto.createHash('sha256');
+    for await (const c of openTarEntry(file, index.get(`files/${f.path}`)!) as AsyncIterable<Buffer>) hash.update(c);
+    if (hash.digest('hex') !== f.sha256) throw new RestoreError(`files/${f.path} does not match the manifest: the backup is damaged`);
+  }
+  return manifest;
+}
+
 /**
  * Restores a backup into `store` and `filesRoot`: refused when either holds anything unless
  * `force` (then their content is replaced). The schema is brought to the backup's migration,

@@ -5,7 +5,7 @@ import { configFrom } from '../context.ts';
 import { parse } from '../args.ts';
 import { say, UsageError } from '../lang.ts';
 import { openStore } from '../../store/db.ts';
-import { readManifest, restoreStore, RestoreError } from '../../store/restore.ts';
+import { restoreStore, RestoreError, verifyBackup } from '../../store/restore.ts';
 
 /** `banchi restore FILE [--force]`: a backup into an empty data directory or database (src/store/restore.ts). */
 export const restore: Command = async (args, cli) => {
@@ -14,7 +14,7 @@ export const restore: Command = async (args, cli) => {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError({ th: `ไม่พบไฟล์ ${file}`, en: `File not found: ${file}` });
   const config = configFrom(cli);
   try {
-    readManifest(file); // a damaged or foreign file is refused before any store is opened
+    await verifyBackup(file); // a damaged or foreign file is refused before any store is opened
   } catch (e) {
     cli.err(`banchi: ${(e as Error).message}`);
     return 1;

@@ -77,9 +77,14 @@ export async function restoreStore(store: Store, filesRoot: string, file: string
   const { manifest, index } = readManifest(file);
   const db = store.db;
   const occupied = await nonEmptyTables(store);
+  // What an interrupted restore of this same backup left (its files, its temporary copies) does not
+  // make the target occupied: running the restore again finishes the job.
+  for (const p of listFiles(filesRoot)) if (/\.restore-\d+$/.test(p)) fs.rmSync(path.join(filesRoot, p), { force: true });
+  const ours = new Map(manifest.files.map((f) => [f.path, f.size]));
   const existingFiles = listFiles(filesRoot);
-  if (!opts.force && (occupied.length || existingFiles.length)) {
-    const what = occupied.length ? `tables ${occupied.slice(0, 5).join(', ')}${occupied.length > 5 ? ', …' : ''}` : `${existingFiles.length} files in ${filesRoot}`;
+  const foreign = existingFiles.filter((p) => ours.get(p) !== fs.statSync(path.join(filesRoot, p)).size);
+  if (!opts.force && (occupied.length || foreign.length)) {
+    const what = occupied.length ? `tables ${occupied.slice(0, 5).join(', ')}${occupied.length > 5 ? ', …' : ''}` : `${foreign.length} files in ${filesRoot}`;
     throw new RestoreError(`The target is not empty (${what}): restore into an empty data directory or database, or add --force to replace its content`);
   }
   const last = manifest.migrations[manifest.migrations.length - 1];

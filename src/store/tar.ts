@@ -31,7 +31,8 @@ function header(name: string, size: number, mtime: Date): Buffer {
 export class TarWriter {
   private readonly fd: number;
   constructor(file: string) {
-    this.fd = fs.openSync(file, 'wx');
+    // Owner-only: a backup holds password hashes and 2FA secrets, as the database does.
+    this.fd = fs.openSync(file, 'wx', 0o600);
   }
 
   /** Appends a file from disk and returns its size and SHA-256 (it must not change while it is copied). */

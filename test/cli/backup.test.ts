@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -133,6 +134,11 @@ describe(`banchi backup and restore (${STORE})`, () => {
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /^backed up \d+ tables, \d+ rows, 3 files/m);
     assert.equal((await source.run(['backup', archive])).code, 2, 'an existing file is never overwritten');
+    assert.equal(fs.statSync(archive).mode & 0o077, 0, 'only its owner may read a backup');
+    const manifest = JSON.parse(execFileSync('tar', ['-xOf', archive, 'manifest.json'], { encoding: 'utf8' }));
+    assert.equal(manifest.format, 'banchi-backup');
+    assert.deepEqual(manifest.migrations, original.tables.__migrations);
+    assert.equal(manifest.tables.find((t: { name: string }) => t.name === 'datasets').rows, original.tables.datasets!.length);
 
     const restored = await target.run(['restore', archive], { lang: 'en_US.UTF-8' });
     assert.equal(restored.code, 0, restored.stderr);
@@ -167,7 +173,7 @@ describe(`banchi backup and restore (${STORE})`, () => {
     assert.deepEqual(copy.files, original.files);
   });
 
-  test('a damaged backup is refused and the empty target stays empty', async () => {
+  test('a damaged backup is refused and the empty target stays empty; an interrupted restore can be run again', async () => {
     const damaged = path.join(source.dataDir, 'damaged.tar');
     const bytes = fs.readFileSync(archive);
     // A byte inside the first table part's data, past its 512-byte tar header.
@@ -189,6 +195,17 @@ describe(`banchi backup and restore (${STORE})`, () => {
           await store.close();
         }
       }
+
+      // What a restore killed half-way leaves (some of the backup's files, a temporary copy) does not
+      // stop the same restore from being run again.
+      const [first] = Object.keys(original.files);
+      const dir = path.join(empty.dataDir, 'files');
+      fs.mkdirSync(path.join(dir, path.dirname(first!)), { recursive: true });
+      fs.copyFileSync(path.join(source.dataDir, 'files', first!), path.join(dir, first!));
+      fs.writeFileSync(path.join(dir, `${first}.restore-12345`), 'half');
+      const again = await empty.run(['restore', archive], { lang: 'en_US.UTF-8' });
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(files(dir), original.files);
     } finally {
       await empty.close();
     }

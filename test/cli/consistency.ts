@@ -13,6 +13,7 @@ async function count(db: Db, query: ReturnType<typeof sql<{ n: number }>>): Prom
  */
 export async function assertConsistent(db: Db): Promise<void> {
   assert.equal(await count(db, sql`SELECT count(*)::int AS n FROM datasets d WHERE NOT EXISTS (SELECT 1 FROM activity a WHERE a.object_id = d.id)`), 0, 'datasets without activity');
+  assert.equal(await count(db, sql`SELECT count(*)::int AS n FROM datasets d WHERE d.version <> (SELECT max(a.version) FROM activity a WHERE a.object_id = d.id)`), 0, 'a dataset version without its history row');
   assert.equal(await count(db, sql`SELECT count(*)::int AS n FROM datasets d WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.object_id = d.id)`), 0, 'datasets without audit rows');
   assert.equal(await count(db, sql`SELECT count(*)::int AS n FROM datasets d WHERE NOT EXISTS (SELECT 1 FROM dataset_search s WHERE s.dataset_id = d.id)`), 0, 'datasets without search rows');
   assert.equal(await count(db, sql`SELECT count(*)::int AS n FROM groups g WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.object_id = g.id)`), 0, 'organisations without audit rows');

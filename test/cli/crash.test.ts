@@ -100,7 +100,7 @@ describe(`kill -9 leaves no partial record (${STORE})`, () => {
     });
   });
 
-  test('during banchi serve answering package_create: no half-written dataset, every answered one is there', async () => {
+  test('during banchi serve answering package_create and package_patch: no half-written dataset or version, every answered one is there', async () => {
     const [token, before] = await cli.withServices(async (services) => {
       await runAction(services, 'organization_create', { name: 'serve-org', title: 'หน่วยงานทดสอบเซิร์ฟเวอร์' }, { actor: SYSTEM });
       await runAction(services, 'user_create', { name: 'crash-editor', email: 'crash-editor@example.go.th', password: 'correct horse battery' }, { actor: SYSTEM });
@@ -116,11 +116,16 @@ describe(`kill -9 leaves no partial record (${STORE})`, () => {
     const worker = async (w: number) => {
       for (let i = 0; !stop; i++) {
         const n = 100_000 + w * 10_000 + i;
-        const body = { ...record(n), name: `served-${n}`, organization: undefined, owner_org: 'serve-org' };
+        // Odd workers edit datasets already written (a new version and its history row), even ones create.
+        const patch = w % 2 === 1 && answered.length > 0;
+        const action = patch ? 'package_patch' : 'package_create';
+        const body = patch
+          ? { id: answered[n % answered.length], title: `แก้ไขครั้งที่ ${n}`, tags: ['แก้ไข', `รอบ ${i}`] }
+          : { ...record(n), name: `served-${n}`, organization: undefined, owner_org: 'serve-org' };
         try {
-          const res = await fetch(`${url}/api/3/action/package_create`, { method: 'POST', headers: { authorization: token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-          if (res.status === 200) answered.push(body.name);
-          else assert.fail(`${res.status} ${await res.text()}`);
+          const res = await fetch(`${url}/api/3/action/${action}`, { method: 'POST', headers: { authorization: token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          if (res.status !== 200) assert.fail(`${res.status} ${await res.text()}`);
+          if (!patch) answered.push((body as { name: string }).name);
         } catch (e) {
           if (!stop) throw e;
         }

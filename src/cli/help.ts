@@ -13,7 +13,7 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
       create a user; the password is read from stdin (without it a one-time password is printed)
   token create USER [--name N]
       สร้าง API token ให้ผู้ใช้ พิมพ์เฉพาะ token / create an API token and print only the token
-  import FILE.jsonl [--org NAME] [--allow-incomplete] [--batch-size N]
+  import FILE.jsonl [--org NAME] [--allow-incomplete] [--batch-size N] [--progress]
       นำเข้าชุดข้อมูล (package dict ของ CKAN บรรทัดละหนึ่งรายการ)
       import datasets: one CKAN package dict (as package_show returns it) per line
         --org NAME          หน่วยงานสำหรับรายการที่ไม่มีหน่วยงานหรือหน่วยงานไม่มีในระบบ
@@ -22,6 +22,12 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
                             without it, a record's "organization" {name,title} is created)
         --allow-incomplete  รายการที่ขาดช่องบังคับจะถูกบันทึกเป็นฉบับร่าง
                             records missing required fields are kept as drafts
+        --batch-size N      รายการต่อหนึ่งธุรกรรม (ค่าเริ่มต้น 1000) / records per transaction (default 1000)
+        --progress          พิมพ์ความคืบหน้าทาง stderr ทุกชุดที่บันทึกแล้ว (สำหรับ log)
+                            print a progress line to stderr after every committed batch (for logs)
+      แต่ละชุดบันทึกในธุรกรรมเดียว หากโปรแกรมหยุดกลางคัน ชุดที่บันทึกแล้วยังอยู่ครบ ชุดที่ค้างไม่ถูกบันทึกเลย
+      each batch is one transaction: if the process dies, committed batches are complete and the
+      batch in flight leaves nothing; run the same file again and existing names are reported
       ค่าที่ไม่อยู่ในรายการที่กำหนดจะย้ายไปช่อง <field>_other และตั้งค่าเป็น "อื่นๆ"
       values outside a code list move to <field>_other and the field becomes "อื่นๆ"
   seed demo
@@ -29,6 +35,15 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
       load a demo catalog (organisations, groups, users, datasets); safe to run twice
   search reindex
       สร้างดัชนีค้นหาใหม่ทั้งหมด / rebuild the whole search index
+  backup FILE.tar
+      สำรองฐานข้อมูลและไฟล์ที่อัปโหลดเป็นภาพเดียวที่สอดคล้องกัน (PGlite: หยุดเซิร์ฟเวอร์ก่อน)
+      a consistent snapshot of the database and the uploaded files (PGlite: stop the server first;
+      PostgreSQL: while it runs)
+  restore FILE.tar [--force]
+      กู้คืนข้อมูลสำรองลงในโฟลเดอร์ข้อมูลหรือฐานข้อมูลว่าง ตรวจจำนวนแถว ค่าแฮช และห่วงโซ่บันทึกการตรวจสอบ
+      restore a backup into an empty data directory or database, checking row counts, hashes and
+      the audit chain; PGlite and PostgreSQL backups restore into either
+        --force             แทนที่ข้อมูลที่มีอยู่ / replace what the target holds
   help
       แสดงวิธีใช้นี้ / show this help
 

@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import.ts')).importCommand,
   seed: async () => (await import('./commands/seed.ts')).seed,
   search: async () => (await import('./commands/search.ts')).search,
+  backup: async () => (await import('./commands/backup.ts')).backup,
+  restore: async () => (await import('./commands/restore.ts')).restore,
 };
 
 /** Runs one command line and returns the exit code: 0 ok, 1 (partial) failure, 2 usage or configuration error. */

@@ -5,6 +5,7 @@ import { runAction } from '../actions/registry.ts';
 import { AuthorizationError, ValidationError, type FieldErrors, type Lang } from '../actions/errors.ts';
 import { SYSTEM, type Actor } from '../access/actor.ts';
 import { MAX_IMPORT_BATCH, type ImportResult } from './action.ts';
+import { cleanText } from '../standard/values.ts';
 
 export interface LineFailure {
   line: number;
@@ -144,8 +145,9 @@ function uniqueKeys(batch: unknown[]): Set<string> {
   for (const r of batch) {
     if (!r || typeof r !== 'object') continue;
     const { name, title, id } = r as Record<string, unknown>;
-    if (typeof name === 'string') keys.add(`t:${name}`).add(`n:${name}`); // a draft without a title takes its slug
-    if (typeof title === 'string') keys.add(`t:${title.normalize('NFC').trim()}`);
+    // Cleaned as readText stores them: titles that differ only by an invisible character clash.
+    if (typeof name === 'string') keys.add(`t:${cleanText(name)}`).add(`n:${cleanText(name)}`); // a draft without a title takes its slug
+    if (typeof title === 'string') keys.add(`t:${cleanText(title).replace(/[\t\n\r\u2028\u2029]+/g, ' ').trim()}`);
     if (typeof id === 'string') keys.add(`i:${id.toLowerCase()}`);
   }
   return keys;

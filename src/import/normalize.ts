@@ -1,5 +1,6 @@
 import type { Standard } from '../standard/index.ts';
 import type { StandardField } from '../standard/types.ts';
+import { cleanText } from '../standard/values.ts';
 
 /**
  * Turns a CKAN package dict (as package_show returns it, from this or another catalog) into the
@@ -11,6 +12,7 @@ export function normalizePackage(std: Standard, record: Record<string, unknown>)
   delete out.owner_org;
   delete out.organization;
   if (Array.isArray(out.groups)) out.groups = out.groups.map(groupRef);
+  if (Array.isArray(out.tags)) out.tags = out.tags.map(uncutTag).filter((t) => t !== null);
   moveUnlistedToOther(std, std.file.dataset_fields, out);
   if (Array.isArray(out.resources)) {
     out.resources = out.resources.map((r) => {
@@ -25,6 +27,26 @@ export function normalizePackage(std: Standard, record: Record<string, unknown>)
   return out;
 }
 
+/**
+ * A source catalog that cut tags at a byte limit left half a Thai character, decoded as U+FFFD, at
+ * the end (data.go.th has such tags): the whole characters before it are the tag, and a fragment
+ * of one character (shorter than any tag may be) carries nothing and is dropped (null).
+ */
+function uncutTag(t: unknown): unknown {
+  const uncut = (s: string) => {
+    if (!/\uFFFD\s*$/.test(s)) return s;
+    const kept = s.replace(/\uFFFD+\s*$/, '').trim();
+    return [...cleanText(kept)].length < 2 ? null : kept;
+  };
+  if (typeof t === 'string') return uncut(t);
+  if (t && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string') {
+    const d = t as { name: string };
+    const name = uncut(d.name);
+    return name === null ? null : { ...d, name };
+  }
+  return t;
+}
+
 function groupRef(g: unknown): unknown {
   if (!g || typeof g !== 'object') return g;
   const d = g as Record<string, unknown>;
@@ -33,7 +55,7 @@ function groupRef(g: unknown): unknown {
 
 /** Case and spacing do not matter when matching a code list: "csv " and "CSV" name the same choice. */
 function loose(s: string): string {
-  return s.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return cleanText(s).toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 const canonicalCache = new WeakMap<Standard, Map<string, Map<string, string>>>();

@@ -1,18 +1,40 @@
 import type { ErrorBag } from '../actions/errors.ts';
 import { M } from './messages.ts';
 
-/** Zero-width and other invisible format characters that make look-alike titles and tags. */
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
-const NUL = /\u0000/;
+/**
+ * Default-ignorable code points: zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, bidi
+ * marks and overrides, variation selectors, Unicode "tag" characters and the rest of the class.
+ * Thai word processors put them between words; they are invisible, so they make look-alike titles
+ * and tags and carry nothing a reader could see. Every text value has them removed.
+ */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+/** C0 and C1 controls and DEL, except TAB, LF and CR (text in descriptions keeps its lines). */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/** Line and paragraph breaks; a one-line value (title, tag, name) gets a space instead. */
+const BREAKS = /[\t\n\r\u2028\u2029]+/g;
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/;
 
 export interface TextOptions {
   max?: number;
-  /** Identifiers (titles, tags): invisible characters are an error, not silently removed. */
+  /** A one-line value (titles, tags, names, identifiers): tabs and line breaks become a space. */
   strict?: boolean;
 }
 
-/** Reads a text value: must be a string (numbers are accepted and written as text), NFC, no NUL. */
+/** The text as stored: invisible formatting characters removed, then NFC. Used wherever text is compared. */
+export function cleanText(s: string): string {
+  return s.replace(INVISIBLE, '').normalize('NFC');
+}
+
+const controlMsg = (c: string) => {
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return { th: `มีอักขระควบคุม (${code}) ที่ไม่อนุญาต`, en: `Contains a control character (${code}), which is not allowed` };
+};
+
+/**
+ * Reads a text value: must be a string (numbers are accepted and written as text), well-formed
+ * Unicode, without NUL or other control characters; invisible formatting characters are removed
+ * and the result is NFC. This is the one place every text input of a write passes through.
+ */
 export function readText(value: unknown, field: string, bag: ErrorBag, opts: TextOptions = {}): string | undefined {
   if (value === undefined || value === null) return undefined;
   let s: string;
@@ -22,20 +44,18 @@ export function readText(value: unknown, field: string, bag: ErrorBag, opts: Tex
     bag.add(field, M.notString());
     return undefined;
   }
-  if (NUL.test(s)) {
-    bag.add(field, M.nul());
+  const control = CONTROL.exec(s);
+  if (control) {
+    bag.add(field, control[0] === '\u0000' ? M.nul() : controlMsg(control[0]));
     return undefined;
   }
-  s = s.normalize('NFC');
-  if (INVISIBLE.test(s)) {
-    INVISIBLE.lastIndex = 0;
-    if (opts.strict) {
-      bag.add(field, M.invisible());
-      return undefined;
-    }
-    s = s.replace(INVISIBLE, '');
+  // A lone surrogate (from a JSON \ud800 escape) would be stored as U+FFFD: refused, not changed.
+  if (!s.isWellFormed()) {
+    bag.add(field, { th: 'ข้อความมีรหัสอักขระที่ไม่สมบูรณ์ (surrogate)', en: 'Contains an unpaired surrogate, which is not valid text' });
+    return undefined;
   }
-  INVISIBLE.lastIndex = 0;
+  s = cleanText(s);
+  if (opts.strict) s = s.replace(BREAKS, ' ');
   const max = opts.max ?? 20000;
   if ([...s].length > max) {
     bag.add(field, M.tooLong(max));

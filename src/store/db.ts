@@ -62,28 +62,38 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 
 /**
  * PGlite is single-process: a second process opening the same directory would corrupt it.
- * A lock file with the owner's pid turns that into a clear error.
+ * A lock file with the owner's pid turns that into a clear error. A process killed with -9 leaves
+ * its lock behind; that lock is stale once its process is gone, and PGlite itself recovers the
+ * data directory from its write-ahead log on the next open (test/cli/crash.test.ts). The lock also
+ * holds the owner's start time where the system tells it (Linux), so a pid reused by an unrelated
+ * process after a restart is not taken for the owner.
  */
 async function takePGliteLock(dir: string): Promise<void> {
   const lock = path.join(dir, '..', 'banchi.lock');
+  let held: string | undefined;
   try {
-    const pid = Number(fs.readFileSync(lock, 'utf8'));
-    if (pid && pid !== process.pid && isAlive(pid)) {
+    held = fs.readFileSync(lock, 'utf8');
+  } catch {
+    /* no lock */
+  }
+  if (held !== undefined) {
+    const [pidText, started] = held.trim().split(/\s+/);
+    const pid = Number(pidText);
+    if (pid && pid !== process.pid && isAlive(pid) && (started === undefined || startTime(pid) === undefined || startTime(pid) === started)) {
       throw new StoreBusyError(
         `The embedded store in ${path.dirname(lock)} is in use by process ${pid} (a running "banchi serve"?). ` +
           'PGlite allows one process at a time: stop the server first, or set DATABASE_URL to use PostgreSQL.',
       );
     }
-  } catch (e) {
-    if (e instanceof StoreBusyError) throw e;
   }
-  fs.writeFileSync(lock, String(process.pid));
+  const me = startTime(process.pid);
+  fs.writeFileSync(lock, me === undefined ? String(process.pid) : `${process.pid} ${me}`);
 }
 
 function releasePGliteLock(dir: string): void {
   const lock = path.join(dir, '..', 'banchi.lock');
   try {
-    if (Number(fs.readFileSync(lock, 'utf8')) === process.pid) fs.unlinkSync(lock);
+    if (Number(fs.readFileSync(lock, 'utf8').trim().split(/\s+/)[0]) === process.pid) fs.unlinkSync(lock);
   } catch {
     /* already gone */
   }
@@ -95,5 +105,16 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), where there is /proc. */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }

@@ -18,7 +18,7 @@ describe(`banchi commands (${STORE})`, () => {
     const help = await cli.run(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /การใช้งาน \/ Usage: banchi/);
-    for (const cmd of ['serve', 'migrate', 'user create', 'token create', 'import FILE.jsonl', 'seed demo', 'search reindex']) assert.ok(help.stdout.includes(cmd), cmd);
+    for (const cmd of ['serve', 'migrate', 'user create', 'token create', 'import FILE.jsonl', 'seed demo', 'search reindex', 'backup FILE', 'restore FILE']) assert.ok(help.stdout.includes(cmd), cmd);
     assert.equal((await cli.run(['help'])).stdout, help.stdout);
 
     const unknown = await cli.run(['frobnicate']);

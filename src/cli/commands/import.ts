@@ -29,7 +29,7 @@ export function summaryLine(s: ImportSummary, lang: Lang): string {
 
 /** `banchi import FILE.jsonl`: every line through package_import, a batch per transaction. */
 export const importCommand: Command = async (args, cli) => {
-  const { values, positionals } = parse(args, { org: { type: 'string' }, 'allow-incomplete': { type: 'boolean' }, 'batch-size': { type: 'string' } }, { min: 1, max: 1 });
+  const { values, positionals } = parse(args, { org: { type: 'string' }, 'allow-incomplete': { type: 'boolean' }, 'batch-size': { type: 'string' }, progress: { type: 'boolean' } }, { min: 1, max: 1 });
   const file = positionals[0]!;
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError({ th: `ไม่พบไฟล์ ${file}`, en: `File not found: ${file}` });
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
@@ -53,7 +53,11 @@ export const importCommand: Command = async (args, cli) => {
         allowIncomplete: values['allow-incomplete'] ?? false,
         lang: cli.lang,
         batchSize,
-        onProgress: (lines, imported, failed) => bar.update(lines, { note: `ok ${imported}, failed ${failed}` }),
+        onProgress: (lines, imported, failed) => {
+          bar.update(lines, { note: `ok ${imported}, failed ${failed}` });
+          // For logs: one line per committed batch, so a crash shows how far the import got.
+          if (values.progress) cli.err(`progress: lines ${lines}, imported ${imported}, failed ${failed}`);
+        },
         onFailure: (f) => bar.log(formatFailure(f, cli.lang)),
         signal: stop.signal,
       });

@@ -29,7 +29,7 @@ function isMultipartError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code === 'string') return code.startsWith('FST_');
   const msg = e instanceof Error ? e.message : '';
-  return /^(Multipart: |Unexpected end of (form|file)|Malformed |Malformed part header|Part terminated early|Unsupported content type)/i.test(msg) || /boundary/i.test(msg);
+  return /^(Multipart: |Unexpected end of |Malformed |Part terminated early|Unsupported content type)/i.test(msg) || /boundary/i.test(msg);
 }
 
 /**

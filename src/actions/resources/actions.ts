@@ -73,6 +73,9 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
   } else if (keepsFile) {
     // The file columns are left as the row has them (not copied from the read), so a concurrent replace cannot be undone.
     row = described;
+  } else if (prev?.storage_key) {
+    // A file became a link: the old file's measurements do not describe the link (a patch merged them in).
+    row = { ...cols, storage_key: null, size: 'size' in fields ? cols.size : null, hash: 'hash' in fields ? cols.hash : '', mimetype: 'mimetype' in fields ? cols.mimetype : null };
   } else {
     row = { ...cols, storage_key: null };
   }

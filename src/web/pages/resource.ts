@@ -74,8 +74,12 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
     const restricted = r.url_restricted === true || d.access?.files === false;
     let preview: Preview | null = null;
     if (!restricted && r.url_type === 'upload') {
-      const file = await call<DownloadInfo>(p, 'resource_download', { id: r.id });
-      preview = await buildPreview(p.services.files, file, String(r.format ?? ''));
+      // A row marked "upload" without a stored file (older imports) shows no preview rather than a 404.
+      const file = await call<DownloadInfo>(p, 'resource_download', { id: r.id }).catch((e: unknown) => {
+        if (e instanceof NotFoundError) return null;
+        throw e;
+      });
+      preview = file ? await buildPreview(p.services.files, file, String(r.format ?? '')) : null;
     }
     const others = ((d.resources ?? []) as ResourceDict[]).filter((x) => x.id !== r.id);
     const body = html`

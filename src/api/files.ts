@@ -31,10 +31,6 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
         .header('Content-Security-Policy', "default-src 'none'; sandbox")
         .header('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
       reply.header('Content-Length', opened.size);
-      if (req.method === 'HEAD') {
-        opened.stream.destroy();
-        return reply.send();
-      }
       return reply.send(opened.stream);
     } catch (e) {
       if (e instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Not found' : 'ไม่พบไฟล์');

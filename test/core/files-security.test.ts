@@ -89,6 +89,12 @@ test(`[${STORE_KIND}] no action answers with a storage key; resource_download is
   }
   const help = await api(env, 'help_show', undefined, { query: { name: 'resource_download' } });
   assert.notEqual(help.status, 200);
+  // Internal actions still have their policy (deny by default holds for them too).
+  const { allActions } = await import('../../src/actions/registry.ts');
+  const { policies } = await import('../../src/policies/index.ts');
+  const internal = allActions({ internal: true }).filter((a) => a.internal);
+  assert.ok(internal.some((a) => a.name === 'resource_download'));
+  assert.deepEqual(internal.filter((a) => !policies[a.name]).map((a) => a.name), []);
 });
 
 test(`[${STORE_KIND}] size and hash of an uploaded file are the server's; echoing resource_show keeps the file`, async () => {

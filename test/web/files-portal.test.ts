@@ -74,11 +74,11 @@ describe(`[${STORE_KIND}] portal files`, () => {
     assert.match(page.body, /<td>1\.5<\/td>/);
     assert.doesNotMatch(page.body, /ไม่ควรเห็น/);
     assert.equal((page.body.match(/<tr><td>/g) ?? []).length, 50);
-    // The cached preview is served even if the file could no longer be parsed.
-    const t0 = performance.now();
+    // The second view comes from the cache: it shows the table even with the file gone from disk.
+    const key = (await env.services.store.db.selectFrom('resources').select('storage_key').where('id', '=', r.id).executeTakeFirstOrThrow()).storage_key!;
+    await env.services.files.remove(key);
     const again = await anon.get(`/dataset/attacker-open/resource/${r.id}`);
     assert.match(again.body, /<td>จังหวัด 49<\/td>/);
-    assert.ok(performance.now() - t0 < 2000);
   });
 
   it('an XLSX zip bomb stops at the inflate budget, quickly, and the server keeps answering', async () => {

@@ -56,6 +56,8 @@ export interface SweepResult {
   promoted: number;
   removedTemp: number;
   removedOrphans: number;
+  /** Orphans left in place because too many looked orphaned. */
+  keptSuspicious: number;
 }
 
 const BOOT = Date.now() - process.uptime() * 1000;
@@ -84,7 +86,14 @@ export async function sweepFiles(services: Services, opts: SweepOptions = {}): P
   const entries = [];
   for await (const e of services.files.list()) entries.push(e);
   const used = await referencedKeys(services.store.db, [...new Set(entries.map((e) => e.key))]);
-  const result: SweepResult = { promoted: 0, removedTemp: 0, removedOrphans: 0 };
+  const result: SweepResult = { promoted: 0, removedTemp: 0, removedOrphans: 0, keptSuspicious: 0 };
+  // A safety valve against a wrong database (a fresh DATABASE_URL over an old data directory):
+  // when most stored files look orphaned, nothing is removed and an operator is told.
+  const stored = entries.filter((e) => !e.temp);
+  const orphans = stored.filter((e) => !used.has(e.key) && now - e.mtimeMs > orphanGrace);
+  const suspicious = orphans.length > 10 && orphans.length > stored.length / 2;
+  if (suspicious) process.emitWarning(`file sweep: ${orphans.length} of ${stored.length} stored files have no resource row; not removing them (is this the right database?)`);
+  if (suspicious) result.keptSuspicious = orphans.length;
   for (const e of entries) {
     if (e.temp) {
       const ownStale = e.pid === process.pid && e.mtimeMs < BOOT;
@@ -96,7 +105,7 @@ export async function sweepFiles(services: Services, opts: SweepOptions = {}): P
         await services.files.discard(e.key);
         result.removedTemp++;
       }
-    } else if (!used.has(e.key) && now - e.mtimeMs > orphanGrace) {
+    } else if (!suspicious && !used.has(e.key) && now - e.mtimeMs > orphanGrace) {
       await services.files.remove(e.key);
       result.removedOrphans++;
     }

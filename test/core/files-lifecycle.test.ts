@@ -103,3 +103,17 @@ test(`[${STORE_KIND}] the sweep: dead writers' temporary files go (or are promot
   assert.equal(dl.statusCode, 200);
   assert.equal(dl.body, 'x,y\n1,2\n');
 });
+
+test(`[${STORE_KIND}] the sweep removes nothing when most stored files look orphaned (the wrong database)`, async () => {
+  const made: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const key = `44444444-4444-4444-8444-${String(i).padStart(12, '0')}`;
+    fs.mkdirSync(path.join(root(), '44'), { recursive: true });
+    fs.writeFileSync(path.join(root(), '44', key), 'x');
+    made.push(key);
+  }
+  const r = await sweepFiles(env.services, { now: Date.now() + 2 * 3600_000 });
+  assert.equal(r.removedOrphans, 0);
+  assert.ok(r.keptSuspicious >= 30);
+  for (const k of made) assert.ok(await env.services.files.exists(k));
+});

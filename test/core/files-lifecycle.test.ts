@@ -45,6 +45,17 @@ test(`[${STORE_KIND}] a replaced file is deleted after commit; a deleted resourc
   const l = await api(env, 'resource_update', { id, name: 'link now', url: 'https://example.go.th/x.csv', format: 'CSV' }, { token });
   assert.equal(l.status, 200, JSON.stringify(l.json));
   assert.equal(await env.services.files.exists(k2), false);
+  assert.equal(l.json.result.url_type, null);
+  // A patch to a link of a file resource: the file's measurements and mark do not carry over.
+  const f = await env.app.inject({ method: 'POST', url: '/api/3/action/resource_create', ...multipart({ package_id: 'life', name: 'p' }, 'p\n1') });
+  const pid = f.json().result.id;
+  const pk = (await keyOf(pid))!;
+  const patched = await api(env, 'resource_patch', { id: pid, url: 'https://example.go.th/p.csv' }, { token });
+  assert.equal(patched.status, 200, JSON.stringify(patched.json));
+  assert.equal(patched.json.result.url_type, null);
+  assert.equal(patched.json.result.size, null);
+  assert.equal(patched.json.result.hash, '');
+  assert.equal(await env.services.files.exists(pk), false);
   // A deleted resource is still in the dataset's history: its file stays until the row is purged.
   const d = await env.app.inject({ method: 'POST', url: '/api/3/action/resource_create', ...multipart({ package_id: 'life', name: 'to delete' }, 'b\n1') });
   const did = d.json().result.id;

@@ -75,7 +75,7 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
     row = described;
   } else if (prev?.storage_key) {
     // A file became a link: the old file's measurements do not describe the link (a patch merged them in).
-    row = { ...cols, storage_key: null, size: 'size' in fields ? cols.size : null, hash: 'hash' in fields ? cols.hash : '', mimetype: 'mimetype' in fields ? cols.mimetype : null };
+    row = { ...cols, storage_key: null, url_type: 'url_type' in fields ? cols.url_type : null, size: 'size' in fields ? cols.size : null, hash: 'hash' in fields ? cols.hash : '', mimetype: 'mimetype' in fields ? cols.mimetype : null };
   } else {
     row = { ...cols, storage_key: null };
   }

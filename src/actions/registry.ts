@@ -16,6 +16,8 @@ export interface ActionDef<O = unknown> {
   name: string;
   /** Read actions answer GET; write actions answer POST only. */
   readOnly: boolean;
+  /** Only the server's own code may run it (pages, routes); the API neither lists nor dispatches it. */
+  internal?: boolean;
   summary: string;
   params?: Record<string, ParamDoc>;
   run(ctx: ActionContext, input: ActionInput): Promise<O>;
@@ -34,12 +36,14 @@ export function registerActions(defs: ActionDef[]): void {
   }
 }
 
+/** An action the API may dispatch by name (internal ones are left out). */
 export function getAction(name: string): ActionDef | undefined {
-  return registry.get(name);
+  const def = registry.get(name);
+  return def?.internal ? undefined : def;
 }
 
-export function allActions(): ActionDef[] {
-  return [...registry.values()];
+export function allActions(opts: { internal?: boolean } = {}): ActionDef[] {
+  return [...registry.values()].filter((d) => opts.internal || !d.internal);
 }
 
 export interface Caller {

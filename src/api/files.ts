@@ -4,6 +4,8 @@ import { runAction } from '../actions/registry.ts';
 import { AuthorizationError, NotFoundError } from '../actions/errors.ts';
 import { ANONYMOUS } from '../access/actor.ts';
 import { servingType } from '../files/mime.ts';
+import { refKey } from '../files/upload.ts';
+import type { DownloadInfo } from '../actions/resources/actions.ts';
 import { apiActor } from './actor.ts';
 import { requestLang } from './lang.ts';
 
@@ -17,16 +19,19 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
     const lang = requestLang(req);
     try {
       const actor = (await apiActor(services, req, false)) ?? ANONYMOUS;
-      const file = await runAction<{ key: string; filename: string; size: number | null }>(services, 'resource_download', { id: rid }, { actor, lang, ip: req.ip });
-      if (!(await services.files.exists(file.key))) throw new NotFoundError();
+      const file = await runAction<DownloadInfo>(services, 'resource_download', { id: rid }, { actor, lang, ip: req.ip });
+      // The length comes from the opened file, never from the database: a wrong size there must not
+      // let file bytes run into the next response on a keep-alive connection.
+      const opened = await services.files.read(refKey(file.file));
+      if (!opened) throw new NotFoundError();
       const { contentType, inline } = servingType(file.filename);
       reply
         .header('Content-Type', contentType)
         .header('X-Content-Type-Options', 'nosniff')
         .header('Content-Security-Policy', "default-src 'none'; sandbox")
         .header('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
-      if (file.size !== null) reply.header('Content-Length', file.size);
-      return reply.send(services.files.open(file.key));
+      reply.header('Content-Length', opened.size);
+      return reply.send(opened.stream);
     } catch (e) {
       if (e instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Not found' : 'ไม่พบไฟล์');
       if (e instanceof AuthorizationError) return reply.code(403).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Access denied: this file needs an access grant' : 'ไม่มีสิทธิ์เข้าถึงไฟล์นี้ ต้องได้รับอนุญาตก่อน');

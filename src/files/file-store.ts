@@ -2,20 +2,41 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { Upload } from './upload.ts';
 
-export interface StoredFile {
-  key: string;
+/** A stored file opened for reading, with its length as the file system has it (never the database's). */
+export interface OpenedFile {
   size: number;
-  sha256: string;
+  stream: Readable;
 }
 
-/** Where uploaded resource files live. Local disk now; an object store implements the same four calls. */
+/** One entry of a store listing, for the sweep. */
+export interface StoreEntry {
+  key: string;
+  /** Still under its temporary name: no committed row has been seen to refer to it. */
+  temp: boolean;
+  /** The process that wrote a temporary file (0 when unknown). */
+  pid: number;
+  mtimeMs: number;
+}
+
+/**
+ * Where uploaded resource files live. Local disk now; an object store implements the same calls.
+ * An upload is written under a temporary name and becomes a stored file only when `commit` is
+ * called after the transaction that refers to it has committed; a crash in between leaves a
+ * temporary file that the start-up sweep removes (or promotes, if a committed row refers to it).
+ */
 export interface FileStore {
-  put(source: Readable, maxBytes: number): Promise<StoredFile>;
-  open(key: string): Readable;
+  put(source: Readable, maxBytes: number, filename: string): Promise<Upload>;
+  commit(key: string): Promise<void>;
+  /** Removes a temporary file (an upload no committed row refers to). */
+  discard(key: string): Promise<void>;
+  read(key: string): Promise<OpenedFile | null>;
   exists(key: string): Promise<boolean>;
+  /** Removes a stored file; only the lifecycle (`src/files/lifecycle.ts`) calls it, after checking no row refers to it. */
   remove(key: string): Promise<void>;
+  list(): AsyncIterable<StoreEntry>;
 }
 
 export class FileTooLargeError extends Error {
@@ -26,22 +47,32 @@ export class FileTooLargeError extends Error {
   }
 }
 
+const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TEMP = /^([0-9a-f-]{36})\.(\d+)\.part$/;
+
 export class LocalFileStore implements FileStore {
   readonly root: string;
+  private readonly tmp: string;
   constructor(root: string) {
     this.root = root;
-    fs.mkdirSync(root, { recursive: true });
+    this.tmp = path.join(root, 'tmp');
+    fs.mkdirSync(this.tmp, { recursive: true });
   }
 
   private pathOf(key: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error('Invalid file key');
+    if (!KEY.test(key)) throw new Error('Invalid file key');
     return path.join(this.root, key.slice(0, 2), key);
   }
 
-  async put(source: Readable, maxBytes: number): Promise<StoredFile> {
+  /** The writer's pid in the name lets the sweep tell a dead writer's leftovers from a live upload. */
+  private tempOf(key: string, pid = process.pid): string {
+    if (!KEY.test(key)) throw new Error('Invalid file key');
+    return path.join(this.tmp, `${key}.${pid}.part`);
+  }
+
+  async put(source: Readable, maxBytes: number, filename: string): Promise<Upload> {
     const key = crypto.randomUUID();
-    const target = this.pathOf(key);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const target = this.tempOf(key);
     const hash = crypto.createHash('sha256');
     let size = 0;
     const meter = new Transform({
@@ -54,20 +85,57 @@ export class LocalFileStore implements FileStore {
     });
     try {
       await pipeline(source, meter, fs.createWriteStream(target, { flags: 'wx' }));
+      // Multipart parsers flag truncation instead of failing the stream.
+      if ((source as Readable & { truncated?: boolean }).truncated) throw new FileTooLargeError(maxBytes);
     } catch (e) {
       await fs.promises.rm(target, { force: true });
       throw e;
     }
-    // Multipart parsers flag truncation instead of failing the stream.
-    if ((source as Readable & { truncated?: boolean }).truncated) {
-      await fs.promises.rm(target, { force: true });
-      throw new FileTooLargeError(maxBytes);
-    }
-    return { key, size, sha256: hash.digest('hex') };
+    return Upload.mint(this, key, size, hash.digest('hex'), filename);
   }
 
-  open(key: string): Readable {
-    return fs.createReadStream(this.pathOf(key));
+  async commit(key: string): Promise<void> {
+    const final = this.pathOf(key);
+    const own = this.tempOf(key);
+    await fs.promises.mkdir(path.dirname(final), { recursive: true });
+    try {
+      const fd = await fs.promises.open(own, 'r');
+      await fd.sync().finally(() => fd.close());
+      await fs.promises.rename(own, final);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // Written by another (dead) process, or already committed by the sweep.
+      const other = (await fs.promises.readdir(this.tmp)).find((n) => n.startsWith(`${key}.`));
+      if (other) await fs.promises.rename(path.join(this.tmp, other), final);
+      else if (!(await this.exists(key))) throw e;
+    }
+  }
+
+  async discard(key: string): Promise<void> {
+    if (!KEY.test(key)) return;
+    for (const n of await fs.promises.readdir(this.tmp)) if (n.startsWith(`${key}.`)) await fs.promises.rm(path.join(this.tmp, n), { force: true });
+  }
+
+  async read(key: string): Promise<OpenedFile | null> {
+    let fd: fs.promises.FileHandle;
+    try {
+      fd = await fs.promises.open(this.pathOf(key), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    try {
+      const { size } = await fd.stat();
+      // Exactly `size` bytes from the descriptor that was measured: the length header can never be wrong.
+      if (size === 0) {
+        await fd.close();
+        return { size, stream: Readable.from([]) };
+      }
+      return { size, stream: fd.createReadStream({ start: 0, end: size - 1, autoClose: true }) };
+    } catch (e) {
+      await fd.close();
+      throw e;
+    }
   }
 
   async exists(key: string): Promise<boolean> {
@@ -81,5 +149,20 @@ export class LocalFileStore implements FileStore {
 
   async remove(key: string): Promise<void> {
     await fs.promises.rm(this.pathOf(key), { force: true });
+  }
+
+  async *list(): AsyncIterable<StoreEntry> {
+    for (const dir of await fs.promises.readdir(this.root, { withFileTypes: true })) {
+      if (!dir.isDirectory()) continue;
+      const temp = dir.name === 'tmp';
+      if (!temp && !/^[0-9a-f]{2}$/.test(dir.name)) continue;
+      const full = path.join(this.root, dir.name);
+      for (const name of await fs.promises.readdir(full)) {
+        const m = temp ? TEMP.exec(name) : KEY.test(name) ? [name, name, '0'] : null;
+        if (!m || !KEY.test(m[1]!)) continue;
+        const st = await fs.promises.stat(path.join(full, name)).catch(() => null);
+        if (st) yield { key: m[1]!, temp, pid: Number(m[2]), mtimeMs: st.mtimeMs };
+      }
+    }
   }
 }

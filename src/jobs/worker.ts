@@ -1,6 +1,7 @@
 import type { Services } from '../actions/context.ts';
 import { claim, complete, fail } from './queue.ts';
 import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
+import { sweepFiles } from '../files/lifecycle.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
@@ -29,12 +30,18 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
       }
     }
   };
+  // The file sweep runs at start (what a crash left: temporary uploads, files no row refers to) and hourly.
+  const sweep = (): Promise<void> => sweepFiles(services).then(() => undefined, (e: unknown) => process.emitWarning(`file sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+  running = running.then(sweep);
   let ticks = 0;
+  const sweepEvery = Math.max(1, Math.round(3600_000 / intervalMs));
   const timer = setInterval(() => {
     const flushViews = ++ticks % 10 === 0;
+    const sweepNow = ticks % sweepEvery === 0;
     running = running
       .then(tick)
       .then(() => (flushViews ? services.views.flush() : undefined))
+      .then(() => (sweepNow ? sweep() : undefined))
       .catch(() => undefined);
   }, intervalMs);
   timer.unref();

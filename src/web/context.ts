@@ -6,7 +6,7 @@ import { ANONYMOUS, type Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
 import { portalLang } from './lang.ts';
 import { readActionInput, UploadTooLargeError } from '../api/ckan/input.ts';
-import type { UploadedFile } from '../actions/resources/actions.ts';
+import { discardUploads, type Upload } from '../files/upload.ts';
 import { translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
 import type { Html } from './html.ts';
@@ -126,19 +126,19 @@ export function page(web: Web, handler: PageHandler): RouteHandlerMethod {
 export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
   return async (req, reply) => {
     const p = makeCtx(web, req, reply);
-    let uploads: UploadedFile[] = [];
+    let uploads: Upload[] = [];
     try {
       const read = await readActionInput(web.services, req);
       uploads = read.uploads;
       p.body = read.input;
-      if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) {
-        for (const u of uploads) await web.services.files.remove(u.key);
-        return errorPage(p, 403, p.t('error.csrf'));
-      }
+      if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) return errorPage(p, 403, p.t('error.csrf'));
       delete p.body[CSRF_FIELD];
       return await handler(p);
     } catch (e) {
       return handleError(p, e);
+    } finally {
+      // Only this request's own uploads, and only those no action took (a taken one is its transaction's).
+      await discardUploads(uploads);
     }
   };
 }

@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import { Worker } from 'node:worker_threads';
 import type { FileStore } from '../files/file-store.ts';
+import { refKey, type FileRef } from '../files/upload.ts';
+import { decodeText, PREVIEW_ROWS, type ParseJob, type TablePreview } from './preview-parse.ts';
+
+export { decodeText, PREVIEW_ROWS };
 
 /** What the resource page can show of a file without the visitor downloading it. */
 export type Preview =
@@ -11,10 +14,14 @@ export type Preview =
   | { kind: 'pdf' }
   | { kind: 'none'; reason: 'format' | 'too_large' | 'unreadable' };
 
-export const PREVIEW_ROWS = 50;
 const JSON_BYTES = 200 * 1024;
+const JSON_DEPTH = 64;
 const CSV_BYTES = 1024 * 1024;
 const XLSX_MAX_BYTES = 15 * 1024 * 1024;
+/** A parse that takes longer is stopped: a preview is a courtesy, not worth a blocked server. */
+export const PARSE_TIME_LIMIT_MS = 3000;
+const WORKERS = 2;
+const QUEUE = 16;
 
 const IMAGE = new Set(['PNG', 'JPG', 'JPEG', 'GIF', 'WEBP']);
 
@@ -38,10 +45,7 @@ async function head(stream: Readable, limit: number): Promise<{ bytes: Buffer; c
     for await (const chunk of stream) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
-      if (size >= limit) {
-        stream.destroy();
-        return { bytes: Buffer.concat(chunks).subarray(0, limit), complete: false };
-      }
+      if (size >= limit) return { bytes: Buffer.concat(chunks).subarray(0, limit), complete: false };
     }
   } finally {
     stream.destroy();
@@ -49,78 +53,106 @@ async function head(stream: Readable, limit: number): Promise<{ bytes: Buffer; c
   return { bytes: Buffer.concat(chunks), complete: true };
 }
 
-/** Thai files are often still in TIS-620 / Windows-874: decode as UTF-8 when valid, else as Thai. */
-export function decodeText(bytes: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-  } catch {
-    // A cut in the middle of a UTF-8 sequence is not a reason to switch encodings.
-    for (let cut = 1; cut <= 3 && cut < bytes.length; cut++) {
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, bytes.length - cut)).replace(/^\uFEFF/, '');
-      } catch {
-        /* try the next cut */
-      }
+/** Previews by file (storage key + hash: stored files never change), bounded by their size in memory. */
+class PreviewCache {
+  private readonly map = new Map<string, { preview: Preview; bytes: number }>();
+  private bytes = 0;
+  private readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+  get(key: string): Preview | undefined {
+    const hit = this.map.get(key);
+    if (!hit) return undefined;
+    this.map.delete(key);
+    this.map.set(key, hit); // most recently used last
+    return hit.preview;
+  }
+  set(key: string, preview: Preview): void {
+    const bytes = 2 * JSON.stringify(preview).length + 200;
+    if (bytes > this.maxBytes / 4) return;
+    this.delete(key);
+    this.map.set(key, { preview, bytes });
+    this.bytes += bytes;
+    for (const [k] of this.map) {
+      if (this.bytes <= this.maxBytes) break;
+      this.delete(k);
     }
-    return new TextDecoder('windows-874').decode(bytes);
+  }
+  private delete(key: string): void {
+    const old = this.map.get(key);
+    if (!old) return;
+    this.bytes -= old.bytes;
+    this.map.delete(key);
+  }
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
   }
 }
 
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('result' in o) return cellText(o.result);
-    if ('text' in o) return cellText(o.text);
-    if (Array.isArray(o.richText)) return (o.richText as Array<{ text: string }>).map((r) => r.text).join('');
-    if ('error' in o) return String(o.error);
-    return '';
+export const previewCache = new PreviewCache(16 * 1024 * 1024);
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Parses in a worker thread with a heap cap and a time limit; at most WORKERS at once. */
+export async function parseOffThread(job: ParseJob, timeLimitMs = PARSE_TIME_LIMIT_MS): Promise<TablePreview | null> {
+  if (running >= WORKERS) {
+    if (waiting.length >= QUEUE) return null; // busy: no preview this time (and nothing cached)
+    await new Promise<void>((resolve) => waiting.push(resolve));
   }
-  return String(v);
-}
-
-function table(records: string[][], truncated: boolean): Preview {
-  const [header = [], ...rows] = records;
-  return { kind: 'table', header, rows: rows.slice(0, PREVIEW_ROWS), truncated: truncated || rows.length > PREVIEW_ROWS };
-}
-
-async function csvPreview(stream: Readable, delimiter: string): Promise<Preview> {
-  const { bytes, complete } = await head(stream, CSV_BYTES);
-  let text = decodeText(bytes);
-  if (!complete) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
-  const records = parseCsv(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, to: PREVIEW_ROWS + 2 }) as string[][];
-  return table(records.map((r) => r.map((c) => c.slice(0, 500))), !complete);
-}
-
-async function xlsxPreview(stream: Readable, size: number | null): Promise<Preview> {
-  if (size !== null && size > XLSX_MAX_BYTES) {
-    stream.destroy();
-    return { kind: 'none', reason: 'too_large' };
+  running++;
+  try {
+    return await new Promise<TablePreview>((resolve) => {
+      const copy = new Uint8Array(job.bytes); // a fresh buffer, so it can be handed over without copying again
+      const worker = new Worker(new URL('./preview-worker.ts', import.meta.url), {
+        workerData: { ...job, bytes: copy },
+        transferList: [copy.buffer as ArrayBuffer],
+        resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+      });
+      let settled = false;
+      const done = (p: TablePreview) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        void worker.terminate();
+        resolve(p);
+      };
+      const timer = setTimeout(() => done({ kind: 'none', reason: 'too_large' }), timeLimitMs);
+      worker.once('message', (m: { ok: boolean; preview?: TablePreview }) => done(m.ok && m.preview ? m.preview : { kind: 'none', reason: 'unreadable' }));
+      worker.once('error', () => done({ kind: 'none', reason: 'unreadable' }));
+      worker.once('exit', () => done({ kind: 'none', reason: 'unreadable' }));
+    });
+  } finally {
+    running--;
+    waiting.shift()?.();
   }
-  const { bytes, complete } = await head(stream, XLSX_MAX_BYTES + 1);
-  if (!complete) return { kind: 'none', reason: 'too_large' };
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  const sheet = wb.worksheets[0];
-  if (!sheet) return { kind: 'none', reason: 'unreadable' };
-  const records: string[][] = [];
-  const width = Math.min(sheet.columnCount, 50);
-  sheet.eachRow({ includeEmpty: false }, (row) => {
-    if (records.length > PREVIEW_ROWS + 1) return;
-    const cells: string[] = [];
-    for (let c = 1; c <= width; c++) cells.push(cellText(row.getCell(c).value).slice(0, 500));
-    records.push(cells);
-  });
-  return table(records, sheet.actualRowCount > PREVIEW_ROWS + 1);
 }
 
-async function jsonPreview(stream: Readable): Promise<Preview> {
-  const { bytes, complete } = await head(stream, JSON_BYTES);
+function depthOf(v: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (d > max) max = d;
+    if (max > JSON_DEPTH) return max;
+    for (const c of Object.values(x)) stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+function jsonPreview(bytes: Buffer, complete: boolean): Preview {
   const text = decodeText(bytes);
   if (complete) {
     try {
-      return { kind: 'json', text: JSON.stringify(JSON.parse(text), null, 2), truncated: false };
+      const value = JSON.parse(text);
+      // Pretty-printing deep nesting grows quadratically; such files are shown as they are.
+      if (depthOf(value) <= JSON_DEPTH) {
+        const pretty = JSON.stringify(value, null, 2);
+        if (pretty.length <= JSON_BYTES * 4) return { kind: 'json', text: pretty, truncated: false };
+      }
     } catch {
       /* not valid JSON: show it as it is */
     }
@@ -128,20 +160,49 @@ async function jsonPreview(stream: Readable): Promise<Preview> {
   return { kind: 'json', text, truncated: !complete };
 }
 
-/** Builds the preview of an uploaded file the caller may download (the action has said so). */
-export async function buildPreview(files: FileStore, file: { key: string; filename: string; size: number | null }, format: string): Promise<Preview> {
+export interface PreviewFile {
+  file: FileRef;
+  filename: string;
+  sha256: string;
+}
+
+/** Builds (or reuses) the preview of an uploaded file the caller may download (the action has said so). */
+export async function buildPreview(files: FileStore, file: PreviewFile, format: string): Promise<Preview> {
   const kind = previewKind(format, file.filename);
   if (kind === 'image') return { kind: 'image' };
   if (kind === 'pdf') return { kind: 'pdf' };
   if (!kind) return { kind: 'none', reason: 'format' };
-  if (!(await files.exists(file.key))) return { kind: 'none', reason: 'unreadable' };
-  const stream = files.open(file.key);
+  const key = refKey(file.file);
+  const cacheKey = `${key}:${file.sha256}:${kind}`;
+  const cached = previewCache.get(cacheKey);
+  if (cached) return cached;
+  const opened = await files.read(key);
+  if (!opened) return { kind: 'none', reason: 'unreadable' };
+  let preview: Preview;
   try {
-    if (kind === 'csv' || kind === 'tsv') return await csvPreview(stream, kind === 'tsv' ? '\t' : ',');
-    if (kind === 'xlsx') return await xlsxPreview(stream, file.size);
-    return await jsonPreview(stream);
+    if (kind === 'xlsx') {
+      if (opened.size > XLSX_MAX_BYTES) {
+        opened.stream.destroy();
+        preview = { kind: 'none', reason: 'too_large' };
+      } else {
+        const { bytes } = await head(opened.stream, XLSX_MAX_BYTES);
+        const parsed = await parseOffThread({ kind, bytes, complete: true });
+        if (!parsed) return { kind: 'none', reason: 'unreadable' };
+        preview = parsed;
+      }
+    } else if (kind === 'json') {
+      const { bytes, complete } = await head(opened.stream, JSON_BYTES);
+      preview = jsonPreview(bytes, complete);
+    } else {
+      const { bytes, complete } = await head(opened.stream, CSV_BYTES);
+      const parsed = await parseOffThread({ kind, bytes, complete });
+      if (!parsed) return { kind: 'none', reason: 'unreadable' };
+      preview = parsed;
+    }
   } catch {
-    stream.destroy();
-    return { kind: 'none', reason: 'unreadable' };
+    opened.stream.destroy();
+    preview = { kind: 'none', reason: 'unreadable' };
   }
+  previewCache.set(cacheKey, preview);
+  return preview;
 }

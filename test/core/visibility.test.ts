@@ -116,14 +116,15 @@ test(`[${STORE_KIND}] another agency sees nothing more than anonymous until it h
 
 test(`[${STORE_KIND}] a file grant serves files of shared data; an expired grant serves nothing`, async () => {
   const dl = () => env.app.inject({ url: csvUrl, headers: { authorization: users.grantee!.token } });
-  assert.equal((await dl()).statusCode, 403);
+  // Without a grant the entry is not visible to the grantee: its files answer as if they did not exist (issue 7, finding 9).
+  assert.equal((await dl()).statusCode, 404);
   const g = await as<{ id: string }>(env, users.sysadmin!.actor, 'dataset_grant_create', { id: 'internal-data', user: 'grantee', scope: 'files', expires_at: new Date(Date.now() + 3600_000).toISOString() });
   const ok = await dl();
   assert.equal(ok.statusCode, 200);
   assert.match(String(ok.headers['content-type']), /^text\/csv/);
   assert.equal(ok.headers['x-content-type-options'], 'nosniff');
   await env.services.store.db.updateTable('dataset_grants').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', g.id).execute();
-  assert.equal((await dl()).statusCode, 403);
+  assert.equal((await dl()).statusCode, 404);
 });
 
 test(`[${STORE_KIND}] only those who manage the organisation may grant access`, async () => {

@@ -5,8 +5,7 @@ export const PASSWORD = 'correct horse battery';
 
 /** Stores bytes in the file store as the upload route would, for resource_create. */
 export async function upload(env: TestEnv, filename: string, content: string | Buffer) {
-  const stored = await env.services.files.put(Readable.from([Buffer.from(content)]), env.services.config.maxUploadBytes);
-  return { ...stored, filename };
+  return env.services.files.put(Readable.from([Buffer.from(content)]), env.services.config.maxUploadBytes, filename);
 }
 
 /**

@@ -62,6 +62,9 @@ export async function prepareDataset(ctx: ActionContext, input: Record<string, u
         bag.add(`resources[${i}]`, M.notString());
         return { metadata: {} };
       }
+      // Files arrive only through resource_create/update as multipart: an "upload" here is never trusted.
+      const up = (r as Record<string, unknown>).upload;
+      if (up !== undefined && up !== null && up !== '') bag.add(`resources[${i}].upload`, { th: 'ส่งไฟล์ได้ทาง resource_create หรือ resource_update แบบ multipart เท่านั้น', en: 'Files are sent with resource_create or resource_update as multipart only' });
       return validateResource(std, v.data_type ?? existing?.data_type ?? '', r as Record<string, unknown>, bag, { prefix: `resources[${i}].`, partial: draft });
     });
   }
@@ -211,9 +214,11 @@ async function replaceResources(ctx: ActionContext, row: DatasetRow, resources: 
     const fields = resourceColumns(r, ctx.now);
     if (prev) {
       kept.add(prev.id);
+      // An uploaded file keeps its columns as the row has them: the server measured them, a client cannot change them here.
+      const { url: _u, url_type: _t, size: _s, mimetype: _m, hash: _h, last_modified: _l, ...described } = fields;
       await ctx.db
         .updateTable('resources')
-        .set(prev.storage_key ? { ...fields, position, url: prev.url, url_type: prev.url_type, size: prev.size, mimetype: prev.mimetype, hash: prev.hash, last_modified: prev.last_modified } : { ...fields, position })
+        .set(prev.storage_key ? { ...described, position } : { ...fields, position })
         .where('id', '=', prev.id)
         .execute();
     } else {
@@ -231,6 +236,7 @@ export function resourceColumns(r: ValidatedResource, now: Date) {
     description: r.description ?? '',
     format: r.format ?? '',
     url: r.url ?? '',
+    // Descriptive, as in CKAN (harvested records keep "upload"); whether a file is ours is storage_key alone.
     url_type: r.url_type ?? null,
     metadata: JSON.stringify(r.metadata),
     data_dictionary: JSON.stringify(r.data_dictionary ?? []),

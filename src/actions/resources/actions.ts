@@ -7,46 +7,52 @@ import { M } from '../../standard/messages.ts';
 import { validateResource } from '../../standard/validate-resource.ts';
 import type { DatasetRow, ResourceRow } from '../../store/schema.ts';
 import { findDataset, requireDataset, UUID, datasetSubject } from '../datasets/load.ts';
+import type { DatasetSubject } from '../../policies/dataset.ts';
+import { FileRef, isUpload } from '../../files/upload.ts';
+import { attachUpload, releaseFiles } from '../../files/lifecycle.ts';
 import { packageDicts, resourceDict } from '../datasets/present.ts';
 import { afterDatasetWrite, bumpDataset, checkResourceRoom, resourceColumns } from '../datasets/write.ts';
 import { formatFor, mimeFor, safeFilename } from '../../files/mime.ts';
 
-/** A file the HTTP layer has already streamed into the file store (within the size limit). */
-export interface UploadedFile {
-  key: string;
-  size: number;
-  sha256: string;
-  filename: string;
+const RESOURCE_NOT_FOUND = { th: 'ไม่พบทรัพยากร', en: 'Not found: Resource was not found.' };
+
+/** The one not-found answer of every resource action: a resource of a dataset the caller may not see is answered as one that does not exist. */
+function resourceNotFound(): NotFoundError {
+  return new NotFoundError(RESOURCE_NOT_FOUND);
 }
 
-export function isUpload(v: unknown): v is UploadedFile {
-  return !!v && typeof v === 'object' && typeof (v as UploadedFile).key === 'string' && typeof (v as UploadedFile).sha256 === 'string';
-}
-
-async function loadResource(ctx: ActionContext, input: Record<string, unknown>, rule: string): Promise<{ res: ResourceRow; dataset: DatasetRow }> {
+async function loadResource(ctx: ActionContext, input: Record<string, unknown>, rule: string): Promise<{ res: ResourceRow; dataset: DatasetRow; subject: DatasetSubject }> {
   const id = input.id;
   if (typeof id !== 'string' || !id) throw ValidationError.field('id', M.missing());
   const res = UUID.test(id) ? await ctx.db.selectFrom('resources').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
   const dataset = res ? await findDataset(ctx.db, res.dataset_id) : undefined;
-  if (!res || !dataset || res.state === 'deleted') {
+  const subject = dataset ? await datasetSubject(ctx, dataset) : undefined;
+  if (!res || !dataset || !subject || res.state === 'deleted' || !subject.visible) {
     try {
-      ctx.authorize(rule, { owner_org: null, visible: false });
+      ctx.authorize(rule, subject ?? { owner_org: null, visible: false });
     } catch {
-      /* the answer is 404 either way */
+      /* the answer is the same 404 either way */
     }
-    throw new NotFoundError({ th: 'ไม่พบทรัพยากร', en: 'Not found: Resource was not found.' });
+    throw resourceNotFound();
   }
-  await requireDataset(ctx, { id: dataset.id }, rule);
-  return { res, dataset };
+  ctx.authorize(rule, subject);
+  return { res, dataset, subject };
+}
+
+/** The link a resource dict shows for its own file: clients echo it back from resource_show. */
+function ownDownloadUrl(ctx: ActionContext, r: ResourceRow): string {
+  return String(resourceDict(ctx, r, { files: true, privateResources: true })?.url ?? '');
 }
 
 async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Record<string, unknown>, prev: ResourceRow | null, merge: boolean) {
   const std = currentStandard();
   const bag = new ErrorBag();
+  // Only the multipart reader makes upload objects: anything else under "upload" (a JSON object
+  // naming a storage key, a form string) is refused, never trusted.
   const upload = isUpload(input.upload) ? input.upload : undefined;
-  if (input.upload !== undefined && input.upload !== '' && !upload) bag.add('upload', { th: 'ไฟล์ที่อัปโหลดไม่ถูกต้อง', en: 'Upload must be a file' });
-  if (upload) ctx.onRollback(() => ctx.services.files.remove(upload.key));
-  const { upload: _u, package_id: _p, ...fields } = input;
+  if (input.upload !== undefined && input.upload !== null && input.upload !== '' && !upload) bag.add('upload', { th: 'ต้องส่งไฟล์แบบ multipart ในช่อง upload', en: 'Upload must be a file sent as multipart field "upload"' });
+  const key = upload ? attachUpload(ctx, upload) : null;
+  const { upload: _u, package_id: _p, clear_upload: _c, ...fields } = input;
   let data: Record<string, unknown> = fields;
   if (merge && prev) {
     const current = resourceDict(ctx, prev, { files: true, privateResources: true })!;
@@ -54,35 +60,42 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
     data = { ...current, ...fields };
   }
   if (upload && (data.format === undefined || data.format === '')) data = { ...data, format: formatFor(safeFilename(upload.filename)) };
-  const keepsFile = !!prev?.storage_key && !upload && (data.url === undefined || data.url === prev.url || data.url === '');
+  const keepsFile = !!prev?.storage_key && !upload && (data.url === undefined || data.url === null || data.url === '' || data.url === prev.url || data.url === ownDownloadUrl(ctx, prev));
   if (!prev) await checkResourceRoom(ctx, dataset.id, bag);
   const v = validateResource(std, dataset.data_type, data, bag, { hasUpload: !!upload || keepsFile, partial: dataset.state === 'draft' });
   bag.throwIfAny();
   const cols = resourceColumns(v, ctx.now);
-  let file: Partial<ResourceRow> = {};
+  // Size, hash and type of a file are the server's own measurements; a client's values describe links only.
+  const { url: _url, url_type: _ut, size: _s, hash: _h, mimetype: _m, last_modified: _lm, ...described } = cols;
+  let row: Record<string, unknown>;
   if (upload) {
     const filename = safeFilename(upload.filename);
-    file = { url: filename, url_type: 'upload', storage_key: upload.key, size: upload.size, hash: upload.sha256, mimetype: mimeFor(filename), last_modified: ctx.now };
+    row = { ...described, url: filename, url_type: 'upload', storage_key: key, size: upload.size, hash: upload.sha256, mimetype: mimeFor(filename), last_modified: ctx.now };
   } else if (keepsFile) {
-    file = { url: prev!.url, url_type: 'upload', storage_key: prev!.storage_key, size: prev!.size, hash: prev!.hash, mimetype: prev!.mimetype, last_modified: prev!.last_modified };
+    // The file columns are left as the row has them (not copied from the read), so a concurrent replace cannot be undone.
+    row = described;
+  } else if (prev?.storage_key) {
+    // A file became a link: the old file's measurements do not describe the link (a patch merged them in).
+    row = { ...cols, storage_key: null, url_type: 'url_type' in fields ? cols.url_type : null, size: 'size' in fields ? cols.size : null, hash: 'hash' in fields ? cols.hash : '', mimetype: 'mimetype' in fields ? cols.mimetype : null };
   } else {
-    file = { storage_key: null, url_type: cols.url_type };
+    row = { ...cols, storage_key: null };
   }
   const before = (await packageDicts(ctx, [dataset], { unrestricted: true }))[0]!;
   let id: string;
   if (prev) {
     id = prev.id;
-    await ctx.db.updateTable('resources').set({ ...cols, ...file }).where('id', '=', prev.id).execute();
+    await ctx.db.updateTable('resources').set(row).where('id', '=', prev.id).execute();
+    if (prev.storage_key && !keepsFile) releaseFiles(ctx, [prev.storage_key]);
   } else {
     id = crypto.randomUUID();
     const pos = await ctx.db.selectFrom('resources').select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(-1)).as('p')).where('dataset_id', '=', dataset.id).where('state', '=', 'active').executeTakeFirst();
-    await ctx.db.insertInto('resources').values({ ...cols, ...file, id, dataset_id: dataset.id, position: Number(pos?.p ?? -1) + 1, created: v.created ?? ctx.now }).execute();
+    await ctx.db.insertInto('resources').values({ ...cols, ...row, id, dataset_id: dataset.id, position: Number(pos?.p ?? -1) + 1, created: v.created ?? ctx.now }).execute();
   }
   const bumped = await bumpDataset(ctx, dataset);
   await afterDatasetWrite(ctx, bumped, before, 'changed package');
-  const row = await ctx.db.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const saved = await ctx.db.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const subject = await datasetSubject(ctx, bumped);
-  return resourceDict(ctx, row, { files: ctx.can('dataset_files', subject), privateResources: true });
+  return resourceDict(ctx, saved, { files: ctx.can('dataset_files', subject), privateResources: true });
 }
 
 export const resourceCreate = defineAction({
@@ -136,26 +149,36 @@ export const resourceShow = defineAction({
   summary: 'One resource by id. File links of shared data are shown only with a right to the files.',
   params: { id: { type: 'string', description: 'resource id', required: true } },
   async run(ctx, input) {
-    const { res, dataset } = await loadResource(ctx, input, 'resource_show');
-    const subject = await datasetSubject(ctx, dataset);
+    const { res, subject } = await loadResource(ctx, input, 'resource_show');
     const dict = resourceDict(ctx, res, { files: ctx.can('dataset_files', subject), privateResources: ctx.can('package_update', subject) });
-    if (!dict) throw new NotFoundError({ th: 'ไม่พบทรัพยากร', en: 'Not found: Resource was not found.' });
+    if (!dict) throw resourceNotFound();
     return dict;
   },
 });
 
-/** Used by the download route: checks the file right and returns where the bytes are. */
-export const resourceDownload = defineAction({
+/** What the download route and the resource page get: a handle on the bytes, never the storage key. */
+export interface DownloadInfo {
+  file: FileRef;
+  filename: string;
+  /** The server's measurement when the file arrived: a cache key for previews. */
+  sha256: string;
+}
+
+/**
+ * Used by the download route and the preview: checks the file right and hands out an opaque
+ * handle. Internal: the API does not dispatch it, and its result holds no storage key anyway.
+ */
+export const resourceDownload = defineAction<DownloadInfo>({
   name: 'resource_download',
   readOnly: true,
+  internal: true,
   summary: 'Authorise a download of an uploaded file (used by /dataset/<id>/resource/<id>/download).',
   async run(ctx, input) {
-    const { res, dataset } = await loadResource(ctx, input, 'resource_show');
-    const subject = await datasetSubject(ctx, dataset);
+    const { res, subject } = await loadResource(ctx, input, 'resource_show');
+    if ((res.metadata as Record<string, unknown>).resource_private === true && !ctx.can('package_update', subject)) throw resourceNotFound();
     ctx.authorize('resource_download', subject);
     if (!res.storage_key) throw new NotFoundError({ th: 'ทรัพยากรนี้เป็นลิงก์ ไม่ใช่ไฟล์', en: 'Not found: this resource is a link, not a file.' });
-    if ((res.metadata as Record<string, unknown>).resource_private === true && !ctx.can('package_update', subject)) throw new NotFoundError();
-    return { key: res.storage_key, filename: res.url || 'file', size: res.size, sha256: res.hash };
+    return { file: FileRef.of(res.storage_key), filename: res.url || 'file', sha256: res.hash };
   },
 });
 

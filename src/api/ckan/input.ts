@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../actions/context.ts';
 import { BadRequestError } from '../../actions/errors.ts';
 import { FileTooLargeError } from '../../files/file-store.ts';
-import type { UploadedFile } from '../../actions/resources/actions.ts';
+import { discardUploads, type Upload } from '../../files/upload.ts';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -24,12 +24,21 @@ export class UploadTooLargeError extends Error {
   }
 }
 
+/** Errors of the multipart parser itself (no boundary, a cut-off body, bad headers): the client's fault. */
+function isMultipartError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string') return code.startsWith('FST_');
+  const msg = e instanceof Error ? e.message : '';
+  return /^(Multipart: |Unexpected end of |Malformed |Part terminated early|Unsupported content type)/i.test(msg) || /boundary/i.test(msg);
+}
+
 /**
  * The action's input from any of CKAN's request forms: query string (GET), JSON object, form
- * fields, or multipart with an "upload" file, which is streamed into the file store here.
+ * fields, or multipart with an "upload" file, which is streamed into the file store here. Only
+ * this reader makes upload objects; the caller discards those no action takes (`discardUploads`).
  */
-export async function readActionInput(services: Services, req: FastifyRequest): Promise<{ input: Record<string, unknown>; uploads: UploadedFile[] }> {
-  const uploads: UploadedFile[] = [];
+export async function readActionInput(services: Services, req: FastifyRequest): Promise<{ input: Record<string, unknown>; uploads: Upload[] }> {
+  const uploads: Upload[] = [];
   if (req.method === 'GET') {
     const q = { ...(req.query as Record<string, unknown>) };
     delete q.callback;
@@ -38,6 +47,7 @@ export async function readActionInput(services: Services, req: FastifyRequest): 
   }
   if (req.isMultipart()) {
     const input: Record<string, unknown> = {};
+    if (!/;\s*boundary=/i.test(String(req.headers['content-type'] ?? ''))) throw new BadRequestError('Bad request - multipart body without a boundary');
     try {
       for await (const part of req.parts({ limits: { fileSize: services.config.maxUploadBytes, fieldSize: services.config.maxBodyBytes, fields: 200, files: 1 } })) {
         if (part.type === 'file') {
@@ -45,20 +55,22 @@ export async function readActionInput(services: Services, req: FastifyRequest): 
             part.file.resume();
             throw new BadRequestError(`Bad request - unexpected file field "${part.fieldname}"; send the file as "upload"`);
           }
-          const stored = await services.files.put(part.file, services.config.maxUploadBytes);
-          const file = { ...stored, filename: part.filename || 'file' };
+          const file = await services.files.put(part.file, services.config.maxUploadBytes, part.filename || 'file');
           uploads.push(file);
           input.upload = file;
         } else {
+          // A text field named "upload" is not a file; the action refuses it as such.
+          if (part.fieldname === 'upload' && input.upload !== undefined) continue;
           const value = part.value;
           const prev = input[part.fieldname];
           input[part.fieldname] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
         }
       }
     } catch (e) {
-      for (const u of uploads) await services.files.remove(u.key);
+      await discardUploads(uploads);
       if (e instanceof FileTooLargeError || (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new UploadTooLargeError(services.config.maxUploadBytes);
-      if ((e as { code?: string }).code?.startsWith('FST_')) throw new BadRequestError(`Bad request - ${(e as Error).message}`);
+      if (e instanceof BadRequestError) throw e;
+      if (isMultipartError(e)) throw new BadRequestError(`Bad request - malformed multipart body: ${(e as Error).message}`);
       throw e;
     }
     // Form values of JSON-typed fields (data_dictionary, lists) may arrive as JSON strings; actions accept both.

@@ -6,6 +6,7 @@ import { ANONYMOUS } from '../../access/actor.ts';
 import { apiActor } from '../actor.ts';
 import { requestLang } from '../lang.ts';
 import { readActionInput, UploadTooLargeError } from './input.ts';
+import { discardUploads, type Upload } from '../../files/upload.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -30,8 +31,11 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
     return reply.code(400).type(JSON_TYPE).send(JSON.stringify('Bad request - JSON Error: Invalid request. Please use POST method for your request'));
   }
   const callback = req.method === 'GET' ? (req.query as Record<string, unknown>).callback : undefined;
+  let uploads: Upload[] = [];
   try {
-    const { input } = await readActionInput(services, req);
+    const read = await readActionInput(services, req);
+    const input = read.input;
+    uploads = read.uploads;
     const actor = typeof callback === 'string' ? ANONYMOUS : await apiActor(services, req, !def.readOnly);
     const result = await runAction(services, def.name, input, { actor, lang, ip: req.ip });
     const body = JSON.stringify({ help: helpUrl(services, def.name), success: true, result });
@@ -45,6 +49,8 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
     if (mapped) return reply.code(mapped.status).type(JSON_TYPE).send(JSON.stringify({ help: helpUrl(services, def.name), success: false, error: mapped.error }));
     req.log.error({ err: e, action: def.name }, 'action failed');
     return reply.code(500).type(JSON_TYPE).send(JSON.stringify({ help: helpUrl(services, def.name), success: false, error: { __type: 'Internal Server Error', message: 'Internal Server Error' } }));
+  } finally {
+    await discardUploads(uploads); // uploads no action took (refused, unauthorised, wrong action)
   }
 }
 

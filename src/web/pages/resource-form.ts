@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthorizationError, NotFoundError, ValidationError, localizeErrors } from '../../actions/errors.ts';
-import { isUpload } from '../../actions/resources/actions.ts';
+import { isUpload } from '../../files/upload.ts';
 import { formatFor } from '../../files/mime.ts';
 import { currentStandard } from '../../standard/index.ts';
 import { html, type Html } from '../html.ts';
@@ -66,9 +66,10 @@ function resourceForm(p: PageCtx, d: PackageDict, action: string, values: FormVa
 /** Form fields → resource_create/update input; an empty file field is no upload at all. */
 async function resourceInput(p: PageCtx, d: PackageDict, existing?: ResourceDict): Promise<Record<string, unknown>> {
   const body = p.body;
+  // Only an upload this request's multipart reader made; discarding it removes that temporary file and nothing else.
   let upload = isUpload(body.upload) ? body.upload : undefined;
   if (upload && (upload.size === 0 || body.source === 'link' || body.source === 'keep')) {
-    await p.services.files.remove(upload.key);
+    await upload.discard();
     upload = undefined;
   }
   const input = inputFromForm(resourceFields(d), body, true);

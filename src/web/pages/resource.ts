@@ -11,12 +11,8 @@ import { fieldValue } from '../components/field-values.ts';
 import type { PackageDict, ResourceDict } from '../components/types.ts';
 import { buildPreview, previewKind, PREVIEW_ROWS, type Preview } from '../preview.ts';
 import { downloadHref, resourceUrl } from './dataset.ts';
-
-interface DownloadInfo {
-  key: string;
-  filename: string;
-  size: number | null;
-}
+import type { DownloadInfo } from '../../actions/resources/actions.ts';
+import { refKey } from '../../files/upload.ts';
 
 function previewBlock(p: PageCtx, d: PackageDict, r: ResourceDict, preview: Preview | null): Html {
   const { t } = p;
@@ -78,8 +74,12 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
     const restricted = r.url_restricted === true || d.access?.files === false;
     let preview: Preview | null = null;
     if (!restricted && r.url_type === 'upload') {
-      const file = await call<DownloadInfo>(p, 'resource_download', { id: r.id });
-      preview = await buildPreview(p.services.files, file, String(r.format ?? ''));
+      // A row marked "upload" without a stored file (older imports) shows no preview rather than a 404.
+      const file = await call<DownloadInfo>(p, 'resource_download', { id: r.id }).catch((e: unknown) => {
+        if (e instanceof NotFoundError) return null;
+        throw e;
+      });
+      preview = file ? await buildPreview(p.services.files, file, String(r.format ?? '')) : null;
     }
     const others = ((d.resources ?? []) as ResourceDict[]).filter((x) => x.id !== r.id);
     const body = html`
@@ -114,16 +114,19 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
     if (r.url_type !== 'upload') throw new NotFoundError();
     const file = await call<DownloadInfo>(p, 'resource_download', { id: r.id });
     const kind = previewKind(String(r.format ?? ''), file.filename);
-    if ((kind !== 'image' && kind !== 'pdf') || !(await p.services.files.exists(file.key))) throw new NotFoundError();
+    if (kind !== 'image' && kind !== 'pdf') throw new NotFoundError();
     const { contentType } = servingType(file.filename);
     if (!/^(image\/(png|jpeg|gif|webp)|application\/pdf)$/.test(contentType)) throw new NotFoundError();
+    const opened = await p.services.files.read(refKey(file.file));
+    if (!opened) throw new NotFoundError();
     return p.reply
+      .header('Content-Length', opened.size)
       .header('Content-Type', contentType)
       .header('X-Content-Type-Options', 'nosniff')
       .header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")
       .header('X-Frame-Options', 'SAMEORIGIN')
       .header('Cache-Control', 'private, no-store')
       .header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
-      .send(p.services.files.open(file.key));
+      .send(opened.stream);
   }));
 }

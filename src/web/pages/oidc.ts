@@ -50,7 +50,7 @@ export function oidcRoutes(app: FastifyInstance, web: Web): void {
       p.req.log.warn({ err: e }, 'OpenID Connect discovery failed');
       return failure(p, p.t('signin.oidc_unavailable'));
     }
-    const cameFrom = safeLocal((p.req.query as Record<string, unknown>).came_from, '/dashboard');
+    const cameFrom = safeLocal((p.req.query as Record<string, unknown>).came_from, '/dashboard', p.services.config.siteUrl);
     p.reply.setCookie(COOKIE, seal(web.secret, { ...started.pending, came_from: cameFrom }), { path: '/user/login/oidc', httpOnly: true, sameSite: 'lax', secure: isSecure(p.services), maxAge: MAX_AGE_S });
     return p.reply.code(303).redirect(started.url);
   }));
@@ -64,7 +64,7 @@ export function oidcRoutes(app: FastifyInstance, web: Web): void {
     try {
       const { came_from: to, ...rest } = pending;
       const result = await call<SignInResult>(p, 'user_login_oidc', { ...rest, query }, ANONYMOUS);
-      return await afterStep(p, result, safeLocal(to, '/dashboard'));
+      return await afterStep(p, result, safeLocal(to, '/dashboard', p.services.config.siteUrl));
     } catch (e) {
       if (e instanceof AuthorizationError) return failure(p, pick(e.msg, p.lang));
       throw e;

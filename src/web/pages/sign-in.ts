@@ -22,7 +22,7 @@ export const LOGIN_RATE_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' }
 
 export function cameFrom(p: PageCtx): string {
   const q = (p.req.query as Record<string, unknown>)?.came_from ?? p.body.came_from ?? p.req.webSession?.data.came_from;
-  const to = safeLocal(q, '/dashboard');
+  const to = safeLocal(q, '/dashboard', p.services.config.siteUrl);
   return to.startsWith('/user/login') || to.startsWith('/user/logout') ? '/dashboard' : to;
 }
 

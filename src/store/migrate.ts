@@ -7,6 +7,7 @@ const migrations: Record<string, Migration> = {
   '001_core': m001,
   '002_search': await import('./migrations/002_search.ts'),
   '003_web': await import('./migrations/003_web.ts'),
+  '004_auth_hardening': await import('./migrations/004_auth_hardening.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -5,6 +5,7 @@ import { UUID } from '../datasets/load.ts';
 import { AuthMsg } from './messages.ts';
 import { checkTotp, isTotpCode, newRecoveryCodes, newTotpSecret, otpauthUrl, qrSvg, useRecoveryCode } from './totp.ts';
 import { readTicket, ticketMatches } from './ticket.ts';
+import { addressKeys, lockedUntil, recordFailure } from './throttle.ts';
 import {
   activeLock, afterFailure, asNumber, authorizeOr, commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput,
   type SignInResult, type SelfOrTicket,
@@ -79,7 +80,9 @@ export const userTotpVerify = defineAction<SignInResult & { recovery_codes_left:
     authorizeOr(ctx, 'user_totp_verify', { userId: user?.id ?? '', ticket: valid } satisfies SelfOrTicket, AuthMsg.ticketInvalid());
     const u = user!;
     const code = readCode(input);
-    const locked = activeLock(u.totp_locked_until, ctx.now);
+    // Wrong codes count against the address too, like wrong passwords (throttle.ts).
+    const addrKeys = addressKeys(ctx);
+    const locked = activeLock(u.totp_locked_until, ctx.now) ?? (await lockedUntil(ctx, addrKeys));
     if (locked) {
       await ctx.audit({ action: 'user_totp_failed', object_type: 'user', object_id: u.id, detail: { name: u.name, reason: 'locked' } });
       return commitThenThrow(ctx, ValidationError.field('code', AuthMsg.totpLocked(locked)));
@@ -90,6 +93,7 @@ export const userTotpVerify = defineAction<SignInResult & { recovery_codes_left:
     if (isTotpCode(code)) step = await checkTotp(u.totp_secret ?? '', code, asNumber(u.totp_last_counter), ctx.now);
     else remaining = useRecoveryCode(hashes, code);
     if (step === null && remaining === null) {
+      const addrLocked = await recordFailure(ctx, addrKeys);
       const next = afterFailure({ failures: u.totp_failures, lockedUntil: u.totp_locked_until }, ctx.now);
       await ctx.db.updateTable('users').set({ totp_failures: next.failures, totp_locked_until: next.lockedUntil }).where('id', '=', u.id).execute();
       await ctx.audit({ action: 'user_totp_failed', object_type: 'user', object_id: u.id, detail: { name: u.name, reason: 'code', failures: next.lockedNow ? 5 : next.failures } });
@@ -97,7 +101,7 @@ export const userTotpVerify = defineAction<SignInResult & { recovery_codes_left:
         await ctx.audit({ action: 'user_totp_locked', object_type: 'user', object_id: u.id, detail: { name: u.name, until: next.lockedUntil!.toISOString() } });
         return commitThenThrow(ctx, ValidationError.field('code', AuthMsg.totpLocked(next.lockedUntil!)));
       }
-      return commitThenThrow(ctx, ValidationError.field('code', AuthMsg.wrongCode()));
+      return commitThenThrow(ctx, ValidationError.field('code', addrLocked ? AuthMsg.totpLocked(addrLocked) : AuthMsg.wrongCode()));
     }
     const left = remaining ?? hashes;
     const updated = await ctx.db

@@ -130,7 +130,7 @@ export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
       const read = await readActionInput(web.services, req);
       uploads = read.uploads;
       p.body = read.input;
-      if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) {
+      if (!csrfValid(web.services, web.secret, req, p.body[CSRF_FIELD])) {
         for (const u of uploads) await web.services.files.remove(u.key);
         return errorPage(p, 403, p.t('error.csrf'));
       }

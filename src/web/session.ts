@@ -94,7 +94,8 @@ export async function startSession(services: Services, req: FastifyRequest, repl
 
 export async function endSession(services: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (req.webSession) await sessionsDb(services).deleteFrom('web_sessions').where('id_hash', '=', req.webSession.idHash).execute();
-  reply.clearCookie(cookieName(services), { path: '/' });
+  // With the attributes it was set with: a browser ignores a __Host- cookie's deletion without Secure.
+  reply.clearCookie(cookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(services) });
   req.webSession = null;
   req.sessionActor = null;
 }

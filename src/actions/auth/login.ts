@@ -6,6 +6,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../access/
 import type { UserRow } from '../../store/schema.ts';
 import { AuthMsg } from './messages.ts';
 import { commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput, type SignInResult } from './flow.ts';
+import { endWebSessions, revokeAllTokens } from './credentials.ts';
 import { addressOf, clearKeys, lockedUntil, recordFailure, signInKeys, type ThrottleKey } from './throttle.ts';
 
 const MAX_PASSWORD = 1000;
@@ -76,7 +77,7 @@ export const userLogin = defineAction<SignInResult>({
   },
 });
 
-export const userPasswordChange = defineAction<SignInResult>({
+export const userPasswordChange = defineAction<SignInResult & { tokens_revoked: number }>({
   name: 'user_password_change',
   readOnly: false,
   summary: 'Change one\'s own password (current and new); clears a forced change. Signed in, or with the ticket of a change_password step.',
@@ -84,9 +85,11 @@ export const userPasswordChange = defineAction<SignInResult>({
     old_password: { type: 'string', required: true, description: 'Current password' },
     new_password: { type: 'string', required: true, description: `New password, at least ${MIN_PASSWORD_LENGTH} characters` },
     ticket: { type: 'string', description: 'Sign-in ticket (next = change_password), when not signed in' },
+    revoke_tokens: { type: 'boolean', description: 'Also revoke all of the account\'s API tokens' },
   },
   async run(ctx, input) {
     const { user, claims } = await stepAccount(ctx, 'user_password_change', input, ['change_password']);
+    const revokeTokens = input.revoke_tokens === true || input.revoke_tokens === 'true' || input.revoke_tokens === 'on';
     const oldPassword = textInput(input.old_password);
     const newPassword = textInput(input.new_password);
     const bag = new ErrorBag();
@@ -111,8 +114,14 @@ export const userPasswordChange = defineAction<SignInResult>({
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await ctx.audit({ action: 'user_password_change', object_type: 'user', object_id: user.id, detail: { name: user.name, forced: user.must_change_password } });
-    if (claims) return signInResult(ctx, updated, claims.method, claims.totpDone);
-    return { user: publicUser(updated), next: 'done' };
+    await clearKeys(ctx, keys.filter((k) => k.kind === 'pair'));
+    // A new password ends every browser session of the account (the portal then starts a fresh
+    // one for the caller); API tokens are revoked too when asked.
+    const sessions = await endWebSessions(ctx, user.id);
+    const tokens = revokeTokens ? await revokeAllTokens(ctx, user.id) : 0;
+    await ctx.audit({ action: 'user_password_change', object_type: 'user', object_id: user.id, detail: { name: user.name, forced: user.must_change_password, sessions_ended: sessions, tokens_revoked: tokens } });
+    const twoFactor = ctx.actor.kind === 'user' && ctx.actor.twoFactor === true;
+    const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, claims.totpDone) : { user: publicUser(updated), next: 'done', two_factor: twoFactor };
+    return { ...result, tokens_revoked: tokens };
   },
 });

@@ -6,6 +6,7 @@ import { AuthMsg } from './messages.ts';
 import { checkTotp, isTotpCode, newRecoveryCodes, newTotpSecret, otpauthUrl, qrSvg, useRecoveryCode } from './totp.ts';
 import { readTicket, ticketMatches } from './ticket.ts';
 import { addressKeys, lockedUntil, recordFailure } from './throttle.ts';
+import { endWebSessions } from './credentials.ts';
 import {
   activeLock, afterFailure, asNumber, authorizeOr, commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput,
   type SignInResult, type SelfOrTicket,
@@ -59,7 +60,7 @@ export const userTotpEnable = defineAction<SignInResult & { recovery_codes: stri
       .executeTakeFirstOrThrow();
     await ctx.audit({ action: 'user_totp_enable', object_type: 'user', object_id: user.id, detail: { name: user.name } });
     // Entering a fresh code proves the second factor for this sign-in too.
-    const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, true) : { user: publicUser(updated), next: 'done' };
+    const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, true) : { user: publicUser(updated), next: 'done', two_factor: true };
     return { ...result, recovery_codes: codes };
   },
 });
@@ -147,7 +148,9 @@ export const userTotpReset = defineAction({
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await ctx.audit({ action: 'user_totp_reset', object_type: 'user', object_id: user.id, detail: { name: user.name, was_enabled: user.totp_enabled } });
+    // Sessions signed in with the lost factor end with it.
+    const sessions = await endWebSessions(ctx, user.id);
+    await ctx.audit({ action: 'user_totp_reset', object_type: 'user', object_id: user.id, detail: { name: user.name, was_enabled: user.totp_enabled, sessions_ended: sessions } });
     return { user: publicUser(updated), totp_enabled: false };
   },
 });

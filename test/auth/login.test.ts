@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -57,7 +58,8 @@ describe('user_login and user_password_change', () => {
   });
 
   it('locks sign-in of a login from an address for 15 minutes after 5 wrong passwords, even for the right password, until the lock expires', async () => {
-    const throttle = () => sql<{ key: string; failures: number; locked_until: Date | null }>`SELECT key, failures, locked_until FROM auth_throttle WHERE key = 'pair:locky|203.0.113.7'`.execute(env.services.store.db).then((r) => r.rows[0]);
+    const key = `pair:${crypto.createHash('sha256').update('locky').digest('base64url')}|203.0.113.7`;
+    const throttle = () => sql<{ key: string; failures: number; locked_until: Date | null }>`SELECT key, failures, locked_until FROM auth_throttle WHERE key = ${key}`.execute(env.services.store.db).then((r) => r.rows[0]);
     for (let i = 1; i <= 4; i++) {
       const e = await login({ login: 'locky', password: `wrong-${i}-password` }).catch((x) => x);
       assert.match(e.errors.login[0].en, /Wrong user name/);
@@ -77,7 +79,7 @@ describe('user_login and user_password_change', () => {
     assert.equal((await auditOf('user_login_locked')).length, 1);
 
     // Fifteen minutes later (moved in the database rather than waited for).
-    await sql`UPDATE auth_throttle SET locked_until = now() - interval '1 second' WHERE key = 'pair:locky|203.0.113.7'`.execute(env.services.store.db);
+    await sql`UPDATE auth_throttle SET locked_until = now() - interval '1 second' WHERE key = ${key}`.execute(env.services.store.db);
     const ok = await login({ login: 'locky', password: PASSWORD });
     assert.equal(ok.next, 'done');
     assert.equal(await throttle(), undefined, 'a success clears the count');

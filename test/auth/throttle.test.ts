@@ -90,6 +90,18 @@ describe('sign-in throttling', () => {
     assert.ok(minutes > 0 && minutes <= THROTTLE.account.lockMs / 60000, `a short lock (${minutes} min)`);
   });
 
+  it('a hostile login (NUL, control characters, very long) is an unknown account: 409, never 500, and counted', async () => {
+    const ip = '198.51.100.40';
+    const reference = await apiLogin('198.51.100.41', 'no-such-user', 'some password');
+    for (const name of ['a\u0000b', 'root\u0000', 'x@y\u0000.th', '\u0001\u007f', 'ก'.repeat(5000)]) {
+      const r = await apiLogin(ip, name, 'some password');
+      assert.equal(r.status, 409, JSON.stringify(name));
+      assert.equal(r.body, reference.body, 'the same answer as any unknown account');
+    }
+    const rows = (await sql<{ failures: number }>`SELECT failures FROM auth_throttle WHERE key = ${`addr:${ip}`}`.execute(env.services.store.db)).rows;
+    assert.equal(rows[0]?.failures, 5);
+  });
+
   it('counts wrong 2FA codes against the address', async () => {
     const ip = '198.51.100.30';
     await sys(env, 'user_create', { name: 'twofa', email: 'twofa@example.go.th', password: PASSWORD });

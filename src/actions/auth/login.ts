@@ -10,6 +10,12 @@ import { endWebSessions, revokeAllTokens } from './credentials.ts';
 import { addressOf, clearKeys, lockedUntil, recordFailure, signInKeys, type ThrottleKey } from './throttle.ts';
 
 const MAX_PASSWORD = 1000;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/** What the audit log keeps of a login as typed: short, without control characters (jsonb holds no NUL). */
+function printable(login: string): string {
+  return login.slice(0, 100).replace(/[\x00-\x1f\x7f]/g, '\uFFFD');
+}
 
 /** Verifying against this when the account does not exist takes as long as a real check. */
 let dummyHash: Promise<string> | null = null;
@@ -56,18 +62,21 @@ export const userLogin = defineAction<SignInResult>({
     if (!login) bag.add('login', M.missing());
     if (!password) bag.add('password', M.missing());
     bag.throwIfAny();
-    const user = login.length <= 254 && password.length <= MAX_PASSWORD ? await findByLogin(ctx, login) : undefined;
+    // No account name or address holds a control character (and PostgreSQL text holds no NUL):
+    // such a login is simply unknown, answered and counted like any other.
+    const plausible = login.length <= 254 && password.length <= MAX_PASSWORD && !CONTROL.test(login);
+    const user = plausible ? await findByLogin(ctx, login) : undefined;
     const usable = user && user.state === 'active' && user.password_hash ? user : undefined;
     // Keys and locks are the same for an unknown account as for a real one (throttle.ts).
     const keys = signInKeys(ctx, login, usable);
     const locked = await lockedUntil(ctx, keys);
     if (locked) {
-      await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: usable?.id ?? null, detail: { login: login.slice(0, 100), reason: 'locked', address: addressOf(ctx) } });
+      await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: usable?.id ?? null, detail: { login: printable(login), reason: 'locked', address: addressOf(ctx) } });
       return commitThenThrow(ctx, ValidationError.field('login', AuthMsg.loginLocked(locked)));
     }
     if (!usable) {
       await verifyPassword(await dummy(), password.slice(0, MAX_PASSWORD));
-      return attemptFailed(ctx, keys, user, 'login', { login: login.slice(0, 100), reason: user ? 'account' : 'unknown' });
+      return attemptFailed(ctx, keys, user, 'login', { login: printable(login), reason: user ? 'account' : 'unknown' });
     }
     if (!(await verifyPassword(usable.password_hash, password))) return attemptFailed(ctx, keys, usable, 'login', { name: usable.name, reason: 'password' });
     await clearKeys(ctx, keys.filter((k) => k.kind === 'pair'));

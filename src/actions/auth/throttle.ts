@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { ActionContext } from '../context.ts';
 
 /**
@@ -55,7 +56,8 @@ export function addressOf(ctx: ActionContext): string {
 
 /** The keys one attempt counts against: the login from this address, the address, and the account (or unknown login). */
 export function signInKeys(ctx: ActionContext, login: string, account: { id: string; totp_enabled: boolean } | undefined): ThrottleKey[] {
-  const l = login.toLowerCase().slice(0, 254);
+  // Hashed: bounded keys, and any character a hostile login may hold (NUL included) is fine.
+  const l = crypto.createHash('sha256').update(login.toLowerCase()).digest('base64url');
   const addr = addressOf(ctx);
   const keys: ThrottleKey[] = [
     { kind: 'pair', key: `pair:${l}|${addr}` },

@@ -150,4 +150,16 @@ describe('credentials: 2FA re-check, session ends, token lifetimes', () => {
     assert.equal((await sessionsOf('orgadmin')).length, 0);
     assert.match(String((await c.get('/dashboard')).headers.location), /^\/user\/login/);
   });
+
+  it('a NUL in a user reference of the token and 2FA actions is not found (4xx), never a 500', async () => {
+    const root = await makeUser(env, 'root-nul', { sysadmin: true });
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['api_token_create', { user: 'a\u0000' }], ['api_token_list', { user: 'a\u0000' }], ['api_token_revoke', { all: true, user: 'a\u0000' }],
+      ['api_token_revoke', { token: 'a\u0000' }], ['user_totp_reset', { id: 'root\u0000' }],
+    ];
+    for (const [action, body] of cases) {
+      const r = await api(env, action, body, { token: root.token });
+      assert.ok(r.status >= 400 && r.status < 500, `${action} ${JSON.stringify(body)} → ${r.status}`);
+    }
+  });
 });

@@ -135,7 +135,7 @@ export const userTotpReset = defineAction({
     const ref = textInput(input.id).trim();
     const bag = new ErrorBag();
     if (!ref) bag.add('id', M.missing());
-    const row = ref
+    const row = ref && !ref.includes('\u0000')
       ? await (UUID.test(ref) ? ctx.db.selectFrom('users').select('id').where('id', '=', ref.toLowerCase()) : ctx.db.selectFrom('users').select('id').where('name', '=', ref)).executeTakeFirst()
       : undefined;
     ctx.authorize('user_totp_reset', { userId: row?.id ?? '', ticket: false } satisfies SelfOrTicket);

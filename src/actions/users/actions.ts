@@ -41,6 +41,8 @@ export function userDict(u: UserRow, full: boolean): Record<string, unknown> {
 }
 
 async function findUser(ctx: ActionContext, ref: string): Promise<UserRow | undefined> {
+  // No name holds a NUL (PostgreSQL text cannot): such a reference finds no one rather than failing.
+  if (ref.includes('\u0000')) return undefined;
   const q = ctx.db.selectFrom('users').selectAll();
   return (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst();
 }

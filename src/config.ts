@@ -14,6 +14,8 @@ export interface Config {
   /** Require TOTP two-factor for every user, not only sysadmins and organisation admins. */
   require2faForAll: boolean;
   sessionSecret: string;
+  /** Longest lifetime of an API token in days (BANCHI_TOKEN_MAX_DAYS); tokens asking for more are refused. */
+  tokenMaxDays: number;
   oidc: { issuer: string; clientId: string; clientSecret: string } | null;
   logLevel: string;
   /** smtp:// or smtps:// URL with credentials; empty keeps mail in the outbox (src/mail). */
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBodyBytes: intSetting(env, 'BANCHI_MAX_BODY_KB', 1024, 16, 102400) * 1024,
     require2faForAll: env.BANCHI_REQUIRE_2FA_ALL === 'true',
     sessionSecret: env.BANCHI_SESSION_SECRET || '',
+    tokenMaxDays: intSetting(env, 'BANCHI_TOKEN_MAX_DAYS', 365, 1, 3650),
     oidc: oidcIssuer
       ? { issuer: oidcIssuer, clientId: env.BANCHI_OIDC_CLIENT_ID || '', clientSecret: env.BANCHI_OIDC_CLIENT_SECRET || '' }
       : null,

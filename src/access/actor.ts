@@ -11,7 +11,7 @@ export interface UserIdentity {
 /** Who is calling. 'system' is used only by the CLI and jobs, never by a request. */
 export type Actor =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: UserIdentity; roles: ReadonlyMap<string, string> }
+  | { kind: 'user'; user: UserIdentity; roles: ReadonlyMap<string, string>; /** Signed in (session or token) with a second factor. */ twoFactor?: boolean }
   | { kind: 'system' };
 
 export const ANONYMOUS: Actor = { kind: 'anonymous' };

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { Db } from '../store/db.ts';
+import type { Config } from '../config.ts';
 import { loadActor, type Actor } from './actor.ts';
+import { lacks2fa } from './two-factor.ts';
 
 /** API tokens are shown once; only their SHA-256 is stored, so a database leak yields no usable token. */
 export function newToken(): { token: string; hash: string } {
@@ -12,24 +14,36 @@ export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 
-/** Resolves an Authorization header value to an actor; an unknown or revoked token is anonymous, as in CKAN. */
-export async function actorFromToken(db: Db, raw: string | undefined): Promise<Actor | null> {
+const DAY_MS = 86400_000;
+const TOKEN_DEFAULTS = { tokenMaxDays: 365, require2faForAll: false };
+
+/**
+ * Resolves an Authorization header value to an actor; an unknown, revoked or expired token is
+ * anonymous, as in CKAN. So is a token older than the maximum lifetime (BANCHI_TOKEN_MAX_DAYS, even
+ * if it was issued for longer), and a token issued without a second factor to an account that now
+ * needs one (a member promoted to admin must set up 2FA and make a new token).
+ */
+export async function actorFromToken(db: Db, raw: string | undefined, config: Pick<Config, 'tokenMaxDays' | 'require2faForAll'> = TOKEN_DEFAULTS): Promise<Actor | null> {
   if (!raw) return null;
   const token = raw.replace(/^Bearer\s+/i, '').trim();
   if (!token || token.length > 200) return null;
   const row = await db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.expires_at', 't.last_access', 'u.id', 'u.name', 'u.sysadmin'])
+    .select(['t.id as token_id', 't.created', 't.expires_at', 't.last_access', 't.two_factor', 'u.id', 'u.name', 'u.sysadmin'])
     .where('t.token_hash', '=', hashToken(token))
     .where('t.revoked_at', 'is', null)
     .where('u.state', '=', 'active')
     .executeTakeFirst();
   if (!row) return null;
-  if (row.expires_at && row.expires_at.getTime() < Date.now()) return null;
+  const now = Date.now();
+  if (row.expires_at && row.expires_at.getTime() <= now) return null;
+  if (now - row.created.getTime() > config.tokenMaxDays * DAY_MS) return null;
   // Recording use at most once a minute keeps reads from turning into writes on every call.
   if (!row.last_access || Date.now() - row.last_access.getTime() > 60_000) {
     await db.updateTable('api_tokens').set({ last_access: new Date() }).where('id', '=', row.token_id).execute();
   }
-  return loadActor(db, { id: row.id, name: row.name, sysadmin: row.sysadmin });
+  const actor = { ...(await loadActor(db, { id: row.id, name: row.name, sysadmin: row.sysadmin })), twoFactor: row.two_factor } as Actor;
+  if (lacks2fa(config, actor)) return null;
+  return actor;
 }

@@ -17,7 +17,7 @@ declare module 'fastify' {
  */
 export async function apiActor(services: Services, req: FastifyRequest, write: boolean): Promise<Actor> {
   const header = req.headers.authorization ?? (req.headers['x-ckan-api-key'] as string | undefined);
-  if (header) return (await actorFromToken(services.store.db, header)) ?? ANONYMOUS;
+  if (header) return (await actorFromToken(services.store.db, header, services.config)) ?? ANONYMOUS;
   if (!write && req.sessionActor) return req.sessionActor;
   return ANONYMOUS;
 }

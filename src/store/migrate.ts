@@ -7,7 +7,8 @@ const migrations: Record<string, Migration> = {
   '001_core': m001,
   '002_search': await import('./migrations/002_search.ts'),
   '003_web': await import('./migrations/003_web.ts'),
-  '020_workflow': await import('./migrations/020_workflow.ts'),
+  '004_auth_hardening': await import('./migrations/004_auth_hardening.ts'),
+  '005_workflow': await import('./migrations/005_workflow.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -153,6 +153,8 @@ export interface ApiTokensTable {
   last_access: Generated<Date | null>;
   expires_at: Generated<Date | null>;
   revoked_at: Generated<Date | null>;
+  /** Created by a caller who had passed a second factor (migration 004). */
+  two_factor: Generated<boolean>;
 }
 
 export interface DatasetGrantsTable {

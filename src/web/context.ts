@@ -11,6 +11,7 @@ import { translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
 import type { Html } from './html.ts';
 import type { TtlCache } from './cache.ts';
+import { safeLocal } from './redirect-target.ts';
 import { errorPage, layout, type LayoutOptions } from './layout.ts';
 
 /** What the portal holds for its whole life. */
@@ -67,13 +68,11 @@ export function render(p: PageCtx, title: string, body: Html, opts: LayoutOption
 /** Post/redirect/get: the next page shows a short confirmation from the catalogs. */
 export function redirect(p: PageCtx, to: string, flash?: MessageKey): FastifyReply {
   if (flash) p.reply.setCookie(FLASH_COOKIE, flash, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
-  return p.reply.code(303).redirect(safeLocal(to));
+  return p.reply.code(303).redirect(safeLocal(to, '/', p.services.config.siteUrl));
 }
 
-/** Only same-site paths are followed (no //evil.example or scheme URLs). */
-export function safeLocal(to: unknown, fallback = '/'): string {
-  return typeof to === 'string' && /^\/(?![/\\])/.test(to) && !/[\r\n]/.test(to) ? to : fallback;
-}
+/** Only same-origin targets are followed: resolved with the URL parser (see redirect-target.ts). */
+export { safeLocal };
 
 function makeCtx(web: Web, req: FastifyRequest, reply: FastifyReply): PageCtx {
   const lang = portalLang(req);
@@ -131,7 +130,7 @@ export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
       const read = await readActionInput(web.services, req);
       uploads = read.uploads;
       p.body = read.input;
-      if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) return errorPage(p, 403, p.t('error.csrf'));
+      if (!csrfValid(web.services, web.secret, req, p.body[CSRF_FIELD])) return errorPage(p, 403, p.t('error.csrf'));
       delete p.body[CSRF_FIELD];
       return await handler(p);
     } catch (e) {

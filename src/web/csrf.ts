@@ -8,9 +8,17 @@ import { isSecure } from './session.ts';
  * CSRF protection for every POST form: a per-session token in a hidden field, compared before any
  * action runs. Visitors without a session (the sign-in form) get a random cookie and a token that
  * is an HMAC of it (signed double submit), so another site can neither read nor forge it.
+ *
+ * The pre-session token is accepted only while the browser has no session: someone able to plant
+ * a cookie (a sibling subdomain, a plain-http hop) can learn the token of a cookie value they
+ * chose, and must not be able to forge a signed-in user's forms with it. Over https the cookie is
+ * a `__Host-` cookie (Secure, Path=/, no Domain), which no other host can set.
  */
 export const CSRF_FIELD = '_csrf';
-const PRE_COOKIE = 'banchi_csrf';
+
+export function preCookieName(services: Services): string {
+  return isSecure(services) ? '__Host-banchi_csrf' : 'banchi_csrf';
+}
 
 /** The server's secret: BANCHI_SESSION_SECRET, or one generated once and kept in the settings table. */
 export async function loadWebSecret(services: Services): Promise<string> {
@@ -34,20 +42,24 @@ function sameToken(a: string, b: string): boolean {
 /** The token to put in this response's forms (sets the pre-session cookie when needed). */
 export function csrfToken(services: Services, secret: string, req: FastifyRequest, reply: FastifyReply): string {
   if (req.webSession) return req.webSession.csrfToken;
-  let pre = req.cookies?.[PRE_COOKIE];
+  const name = preCookieName(services);
+  let pre = req.cookies?.[name];
   if (!pre || !/^[\w-]{20,100}$/.test(pre)) {
     pre = crypto.randomBytes(24).toString('base64url');
-    reply.setCookie(PRE_COOKIE, pre, { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(services) });
-    req.cookies[PRE_COOKIE] = pre;
+    reply.setCookie(name, pre, { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(services) });
+    req.cookies[name] = pre;
   }
   return hmac(secret, pre);
 }
 
-/** True when the form's token belongs to this browser's session (or pre-session cookie). */
-export function csrfValid(secret: string, req: FastifyRequest, sent: unknown): boolean {
+/**
+ * True when the form's token belongs to this browser: the session's own token when there is a
+ * session (pending or signed in; it is random per session and renewed with the session id), the
+ * pre-session token only while there is none.
+ */
+export function csrfValid(services: Services, secret: string, req: FastifyRequest, sent: unknown): boolean {
   if (typeof sent !== 'string' || !sent) return false;
-  if (req.webSession && sameToken(sent, req.webSession.csrfToken)) return true;
-  // A form rendered before sign-in (another tab) still carries the pre-session token; it is as unforgeable.
-  const pre = req.cookies?.[PRE_COOKIE];
+  if (req.webSession) return sameToken(sent, req.webSession.csrfToken);
+  const pre = req.cookies?.[preCookieName(services)];
   return !!pre && sameToken(sent, hmac(secret, pre));
 }

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Generated } from 'kysely';
 import type { Services } from '../actions/context.ts';
-import { loadActor, type UserIdentity } from '../access/actor.ts';
+import { loadActor, type Actor, type UserIdentity } from '../access/actor.ts';
+import { lacks2fa } from '../access/two-factor.ts';
 import type { Db } from '../store/db.ts';
 
 interface WebSessionsTable {
@@ -11,6 +12,8 @@ interface WebSessionsTable {
   state: 'pending' | 'active';
   step: Generated<string>;
   csrf_token: string;
+  /** The sign-in passed a second factor (migration 004). */
+  two_factor: Generated<boolean>;
   data: Generated<Record<string, unknown>>;
   ip: Generated<string>;
   user_agent: Generated<string>;
@@ -28,6 +31,8 @@ export interface WebSession {
   state: 'pending' | 'active';
   step: PendingStep | '';
   csrfToken: string;
+  /** Signed in with a second factor. */
+  twoFactor: boolean;
   data: Record<string, unknown>;
 }
 
@@ -69,17 +74,21 @@ function cookieOptions(services: Services, maxAgeMs: number) {
  * Starts a new session for a user and drops the one the browser held before, so an id planted
  * before sign-in (session fixation) is worthless. Used at sign-in and at every privilege change.
  */
-export async function startSession(services: Services, req: FastifyRequest, reply: FastifyReply, user: UserIdentity, state: 'pending' | 'active', step: PendingStep | '' = '', data: Record<string, unknown> = {}): Promise<WebSession> {
+export async function startSession(
+  services: Services, req: FastifyRequest, reply: FastifyReply, user: UserIdentity, state: 'pending' | 'active',
+  opts: { step?: PendingStep | ''; data?: Record<string, unknown>; twoFactor?: boolean } = {},
+): Promise<WebSession> {
+  const { step = '', data = {}, twoFactor = false } = opts;
   const db = sessionsDb(services);
   if (req.webSession) await db.deleteFrom('web_sessions').where('id_hash', '=', req.webSession.idHash).execute();
   const raw = crypto.randomBytes(32).toString('base64url');
   const now = new Date();
   const ttl = state === 'pending' ? PENDING_MS : IDLE_MS;
-  const session: WebSession = { idHash: hashId(raw), user, state, step, csrfToken: crypto.randomBytes(24).toString('base64url'), data };
+  const session: WebSession = { idHash: hashId(raw), user, state, step, csrfToken: crypto.randomBytes(24).toString('base64url'), twoFactor, data };
   await db
     .insertInto('web_sessions')
     .values({
-      id_hash: session.idHash, user_id: user.id, state, step, csrf_token: session.csrfToken, data: JSON.stringify(data) as never,
+      id_hash: session.idHash, user_id: user.id, state, step, csrf_token: session.csrfToken, two_factor: twoFactor, data: JSON.stringify(data) as never,
       ip: req.ip.slice(0, 100), user_agent: String(req.headers['user-agent'] ?? '').slice(0, 300),
       created: now, last_seen: now, expires_at: new Date(now.getTime() + ttl),
     })
@@ -88,13 +97,14 @@ export async function startSession(services: Services, req: FastifyRequest, repl
   await db.deleteFrom('web_sessions').where('expires_at', '<', now).execute();
   reply.setCookie(cookieName(services), raw, cookieOptions(services, state === 'pending' ? PENDING_MS : ABSOLUTE_MS));
   req.webSession = session;
-  req.sessionActor = state === 'active' ? await loadActor(services.store.db, user) : null;
+  req.sessionActor = state === 'active' ? await sessionActor(services, session) : null;
   return session;
 }
 
 export async function endSession(services: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (req.webSession) await sessionsDb(services).deleteFrom('web_sessions').where('id_hash', '=', req.webSession.idHash).execute();
-  reply.clearCookie(cookieName(services), { path: '/' });
+  // With the attributes it was set with: a browser ignores a __Host- cookie's deletion without Secure.
+  reply.clearCookie(cookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(services) });
   req.webSession = null;
   req.sessionActor = null;
 }
@@ -120,7 +130,7 @@ async function loadSession(db: Db, services: Services, raw: string): Promise<Web
     .withTables<{ web_sessions: WebSessionsTable }>()
     .selectFrom('web_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['s.id_hash', 's.state', 's.step', 's.csrf_token', 's.data', 's.created', 's.last_seen', 's.expires_at', 'u.id', 'u.name', 'u.sysadmin'])
+    .select(['s.id_hash', 's.state', 's.step', 's.csrf_token', 's.two_factor', 's.data', 's.created', 's.last_seen', 's.expires_at', 'u.id', 'u.name', 'u.sysadmin'])
     .where('s.id_hash', '=', idHash)
     .where('u.state', '=', 'active')
     .executeTakeFirst();
@@ -140,8 +150,13 @@ async function loadSession(db: Db, services: Services, raw: string): Promise<Web
     state: row.state,
     step: row.step as PendingStep | '',
     csrfToken: row.csrf_token,
+    twoFactor: row.two_factor === true,
     data: row.data ?? {},
   };
+}
+
+async function sessionActor(services: Services, session: WebSession): Promise<Actor> {
+  return { ...(await loadActor(services.store.db, session.user)), twoFactor: session.twoFactor } as Actor;
 }
 
 /**
@@ -157,7 +172,16 @@ export function registerSessionHook(app: FastifyInstance, services: Services): v
     if (!raw) return;
     const session = await loadSession(services.store.db, services, raw);
     if (!session) return;
+    if (session.state === 'active') {
+      const actor = await sessionActor(services, session);
+      // A role that needs 2FA was granted (or 2FA became required) after a sign-in without it: the
+      // session ends here, on every path, and the next sign-in asks for the second factor.
+      if (lacks2fa(services.config, actor)) {
+        await sessionsDb(services).deleteFrom('web_sessions').where('id_hash', '=', session.idHash).execute();
+        return;
+      }
+      req.sessionActor = actor;
+    }
     req.webSession = session;
-    if (session.state === 'active') req.sessionActor = await loadActor(services.store.db, session.user);
   });
 }

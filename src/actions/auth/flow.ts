@@ -20,6 +20,8 @@ export interface SignedInUser {
 export interface SignInResult {
   user: SignedInUser;
   next: Next;
+  /** With next = 'done': this sign-in passed a second factor (the session records it, see README.md). */
+  two_factor?: boolean;
   /** Present unless next is 'done': hand it to the next step (see README.md). */
   ticket?: string;
   ticket_expires?: string;
@@ -97,7 +99,7 @@ export async function signInResult(ctx: ActionContext, user: UserRow, method: Me
   if (next === 'done') {
     await ctx.db.updateTable('users').set({ last_active: ctx.now }).where('id', '=', user.id).execute();
     await ctx.audit({ action: 'user_signed_in', object_type: 'user', object_id: user.id, detail: { method, two_factor: totpDone } });
-    return { user: user_, next };
+    return { user: user_, next, two_factor: totpDone };
   }
   const { ticket, expires } = issueTicket(ctx.services.config, user, { userId: user.id, stage: next, method, totpDone }, ctx.now);
   return { user: user_, next, ticket, ticket_expires: expires.toISOString() };

@@ -5,9 +5,17 @@ import { M } from '../../standard/messages.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../access/passwords.ts';
 import type { UserRow } from '../../store/schema.ts';
 import { AuthMsg } from './messages.ts';
-import { activeLock, afterFailure, commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput, type SignInResult } from './flow.ts';
+import { commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput, type SignInResult } from './flow.ts';
+import { endWebSessions, revokeAllTokens } from './credentials.ts';
+import { addressOf, clearKeys, lockedUntil, recordFailure, signInKeys, type ThrottleKey } from './throttle.ts';
 
 const MAX_PASSWORD = 1000;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/** What the audit log keeps of a login as typed: short, without control characters (jsonb holds no NUL). */
+function printable(login: string): string {
+  return login.slice(0, 100).replace(/[\x00-\x1f\x7f]/g, '\uFFFD');
+}
 
 /** Verifying against this when the account does not exist takes as long as a real check. */
 let dummyHash: Promise<string> | null = null;
@@ -24,14 +32,16 @@ async function findByLogin(ctx: ActionContext, login: string): Promise<UserRow |
   return row ? lockUserRow(ctx, row.id) : undefined;
 }
 
-/** Counts a wrong password on the account (5 lock it for 15 minutes) and answers after commit. */
-async function passwordFailed(ctx: ActionContext, user: UserRow, field: string, msg = AuthMsg.badCredentials()): Promise<never> {
-  const next = afterFailure({ failures: user.login_failures, lockedUntil: user.login_locked_until }, ctx.now);
-  await ctx.db.updateTable('users').set({ login_failures: next.failures, login_locked_until: next.lockedUntil }).where('id', '=', user.id).execute();
-  await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: user.id, detail: { name: user.name, reason: 'password', failures: next.lockedNow ? 5 : next.failures } });
-  if (next.lockedNow) {
-    await ctx.audit({ action: 'user_login_locked', object_type: 'user', object_id: user.id, detail: { name: user.name, until: next.lockedUntil!.toISOString() } });
-    return commitThenThrow(ctx, ValidationError.field(field, AuthMsg.loginLocked(next.lockedUntil!)));
+/**
+ * Counts a failed attempt on every throttle key and answers after commit: the lock it started, or
+ * `msg`. Unknown accounts and wrong passwords take this same path, so they answer alike.
+ */
+async function attemptFailed(ctx: ActionContext, keys: ThrottleKey[], user: UserRow | undefined, field: string, detail: Record<string, unknown>, msg = AuthMsg.badCredentials()): Promise<never> {
+  const locked = await recordFailure(ctx, keys);
+  await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: user?.id ?? null, detail: { ...detail, address: addressOf(ctx) } });
+  if (locked) {
+    await ctx.audit({ action: 'user_login_locked', object_type: 'user', object_id: user?.id ?? null, detail: { ...detail, until: locked.toISOString(), keys: keys.map((k) => k.kind) } });
+    return commitThenThrow(ctx, ValidationError.field(field, AuthMsg.loginLocked(locked)));
   }
   return commitThenThrow(ctx, ValidationError.field(field, msg));
 }
@@ -52,26 +62,31 @@ export const userLogin = defineAction<SignInResult>({
     if (!login) bag.add('login', M.missing());
     if (!password) bag.add('password', M.missing());
     bag.throwIfAny();
-    const user = login.length <= 254 && password.length <= MAX_PASSWORD ? await findByLogin(ctx, login) : undefined;
-    if (!user || user.state !== 'active' || !user.password_hash) {
-      await verifyPassword(await dummy(), password.slice(0, MAX_PASSWORD));
-      await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: user?.id ?? null, detail: { login: login.slice(0, 100), reason: user ? 'account' : 'unknown' } });
-      return commitThenThrow(ctx, ValidationError.field('login', AuthMsg.badCredentials()));
-    }
-    const locked = activeLock(user.login_locked_until, ctx.now);
+    // No account name or address holds a control character (and PostgreSQL text holds no NUL):
+    // such a login is simply unknown, answered and counted like any other.
+    const plausible = login.length <= 254 && password.length <= MAX_PASSWORD && !CONTROL.test(login);
+    const user = plausible ? await findByLogin(ctx, login) : undefined;
+    const usable = user && user.state === 'active' && user.password_hash ? user : undefined;
+    // Keys and locks are the same for an unknown account as for a real one (throttle.ts).
+    const keys = signInKeys(ctx, login, usable);
+    const locked = await lockedUntil(ctx, keys);
     if (locked) {
-      await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: user.id, detail: { name: user.name, reason: 'locked' } });
+      await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: usable?.id ?? null, detail: { login: printable(login), reason: 'locked', address: addressOf(ctx) } });
       return commitThenThrow(ctx, ValidationError.field('login', AuthMsg.loginLocked(locked)));
     }
-    if (!(await verifyPassword(user.password_hash, password))) return passwordFailed(ctx, user, 'login');
-    await ctx.db.updateTable('users').set({ login_failures: 0, login_locked_until: null }).where('id', '=', user.id).execute();
-    const result = await signInResult(ctx, user, 'password', false);
-    await ctx.audit({ action: 'user_login', object_type: 'user', object_id: user.id, detail: { name: user.name, next: result.next } });
+    if (!usable) {
+      await verifyPassword(await dummy(), password.slice(0, MAX_PASSWORD));
+      return attemptFailed(ctx, keys, user, 'login', { login: printable(login), reason: user ? 'account' : 'unknown' });
+    }
+    if (!(await verifyPassword(usable.password_hash, password))) return attemptFailed(ctx, keys, usable, 'login', { name: usable.name, reason: 'password' });
+    await clearKeys(ctx, keys.filter((k) => k.kind === 'pair'));
+    const result = await signInResult(ctx, usable, 'password', false);
+    await ctx.audit({ action: 'user_login', object_type: 'user', object_id: usable.id, detail: { name: usable.name, next: result.next } });
     return result;
   },
 });
 
-export const userPasswordChange = defineAction<SignInResult>({
+export const userPasswordChange = defineAction<SignInResult & { tokens_revoked: number }>({
   name: 'user_password_change',
   readOnly: false,
   summary: 'Change one\'s own password (current and new); clears a forced change. Signed in, or with the ticket of a change_password step.',
@@ -79,9 +94,11 @@ export const userPasswordChange = defineAction<SignInResult>({
     old_password: { type: 'string', required: true, description: 'Current password' },
     new_password: { type: 'string', required: true, description: `New password, at least ${MIN_PASSWORD_LENGTH} characters` },
     ticket: { type: 'string', description: 'Sign-in ticket (next = change_password), when not signed in' },
+    revoke_tokens: { type: 'boolean', description: 'Also revoke all of the account\'s API tokens' },
   },
   async run(ctx, input) {
     const { user, claims } = await stepAccount(ctx, 'user_password_change', input, ['change_password']);
+    const revokeTokens = input.revoke_tokens === true || input.revoke_tokens === 'true' || input.revoke_tokens === 'on';
     const oldPassword = textInput(input.old_password);
     const newPassword = textInput(input.new_password);
     const bag = new ErrorBag();
@@ -93,11 +110,12 @@ export const userPasswordChange = defineAction<SignInResult>({
     else if (newPassword === oldPassword) bag.add('new_password', AuthMsg.samePassword());
     bag.throwIfAny();
     if (!user.password_hash) throw ValidationError.field('old_password', AuthMsg.noPassword());
-    const locked = activeLock(user.login_locked_until, ctx.now);
-    if (locked) throw ValidationError.field('old_password', AuthMsg.loginLocked(locked));
     // A stolen session must not be able to guess the current password: it counts like a sign-in.
+    const keys = signInKeys(ctx, user.name, user);
+    const locked = await lockedUntil(ctx, keys);
+    if (locked) throw ValidationError.field('old_password', AuthMsg.loginLocked(locked));
     if (oldPassword.length > MAX_PASSWORD || !(await verifyPassword(user.password_hash, oldPassword))) {
-      return passwordFailed(ctx, user, 'old_password', AuthMsg.wrongOldPassword());
+      return attemptFailed(ctx, keys, user, 'old_password', { name: user.name, reason: 'old_password' }, AuthMsg.wrongOldPassword());
     }
     const updated = await ctx.db
       .updateTable('users')
@@ -105,8 +123,14 @@ export const userPasswordChange = defineAction<SignInResult>({
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await ctx.audit({ action: 'user_password_change', object_type: 'user', object_id: user.id, detail: { name: user.name, forced: user.must_change_password } });
-    if (claims) return signInResult(ctx, updated, claims.method, claims.totpDone);
-    return { user: publicUser(updated), next: 'done' };
+    await clearKeys(ctx, keys.filter((k) => k.kind === 'pair'));
+    // A new password ends every browser session of the account (the portal then starts a fresh
+    // one for the caller); API tokens are revoked too when asked.
+    const sessions = await endWebSessions(ctx, user.id);
+    const tokens = revokeTokens ? await revokeAllTokens(ctx, user.id) : 0;
+    await ctx.audit({ action: 'user_password_change', object_type: 'user', object_id: user.id, detail: { name: user.name, forced: user.must_change_password, sessions_ended: sessions, tokens_revoked: tokens } });
+    const twoFactor = ctx.actor.kind === 'user' && ctx.actor.twoFactor === true;
+    const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, claims.totpDone) : { user: publicUser(updated), next: 'done', two_factor: twoFactor };
+    return { ...result, tokens_revoked: tokens };
   },
 });

@@ -9,8 +9,8 @@ export function bangkokTime(d: Date): string {
 export const AuthMsg = {
   badCredentials: (): Msg => ({ th: 'ชื่อผู้ใช้ อีเมล หรือรหัสผ่านไม่ถูกต้อง', en: 'Wrong user name, e-mail or password' }),
   loginLocked: (until: Date): Msg => ({
-    th: `บัญชีถูกล็อกชั่วคราวเนื่องจากใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่เวลา ${bangkokTime(until)} น.`,
-    en: `This account is locked after too many failed sign-ins. Try again at ${bangkokTime(until)} (Bangkok time).`,
+    th: `เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป ระบบจึงล็อกการเข้าสู่ระบบไว้ชั่วคราว กรุณาลองใหม่เวลา ${bangkokTime(until)} น.`,
+    en: `Sign-in is locked after too many failed attempts. Try again at ${bangkokTime(until)} (Bangkok time).`,
   }),
   wrongOldPassword: (): Msg => ({ th: 'รหัสผ่านเดิมไม่ถูกต้อง', en: 'The current password is wrong' }),
   samePassword: (): Msg => ({ th: 'รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านเดิม', en: 'The new password must differ from the current one' }),

@@ -5,6 +5,8 @@ import { UUID } from '../datasets/load.ts';
 import { AuthMsg } from './messages.ts';
 import { checkTotp, isTotpCode, newRecoveryCodes, newTotpSecret, otpauthUrl, qrSvg, useRecoveryCode } from './totp.ts';
 import { readTicket, ticketMatches } from './ticket.ts';
+import { addressKeys, lockedUntil, recordFailure } from './throttle.ts';
+import { endWebSessions } from './credentials.ts';
 import {
   activeLock, afterFailure, asNumber, authorizeOr, commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput,
   type SignInResult, type SelfOrTicket,
@@ -58,7 +60,7 @@ export const userTotpEnable = defineAction<SignInResult & { recovery_codes: stri
       .executeTakeFirstOrThrow();
     await ctx.audit({ action: 'user_totp_enable', object_type: 'user', object_id: user.id, detail: { name: user.name } });
     // Entering a fresh code proves the second factor for this sign-in too.
-    const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, true) : { user: publicUser(updated), next: 'done' };
+    const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, true) : { user: publicUser(updated), next: 'done', two_factor: true };
     return { ...result, recovery_codes: codes };
   },
 });
@@ -79,7 +81,9 @@ export const userTotpVerify = defineAction<SignInResult & { recovery_codes_left:
     authorizeOr(ctx, 'user_totp_verify', { userId: user?.id ?? '', ticket: valid } satisfies SelfOrTicket, AuthMsg.ticketInvalid());
     const u = user!;
     const code = readCode(input);
-    const locked = activeLock(u.totp_locked_until, ctx.now);
+    // Wrong codes count against the address too, like wrong passwords (throttle.ts).
+    const addrKeys = addressKeys(ctx);
+    const locked = activeLock(u.totp_locked_until, ctx.now) ?? (await lockedUntil(ctx, addrKeys));
     if (locked) {
       await ctx.audit({ action: 'user_totp_failed', object_type: 'user', object_id: u.id, detail: { name: u.name, reason: 'locked' } });
       return commitThenThrow(ctx, ValidationError.field('code', AuthMsg.totpLocked(locked)));
@@ -90,6 +94,7 @@ export const userTotpVerify = defineAction<SignInResult & { recovery_codes_left:
     if (isTotpCode(code)) step = await checkTotp(u.totp_secret ?? '', code, asNumber(u.totp_last_counter), ctx.now);
     else remaining = useRecoveryCode(hashes, code);
     if (step === null && remaining === null) {
+      const addrLocked = await recordFailure(ctx, addrKeys);
       const next = afterFailure({ failures: u.totp_failures, lockedUntil: u.totp_locked_until }, ctx.now);
       await ctx.db.updateTable('users').set({ totp_failures: next.failures, totp_locked_until: next.lockedUntil }).where('id', '=', u.id).execute();
       await ctx.audit({ action: 'user_totp_failed', object_type: 'user', object_id: u.id, detail: { name: u.name, reason: 'code', failures: next.lockedNow ? 5 : next.failures } });
@@ -97,7 +102,7 @@ export const userTotpVerify = defineAction<SignInResult & { recovery_codes_left:
         await ctx.audit({ action: 'user_totp_locked', object_type: 'user', object_id: u.id, detail: { name: u.name, until: next.lockedUntil!.toISOString() } });
         return commitThenThrow(ctx, ValidationError.field('code', AuthMsg.totpLocked(next.lockedUntil!)));
       }
-      return commitThenThrow(ctx, ValidationError.field('code', AuthMsg.wrongCode()));
+      return commitThenThrow(ctx, ValidationError.field('code', addrLocked ? AuthMsg.totpLocked(addrLocked) : AuthMsg.wrongCode()));
     }
     const left = remaining ?? hashes;
     const updated = await ctx.db
@@ -130,7 +135,7 @@ export const userTotpReset = defineAction({
     const ref = textInput(input.id).trim();
     const bag = new ErrorBag();
     if (!ref) bag.add('id', M.missing());
-    const row = ref
+    const row = ref && !ref.includes('\u0000')
       ? await (UUID.test(ref) ? ctx.db.selectFrom('users').select('id').where('id', '=', ref.toLowerCase()) : ctx.db.selectFrom('users').select('id').where('name', '=', ref)).executeTakeFirst()
       : undefined;
     ctx.authorize('user_totp_reset', { userId: row?.id ?? '', ticket: false } satisfies SelfOrTicket);
@@ -143,7 +148,9 @@ export const userTotpReset = defineAction({
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await ctx.audit({ action: 'user_totp_reset', object_type: 'user', object_id: user.id, detail: { name: user.name, was_enabled: user.totp_enabled } });
+    // Sessions signed in with the lost factor end with it.
+    const sessions = await endWebSessions(ctx, user.id);
+    await ctx.audit({ action: 'user_totp_reset', object_type: 'user', object_id: user.id, detail: { name: user.name, was_enabled: user.totp_enabled, sessions_ended: sessions } });
     return { user: publicUser(updated), totp_enabled: false };
   },
 });

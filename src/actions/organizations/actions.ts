@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { TWO_FACTOR_ROLES } from '../../access/two-factor.ts';
+import { afterTwoFactorPrivilege } from '../auth/credentials.ts';
 import { sql } from 'kysely';
 import { defineAction, type ActionDef } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
@@ -286,6 +288,7 @@ export const organizationMemberCreate = defineAction({
     if (!isRole(role)) throw ValidationError.field('role', M.notInList(role));
     await ctx.db.insertInto('memberships').values({ group_id: g.id, user_id: user.id, role, created: ctx.now }).onConflict((oc) => oc.columns(['group_id', 'user_id']).doUpdateSet({ role })).execute();
     await ctx.audit({ action: 'organization_member_create', object_type: 'organization', object_id: g.id, detail: { user: user.name, role } });
+    if (TWO_FACTOR_ROLES.includes(role)) await afterTwoFactorPrivilege(ctx, user.id, `role ${role}`);
     return { group_id: g.id, table_id: user.id, table_name: 'user', capacity: role, state: 'active' };
   },
 });

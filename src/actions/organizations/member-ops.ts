@@ -4,6 +4,8 @@ import { M } from '../../standard/messages.ts';
 import { limitsOf } from '../../standard/limits.ts';
 import { currentStandard } from '../../standard/index.ts';
 import { isRole } from '../../access/roles.ts';
+import { TWO_FACTOR_ROLES } from '../../access/two-factor.ts';
+import { afterTwoFactorPrivilege } from '../auth/credentials.ts';
 import { findDataset, findGroup, requireDataset, UUID } from '../datasets/load.ts';
 import { packageDicts } from '../datasets/present.ts';
 import { afterDatasetWrite, bumpDataset } from '../datasets/write.ts';
@@ -32,6 +34,8 @@ export async function runMember(ctx: ActionContext, input: Record<string, unknow
     if (!isRole(role)) throw ValidationError.field('capacity', M.notInList(role));
     await ctx.db.insertInto('memberships').values({ group_id: group.id, user_id: user.id, role, created: ctx.now }).onConflict((oc) => oc.columns(['group_id', 'user_id']).doUpdateSet({ role })).execute();
     await ctx.audit({ action: 'member_create', object_type: group.is_organization ? 'organization' : 'group', object_id: group.id, detail: { user: user.name, role } });
+    // A role that needs 2FA ends the sessions the user signed in without it (actions/auth/credentials.ts).
+    if (group.is_organization && TWO_FACTOR_ROLES.includes(role)) await afterTwoFactorPrivilege(ctx, user.id, `role ${role}`);
     return { group_id: group.id, table_id: user.id, table_name: 'user', capacity: role, state: 'active' };
   }
   // A dataset into a theme group: the editor of the dataset's organisation decides (thai_gdc lets editors do it).

@@ -1,13 +1,16 @@
 import crypto from 'node:crypto';
 import { defineAction } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
-import { ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
+import { AuthorizationError, ErrorBag, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
 import { isEmail, readText } from '../../standard/values.ts';
 import { validateSlug } from '../../standard/validate.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../access/passwords.ts';
 import { hashToken, newToken } from '../../access/tokens.ts';
 import { isSysadmin, userId } from '../../access/actor.ts';
+import { actorNeeds2fa } from '../../access/two-factor.ts';
+import { requires2fa } from '../auth/flow.ts';
+import { revokeAllTokens } from '../auth/credentials.ts';
 import type { UserRow } from '../../store/schema.ts';
 import { UUID } from '../datasets/load.ts';
 import { packageDicts } from '../datasets/present.ts';
@@ -40,6 +43,8 @@ export function userDict(u: UserRow, full: boolean): Record<string, unknown> {
 }
 
 async function findUser(ctx: ActionContext, ref: string): Promise<UserRow | undefined> {
+  // No name holds a NUL (PostgreSQL text cannot): such a reference finds no one rather than failing.
+  if (ref.includes('\u0000')) return undefined;
   const q = ctx.db.selectFrom('users').selectAll();
   return (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst();
 }
@@ -166,28 +171,44 @@ export const userList = defineAction({
 export const apiTokenCreate = defineAction({
   name: 'api_token_create',
   readOnly: false,
-  summary: 'Create an API token for a user; the token is returned once and only its hash is kept.',
+  summary: 'Create an API token for a user; the token is returned once and only its hash is kept. It lasts expires_in days, at most BANCHI_TOKEN_MAX_DAYS (the default).',
+  params: {
+    user: { type: 'string', description: 'User id or name (default: the caller)' },
+    name: { type: 'string', description: 'A label for the token' },
+    expires_in: { type: 'integer', description: 'Lifetime in days, 1 to BANCHI_TOKEN_MAX_DAYS (default 365); the default is the maximum' },
+  },
   async run(ctx, input) {
     const ref = typeof input.user === 'string' && input.user ? input.user : userId(ctx.actor);
     const u = ref ? await findUser(ctx, ref) : undefined;
     ctx.authorize('api_token_create', u ?? { id: '' });
     if (!u || u.state !== 'active') throw ValidationError.field('user', { th: 'ไม่พบผู้ใช้', en: 'User not found' });
+    // A token outlives the sign-in that made it: where 2FA is required (for the caller or the
+    // account), only a caller who passed it may make one, and the token remembers it (access/tokens.ts).
+    const passed2fa = ctx.actor.kind === 'system' || (ctx.actor.kind === 'user' && ctx.actor.twoFactor === true);
+    if (!passed2fa && (actorNeeds2fa(ctx.services.config, ctx.actor) || (await requires2fa(ctx, u)))) throw new AuthorizationError(TOKEN_NEEDS_2FA);
     const bag = new ErrorBag();
     const name = readText(input.name ?? 'api', 'name', bag, { max: 200, strict: true })?.trim() || 'api';
-    let expires: Date | null = null;
-    if (input.expires_in !== undefined) {
-      const days = Number(input.expires_in);
-      if (!Number.isInteger(days) || days < 1 || days > 3650) bag.add('expires_in', M.range(1, 3650));
-      else expires = new Date(ctx.now.getTime() + days * 86400_000);
+    const maxDays = ctx.services.config.tokenMaxDays;
+    let days = maxDays;
+    if (input.expires_in !== undefined && input.expires_in !== null && input.expires_in !== '') {
+      const n = typeof input.expires_in === 'number' || typeof input.expires_in === 'string' ? Number(input.expires_in) : NaN;
+      if (!Number.isInteger(n) || n < 1 || n > maxDays) bag.add('expires_in', M.range(1, maxDays));
+      else days = n;
     }
     bag.throwIfAny();
+    const expires = new Date(ctx.now.getTime() + days * 86400_000);
     const { token, hash } = newToken();
     const id = crypto.randomUUID();
-    await ctx.db.insertInto('api_tokens').values({ id, user_id: u.id, name, token_hash: hash, created: ctx.now, expires_at: expires }).execute();
-    await ctx.audit({ action: 'api_token_create', object_type: 'user', object_id: u.id, detail: { token_id: id, name } });
-    return { token, id };
+    await ctx.db.insertInto('api_tokens').values({ id, user_id: u.id, name, token_hash: hash, created: ctx.now, expires_at: expires, two_factor: passed2fa }).execute();
+    await ctx.audit({ action: 'api_token_create', object_type: 'user', object_id: u.id, detail: { token_id: id, name, days, two_factor: passed2fa } });
+    return { token, id, expires_at: ckanTime(expires) };
   },
 });
+
+const TOKEN_NEEDS_2FA = {
+  th: 'ต้องเข้าสู่ระบบด้วยการยืนยันตัวตนสองขั้นตอนก่อนสร้างโทเค็น API สำหรับบัญชีนี้',
+  en: 'Sign in with two-factor authentication before creating an API token for this account',
+};
 
 export const apiTokenList = defineAction({
   name: 'api_token_list',
@@ -206,8 +227,23 @@ export const apiTokenList = defineAction({
 export const apiTokenRevoke = defineAction({
   name: 'api_token_revoke',
   readOnly: false,
-  summary: 'Revoke an API token by its id (jti) or by the token itself.',
+  summary: 'Revoke an API token by its id (jti) or by the token itself; or, with all=true, every token of a user (default: the caller).',
+  params: {
+    jti: { type: 'string', description: 'Token id' },
+    token: { type: 'string', description: 'The token itself' },
+    all: { type: 'boolean', description: 'Revoke all tokens of the user' },
+    user: { type: 'string', description: 'With all=true: user id or name (default: the caller)' },
+  },
   async run(ctx, input) {
+    if (input.all === true || input.all === 'true') {
+      const ref = typeof input.user === 'string' && input.user ? input.user : userId(ctx.actor);
+      const u = ref ? await findUser(ctx, ref) : undefined;
+      ctx.authorize('api_token_revoke', { id: u?.id ?? '' });
+      if (!u) throw new NotFoundError({ th: 'ไม่พบผู้ใช้', en: 'Not found: User not found' });
+      const revoked = await revokeAllTokens(ctx, u.id);
+      await ctx.audit({ action: 'api_token_revoke', object_type: 'user', object_id: u.id, detail: { all: true, revoked } });
+      return { revoked };
+    }
     let row;
     if (typeof input.jti === 'string' && UUID.test(input.jti)) row = await ctx.db.selectFrom('api_tokens').selectAll().where('id', '=', input.jti).executeTakeFirst();
     else if (typeof input.token === 'string' && input.token) row = await ctx.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(input.token)).executeTakeFirst();

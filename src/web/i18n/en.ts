@@ -328,6 +328,8 @@ export const en: Record<keyof typeof th, string> = {
   'password.rules': 'At least 10 characters',
   'password.mismatch': 'The two new passwords differ',
   'password.submit': 'Change password',
+  'password.sessions_end': 'Changing your password signs you out on every other device.',
+  'password.revoke_tokens': 'Also revoke all my API tokens',
   'twofa.title': 'Two-factor authentication',
   'twofa.on': 'On',
   'twofa.off': 'Off',

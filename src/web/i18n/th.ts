@@ -326,6 +326,8 @@ export const th = {
   'password.rules': 'อย่างน้อย 10 ตัวอักษร',
   'password.mismatch': 'รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน',
   'password.submit': 'เปลี่ยนรหัสผ่าน',
+  'password.sessions_end': 'เมื่อเปลี่ยนรหัสผ่าน ระบบจะออกจากระบบในอุปกรณ์อื่นทั้งหมด',
+  'password.revoke_tokens': 'เพิกถอนโทเค็น API ทั้งหมดของฉันด้วย',
   'twofa.title': 'การยืนยันตัวตนสองขั้นตอน',
   'twofa.on': 'เปิดใช้',
   'twofa.off': 'ยังไม่เปิด',

@@ -52,6 +52,8 @@ function changePasswordPage(p: PageCtx, errors: FormErrors, forced: boolean, sta
       ${passwordField(p, 'old_password', t('password.old'), errors, 'current-password')}
       ${passwordField(p, 'new_password', t('password.new'), errors, 'new-password', t('password.rules'))}
       ${passwordField(p, 'confirm', t('password.confirm'), errors, 'new-password')}
+      ${forced ? '' : html`<p class="help">${t('password.sessions_end')}</p>
+      <div class="field"><label class="check"><input type="checkbox" name="revoke_tokens" value="true"> ${t('password.revoke_tokens')}</label></div>`}
       <button type="submit">${t('password.submit')}</button>
     </form>
   </div>`;
@@ -100,10 +102,12 @@ export function authRoutes(app: FastifyInstance, web: Web): void {
     if (newPassword !== String(p.body.confirm ?? '')) return changePasswordPage(p, { confirm: [p.t('password.mismatch')] }, !!ticket, 400);
     try {
       const caller = ticket ? ANONYMOUS : p.actor;
-      const result = await call<SignInResult>(p, 'user_password_change', { old_password: String(p.body.old_password ?? ''), new_password: newPassword, ...(ticket ? { ticket } : {}) }, caller);
+      const revoke = !ticket && p.body.revoke_tokens === 'true' ? { revoke_tokens: true } : {};
+      const result = await call<SignInResult>(p, 'user_password_change', { old_password: String(p.body.old_password ?? ''), new_password: newPassword, ...revoke, ...(ticket ? { ticket } : {}) }, caller);
       if (ticket) return await afterStep(p, result, cameFrom(p));
-      // A new password is a privilege change: a new session id here, every other session ends.
-      const s = await startSession(p.services, p.req, p.reply, p.req.webSession!.user, 'active');
+      // A new password is a privilege change: the action ended every session of the account; this
+      // browser continues in a new one (with the second factor it had).
+      const s = await startSession(p.services, p.req, p.reply, p.req.webSession!.user, 'active', { twoFactor: p.req.webSession!.twoFactor });
       await endUserSessions(p.services, s.user.id, s.idHash);
       return redirect(p, `/user/${encodeURIComponent(s.user.name)}`, 'flash.password_changed');
     } catch (e) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../html.ts';
 import { siteName } from '../layout.ts';
-import { call, page, render, safeLocal, type PageCtx, type Web } from '../context.ts';
+import { call, page, redirect, render, safeLocal, type PageCtx, type Web } from '../context.ts';
 import { formatNumber } from '../format.ts';
 import { datasetList, searchForm } from '../components/datasets.ts';
 import { groupCards } from '../components/groups.ts';
@@ -102,6 +102,6 @@ export function homeRoutes(app: FastifyInstance, web: Web): void {
   app.get('/lang/:lang', page(web, async (p) => {
     const lang = (p.req.params as { lang: string }).lang === 'en' ? 'en' : 'th';
     p.reply.setCookie('lang', lang, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 86400 });
-    return p.reply.code(303).redirect(safeLocal((p.req.query as Record<string, unknown>).next));
+    return redirect(p, safeLocal((p.req.query as Record<string, unknown>).next, '/', p.services.config.siteUrl));
   }));
 }

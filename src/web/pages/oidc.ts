@@ -8,7 +8,8 @@ import { call, page, redirect, render, safeLocal, type PageCtx, type Web } from 
 import { isSecure } from '../session.ts';
 import { afterStep, LOGIN_RATE_LIMIT, type SignInResult } from './sign-in.ts';
 
-const COOKIE = 'banchi_oidc';
+/** A `__Host-` cookie over https (Secure, Path=/, no Domain), so no other host can plant or read it. */
+const cookieName = (p: PageCtx) => (isSecure(p.services) ? '__Host-banchi_oidc' : 'banchi_oidc');
 const MAX_AGE_S = 600;
 
 /** The pending OpenID Connect request rides in a signed, HttpOnly cookie for ten minutes. */
@@ -50,21 +51,21 @@ export function oidcRoutes(app: FastifyInstance, web: Web): void {
       p.req.log.warn({ err: e }, 'OpenID Connect discovery failed');
       return failure(p, p.t('signin.oidc_unavailable'));
     }
-    const cameFrom = safeLocal((p.req.query as Record<string, unknown>).came_from, '/dashboard');
-    p.reply.setCookie(COOKIE, seal(web.secret, { ...started.pending, came_from: cameFrom }), { path: '/user/login/oidc', httpOnly: true, sameSite: 'lax', secure: isSecure(p.services), maxAge: MAX_AGE_S });
+    const cameFrom = safeLocal((p.req.query as Record<string, unknown>).came_from, '/dashboard', p.services.config.siteUrl);
+    p.reply.setCookie(cookieName(p), seal(web.secret, { ...started.pending, came_from: cameFrom }), { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(p.services), maxAge: MAX_AGE_S });
     return p.reply.code(303).redirect(started.url);
   }));
 
   app.get('/user/login/oidc/callback', { config: LOGIN_RATE_LIMIT }, page(web, async (p) => {
     if (!p.services.config.oidc) throw new NotFoundError();
-    const pending = unseal<OidcPending & { came_from?: string }>(web.secret, p.req.cookies?.[COOKIE]);
-    p.reply.clearCookie(COOKIE, { path: '/user/login/oidc' });
+    const pending = unseal<OidcPending & { came_from?: string }>(web.secret, p.req.cookies?.[cookieName(p)]);
+    p.reply.clearCookie(cookieName(p), { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(p.services) });
     if (!pending) return redirect(p, '/user/login', 'flash.signin_again');
     const query = p.req.url.includes('?') ? p.req.url.slice(p.req.url.indexOf('?') + 1) : '';
     try {
       const { came_from: to, ...rest } = pending;
       const result = await call<SignInResult>(p, 'user_login_oidc', { ...rest, query }, ANONYMOUS);
-      return await afterStep(p, result, safeLocal(to, '/dashboard'));
+      return await afterStep(p, result, safeLocal(to, '/dashboard', p.services.config.siteUrl));
     } catch (e) {
       if (e instanceof AuthorizationError) return failure(p, pick(e.msg, p.lang));
       throw e;

@@ -7,6 +7,8 @@ import { startSession, type PendingStep } from '../session.ts';
 export interface SignInResult {
   user: { id: string; name: string; sysadmin: boolean; fullname: string };
   next: 'done' | PendingStep;
+  /** With next = done: the sign-in passed a second factor. */
+  two_factor?: boolean;
   ticket?: string;
   ticket_expires?: string;
 }
@@ -22,7 +24,7 @@ export const LOGIN_RATE_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' }
 
 export function cameFrom(p: PageCtx): string {
   const q = (p.req.query as Record<string, unknown>)?.came_from ?? p.body.came_from ?? p.req.webSession?.data.came_from;
-  const to = safeLocal(q, '/dashboard');
+  const to = safeLocal(q, '/dashboard', p.services.config.siteUrl);
   return to.startsWith('/user/login') || to.startsWith('/user/logout') ? '/dashboard' : to;
 }
 
@@ -34,11 +36,11 @@ export function cameFrom(p: PageCtx): string {
 export async function continueSignIn(p: PageCtx, result: SignInResult, to: string): Promise<string> {
   const user = { id: result.user.id, name: result.user.name, sysadmin: result.user.sysadmin };
   if (result.next === 'done') {
-    await startSession(p.services, p.req, p.reply, user, 'active');
+    await startSession(p.services, p.req, p.reply, user, 'active', { twoFactor: result.two_factor === true });
     return to;
   }
   if (!result.ticket || !(result.next in STEP_PATHS)) throw new AuthorizationError();
-  await startSession(p.services, p.req, p.reply, user, 'pending', result.next, { ticket: result.ticket, came_from: to });
+  await startSession(p.services, p.req, p.reply, user, 'pending', { step: result.next, data: { ticket: result.ticket, came_from: to } });
   return STEP_PATHS[result.next];
 }
 

@@ -45,7 +45,6 @@ async function tokensPage(p: PageCtx, user: Record<string, any>, created?: strin
           <option value="30">${t('tokens.days', { n: 30 })}</option>
           <option value="90" selected>${t('tokens.days', { n: 90 })}</option>
           <option value="365">${t('tokens.days', { n: 365 })}</option>
-          <option value="">${t('tokens.never')}</option>
         </select>
       </div>
       <button type="submit">${t('tokens.create')}</button>

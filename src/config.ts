@@ -16,6 +16,8 @@ export interface Config {
   sessionSecret: string;
   oidc: { issuer: string; clientId: string; clientSecret: string } | null;
   logLevel: string;
+  /** CKAN's JSONP (`callback=` on GET): off unless BANCHI_JSONP=true, as it serves script from the site origin. */
+  jsonp?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ? { issuer: oidcIssuer, clientId: env.BANCHI_OIDC_CLIENT_ID || '', clientSecret: env.BANCHI_OIDC_CLIENT_SECRET || '' }
       : null,
     logLevel: env.LOG_LEVEL || 'info',
+    jsonp: env.BANCHI_JSONP === 'true',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

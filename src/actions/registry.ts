@@ -3,6 +3,7 @@ import { policies } from '../policies/index.ts';
 import { writeAudit } from './audit.ts';
 import type { ActionContext, Services } from './context.ts';
 import { AuthorizationError, type Lang } from './errors.ts';
+import { checkActionInput } from './input-guard.ts';
 
 export type ActionInput = Record<string, unknown>;
 
@@ -58,6 +59,7 @@ export class MissingAuthorizationError extends Error {}
 export async function runAction<O = unknown>(services: Services, name: string, input: ActionInput, caller: Caller): Promise<O> {
   const def = registry.get(name);
   if (!def) throw new Error(`Unknown action ${name}`);
+  checkActionInput(input);
   const afterCommit: Array<() => unknown> = [];
   const onRollback: Array<() => unknown> = [];
   let authorized = false;

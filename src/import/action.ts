@@ -4,6 +4,7 @@ import { ErrorBag, ValidationError, type FieldErrors } from '../actions/errors.t
 import { findGroup } from '../actions/datasets/load.ts';
 import { boolParam } from '../actions/params.ts';
 import { currentStandard, type Standard } from '../standard/index.ts';
+import { readTimestamp } from '../standard/values.ts';
 import { M } from '../standard/messages.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../standard/validate-resource.ts';
@@ -45,9 +46,7 @@ function onlyMissing(errors: FieldErrors): boolean {
 }
 
 function sourceTime(v: unknown): Date | null {
-  if (typeof v !== 'string' || !v) return null;
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return readTimestamp(v) ?? null;
 }
 
 export const packageImport = defineAction({

@@ -4,7 +4,7 @@ import type { ActionContext } from '../actions/context.ts';
 import { SearchQueryError, ValidationError } from '../actions/errors.ts';
 import { visibleDatasets } from '../access/visibility.ts';
 import { packageDicts } from '../actions/datasets/present.ts';
-import { boolParam, naturalNumber } from '../actions/params.ts';
+import { boolParam, MAX_INT, naturalNumber } from '../actions/params.ts';
 import { M } from '../standard/messages.ts';
 import type { DatasetRow } from '../store/schema.ts';
 import { parseQuery, simplify, type QueryNode } from './query-parser.ts';
@@ -48,7 +48,7 @@ export function parseSort(raw: string): SortKey[] {
     const field = m[1]!.toLowerCase();
     const desc = m[2]!.toLowerCase() === 'desc';
     if (field === 'score') keys.push({ column: 'score', desc });
-    else if (SORT_COLUMNS[field]) keys.push({ column: SORT_COLUMNS[field]!, desc });
+    else if (Object.hasOwn(SORT_COLUMNS, field)) keys.push({ column: SORT_COLUMNS[field]!, desc });
     else throw new SearchQueryError(`cannot sort by ${field}`);
   }
   return keys;
@@ -84,8 +84,9 @@ function listParam(input: Record<string, unknown>, key: string): string[] {
 function integerParam(input: Record<string, unknown>, key: string): number | undefined {
   const v = input[key];
   if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d{1,16}\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n)) throw ValidationError.field(key, M.mustBeInteger());
+  if (n > MAX_INT) throw ValidationError.field(key, M.range(-1, MAX_INT));
   return n;
 }
 
@@ -268,7 +269,8 @@ export const packageSearch = defineAction({
     }
     const answer = await runSearch(ctx, req);
     let results: Record<string, unknown>[] = await packageDicts(ctx, await rowsInOrder(ctx, answer.ids));
-    if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => k in r).map((k) => [k, r[k]])));
+    // Own keys only: fl=constructor or __proto__ names no field.
+    if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => Object.hasOwn(r, k)).map((k) => [k, r[k]])));
     const { facets, search_facets } = shapeFacets(req.facetFields, answer.facets, ctx.lang);
     const out = { count: answer.count, results, facets, search_facets, sort: req.sort };
     if (key && stamp?.storable) remember(key, stamp.stamp, out);

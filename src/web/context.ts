@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Services } from '../actions/context.ts';
-import { runAction, type ActionInput } from '../actions/registry.ts';
+import { getAction, runAction, type ActionInput } from '../actions/registry.ts';
+import { checkActionInput } from '../actions/input-guard.ts';
 import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, ValidationError, type Lang } from '../actions/errors.ts';
 import { ANONYMOUS, type Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
@@ -39,8 +40,17 @@ export interface PageCtx {
 
 const FLASH_COOKIE = 'banchi_flash';
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Writes a GET page may make: the OpenID Connect callback (the provider redirects with GET, and
+ * its state parameter is the CSRF check) and a pending two-factor secret (inactive until a POST
+ * confirms it). Any other write on a safe method is refused.
+ */
+const GET_WRITES = new Set(['user_login_oidc', 'user_totp_setup']);
+
 /** Runs an action as the page's caller (or as `actor`, e.g. anonymous for a sign-in step): the same path the API and CLI take. */
-export function call<O = any>(p: PageCtx, name: string, input: ActionInput, actor: Actor = p.actor): Promise<O> {
+export async function call<O = any>(p: PageCtx, name: string, input: ActionInput, actor: Actor = p.actor): Promise<O> {
+  if (SAFE_METHODS.has(p.req.method) && !getAction(name)?.readOnly && !GET_WRITES.has(name)) throw new BadRequestError(`${name} needs POST`);
   return runAction<O>(p.services, name, input, { actor, lang: p.lang, ip: p.req.ip });
 }
 
@@ -131,6 +141,13 @@ export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
       const read = await readActionInput(web.services, req);
       uploads = read.uploads;
       p.body = read.input;
+      try {
+        checkActionInput(p.body);
+      } catch (e) {
+        // Nothing has used this request's file yet: it goes with the refused form.
+        for (const u of uploads) await web.services.files.remove(u.key);
+        throw e;
+      }
       if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) {
         for (const u of uploads) await web.services.files.remove(u.key);
         return errorPage(p, 403, p.t('error.csrf'));

@@ -4,7 +4,9 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import type { Services } from './actions/context.ts';
-import { ckanApiRoutes } from './api/ckan/routes.ts';
+import { ckanApiRoutes, ckanError } from './api/ckan/routes.ts';
+import { BadRequestError } from './actions/errors.ts';
+import { requestLang } from './api/lang.ts';
 import { fileRoutes } from './api/files.ts';
 import { BANCHI_VERSION } from './actions/site.ts';
 import { parseJsonBody } from './api/ckan/json-body.ts';
@@ -70,6 +72,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = req.url.startsWith('/api/');
+    // An action's own error that a route passed on (a file download with a NUL in its id) keeps its 4xx.
+    if (err instanceof BadRequestError) return reply.code(400).type(JSON_TYPE).send(JSON.stringify(err.message));
+    const mapped = ckanError(err, requestLang(req));
+    if (mapped) return reply.code(mapped.status).type(JSON_TYPE).send(JSON.stringify(api ? { success: false, error: mapped.error } : mapped.error));
     const status = err.statusCode ?? 500;
     if (/INVALID_JSON|EMPTY_JSON/.test(err.code ?? '') || (status === 400 && err instanceof SyntaxError)) {
       return reply.code(400).type(JSON_TYPE).send(JSON.stringify(`Bad request - JSON Error: ${err.message}`));

@@ -30,7 +30,7 @@ export class UploadTooLargeError extends Error {
  */
 export async function readActionInput(services: Services, req: FastifyRequest): Promise<{ input: Record<string, unknown>; uploads: UploadedFile[] }> {
   const uploads: UploadedFile[] = [];
-  if (req.method === 'GET') {
+  if (req.method === 'GET' || req.method === 'HEAD') {
     const q = { ...(req.query as Record<string, unknown>) };
     delete q.callback;
     delete q.lang;

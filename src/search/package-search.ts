@@ -40,16 +40,24 @@ interface SortKey {
   desc: boolean;
 }
 
+/** Bounds on one search, so no request builds SQL with thousands of terms or bind parameters. */
+export const MAX_SORT_KEYS = 5;
+export const MAX_FILTERS = 50;
+export const MAX_TERMS = 200;
+
 export function parseSort(raw: string): SortKey[] {
   const keys: SortKey[] = [];
-  for (const part of raw.split(',')) {
+  const parts = raw.split(',');
+  if (parts.length > MAX_SORT_KEYS) throw new SearchQueryError(`at most ${MAX_SORT_KEYS} sort keys`);
+  for (const part of parts) {
     const m = /^\s*([a-z_]+)\s+(asc|desc)\s*$/i.exec(part);
     if (!m) throw new SearchQueryError(`cannot sort by "${part.trim()}": use "<field> asc|desc"`);
     const field = m[1]!.toLowerCase();
     const desc = m[2]!.toLowerCase() === 'desc';
-    if (field === 'score') keys.push({ column: 'score', desc });
-    else if (Object.hasOwn(SORT_COLUMNS, field)) keys.push({ column: SORT_COLUMNS[field]!, desc });
-    else throw new SearchQueryError(`cannot sort by ${field}`);
+    const column = field === 'score' ? 'score' : Object.hasOwn(SORT_COLUMNS, field) ? SORT_COLUMNS[field]! : null;
+    if (!column) throw new SearchQueryError(`cannot sort by ${field}`);
+    // A column already sorted on decides nothing more (and would be selected twice).
+    if (!keys.some((k) => k.column === column)) keys.push({ column, desc });
   }
   return keys;
 }
@@ -90,6 +98,12 @@ function integerParam(input: Record<string, unknown>, key: string): number | und
   return n;
 }
 
+function leafCount(node: QueryNode): number {
+  if (node.kind === 'and' || node.kind === 'or') return node.items.reduce((n, x) => n + leafCount(x), 0);
+  if (node.kind === 'not') return leafCount(node.item);
+  return node.kind === 'all' ? 0 : 1;
+}
+
 export interface SearchRequest {
   where: QueryNode;
   filters: QueryNode[];
@@ -115,11 +129,13 @@ export function readSearchRequest(input: Record<string, unknown>): SearchRequest
   const where = parseQuery(stringish(input, 'q') ?? '');
   assertKnownFields(where, 'q');
   const fqs = [...(stringish(input, 'fq') !== undefined ? [stringish(input, 'fq')!] : []), ...listParam(input, 'fq_list')];
+  if (fqs.length > MAX_FILTERS) throw new SearchQueryError(`at most ${MAX_FILTERS} filter queries`);
   const filters = fqs.map((f) => {
     const node = parseQuery(f);
     assertKnownFields(node, 'fq');
     return node;
   });
+  if ([where, ...filters].reduce((n, node) => n + leafCount(node), 0) > MAX_TERMS) throw new SearchQueryError(`at most ${MAX_TERMS} terms in q and fq together`);
   const sort = (stringish(input, 'sort') ?? '').trim() || DEFAULT_SORT;
   const sortKeys = parseSort(sort);
   const facetOn = input.facet === undefined || input.facet === '' ? true : boolParam(input, 'facet', true);

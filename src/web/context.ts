@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Services } from '../actions/context.ts';
 import { getAction, runAction, type ActionInput } from '../actions/registry.ts';
-import { checkActionInput } from '../actions/input-guard.ts';
 import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, ValidationError, type Lang } from '../actions/errors.ts';
 import { ANONYMOUS, type Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
 import { portalLang } from './lang.ts';
-import { readActionInput, UploadTooLargeError } from '../api/ckan/input.ts';
+import { UploadTooLargeError } from '../api/ckan/input.ts';
+import { readCheckedInput } from '../api/ckan/checked-input.ts';
 import type { UploadedFile } from '../actions/resources/actions.ts';
 import { translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
@@ -138,16 +138,9 @@ export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
     const p = makeCtx(web, req, reply);
     let uploads: UploadedFile[] = [];
     try {
-      const read = await readActionInput(web.services, req);
+      const read = await readCheckedInput(web.services, req);
       uploads = read.uploads;
       p.body = read.input;
-      try {
-        checkActionInput(p.body);
-      } catch (e) {
-        // Nothing has used this request's file yet: it goes with the refused form.
-        for (const u of uploads) await web.services.files.remove(u.key);
-        throw e;
-      }
       if (!csrfValid(web.secret, req, p.body[CSRF_FIELD])) {
         for (const u of uploads) await web.services.files.remove(u.key);
         return errorPage(p, 403, p.t('error.csrf'));

@@ -135,3 +135,22 @@ test(`[${STORE_KIND}] portal pages: NUL and hostile bytes in paths and queries �
   const dl = await get('/dataset/labour/resource/%00/download');
   assert.ok(dl.statusCode >= 400 && dl.statusCode < 500, `download → ${dl.statusCode}`);
 });
+
+test(`[${STORE_KIND}] searches are bounded: sort keys, filter queries and terms → 400, repeated sort columns are one`, async () => {
+  const search = (body: unknown) => post('package_search', JSON.stringify(body), 'application/json');
+  for (const body of [{ sort: Array(50).fill('name asc').join(',') }, { fq_list: Array(2000).fill('แรงงานสถิติ') }, { q: Array.from({ length: 300 }, (_, i) => `w${i}`).join(' ') }]) {
+    const r = await search(body);
+    assert.equal(r.statusCode, 400, r.body.slice(0, 200));
+    assert.equal(JSON.parse(r.body).error.__type, 'Search Query Error');
+  }
+  const twice = await search({ sort: 'name asc, name desc, views_recent desc, views_total asc' });
+  assert.equal(twice.statusCode, 200, twice.body.slice(0, 300));
+});
+
+test(`[${STORE_KIND}] a portal form with broken multipart → 400 page, not 500`, async () => {
+  for (const type of ['multipart/form-data', 'multipart/form-data; boundary=zz']) {
+    const r = await env.app.inject({ method: 'POST', url: '/dataset/new', headers: { 'content-type': type }, payload: '--zz\r\nContent-Disposition: form-data; name="title"\r\n\r\nabc' });
+    assert.equal(r.statusCode, 400, `${type}: ${r.statusCode}`);
+    assert.match(String(r.headers['content-type']), /text\/html/);
+  }
+});

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { testEnv, makeUser, makeOrg, datasetInput, sys, STORE_KIND, type TestEnv } from '../helpers.ts';
 import { allActions, type ActionDef } from '../../src/actions/registry.ts';
 import { currentStandard } from '../../src/standard/index.ts';
+import { PageClient } from '../web/client.ts';
 
 /**
  * Thousands of hostile requests, the same ones every run (fixed seed): every registered action with
@@ -11,7 +12,7 @@ import { currentStandard } from '../../src/standard/index.ts';
  * test and prints the request that caused it. BANCHI_FUZZ_SEED / BANCHI_FUZZ_N explore further.
  */
 const SEED = Number(process.env.BANCHI_FUZZ_SEED ?? 20260701);
-const N = Number(process.env.BANCHI_FUZZ_N ?? 3000);
+const N = Number(process.env.BANCHI_FUZZ_N ?? 2500);
 
 let env: TestEnv;
 let editor = '';
@@ -275,4 +276,52 @@ test(`[${STORE_KIND}] fuzz: ${N} hostile requests (seed ${SEED}) — no 5xx, no 
   const seconds = (Date.now() - started) / 1000;
   t.diagnostic(`statuses: ${[...statuses].sort().map(([k, v]) => `${k}×${v}`).join(', ')}`);
   assert.deepEqual(failures.slice(0, 25), [], `${failures.length} of ${N} requests failed (seed ${SEED}, ${seconds.toFixed(1)} s):\n${failures.slice(0, 25).join('\n')}`);
+});
+
+/** The portal's forms as a signed-in editor with a valid CSRF token, so hostile fields reach the handlers and actions. */
+const FORM_N = Math.max(100, Math.round(N / 10));
+const FORM_URLS = () => [
+  '/dataset/new', `/dataset/edit/${fixture.dataset}`, `/dataset/${fixture.dataset}/resource/new`, `/dataset/${fixture.dataset}/resource/${fixture.resource}/edit`,
+  `/dataset/groups/${fixture.dataset}`, `/dataset/resources/${fixture.dataset}/finish`, `/organization/members/${fixture.org}`, `/organization/members/${fixture.org}/delete`,
+  '/user/fz-editor/api-tokens', '/user/fz-editor/api-tokens/x/revoke', '/user/2fa/setup', '/user/2fa/verify', '/user/login', '/ckan-admin/users', `/dataset/${fixture.dataset}/resource/${fixture.resource}/delete`,
+];
+const FORM_KEYS = ['name', 'title', 'notes', 'owner_org', 'tags', 'tag_string', 'url', 'format', 'description', 'data_type', 'data_format', 'objective', 'data_category', 'data_classification', 'created_date',
+  'username', 'role', 'group', 'groups', 'expires_in', 'code', 'login', 'password', 'came_from', 'step', 'save', 'link', 'resource_type', 'data_dictionary', 'created', 'last_modified', ...PROTO_KEYS];
+
+test(`[${STORE_KIND}] fuzz: ${FORM_N} hostile portal forms as a signed-in editor with a valid CSRF token — no 5xx`, { timeout: 300_000 }, async () => {
+  const r = prng(SEED + 1);
+  const failures: string[] = [];
+  let client = new PageClient(env.app);
+  let csrf = '';
+  const signIn = async () => {
+    client = new PageClient(env.app);
+    await client.signIn('fz-editor', 'correct horse battery');
+    csrf = client.csrf((await client.get('/dataset/new')).body);
+  };
+  await signIn();
+  for (let i = 0; i < FORM_N; i++) {
+    const url = pick(r, FORM_URLS());
+    const fields: Record<string, unknown> = { ...(chance(r, 0.5) ? datasetInput(fixture.org) : {}) };
+    for (let k = 0, n = 1 + Math.floor(r() * 4); k < n; k++) fields[pick(r, [...FORM_KEYS, ...std.datasetFields.keys()])] = hostileValue(r);
+    fields._csrf = csrf;
+    const headers: Record<string, string> = { cookie: client.cookieHeader() };
+    let payload: Buffer | string;
+    const kind = r();
+    if (kind < 0.5) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = formBody(r, fields).replace(/(^|&)_csrf=[^&]*/, '') + `&_csrf=${encodeURIComponent(csrf)}`;
+    } else if (kind < 0.8) {
+      const mp = multipartBody(r, fields);
+      headers['content-type'] = mp.type;
+      payload = mp.payload;
+    } else {
+      headers['content-type'] = 'application/json';
+      payload = jsonBody(r, fields);
+    }
+    const res = await env.app.inject({ method: 'POST', url, headers, payload, remoteAddress: client.ip });
+    if (res.statusCode >= 500) failures.push(`#${i} ${describeReq({ method: 'POST', url, headers, payload })}\n    → ${res.statusCode}: ${res.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+    // A fuzzed form may have signed the editor out (or changed what the session may do): start again.
+    if (i % 100 === 99) await signIn();
+  }
+  assert.deepEqual(failures.slice(0, 25), [], `${failures.length} of ${FORM_N} forms failed (seed ${SEED + 1}):\n${failures.slice(0, 25).join('\n')}`);
 });

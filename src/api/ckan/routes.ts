@@ -5,9 +5,8 @@ import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, V
 import { ANONYMOUS } from '../../access/actor.ts';
 import { apiActor } from '../actor.ts';
 import { requestLang } from '../lang.ts';
-import { readActionInput, UploadTooLargeError } from './input.ts';
-import { checkActionInput } from '../../actions/input-guard.ts';
-import type { UploadedFile } from '../../actions/resources/actions.ts';
+import { UploadTooLargeError } from './input.ts';
+import { readCheckedInput } from './checked-input.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -35,10 +34,6 @@ function send(reply: FastifyReply, status: number, body: unknown) {
   return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
 }
 
-async function removeUploads(services: Services, uploads: UploadedFile[]): Promise<void> {
-  for (const u of uploads) await services.files.remove(u.key).catch(() => undefined);
-}
-
 async function handle(services: Services, def: ActionDef | undefined, name: string, req: FastifyRequest, reply: FastifyReply) {
   const lang = requestLang(req);
   if (!def) return send(reply, 400, `Bad request - Action name not known: ${name}`);
@@ -46,23 +41,8 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
   const rawCallback = req.method === 'GET' && services.config.jsonp ? (req.query as Record<string, unknown>).callback : undefined;
   if (rawCallback !== undefined && (typeof rawCallback !== 'string' || !CALLBACK.test(rawCallback))) return send(reply, 400, 'Bad request - callback must be a JavaScript function name');
   const callback = rawCallback as string | undefined;
-  let uploads: UploadedFile[] = [];
   try {
-    let input: Record<string, unknown>;
-    try {
-      const read = await readActionInput(services, req);
-      uploads = read.uploads;
-      input = read.input;
-      // The same check runAction makes, early, so a refused request leaves no stored file behind.
-      checkActionInput(input);
-    } catch (e) {
-      await removeUploads(services, uploads);
-      // Known answers, and the server's own failures (disk full: a system error), pass through.
-      if (e instanceof BadRequestError || ckanError(e, lang) || (e as { syscall?: string }).syscall) throw e;
-      // A body the readers could not make sense of (truncated multipart, bad encoding) is the caller's error.
-      req.log.warn({ err: e, action: def.name }, 'unreadable request body');
-      throw new BadRequestError('Bad request - the request body could not be read');
-    }
+    const { input } = await readCheckedInput(services, req);
     // JSONP answers a <script> on any site: anonymous only, so no cookie or token ever reaches it.
     const actor = callback !== undefined ? ANONYMOUS : await apiActor(services, req, !def.readOnly);
     const result = await runAction(services, def.name, input, { actor, lang, ip: req.ip });

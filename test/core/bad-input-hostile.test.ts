@@ -154,3 +154,10 @@ test(`[${STORE_KIND}] a portal form with broken multipart → 400 page, not 500`
     assert.match(String(r.headers['content-type']), /text\/html/);
   }
 });
+
+test(`[${STORE_KIND}] extras keyed "__proto__" or "constructor" are kept as plain keys`, async () => {
+  const r = await post('package_create', JSON.stringify(datasetInput('nso', { extras: [{ key: '__proto__', value: 'x' }, { key: 'constructor', value: 'y' }] })), 'application/json');
+  assert.equal(r.statusCode, 200, r.body);
+  const show = JSON.parse((await get(`/api/3/action/package_show?id=${JSON.parse(r.body).result.name}`)).body);
+  assert.deepEqual(show.result.extras.map((e: { key: string }) => e.key).sort(), ['__proto__', 'constructor']);
+});

@@ -1,4 +1,4 @@
-import { BadRequestError, ValidationError, fieldMap, type Msg } from './errors.ts';
+import { BadRequestError, ValidationError, fieldMap, type FieldErrors, type Msg } from './errors.ts';
 
 /**
  * One check on every action's input, whoever calls (API, pages, CLI): text the database cannot
@@ -33,18 +33,18 @@ function isPlain(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** Throws a ValidationError naming every bad field (as `a[0].b`), or a BadRequestError for absurd nesting. */
-export function checkActionInput(input: Record<string, unknown>): void {
+/** Every bad field of one input (as `a[0].b`), and whether it nests too deeply; `skip` names keys whose values the action checks itself. */
+export function inputProblems(input: Record<string, unknown>, skip: readonly string[] = []): { errors: FieldErrors; tooDeep: boolean } {
   const errors = fieldMap<Msg[]>();
   const stack: Array<[unknown, string, number]> = [];
   for (const [k, v] of Object.entries(input)) {
     const m = problem(k);
     if (m) (errors[printable(k)] ??= []).push(m);
-    stack.push([v, printable(k), 0]);
+    if (!skip.includes(k)) stack.push([v, printable(k), 0]);
   }
   while (stack.length) {
     const [v, path, depth] = stack.pop()!;
-    if (depth > MAX_INPUT_DEPTH) throw new BadRequestError(`Bad request - input nested deeper than ${MAX_INPUT_DEPTH} levels`);
+    if (depth > MAX_INPUT_DEPTH) return { errors, tooDeep: true };
     if (typeof v === 'string') {
       const m = problem(v);
       if (m) (errors[path] ??= []).push(m);
@@ -57,5 +57,12 @@ export function checkActionInput(input: Record<string, unknown>): void {
       }
     }
   }
+  return { errors, tooDeep: false };
+}
+
+/** Throws a ValidationError naming every bad field, or a BadRequestError for absurd nesting. */
+export function checkActionInput(input: Record<string, unknown>, skip: readonly string[] = []): void {
+  const { errors, tooDeep } = inputProblems(input, skip);
+  if (tooDeep) throw new BadRequestError(`Bad request - input nested deeper than ${MAX_INPUT_DEPTH} levels`);
   if (Object.keys(errors).length) throw new ValidationError(errors);
 }

@@ -19,6 +19,8 @@ export interface ActionDef<O = unknown> {
   readOnly: boolean;
   summary: string;
   params?: Record<string, ParamDoc>;
+  /** Input keys whose items the action checks one by one (package_import's records fail alone, not the batch). */
+  itemKeys?: readonly string[];
   run(ctx: ActionContext, input: ActionInput): Promise<O>;
 }
 
@@ -59,7 +61,7 @@ export class MissingAuthorizationError extends Error {}
 export async function runAction<O = unknown>(services: Services, name: string, input: ActionInput, caller: Caller): Promise<O> {
   const def = registry.get(name);
   if (!def) throw new Error(`Unknown action ${name}`);
-  checkActionInput(input);
+  checkActionInput(input, def.itemKeys);
   const afterCommit: Array<() => unknown> = [];
   const onRollback: Array<() => unknown> = [];
   let authorized = false;

@@ -161,3 +161,15 @@ test(`[${STORE_KIND}] extras keyed "__proto__" or "constructor" are kept as plai
   const show = JSON.parse((await get(`/api/3/action/package_show?id=${JSON.parse(r.body).result.name}`)).body);
   assert.deepEqual(show.result.extras.map((e: { key: string }) => e.key).sort(), ['__proto__', 'constructor']);
 });
+
+test(`[${STORE_KIND}] package_import: a control character fails its own record, not the batch`, async () => {
+  const good = datasetInput('nso');
+  const bad = datasetInput('nso', { notes: 'ข้อมูล\u0000แรงงาน', groups: [{ name: 'g\u0000' }] });
+  const r = await post('package_import', JSON.stringify({ records: [bad, good] }), 'application/json');
+  assert.equal(r.statusCode, 200, r.body);
+  const result = JSON.parse(r.body).result;
+  assert.deepEqual(result.imported.map((x: { name: string }) => x.name), [good.name]);
+  assert.equal(result.failed.length, 1);
+  assert.equal(result.failed[0].index, 0);
+  assert.ok(Object.keys(result.failed[0].errors).includes('notes'), JSON.stringify(result.failed[0].errors));
+});

@@ -11,12 +11,12 @@ import { readActionInput, UploadTooLargeError } from './input.ts';
  * the readers cannot make sense of (truncated multipart, no boundary) is the caller's error, 400;
  * the server's own failures (a full disk: a system error with a syscall) stay 500.
  */
-export async function readCheckedInput(services: Services, req: FastifyRequest): Promise<{ input: Record<string, unknown>; uploads: UploadedFile[] }> {
+export async function readCheckedInput(services: Services, req: FastifyRequest, itemKeys: readonly string[] = []): Promise<{ input: Record<string, unknown>; uploads: UploadedFile[] }> {
   let uploads: UploadedFile[] = [];
   try {
     const read = await readActionInput(services, req);
     uploads = read.uploads;
-    checkActionInput(read.input);
+    checkActionInput(read.input, itemKeys);
     return read;
   } catch (e) {
     for (const u of uploads) await services.files.remove(u.key).catch(() => undefined);

@@ -42,7 +42,7 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
   if (rawCallback !== undefined && (typeof rawCallback !== 'string' || !CALLBACK.test(rawCallback))) return send(reply, 400, 'Bad request - callback must be a JavaScript function name');
   const callback = rawCallback as string | undefined;
   try {
-    const { input } = await readCheckedInput(services, req);
+    const { input } = await readCheckedInput(services, req, def.itemKeys);
     // JSONP answers a <script> on any site: anonymous only, so no cookie or token ever reaches it.
     const actor = callback !== undefined ? ANONYMOUS : await apiActor(services, req, !def.readOnly);
     const result = await runAction(services, def.name, input, { actor, lang, ip: req.ip });

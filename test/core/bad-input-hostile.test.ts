@@ -173,3 +173,11 @@ test(`[${STORE_KIND}] package_import: a control character fails its own record, 
   assert.equal(result.failed[0].index, 0);
   assert.ok(Object.keys(result.failed[0].errors).includes('notes'), JSON.stringify(result.failed[0].errors));
 });
+
+test(`[${STORE_KIND}] markup stripping for the index is linear: a run of '<' costs no quadratic time`, async () => {
+  const { plain } = await import('../../src/search/indexer.ts');
+  const started = Date.now();
+  assert.equal(plain('<'.repeat(100_000)).length, 100_000);
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  assert.equal(plain('<b>แรงงาน</b>&nbsp;x'), ' แรงงาน  x');
+});

@@ -21,6 +21,8 @@ export interface Config {
   /** smtp:// or smtps:// URL with credentials; empty keeps mail in the outbox (src/mail). */
   smtpUrl: string;
   mailFrom: string;
+  /** CKAN's JSONP (`callback=` on GET): off unless BANCHI_JSONP=true, as it serves script from the site origin. */
+  jsonp?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL || 'info',
     smtpUrl: env.BANCHI_SMTP_URL || '',
     mailFrom: env.BANCHI_MAIL_FROM || '',
+    jsonp: env.BANCHI_JSONP === 'true',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

@@ -1,12 +1,16 @@
 import { ValidationError } from './errors.ts';
 import { M } from '../standard/messages.ts';
 
-/** A natural number parameter (CKAN's natural_number_validator): 409 for negatives and non-integers. */
-export function naturalNumber(input: Record<string, unknown>, key: string): number | undefined {
+/** PostgreSQL's integer: a larger number in a LIMIT, OFFSET or comparison would fail in SQL, not in validation. */
+export const MAX_INT = 2147483647;
+
+/** A natural number parameter (CKAN's natural_number_validator): 409 for negatives, non-integers and numbers above 2³¹−1. */
+export function naturalNumber(input: Record<string, unknown>, key: string, max = MAX_INT): number | undefined {
   const v = input[key];
   if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{1,16}\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw ValidationError.field(key, M.mustBeInteger());
+  if (n > max) throw ValidationError.field(key, M.range(0, max));
   return n;
 }
 

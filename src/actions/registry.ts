@@ -3,6 +3,7 @@ import { policies } from '../policies/index.ts';
 import { writeAudit } from './audit.ts';
 import type { ActionContext, Services } from './context.ts';
 import { AuthorizationError, type Lang } from './errors.ts';
+import { checkActionInput } from './input-guard.ts';
 
 export type ActionInput = Record<string, unknown>;
 
@@ -20,6 +21,8 @@ export interface ActionDef<O = unknown> {
   internal?: boolean;
   summary: string;
   params?: Record<string, ParamDoc>;
+  /** Input keys whose items the action checks one by one (package_import's records fail alone, not the batch). */
+  itemKeys?: readonly string[];
   run(ctx: ActionContext, input: ActionInput): Promise<O>;
 }
 
@@ -62,6 +65,7 @@ export class MissingAuthorizationError extends Error {}
 export async function runAction<O = unknown>(services: Services, name: string, input: ActionInput, caller: Caller): Promise<O> {
   const def = registry.get(name);
   if (!def) throw new Error(`Unknown action ${name}`);
+  checkActionInput(input, def.itemKeys);
   const afterCommit: Array<() => unknown> = [];
   const onRollback: Array<() => unknown> = [];
   let authorized = false;

@@ -5,6 +5,8 @@ import { hiddenClashesLeft, recordHiddenClashes } from '../access/probe-budget.t
 import { findGroup } from '../actions/datasets/load.ts';
 import { boolParam } from '../actions/params.ts';
 import { currentStandard, type Standard } from '../standard/index.ts';
+import { readTimestamp } from '../standard/values.ts';
+import { inputProblems, MAX_INPUT_DEPTH } from '../actions/input-guard.ts';
 import { M } from '../standard/messages.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../standard/validate-resource.ts';
@@ -52,14 +54,13 @@ function onlyMissing(errors: FieldErrors): boolean {
 }
 
 function sourceTime(v: unknown): Date | null {
-  if (typeof v !== 'string' || !v) return null;
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return readTimestamp(v) ?? null;
 }
 
 export const packageImport = defineAction({
   name: 'package_import',
   readOnly: false,
+  itemKeys: ['records'],
   summary:
     'Import a batch of CKAN package dicts (as package_show returns them) in one transaction. Each record is validated ' +
     'against the standard; failed records are reported with their field errors and skipped, the rest are written. ' +
@@ -142,7 +143,15 @@ function checkRecord(b: BatchContext, index: number, dict: Record<string, unknow
 
 async function importBatch(ctx: ActionContext, records: unknown[], fallback: GroupRow | undefined, allowIncomplete: boolean): Promise<ImportResult> {
   const result: ImportResult = { imported: [], failed: [], organizations_created: [], groups_created: [] };
-  const dicts = records.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : null));
+  const objects = records.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : null));
+  // runAction leaves records to us (itemKeys): a control character or absurd nesting fails its record, not the batch.
+  const dicts = objects.map((d, index) => {
+    const p = d ? inputProblems(d) : null;
+    if (!d || !p || (!p.tooDeep && !Object.keys(p.errors).length)) return d;
+    const errors = p.tooDeep ? { record: [{ th: `ข้อมูลซ้อนกันเกิน ${MAX_INPUT_DEPTH} ชั้น`, en: `Nested deeper than ${MAX_INPUT_DEPTH} levels` }] } : p.errors;
+    result.failed.push({ index, name: typeof d.name === "string" && !Object.hasOwn(p.errors, "name") ? d.name : null, errors: localizeErrors(errors, ctx.lang) });
+    return undefined;
+  });
   await tuneForBulkWrite(ctx.db);
   const dir = await GroupDirectory.load(ctx.db, dicts.flatMap((d) => (d ? groupRefsOf(d) : [])));
   const b: BatchContext = { ctx, std: currentStandard(), dir, fallback, allowIncomplete, mayCreateOrgs: ctx.can('organization_create'), mayCreateGroups: ctx.can('group_create') };
@@ -150,7 +159,7 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
   const checked: Checked[] = [];
   for (const [index, dict] of dicts.entries()) {
     if (dict) checked.push(checkRecord(b, index, dict));
-    else result.failed.push({ index, name: null, errors: localizeErrors({ record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] }, ctx.lang) });
+    else if (dict === null) result.failed.push({ index, name: null, errors: localizeErrors({ record: [{ th: 'แต่ละรายการต้องเป็นออบเจกต์ JSON', en: 'Each record must be a JSON object' }] }, ctx.lang) });
   }
   // One policy answer for the batch: allowed if any record may be imported (each was checked above).
   const subject = checked.find((x) => x.allowed) ?? checked.find((x) => x.c.orgId);

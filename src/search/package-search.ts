@@ -4,7 +4,7 @@ import type { ActionContext } from '../actions/context.ts';
 import { SearchQueryError, ValidationError } from '../actions/errors.ts';
 import { visibleDatasets } from '../access/visibility.ts';
 import { packageDicts } from '../actions/datasets/present.ts';
-import { boolParam, naturalNumber } from '../actions/params.ts';
+import { boolParam, MAX_INT, naturalNumber } from '../actions/params.ts';
 import { M } from '../standard/messages.ts';
 import type { DatasetRow } from '../store/schema.ts';
 import { parseQuery, simplify, type QueryNode } from './query-parser.ts';
@@ -40,16 +40,24 @@ interface SortKey {
   desc: boolean;
 }
 
+/** Bounds on one search, so no request builds SQL with thousands of terms or bind parameters. */
+export const MAX_SORT_KEYS = 5;
+export const MAX_FILTERS = 50;
+export const MAX_TERMS = 200;
+
 export function parseSort(raw: string): SortKey[] {
   const keys: SortKey[] = [];
-  for (const part of raw.split(',')) {
+  const parts = raw.split(',');
+  if (parts.length > MAX_SORT_KEYS) throw new SearchQueryError(`at most ${MAX_SORT_KEYS} sort keys`);
+  for (const part of parts) {
     const m = /^\s*([a-z_]+)\s+(asc|desc)\s*$/i.exec(part);
     if (!m) throw new SearchQueryError(`cannot sort by "${part.trim()}": use "<field> asc|desc"`);
     const field = m[1]!.toLowerCase();
     const desc = m[2]!.toLowerCase() === 'desc';
-    if (field === 'score') keys.push({ column: 'score', desc });
-    else if (SORT_COLUMNS[field]) keys.push({ column: SORT_COLUMNS[field]!, desc });
-    else throw new SearchQueryError(`cannot sort by ${field}`);
+    const column = field === 'score' ? 'score' : Object.hasOwn(SORT_COLUMNS, field) ? SORT_COLUMNS[field]! : null;
+    if (!column) throw new SearchQueryError(`cannot sort by ${field}`);
+    // A column already sorted on decides nothing more (and would be selected twice).
+    if (!keys.some((k) => k.column === column)) keys.push({ column, desc });
   }
   return keys;
 }
@@ -84,9 +92,16 @@ function listParam(input: Record<string, unknown>, key: string): string[] {
 function integerParam(input: Record<string, unknown>, key: string): number | undefined {
   const v = input[key];
   if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d{1,16}\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n)) throw ValidationError.field(key, M.mustBeInteger());
+  if (n > MAX_INT) throw ValidationError.field(key, M.range(-1, MAX_INT));
   return n;
+}
+
+function leafCount(node: QueryNode): number {
+  if (node.kind === 'and' || node.kind === 'or') return node.items.reduce((n, x) => n + leafCount(x), 0);
+  if (node.kind === 'not') return leafCount(node.item);
+  return node.kind === 'all' ? 0 : 1;
 }
 
 export interface SearchRequest {
@@ -114,11 +129,13 @@ export function readSearchRequest(input: Record<string, unknown>): SearchRequest
   const where = parseQuery(stringish(input, 'q') ?? '');
   assertKnownFields(where, 'q');
   const fqs = [...(stringish(input, 'fq') !== undefined ? [stringish(input, 'fq')!] : []), ...listParam(input, 'fq_list')];
+  if (fqs.length > MAX_FILTERS) throw new SearchQueryError(`at most ${MAX_FILTERS} filter queries`);
   const filters = fqs.map((f) => {
     const node = parseQuery(f);
     assertKnownFields(node, 'fq');
     return node;
   });
+  if ([where, ...filters].reduce((n, node) => n + leafCount(node), 0) > MAX_TERMS) throw new SearchQueryError(`at most ${MAX_TERMS} terms in q and fq together`);
   const sort = (stringish(input, 'sort') ?? '').trim() || DEFAULT_SORT;
   const sortKeys = parseSort(sort);
   const facetOn = input.facet === undefined || input.facet === '' ? true : boolParam(input, 'facet', true);
@@ -268,7 +285,8 @@ export const packageSearch = defineAction({
     }
     const answer = await runSearch(ctx, req);
     let results: Record<string, unknown>[] = await packageDicts(ctx, await rowsInOrder(ctx, answer.ids));
-    if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => k in r).map((k) => [k, r[k]])));
+    // Own keys only: fl=constructor or __proto__ names no field.
+    if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => Object.hasOwn(r, k)).map((k) => [k, r[k]])));
     const { facets, search_facets } = shapeFacets(req.facetFields, answer.facets, ctx.lang);
     const out = { count: answer.count, results, facets, search_facets, sort: req.sort };
     if (key && stamp?.storable) remember(key, stamp.stamp, out);

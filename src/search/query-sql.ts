@@ -86,7 +86,7 @@ export interface CompiledQuery {
 }
 
 export function assertKnownFields(node: QueryNode, param: string): void {
-  for (const f of fieldsOf(node)) if (!(f in QUERY_FIELDS)) throw new SearchQueryError(`undefined field ${f} in ${param}`);
+  for (const f of fieldsOf(node)) if (!Object.hasOwn(QUERY_FIELDS, f)) throw new SearchQueryError(`undefined field ${f} in ${param}`);
 }
 
 function lexeme(word: string, weight: string, prefix = false): string {
@@ -156,8 +156,19 @@ function exactValue(column: Column, value: string, prefix: boolean): RawBuilder<
 
 const UNITS: Record<string, string> = { SECOND: 'seconds', MINUTE: 'minutes', HOUR: 'hours', DAY: 'days', MONTH: 'months', YEAR: 'years' };
 
-/** A Solr date: ISO 8601, or NOW with an optional offset such as NOW-7DAYS. */
+/** Years a date in a query may name: PostgreSQL's timestamps and ISO 8601's four digits both hold them. */
+const MIN_YEAR = 1;
+const MAX_YEAR = 9999;
+
+/** A Solr date: ISO 8601, or NOW with an optional offset such as NOW-7DAYS; years 1 to 9999. */
 export function parseSolrDate(v: string, now = new Date()): Date {
+  const d = readSolrDate(v, now);
+  const year = d.getUTCFullYear();
+  if (year < MIN_YEAR || year > MAX_YEAR) throw new SearchQueryError(`date out of range (years ${MIN_YEAR} to ${MAX_YEAR}): ${v}`);
+  return d;
+}
+
+function readSolrDate(v: string, now: Date): Date {
   const m = /^NOW(?:([+-])(\d{1,6})(SECOND|MINUTE|HOUR|DAY|MONTH|YEAR)S?)?$/.exec(v);
   if (m) {
     const d = new Date(now);
@@ -193,7 +204,7 @@ interface Acc {
 }
 
 function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: boolean, positive: boolean, acc: Acc): RawBuilder<SqlBool> | null {
-  const def = QUERY_FIELDS[node.field ?? 'text'];
+  const def = Object.hasOwn(QUERY_FIELDS, node.field ?? 'text') ? QUERY_FIELDS[node.field ?? 'text'] : undefined;
   if (!def) throw new SearchQueryError(`undefined field ${node.field}`);
   if (node.kind === 'range') {
     if (def.kind !== 'date') throw new SearchQueryError(`range queries are not supported on ${node.field}`);

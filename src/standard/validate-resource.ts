@@ -3,7 +3,7 @@ import type { DataDictionaryField } from '../store/schema.ts';
 import type { Standard } from './index.ts';
 import { M } from './messages.ts';
 import { checkField } from './validate.ts';
-import { readFlag, readText } from './values.ts';
+import { readFlag, readText, readTimestamp } from './values.ts';
 import { limitsOf } from './limits.ts';
 
 /** Computed by the server; clients echo them back from resource_show. */
@@ -86,8 +86,8 @@ export function validateResource(std: Standard, dataType: string, input: Record<
   for (const key of ['created', 'last_modified'] as const) {
     const raw = input[key];
     if (raw === undefined || raw === null || raw === '') continue;
-    const d = typeof raw === 'string' ? new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) ? raw : `${raw}Z`) : new Date(NaN);
-    if (Number.isNaN(d.getTime())) sub.add(key, M.date());
+    const d = readTimestamp(raw);
+    if (!d) sub.add(key, M.date());
     else out[key] = d;
   }
   if (input.data_dictionary !== undefined && input.data_dictionary !== null) {

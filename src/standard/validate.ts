@@ -1,4 +1,4 @@
-import { ErrorBag } from '../actions/errors.ts';
+import { ErrorBag, fieldMap } from '../actions/errors.ts';
 import type { Standard } from './index.ts';
 import type { StandardField } from './types.ts';
 import { M } from './messages.ts';
@@ -283,7 +283,8 @@ function readExtras(std: Standard, value: unknown, out: ValidatedDataset, bag: E
     bag.add('extras', M.tooMany(max));
     return;
   }
-  const extras: Record<string, string> = {};
+  // Keys are the caller's: "__proto__" must be a key like any other, not a prototype.
+  const extras = fieldMap<string>();
   for (const e of value) {
     if (!e || typeof e !== 'object' || typeof (e as Record<string, unknown>).key !== 'string') {
       bag.add('extras', M.badExtras());

@@ -141,6 +141,19 @@ export function readDate(s: string): string | undefined {
   return `${String(year).padStart(4, '0')}-${m[2]}-${m[3]}`;
 }
 
+/**
+ * A timestamp from a caller (resource dates, grant expiry, imported record times): UTC unless a
+ * zone is given, years 1 to 9999. Anything else, years outside what PostgreSQL stores
+ * included, is undefined: the caller reports the field.
+ */
+export function readTimestamp(raw: unknown): Date | undefined {
+  if (typeof raw !== 'string' && !(raw instanceof Date)) return undefined;
+  const d = raw instanceof Date ? raw : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) ? raw : `${raw}Z`);
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || year < 1 || year > 9999) return undefined;
+  return d;
+}
+
 export function flagOut(v: unknown): string | undefined {
   if (v === true) return 'True';
   if (v === false) return 'False';

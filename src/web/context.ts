@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Services } from '../actions/context.ts';
-import { runAction, type ActionInput } from '../actions/registry.ts';
+import { getAction, runAction, type ActionInput } from '../actions/registry.ts';
 import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, ValidationError, type Lang } from '../actions/errors.ts';
 import { ANONYMOUS, type Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
 import { portalLang } from './lang.ts';
-import { readActionInput, UploadTooLargeError } from '../api/ckan/input.ts';
+import { UploadTooLargeError } from '../api/ckan/input.ts';
+import { readCheckedInput } from '../api/ckan/checked-input.ts';
 import { discardUploads, type Upload } from '../files/upload.ts';
 import { translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
@@ -40,8 +41,17 @@ export interface PageCtx {
 
 const FLASH_COOKIE = 'banchi_flash';
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Writes a GET page may make: the OpenID Connect callback (the provider redirects with GET, and
+ * its state parameter is the CSRF check) and a pending two-factor secret (inactive until a POST
+ * confirms it). Any other write on a safe method is refused.
+ */
+const GET_WRITES = new Set(['user_login_oidc', 'user_totp_setup']);
+
 /** Runs an action as the page's caller (or as `actor`, e.g. anonymous for a sign-in step): the same path the API and CLI take. */
-export function call<O = any>(p: PageCtx, name: string, input: ActionInput, actor: Actor = p.actor): Promise<O> {
+export async function call<O = any>(p: PageCtx, name: string, input: ActionInput, actor: Actor = p.actor): Promise<O> {
+  if (SAFE_METHODS.has(p.req.method) && !getAction(name)?.readOnly && !GET_WRITES.has(name)) throw new BadRequestError(`${name} needs POST`);
   return runAction<O>(p.services, name, input, { actor, lang: p.lang, ip: p.req.ip });
 }
 
@@ -127,7 +137,7 @@ export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
     const p = makeCtx(web, req, reply);
     let uploads: Upload[] = [];
     try {
-      const read = await readActionInput(web.services, req);
+      const read = await readCheckedInput(web.services, req);
       uploads = read.uploads;
       p.body = read.input;
       if (!csrfValid(web.services, web.secret, req, p.body[CSRF_FIELD])) return errorPage(p, 403, p.t('error.csrf'));

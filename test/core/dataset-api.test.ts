@@ -165,9 +165,9 @@ test(`[${STORE_KIND}] status_show, license_list and help_show answer like CKAN`,
   assert.equal(unversioned.statusCode, 200);
 });
 
-test(`[${STORE_KIND}] JSONP wraps a GET and treats the caller as anonymous`, async () => {
+test(`[${STORE_KIND}] JSONP is off unless BANCHI_JSONP=true: callback= gets plain JSON (the enabled form: safe-methods.test.ts)`, async () => {
   const r = await env.app.inject({ url: '/api/3/action/package_show?id=labour-force-q1&callback=cb', headers: { authorization: editor } });
   assert.equal(r.statusCode, 200);
-  assert.match(r.headers['content-type'] as string, /^application\/javascript/);
-  assert.match(r.body, /^cb\(\{"help":/);
+  assert.match(r.headers['content-type'] as string, /^application\/json/);
+  assert.equal(JSON.parse(r.body).success, true);
 });

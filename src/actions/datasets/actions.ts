@@ -4,6 +4,7 @@ import { defineAction, type ActionInput } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
+import { readTimestamp } from '../../standard/values.ts';
 import { M } from '../../standard/messages.ts';
 import type { DatasetRow } from '../../store/schema.ts';
 import { findDataset, findGroup, requireDataset } from './load.ts';
@@ -133,8 +134,8 @@ export const datasetGrantCreate = defineAction({
     } else throw ValidationError.field('user', M.missing());
     let expires: Date | null = null;
     if (input.expires_at !== undefined && input.expires_at !== null && input.expires_at !== '') {
-      expires = new Date(String(input.expires_at));
-      if (Number.isNaN(expires.getTime())) throw ValidationError.field('expires_at', M.date());
+      expires = readTimestamp(input.expires_at) ?? null;
+      if (!expires) throw ValidationError.field('expires_at', M.date());
     }
     const id = crypto.randomUUID();
     await ctx.db

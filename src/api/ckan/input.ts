@@ -39,7 +39,7 @@ function isMultipartError(e: unknown): boolean {
  */
 export async function readActionInput(services: Services, req: FastifyRequest): Promise<{ input: Record<string, unknown>; uploads: Upload[] }> {
   const uploads: Upload[] = [];
-  if (req.method === 'GET') {
+  if (req.method === 'GET' || req.method === 'HEAD') {
     const q = { ...(req.query as Record<string, unknown>) };
     delete q.callback;
     delete q.lang;

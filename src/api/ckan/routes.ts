@@ -5,7 +5,8 @@ import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, V
 import { ANONYMOUS } from '../../access/actor.ts';
 import { apiActor } from '../actor.ts';
 import { requestLang } from '../lang.ts';
-import { readActionInput, UploadTooLargeError } from './input.ts';
+import { UploadTooLargeError } from './input.ts';
+import { readCheckedInput } from './checked-input.ts';
 import { discardUploads, type Upload } from '../../files/upload.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
@@ -16,7 +17,8 @@ function helpUrl(services: Services, name: string): string {
 
 /** Maps an action's error to CKAN's status and error object; anything unexpected is a 500 with no detail. */
 export function ckanError(e: unknown, lang: Lang): { status: number; error: Record<string, unknown> } | null {
-  if (e instanceof ValidationError) return { status: 409, error: { __type: 'Validation Error', ...localizeErrors(e.errors, lang) } };
+  // __type last: a field called "__type" must not change the error's kind.
+  if (e instanceof ValidationError) return { status: 409, error: { ...localizeErrors(e.errors, lang), __type: 'Validation Error' } };
   if (e instanceof NotFoundError) return { status: 404, error: { __type: 'Not Found Error', message: pick(e.msg, lang) } };
   if (e instanceof AuthorizationError) return { status: 403, error: { __type: 'Authorization Error', message: lang === 'en' ? `Access denied: ${e.msg.en}` : `ไม่มีสิทธิ์เข้าถึง (Access denied)` } };
   if (e instanceof SearchQueryError) return { status: 400, error: { __type: 'Search Query Error', message: lang === 'en' ? e.msg.en : `${e.msg.th} (${e.msg.en})` } };
@@ -24,31 +26,40 @@ export function ckanError(e: unknown, lang: Lang): { status: number; error: Reco
   return null;
 }
 
+/** Methods that must never change state: a write action is refused on them (HEAD api_token_create once minted tokens). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** CKAN's JSONP callback: a plain (dotted) JavaScript name, nothing that could be code. */
+const CALLBACK = /^[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,3}$/;
+
+function send(reply: FastifyReply, status: number, body: unknown) {
+  return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+}
+
 async function handle(services: Services, def: ActionDef | undefined, name: string, req: FastifyRequest, reply: FastifyReply) {
   const lang = requestLang(req);
-  if (!def) return reply.code(400).type(JSON_TYPE).send(JSON.stringify(`Bad request - Action name not known: ${name}`));
-  if (req.method === 'GET' && !def.readOnly) {
-    return reply.code(400).type(JSON_TYPE).send(JSON.stringify('Bad request - JSON Error: Invalid request. Please use POST method for your request'));
-  }
-  const callback = req.method === 'GET' ? (req.query as Record<string, unknown>).callback : undefined;
+  if (!def) return send(reply, 400, `Bad request - Action name not known: ${name}`);
+  if (SAFE_METHODS.has(req.method) && !def.readOnly) return send(reply, 400, 'Bad request - JSON Error: Invalid request. Please use POST method for your request');
+  const rawCallback = req.method === 'GET' && services.config.jsonp ? (req.query as Record<string, unknown>).callback : undefined;
+  if (rawCallback !== undefined && (typeof rawCallback !== 'string' || !CALLBACK.test(rawCallback))) return send(reply, 400, 'Bad request - callback must be a JavaScript function name');
+  const callback = rawCallback as string | undefined;
   let uploads: Upload[] = [];
   try {
-    const read = await readActionInput(services, req);
+    const read = await readCheckedInput(services, req, def.itemKeys);
     const input = read.input;
     uploads = read.uploads;
-    const actor = typeof callback === 'string' ? ANONYMOUS : await apiActor(services, req, !def.readOnly);
+    // JSONP answers a <script> on any site: anonymous only, so no cookie or token ever reaches it.
+    const actor = callback !== undefined ? ANONYMOUS : await apiActor(services, req, !def.readOnly);
     const result = await runAction(services, def.name, input, { actor, lang, ip: req.ip });
     const body = JSON.stringify({ help: helpUrl(services, def.name), success: true, result });
-    if (typeof callback === 'string' && /^[A-Za-z_$][\w$.]{0,100}$/.test(callback)) {
-      return reply.type('application/javascript;charset=utf-8').header('X-Content-Type-Options', 'nosniff').send(`${callback}(${body});`);
-    }
+    // The leading comment keeps a callback name from ever being the first bytes of the answer (Rosetta Flash).
+    if (callback !== undefined) return reply.type('application/javascript;charset=utf-8').send(`/**/${callback}(${body});`);
     return reply.type(JSON_TYPE).send(body);
   } catch (e) {
-    if (e instanceof BadRequestError) return reply.code(400).type(JSON_TYPE).send(JSON.stringify(e.message));
+    if (e instanceof BadRequestError) return send(reply, 400, e.message);
     const mapped = ckanError(e, lang);
-    if (mapped) return reply.code(mapped.status).type(JSON_TYPE).send(JSON.stringify({ help: helpUrl(services, def.name), success: false, error: mapped.error }));
+    if (mapped) return send(reply, mapped.status, { help: helpUrl(services, def.name), success: false, error: mapped.error });
     req.log.error({ err: e, action: def.name }, 'action failed');
-    return reply.code(500).type(JSON_TYPE).send(JSON.stringify({ help: helpUrl(services, def.name), success: false, error: { __type: 'Internal Server Error', message: 'Internal Server Error' } }));
+    return send(reply, 500, { help: helpUrl(services, def.name), success: false, error: { __type: 'Internal Server Error', message: 'Internal Server Error' } });
   } finally {
     await discardUploads(uploads); // uploads no action took (refused, unauthorised, wrong action)
   }
@@ -56,7 +67,7 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
 
 function describe(def: ActionDef): string {
   const params = Object.entries(def.params ?? {}).map(([k, p]) => `- \`${k}\` (${p.type}${p.required ? ', required' : ''}): ${p.description}`);
-  return [def.summary, def.readOnly ? 'GET or POST.' : 'POST only (JSON, form or multipart).', ...params].join('\n\n');
+  return [def.summary, def.readOnly ? 'GET or POST.' : 'POST only (JSON, form or multipart); GET and HEAD answer 400.', ...params].join('\n\n');
 }
 
 /** /api/3/action/<name> and /api/action/<name>, GET and POST, one route per action (so OpenAPI lists them). */

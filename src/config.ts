@@ -16,6 +16,8 @@ export interface Config {
   sessionSecret: string;
   oidc: { issuer: string; clientId: string; clientSecret: string } | null;
   logLevel: string;
+  /** Ed25519 key signing audit checkpoints; empty: generated into dataDir (audit-ed25519.pem). */
+  auditKeyFile: string;
 }
 
 export class ConfigError extends Error {}
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ? { issuer: oidcIssuer, clientId: env.BANCHI_OIDC_CLIENT_ID || '', clientSecret: env.BANCHI_OIDC_CLIENT_SECRET || '' }
       : null,
     logLevel: env.LOG_LEVEL || 'info',
+    auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

@@ -1,10 +1,16 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from './context.ts';
 
+/**
+ * The audit log's write side. A write appends one row with its own leaf hash and takes no lock:
+ * rows are linked later, when the sealer (audit-seal.ts) closes them into a signed Merkle batch.
+ */
+
 export const GENESIS_HASH = '0'.repeat(64);
+/** Domain separation: a leaf can never be mistaken for a checkpoint or a tree node. */
+const LEAF_DOMAIN = 'banchi.audit.leaf.v1\n';
 
 export interface AuditRowContent {
   at: string;
@@ -17,8 +23,14 @@ export interface AuditRowContent {
   detail: Record<string, unknown>;
 }
 
+/** The old chain's row hash (rows written before migration 030 keep it). */
 export function auditHash(prev: string, row: AuditRowContent): string {
   return crypto.createHash('sha256').update(prev).update('\n').update(canonicalJson(row)).digest('hex');
+}
+
+/** A row's leaf hash: sha256 over the domain tag and the canonical content. */
+export function leafHash(row: AuditRowContent): string {
+  return crypto.hash('sha256', LEAF_DOMAIN + canonicalJson(row), 'hex');
 }
 
 /** JSON with sorted keys, so the hash does not depend on key order after a jsonb round trip. */
@@ -30,24 +42,12 @@ export function canonicalJson(v: unknown): string {
 }
 
 export interface AuditRow extends AuditRowContent {
-  prev_hash: string;
-  hash: string;
+  leaf: string;
 }
 
-/**
- * Takes the chain's lock and returns its last hash: callers append after it in the same
- * transaction, so the chain stays linear however many writers there are.
- */
-export async function lockAuditChain(db: Tx): Promise<string> {
-  await sql`SELECT pg_advisory_xact_lock(7243001)`.execute(db);
-  const last = await db.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return last?.hash ?? GENESIS_HASH;
-}
-
-/** Links events into chain rows after `prev`, in order. */
-export function chainAuditRows(prev: string, actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRow[] {
-  const rows: AuditRow[] = [];
-  for (const event of events) {
+/** Audit rows for events, each with its leaf hash; the transaction id is the column's default. */
+export function auditRows(actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRow[] {
+  return events.map((event) => {
     const content: AuditRowContent = {
       at: now.toISOString(),
       actor_id: actor.kind === 'user' ? actor.user.id : null,
@@ -58,40 +58,17 @@ export function chainAuditRows(prev: string, actor: Actor, ip: string, now: Date
       ip,
       detail: event.detail ?? {},
     };
-    const hash = auditHash(prev, content);
-    rows.push({ ...content, prev_hash: prev, hash });
-    prev = hash;
-  }
-  return rows;
+    return { ...content, leaf: leafHash(content) };
+  });
 }
 
-/** Appends one event to the hash chain inside the caller's transaction. */
+/** Appends one event inside the caller's transaction; concurrent writers do not wait for each other. */
 export async function writeAudit(db: Tx, actor: Actor, ip: string, now: Date, event: AuditEvent): Promise<void> {
-  const [row] = chainAuditRows(await lockAuditChain(db), actor, ip, now, [event]);
+  const [row] = auditRows(actor, ip, now, [event]);
   await db
     .insertInto('audit_log')
     .values({ ...row!, at: now, detail: JSON.stringify(row!.detail) })
     .execute();
 }
 
-/** Walks the chain and returns the first broken link, or null when the log is intact. */
-export async function verifyAuditChain(db: Tx | import('../store/db.ts').Db): Promise<{ seq: string; reason: string } | null> {
-  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
-  let prev = GENESIS_HASH;
-  for (const r of rows) {
-    if (r.prev_hash !== prev) return { seq: String(r.seq), reason: 'previous hash does not match' };
-    const content: AuditRowContent = {
-      at: new Date(r.at).toISOString(),
-      actor_id: r.actor_id,
-      actor_name: r.actor_name,
-      action: r.action,
-      object_type: r.object_type,
-      object_id: r.object_id,
-      ip: r.ip,
-      detail: r.detail,
-    };
-    if (auditHash(prev, content) !== r.hash) return { seq: String(r.seq), reason: 'row content does not match its hash' };
-    prev = r.hash;
-  }
-  return null;
-}
+export { verifyAuditChain } from './audit-verify.ts';

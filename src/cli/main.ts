@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import.ts')).importCommand,
   seed: async () => (await import('./commands/seed.ts')).seed,
   search: async () => (await import('./commands/search.ts')).search,
+  audit: async () => (await import('./commands/audit.ts')).audit,
 };
 
 /** Runs one command line and returns the exit code: 0 ok, 1 (partial) failure, 2 usage or configuration error. */

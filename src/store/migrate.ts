@@ -7,6 +7,7 @@ const migrations: Record<string, Migration> = {
   '001_core': m001,
   '002_search': await import('./migrations/002_search.ts'),
   '003_web': await import('./migrations/003_web.ts'),
+  '030_audit_merkle': await import('./migrations/030_audit_merkle.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

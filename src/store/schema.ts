@@ -140,8 +140,30 @@ export interface AuditLogTable {
   object_id: string | null;
   ip: string;
   detail: Json<Record<string, unknown>>;
+  /** Rows of the old hash chain only (before migration 030). */
+  prev_hash: string | null;
+  hash: string | null;
+  /** sha256 of the row's canonical content (old rows: their chain hash). */
+  leaf: string;
+  /** The writing transaction (pg_current_xact_id()); NULL for old rows. */
+  xid: Generated<string | null>;
+  /** Set by the sealer: the batch and the row's position in it. */
+  batch: Generated<string | null>;
+  pos: Generated<number | null>;
+}
+
+export interface AuditCheckpointsTable {
+  batch: string;
+  first_seq: string;
+  last_seq: string;
+  count: number;
+  root: string;
   prev_hash: string;
+  sealed_xmin: string;
+  at: Timestamp;
+  key_id: string;
   hash: string;
+  signature: string;
 }
 
 export interface ApiTokensTable {
@@ -215,6 +237,7 @@ export interface Database {
   resources: ResourcesTable;
   activity: ActivityTable;
   audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
   api_tokens: ApiTokensTable;
   dataset_grants: DatasetGrantsTable;
   jobs: JobsTable;

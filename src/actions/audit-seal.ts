@@ -8,11 +8,13 @@ import { canonicalJson, GENESIS_HASH } from './audit.ts';
 import { loadAuditKey, type AuditKey } from './audit-key.ts';
 
 /**
- * The sealer: the only process step that links audit rows. It takes rows that are certainly final
- * (written by transactions older than its snapshot's xmin, so a writer that committed late with a
- * lower seq is picked up by the next batch, never skipped), numbers them into a batch, and writes a
- * checkpoint: the batch's Merkle root (RFC 6962), the previous checkpoint's hash and an Ed25519
- * signature. Writers never take its lock.
+ * The sealer: the only step that links audit rows, and it writes no audit row. Batch N is every
+ * row whose writing transaction lies in [xid_from, xid_below), where xid_below is at most the xmin
+ * of the sealer's snapshot: every such transaction has ended, so the batch is final (a writer that
+ * committed late with a lower seq has a higher xid and falls in a later batch, never skipped). The
+ * checkpoint holds the batch's RFC 6962 Merkle root over the rows' leaf hashes (in seq order), a
+ * hash of their seq numbers, the previous checkpoint's hash and an Ed25519 signature. Writers
+ * never take the sealer's lock, and rows are never updated.
  */
 
 const SEALER_LOCK = 7243002;
@@ -22,12 +24,15 @@ export const WITNESS_FILE = 'audit-witness.json';
 
 export interface Checkpoint {
   batch: number;
+  /** Transaction ids [xid_from, xid_below); both '0' for the batch of old-chain rows (xid NULL). */
+  xid_from: string;
+  xid_below: string;
   first_seq: number;
   last_seq: number;
   count: number;
   root: string;
+  seqs_hash: string;
   prev_hash: string;
-  sealed_xmin: string;
   at: string;
   key_id: string;
 }
@@ -37,37 +42,62 @@ export interface SignedCheckpoint extends Checkpoint {
   signature: string;
 }
 
-const NODE_PREFIX = Buffer.from([1]);
+/** Seq numbers as ranges ("1-5000,5002,5004-6000"): in seq order, compact, easy to compare. */
+export function seqRanges(seqs: number[]): string {
+  let out = '';
+  for (let i = 0; i < seqs.length; ) {
+    let j = i;
+    while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1) j++;
+    out += `${out ? ',' : ''}${i === j ? seqs[i] : `${seqs[i]}-${seqs[j]}`}`;
+    i = j + 1;
+  }
+  return out;
+}
 
-/** RFC 6962 leaf hash of one row: H(0x00 ‖ seq as 8 bytes ‖ leaf), so a row's place is part of it. */
-export function merkleLeaf(seq: number, leafHex: string): Buffer {
-  const data = Buffer.allocUnsafe(9 + 32);
-  data[0] = 0;
-  data.writeBigUInt64BE(BigInt(seq), 1);
-  data.write(leafHex, 9, 'hex');
-  return crypto.hash('sha256', data, 'buffer');
+export function parseSeqRanges(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text ? text.split(',') : []) {
+    const [a, b] = part.split('-').map(Number);
+    for (let s = a!; s <= (b ?? a!); s++) out.push(s);
+  }
+  return out;
+}
+
+/** The seq numbers of a batch, as ranges, hashed: the leaves commit to content, this to place. */
+export function seqsHash(seqs: number[]): string {
+  return crypto.hash('sha256', seqRanges(seqs), 'hex');
 }
 
 /**
- * RFC 6962 Merkle tree hash over leaf hashes: pairing level by level and carrying an odd last node
- * up unchanged gives the same root as the standard's split at the largest power of two.
+ * RFC 6962 Merkle tree hash over leaf hashes (hex): pairing level by level and carrying an odd last
+ * node up unchanged gives the same root as the standard's split at the largest power of two.
+ * Each level is one buffer, so a node costs one hash and no allocation.
  */
-export function merkleRoot(leaves: Buffer[]): string {
+export function merkleRoot(leaves: string[]): string {
   if (!leaves.length) return crypto.hash('sha256', '', 'hex');
-  let level = leaves;
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(crypto.hash('sha256', Buffer.concat([NODE_PREFIX, level[i]!, level[i + 1]!]), 'buffer'));
-    if (level.length % 2) next.push(level[level.length - 1]!);
+  let count = leaves.length;
+  let level = Buffer.allocUnsafe(count * 32);
+  for (let i = 0; i < count; i++) level.write(leaves[i]!, i * 32, 'hex');
+  const node = Buffer.allocUnsafe(65);
+  node[0] = 1;
+  while (count > 1) {
+    const pairs = count >> 1;
+    const next = Buffer.allocUnsafe((count - pairs) * 32);
+    for (let i = 0; i < pairs; i++) {
+      level.copy(node, 1, i * 64, i * 64 + 64);
+      next.write(crypto.hash('sha256', node, 'binary'), i * 32, 'binary');
+    }
+    if (count & 1) level.copy(next, pairs * 32, (count - 1) * 32, count * 32);
     level = next;
+    count -= pairs;
   }
-  return level[0]!.toString('hex');
+  return level.subarray(0, 32).toString('hex');
 }
 
 /** The exact bytes that are hashed and signed. */
 export function checkpointBytes(c: Checkpoint): Buffer {
-  const { batch, first_seq, last_seq, count, root, prev_hash, sealed_xmin, at, key_id } = c;
-  return Buffer.from(CHECKPOINT_DOMAIN + canonicalJson({ batch, first_seq, last_seq, count, root, prev_hash, sealed_xmin, at, key_id }));
+  const { batch, xid_from, xid_below, first_seq, last_seq, count, root, seqs_hash, prev_hash, at, key_id } = c;
+  return Buffer.from(CHECKPOINT_DOMAIN + canonicalJson({ batch, xid_from, xid_below, first_seq, last_seq, count, root, seqs_hash, prev_hash, at, key_id }));
 }
 
 export function checkpointHash(c: Checkpoint): string {
@@ -86,12 +116,14 @@ export function verifyCheckpointSignature(c: SignedCheckpoint, publicKey: crypto
 export function toCheckpoint(r: Record<string, unknown>): SignedCheckpoint {
   return {
     batch: Number(r.batch),
+    xid_from: String(r.xid_from),
+    xid_below: String(r.xid_below),
     first_seq: Number(r.first_seq),
     last_seq: Number(r.last_seq),
     count: Number(r.count),
     root: String(r.root),
+    seqs_hash: String(r.seqs_hash),
     prev_hash: String(r.prev_hash),
-    sealed_xmin: String(r.sealed_xmin),
     at: new Date(r.at as string).toISOString(),
     key_id: String(r.key_id),
     hash: String(r.hash),
@@ -107,38 +139,74 @@ export async function sealAudit(services: Services, opts: { maxRows?: number } =
   return cp;
 }
 
+type SealRow = { seq: number; leaf: string; xid: string };
+
 async function sealIn(tx: Tx, key: AuditKey, maxRows: number): Promise<SignedCheckpoint | null> {
   const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${SEALER_LOCK}) AS ok`.execute(tx);
   if (!lock.rows[0]?.ok) return null;
-  // One statement: the rows and the xmin come from the same snapshot.
-  const rows = (
-    await sql<{ seq: number; leaf: string; xmin: string }>`
-      SELECT seq, leaf, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin FROM audit_log
-      WHERE batch IS NULL AND (xid IS NULL OR xid < pg_snapshot_xmin(pg_current_snapshot()))
-      ORDER BY seq LIMIT ${maxRows}`.execute(tx)
-  ).rows;
-  if (!rows.length) return null;
-  const last = await tx.selectFrom('audit_checkpoints').select(['batch', 'hash']).orderBy('batch', 'desc').limit(1).executeTakeFirst();
+  const last = await tx.selectFrom('audit_checkpoints').select(['batch', 'hash', 'xid_below']).orderBy('batch', 'desc').limit(1).executeTakeFirst();
+  const range = last
+    ? await finalRows(tx, String(last.xid_below), maxRows)
+    : await oldChainRows(tx) ?? await finalRows(tx, '0', maxRows);
+  if (!range) return null; // nothing final since the last batch: the next one starts where it ended
+  const { rows, from, below } = range;
+  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
   const seqs = rows.map((r) => Number(r.seq));
+  const leaves = rows.map((r) => r.leaf);
   const cp: Checkpoint = {
     batch: last ? Number(last.batch) + 1 : 1,
+    xid_from: from,
+    xid_below: below,
     first_seq: seqs[0]!,
     last_seq: seqs[seqs.length - 1]!,
     count: rows.length,
-    root: merkleRoot(rows.map((r) => merkleLeaf(Number(r.seq), r.leaf))),
+    root: merkleRoot(leaves),
+    seqs_hash: seqsHash(seqs),
     prev_hash: last?.hash ?? GENESIS_HASH,
-    sealed_xmin: rows[0]!.xmin,
     at: new Date().toISOString(),
     key_id: key.keyId,
   };
   const signed: SignedCheckpoint = { ...cp, hash: checkpointHash(cp), signature: crypto.sign(null, checkpointBytes(cp), key.privateKey).toString('base64') };
-  await sql`
-    UPDATE audit_log a SET batch = ${cp.batch}, pos = v.pos - 1
-    FROM unnest(${seqs}::bigint[]) WITH ORDINALITY AS v(seq, pos) WHERE a.seq = v.seq`.execute(tx);
-  await sql`
-    INSERT INTO audit_checkpoints (batch, first_seq, last_seq, count, root, prev_hash, sealed_xmin, at, key_id, hash, signature)
-    VALUES (${cp.batch}, ${cp.first_seq}, ${cp.last_seq}, ${cp.count}, ${cp.root}, ${cp.prev_hash}, ${cp.sealed_xmin}::xid8, ${cp.at}, ${cp.key_id}, ${signed.hash}, ${signed.signature})`.execute(tx);
+  await tx
+    .insertInto('audit_checkpoints')
+    .values({ ...signed, batch: String(cp.batch), first_seq: String(cp.first_seq), last_seq: String(cp.last_seq), seqs: seqRanges(seqs), leaf_prefixes: leafPrefixes(leaves) })
+    .execute();
   return signed;
+}
+
+/** Rows of the old hash chain (no xid), sealed first as one batch with the empty xid range. */
+async function oldChainRows(tx: Tx): Promise<{ rows: SealRow[]; from: string; below: string } | null> {
+  const rows = (await sql<SealRow>`SELECT seq, leaf, '' AS xid FROM audit_log WHERE xid IS NULL ORDER BY seq`.execute(tx)).rows;
+  return rows.length ? { rows, from: '0', below: '0' } : null;
+}
+
+/** Rows of transactions from `from` up to the snapshot's xmin: all ended, so the set is final. */
+async function finalRows(tx: Tx, from: string, maxRows: number): Promise<{ rows: SealRow[]; from: string; below: string } | null> {
+  // Read before the rows: xmin only grows, and a transaction below it has ended for good.
+  const xmin = (await sql<{ x: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`.execute(tx)).rows[0]!.x;
+  let rows = (
+    await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid >= ${from}::xid8 AND xid < ${xmin}::xid8
+      ORDER BY xid, seq LIMIT ${maxRows + 1}`.execute(tx)
+  ).rows;
+  let below = xmin;
+  if (rows.length > maxRows) {
+    // Too many for one batch: end it before the last transaction seen, or take that one whole.
+    const cut = rows[maxRows]!.xid;
+    rows = rows.filter((r) => r.xid !== cut);
+    below = cut;
+    if (!rows.length) {
+      rows = (await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid = ${cut}::xid8 ORDER BY seq`.execute(tx)).rows;
+      below = (BigInt(cut) + 1n).toString();
+    }
+  }
+  return rows.length ? { rows, from, below } : null;
+}
+
+/** The first 4 bytes of each leaf hash, in order: enough to say which row moved or changed. */
+export function leafPrefixes(leaves: string[]): Buffer {
+  const out = Buffer.allocUnsafe(leaves.length * 4);
+  for (let i = 0; i < leaves.length; i++) out.write(leaves[i]!.slice(0, 8), i * 4, 'hex');
+  return out;
 }
 
 /** Seals until nothing final is left; returns the number of batches written. */
@@ -152,9 +220,12 @@ export async function sealPending(services: Services): Promise<number> {
   }
 }
 
+/** Whether any row lies after the last checkpoint (an index probe: cheap enough to poll). */
 export async function hasUnsealed(db: Db): Promise<boolean> {
-  const r = await db.selectFrom('audit_log').select('seq').where('batch', 'is', null).limit(1).executeTakeFirst();
-  return r !== undefined;
+  const r = await sql<{ any: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM audit_log WHERE xid >= COALESCE((SELECT xid_below FROM audit_checkpoints ORDER BY batch DESC LIMIT 1), '0'::xid8)
+      OR (xid IS NULL AND NOT EXISTS (SELECT 1 FROM audit_checkpoints))) AS any`.execute(db);
+  return r.rows[0]!.any;
 }
 
 /**

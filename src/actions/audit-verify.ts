@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../store/db.ts';
-import { auditHash, GENESIS_HASH, leafHash, type AuditRowContent } from './audit.ts';
+import { auditHash, GENESIS_HASH, leafHash } from './audit.ts';
 import type { AuditKey } from './audit-key.ts';
-import { checkpointHash, merkleLeaf, merkleRoot, readWitness, toCheckpoint, verifyCheckpointSignature, type SignedCheckpoint } from './audit-seal.ts';
+import { checkpointHash, merkleRoot, parseSeqRanges, readWitness, seqsHash, toCheckpoint, verifyCheckpointSignature, type SignedCheckpoint } from './audit-seal.ts';
 
 /**
  * Checks the whole audit log: every row's leaf from its content, every batch's Merkle root, the
  * checkpoint chain and signatures, and the witness copy outside the database. Rows are streamed
- * in (batch, seq) order, a page at a time, so memory stays at one page and one batch.
+ * in seq order, a page at a time (keyset pagination); each falls in the batch whose transaction
+ * range holds its xid, and a batch is checked as soon as the stream passes its last seq.
  */
 
 export type ProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'signature' | 'cut_off';
@@ -46,24 +47,25 @@ export interface VerifyOptions {
 
 interface Row {
   seq: number;
-  at: string;
-  actor_id: string | null;
-  actor_name: string;
-  action: string;
-  object_type: string;
-  object_id: string | null;
-  ip: string;
-  detail: Record<string, unknown>;
-  prev_hash: string | null;
-  hash: string | null;
   leaf: string;
   xid: string | null;
-  batch: number | null;
-  pos: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+  /** [at, actor_id, actor_name, action, object_type, object_id, ip, detail] as one JSON text: one field to decode, not eight. */
+  c: string;
 }
 
-const COLUMNS = sql`seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor_id, actor_name, action, object_type,
-  object_id, ip, detail, prev_hash, hash, leaf, xid::text AS xid, batch, pos`;
+const COLUMNS = sql`seq, leaf, xid::text AS xid, prev_hash, hash,
+  json_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), actor_id, actor_name, action, object_type, object_id, ip, detail)::text AS c`;
+
+/** xid8 values as decimal text, compared without BigInt. */
+const xidCmp = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+interface Open {
+  cp: SignedCheckpoint;
+  seqs: number[];
+  leaves: string[];
+}
 
 export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promise<AuditReport> {
   const started = performance.now();
@@ -71,114 +73,97 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
   const problems: AuditProblem[] = [];
   const add = (p: AuditProblem) => void problems.push(p);
 
-  const checkpoints = new Map<number, SignedCheckpoint>();
-  const loadCheckpoints = async (from: number) => {
-    const rows = await db.selectFrom('audit_checkpoints').selectAll().where('batch', '>=', String(from)).orderBy('batch').execute();
-    for (const r of rows) checkpoints.set(Number(r.batch), toCheckpoint(r as never));
+  const cps = (await db.selectFrom('audit_checkpoints')
+    .select(['batch', 'xid_from', 'xid_below', 'first_seq', 'last_seq', 'count', 'root', 'seqs_hash', 'prev_hash', 'at', 'key_id', 'hash', 'signature'])
+    .orderBy('batch').execute()).map((r) => toCheckpoint(r as never));
+  const byBatch = new Map(cps.map((c) => [c.batch, c]));
+  const oldChain = cps.find((c) => c.xid_below === '0');
+  const ranged = cps.filter((c) => c.xid_below !== '0').sort((a, b) => xidCmp(a.xid_from, b.xid_from));
+  const sealedBelow = ranged.length ? ranged[ranged.length - 1]!.xid_below : '0';
+  /** The checkpoint whose transaction range holds xid (binary search; ranges do not overlap). */
+  let recent: SignedCheckpoint | undefined;
+  const batchOf = (xid: string): SignedCheckpoint | undefined => {
+    if (recent && xidCmp(xid, recent.xid_from) >= 0 && xidCmp(xid, recent.xid_below) < 0) return recent; // neighbours share a batch
+    let lo = 0;
+    let hi = ranged.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = ranged[mid]!;
+      if (xidCmp(xid, c.xid_from) < 0) hi = mid - 1;
+      else if (xidCmp(xid, c.xid_below) >= 0) lo = mid + 1;
+      else return (recent = c);
+    }
+    return undefined;
   };
-  await loadCheckpoints(1);
 
   let legacyPrev = GENESIS_HASH;
   let rowsRead = 0;
-  let sealed = 0;
-  const visited = new Set<number>();
-
-  // One batch's rows as they stream by.
-  let batch = -1;
-  let cp: SignedCheckpoint | undefined;
-  let xminOfBatch = 0n;
-  let seqs: number[] = [];
-  let leaves: Buffer[] = [];
-  let positions: Array<number | null> = [];
-  let rowProblem = false;
-
-  const checkContent = (r: Row): string | null => {
-    const content: AuditRowContent = {
-      at: r.at,
-      actor_id: r.actor_id,
-      actor_name: r.actor_name,
-      action: r.action,
-      object_type: r.object_type,
-      object_id: r.object_id,
-      ip: r.ip,
-      detail: r.detail,
-    };
-    if (r.prev_hash !== null) {
-      // A row of the old hash chain: its link and its hash, which is also its leaf.
-      if (r.prev_hash !== legacyPrev) return 'its link to the previous row of the old hash chain is broken (a row before it was deleted, inserted or moved)';
-      legacyPrev = r.hash ?? '';
-      if (auditHash(r.prev_hash, content) !== r.hash || r.leaf !== r.hash) return 'its content does not match its hash (edited)';
-      return null;
-    }
-    return leafHash(content) === r.leaf ? null : 'its content does not match its leaf hash (edited)';
+  let unsealed = 0;
+  const open = new Map<number, Open>();
+  const done = new Set<number>();
+  const close = async (o: Open) => {
+    open.delete(o.cp.batch);
+    done.add(o.cp.batch);
+    if (o.seqs.length === o.cp.count && seqsHash(o.seqs) === o.cp.seqs_hash && merkleRoot(o.leaves) === o.cp.root) return;
+    const locator = await db.selectFrom('audit_checkpoints').select(['seqs', 'leaf_prefixes']).where('batch', '=', String(o.cp.batch)).executeTakeFirst();
+    add(locate(o, locator ? parseSeqRanges(locator.seqs) : [], locator ? Buffer.from(locator.leaf_prefixes) : Buffer.alloc(0)));
   };
 
-  const finishBatch = async () => {
-    if (batch < 0) return;
-    visited.add(batch);
-    if (!cp || rowProblem) return;
-    const problem = classifyBatch(cp, seqs, leaves, positions);
-    if (problem) add(problem);
-  };
-
-  const startBatch = async (b: number, first: Row) => {
-    batch = b;
-    if (!checkpoints.has(b)) await loadCheckpoints(b); // sealed while this check runs
-    cp = checkpoints.get(b);
-    xminOfBatch = cp ? BigInt(cp.sealed_xmin) : 0n;
-    seqs = [];
-    leaves = [];
-    positions = [];
-    rowProblem = false;
-    if (!cp) {
-      rowProblem = true;
-      add({ seq: first.seq, batch: b, kind: 'inserted', reason: `rows claim batch ${b}, which has no checkpoint (the checkpoint was deleted, or the rows were inserted)` });
-    }
-  };
-
-  let after: [number, number] = [0, 0];
+  // The next page is asked for before this one is hashed, so the database and the hashing overlap.
+  const nextPage = (after: number) => sql<Row>`SELECT ${COLUMNS} FROM audit_log WHERE seq > ${after} ORDER BY seq LIMIT ${pageSize}`.execute(db);
+  let pending = nextPage(-Number.MAX_SAFE_INTEGER);
   for (;;) {
-    const page = (
-      await sql<Row>`SELECT ${COLUMNS} FROM audit_log WHERE batch IS NOT NULL AND (batch, seq) > (${after[0]}, ${after[1]})
-        ORDER BY batch, seq LIMIT ${pageSize}`.execute(db)
-    ).rows;
+    const page = (await pending).rows;
+    if (page.length === pageSize) pending = nextPage(Number(page[page.length - 1]!.seq));
     for (const r of page) {
-      const b = Number(r.batch);
       const seq = Number(r.seq);
-      if (b !== batch) {
-        await finishBatch();
-        await startBatch(b, r);
-      }
       rowsRead++;
-      sealed++;
-      const bad = checkContent(r);
-      if (bad && !rowProblem) {
-        rowProblem = true;
-        add({ seq, batch: b, kind: bad.includes('edited') ? 'edited' : 'deleted', reason: `row ${seq}: ${bad}` });
+      const a = JSON.parse(r.c) as [string, string | null, string, string, string, string | null, string, Record<string, unknown>];
+      const content = { at: a[0], actor_id: a[1], actor_name: a[2], action: a[3], object_type: a[4], object_id: a[5], ip: a[6], detail: a[7] };
+      if (r.prev_hash !== null) {
+        // A row of the old hash chain: its link and its hash, which is also its leaf.
+        if (r.prev_hash !== legacyPrev) add({ seq, batch: oldChain?.batch ?? null, kind: 'deleted', reason: `row ${seq}: its link to the previous row of the old hash chain is broken (a row before it was deleted, inserted or moved)` });
+        else if (auditHash(r.prev_hash, content) !== r.hash || r.leaf !== r.hash) add({ seq, batch: oldChain?.batch ?? null, kind: 'edited', reason: `row ${seq}: its content does not match its hash (edited)` });
+        legacyPrev = r.hash ?? '';
+      } else if (leafHash(content) !== r.leaf) {
+        add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
       }
-      if (cp && !rowProblem && (r.xid === null ? r.prev_hash === null : BigInt(r.xid) >= xminOfBatch)) {
-        rowProblem = true;
-        add({ seq, batch: b, kind: 'inserted', reason: `row ${seq} was written after batch ${b} was sealed, yet claims a place in it (inserted)` });
+      const cp = r.xid === null ? (r.prev_hash !== null ? oldChain : undefined) : batchOf(r.xid);
+      if (!cp) {
+        if (r.xid !== null && xidCmp(r.xid, sealedBelow) >= 0) unsealed++;
+        else if (r.prev_hash !== null && !cps.length) unsealed++; // old rows before the first seal
+        else add({ seq, batch: null, kind: 'inserted', reason: `row ${seq} has no writing transaction of its own (inserted)` });
+        continue;
       }
-      seqs.push(seq);
-      leaves.push(merkleLeaf(seq, r.leaf));
-      positions.push(r.pos === null ? null : Number(r.pos));
+      if (done.has(cp.batch)) {
+        add({ seq, batch: cp.batch, kind: 'inserted', reason: `row ${seq} claims batch ${cp.batch} by its transaction id, but lies after that batch's last row (seq ${cp.last_seq}): inserted` });
+        continue;
+      }
+      let o = open.get(cp.batch);
+      if (!o) open.set(cp.batch, (o = { cp, seqs: [], leaves: [] }));
+      o.seqs.push(seq);
+      o.leaves.push(r.leaf);
     }
+    // Batches the stream has passed cannot gain rows any more: check them now, keep memory small.
+    const reached = page.length ? Number(page[page.length - 1]!.seq) : Number.MAX_SAFE_INTEGER;
+    for (const o of [...open.values()]) if (o.cp.last_seq <= reached && page.length === pageSize) await close(o);
     if (page.length < pageSize) break;
-    const last = page[page.length - 1]!;
-    after = [Number(last.batch), Number(last.seq)];
   }
-  await finishBatch();
+  for (const o of [...open.values()]) await close(o);
 
   // The checkpoint chain, its signatures, and batches whose rows are all gone.
-  const ordered = [...checkpoints.values()].sort((a, b) => a.batch - b.batch);
   let prev: SignedCheckpoint | null = null;
-  for (const c of ordered) {
+  let prevRanged: SignedCheckpoint | null = null;
+  for (const c of cps) {
     const expectBatch = prev ? prev.batch + 1 : 1;
     if (c.batch !== expectBatch) {
       add({ seq: prev ? prev.last_seq + 1 : 1, batch: expectBatch, kind: 'deleted', reason: `checkpoint(s) ${expectBatch}–${c.batch - 1} are missing, with the rows they sealed` });
     } else if (c.prev_hash !== (prev ? prev.hash : GENESIS_HASH)) {
       add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch} does not link to checkpoint ${prev?.batch ?? 'genesis'} (replaced or reordered)` });
+    }
+    if (c.xid_below !== '0') {
+      if (c.xid_from !== (prevRanged ? prevRanged.xid_below : '0')) add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch}'s transaction range does not start where the previous one ended` });
+      prevRanged = c;
     }
     if (checkpointHash(c) !== c.hash) {
       add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch} was edited: its content does not match its hash` });
@@ -186,37 +171,16 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
       if (c.key_id !== opts.key.keyId) add({ seq: c.first_seq, batch: c.batch, kind: 'signature', reason: `checkpoint ${c.batch} is signed by another key (${c.key_id.slice(0, 16)}…)` });
       else if (!verifyCheckpointSignature(c, opts.key.publicKey)) add({ seq: c.first_seq, batch: c.batch, kind: 'signature', reason: `checkpoint ${c.batch}: the signature does not verify (forged or altered)` });
     }
-    if (!visited.has(c.batch)) add({ seq: c.first_seq, batch: c.batch, kind: 'deleted', reason: `all ${c.count} rows of batch ${c.batch} (seq ${c.first_seq}–${c.last_seq}) were deleted` });
+    if (!done.has(c.batch)) add({ seq: c.first_seq, batch: c.batch, kind: 'deleted', reason: `all ${c.count} rows of batch ${c.batch} (seq ${c.first_seq}–${c.last_seq}) were deleted` });
     prev = c;
   }
   const lastCp = prev;
-
-  // Rows not sealed yet. One older than the last seal's snapshot, below its last seq, should have
-  // been sealed by it: it was inserted afterwards.
-  let unsealed = 0;
-  const lastXmin = lastCp ? BigInt(lastCp.sealed_xmin) : 0n;
-  let afterSeq = 0;
-  for (;;) {
-    const page = (await sql<Row>`SELECT ${COLUMNS} FROM audit_log WHERE batch IS NULL AND seq > ${afterSeq} ORDER BY seq LIMIT ${pageSize}`.execute(db)).rows;
-    for (const r of page) {
-      const seq = Number(r.seq);
-      rowsRead++;
-      unsealed++;
-      const bad = checkContent(r);
-      if (bad) add({ seq, batch: null, kind: bad.includes('edited') ? 'edited' : 'deleted', reason: `row ${seq} (not sealed yet): ${bad}` });
-      else if (lastCp && seq < lastCp.last_seq && (r.xid === null || BigInt(r.xid) < lastXmin)) {
-        add({ seq, batch: null, kind: 'inserted', reason: `row ${seq} is older than checkpoint ${lastCp.batch} yet not sealed by it (inserted)` });
-      }
-    }
-    if (page.length < pageSize) break;
-    afterSeq = Number(page[page.length - 1]!.seq);
-  }
 
   // The witness outside the database: its checkpoint must still be there, unchanged.
   let witness: AuditReport['witness'] = null;
   const w = opts.dataDir ? readWitness(opts.dataDir) : null;
   if (w) {
-    const inDb = checkpoints.get(w.batch);
+    const inDb = byBatch.get(w.batch);
     witness = { batch: w.batch, matches: inDb?.hash === w.hash };
     if (opts.key && !verifyCheckpointSignature(w, opts.key.publicKey)) {
       add({ seq: w.first_seq, batch: w.batch, kind: 'signature', reason: `the witness copy of checkpoint ${w.batch} does not carry a valid signature` });
@@ -233,8 +197,8 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
   return {
     intact: problems.length === 0,
     rows: rowsRead,
-    sealed,
-    batches: checkpoints.size,
+    sealed: rowsRead - unsealed,
+    batches: cps.length,
     unsealed,
     seconds,
     rows_per_second: seconds > 0 ? Math.round(rowsRead / seconds) : rowsRead,
@@ -246,40 +210,36 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
 }
 
 /**
- * A batch whose rows all match their leaves: its count, seq range and Merkle root against the
- * checkpoint. Positions written at sealing say which row is missing, extra or out of place.
+ * A batch that does not match its checkpoint: its seq numbers and leaf prefixes as sealed, walked
+ * beside the rows found, name the first row missing, extra, moved or rewritten.
  */
-function classifyBatch(cp: SignedCheckpoint, seqs: number[], leaves: Buffer[], positions: Array<number | null>): AuditProblem | null {
+function locate(o: Open, sealedSeqs: number[], prefixes: Buffer): AuditProblem {
+  const { cp, seqs, leaves } = o;
   const b = cp.batch;
-  const n = seqs.length;
-  for (let i = 0; i < n; i++) {
-    const p = positions[i];
-    if (p === i) continue;
-    if (p === null || p >= cp.count) return { seq: seqs[i]!, batch: b, kind: 'inserted', reason: `row ${seqs[i]} claims a place in batch ${b} that the sealer never gave (inserted)` };
-    const seen = positions.slice(0, i);
-    if (seen.includes(p)) {
-      // Two rows claim one place: the extra one is the row whose removal restores the signed root.
-      const claimants = positions.flatMap((q, j) => (q === p ? [j] : []));
-      const extra = claimants.find((j) => merkleRoot(leaves.filter((_, k) => k !== j)) === cp.root) ?? i;
-      return { seq: seqs[extra]!, batch: b, kind: 'inserted', reason: `row ${seqs[extra]} was inserted into batch ${b} (position ${p} is claimed twice)` };
+  const sealedPrefix = (k: number) => prefixes.toString('hex', k * 4, k * 4 + 4);
+  let i = 0;
+  let j = 0;
+  while (i < sealedSeqs.length || j < seqs.length) {
+    const want = sealedSeqs[i];
+    const got = seqs[j];
+    if (got === undefined || (want !== undefined && want < got)) {
+      return { seq: want!, batch: b, kind: 'deleted', reason: `row ${want} of batch ${b} was deleted` };
     }
-    if (p > i && !positions.slice(i + 1).includes(i)) {
-      const from = i === 0 ? cp.first_seq : seqs[i - 1]! + 1;
-      return { seq: from, batch: b, kind: 'deleted', reason: `row(s) at position ${i} of batch ${b} were deleted (${i === 0 ? `seq ${cp.first_seq}` : `between seq ${seqs[i - 1]} and ${seqs[i]}`})` };
+    if (want === undefined || got < want) {
+      return { seq: got, batch: b, kind: 'inserted', reason: `row ${got} was inserted into batch ${b} (it was not there when the batch was sealed)` };
     }
-    return { seq: seqs[i]!, batch: b, kind: 'reordered', reason: `row ${seqs[i]} is out of order: it was sealed at position ${p} of batch ${b}, but now stands at position ${i} (seq changed)` };
+    const p = leaves[j]!.slice(0, 8);
+    if (p !== sealedPrefix(i)) {
+      let elsewhere = false;
+      for (let k = 0; k < sealedSeqs.length && !elsewhere; k++) elsewhere = k !== i && sealedPrefix(k) === p;
+      return elsewhere
+        ? { seq: got, batch: b, kind: 'reordered', reason: `row ${got} holds another row of batch ${b}: rows were moved (seq changed)` }
+        : { seq: got, batch: b, kind: 'edited', reason: `row ${got} is not the row sealed at that place in batch ${b} (its content and leaf hash were rewritten)` };
+    }
+    i++;
+    j++;
   }
-  if (n < cp.count) {
-    return { seq: n ? seqs[n - 1]! + 1 : cp.first_seq, batch: b, kind: 'deleted', reason: `the last ${cp.count - n} row(s) of batch ${b} (up to seq ${cp.last_seq}) were deleted` };
-  }
-  if (seqs[0] !== cp.first_seq || seqs[n - 1] !== cp.last_seq) {
-    const seq = Math.min(seqs[0]!, cp.first_seq);
-    return { seq, batch: b, kind: 'reordered', reason: `batch ${b} was sealed over seq ${cp.first_seq}–${cp.last_seq} but now holds seq ${seqs[0]}–${seqs[n - 1]} (seq changed)` };
-  }
-  if (merkleRoot(leaves) !== cp.root) {
-    return { seq: cp.first_seq, batch: b, kind: 'edited', reason: `batch ${b} (seq ${cp.first_seq}–${cp.last_seq}) does not match its signed Merkle root (rows and their leaf hashes were rewritten, or a seq changed)` };
-  }
-  return null;
+  return { seq: cp.first_seq, batch: b, kind: 'checkpoint', reason: `batch ${b} (seq ${cp.first_seq}–${cp.last_seq}) does not match its signed root although every row matches the sealed locator (the checkpoint or its locator was altered)` };
 }
 
 /** The first problem as {seq, reason}, or null when the log is intact (the short form tests use). */

@@ -25,20 +25,49 @@ export interface AuditRowContent {
 
 /** The old chain's row hash (rows written before migration 030 keep it). */
 export function auditHash(prev: string, row: AuditRowContent): string {
-  return crypto.createHash('sha256').update(prev).update('\n').update(canonicalJson(row)).digest('hex');
+  return crypto.hash('sha256', `${prev}\n${canonicalContent(row)}`, 'hex');
 }
 
-/** A row's leaf hash: sha256 over the domain tag and the canonical content. */
+/**
+ * A row's leaf hash, as RFC 6962 defines a leaf: sha256(0x00 ‖ entry), the entry being a domain
+ * tag and the canonical content. The Merkle tree of a batch is built directly over these.
+ */
 export function leafHash(row: AuditRowContent): string {
-  return crypto.hash('sha256', LEAF_DOMAIN + canonicalJson(row), 'hex');
+  return crypto.hash('sha256', `\0${LEAF_DOMAIN}${canonicalContent(row)}`, 'hex');
 }
 
-/** JSON with sorted keys, so the hash does not depend on key order after a jsonb round trip. */
+/**
+ * canonicalJson(content) for the eight content fields, written out in their sorted order: the
+ * verifier runs this for every row.
+ */
+export function canonicalContent(r: AuditRowContent): string {
+  return `{"action":${JSON.stringify(r.action)},"actor_id":${str(r.actor_id)},"actor_name":${JSON.stringify(r.actor_name)},"at":${JSON.stringify(r.at)},"detail":${canonicalJson(r.detail)},"ip":${JSON.stringify(r.ip)},"object_id":${str(r.object_id)},"object_type":${JSON.stringify(r.object_type)}}`;
+}
+const str = (v: string | null | undefined) => (v == null ? 'null' : JSON.stringify(v));
+
+/**
+ * JSON with sorted keys, so the hash does not depend on key order after a jsonb round trip.
+ * JSON.stringify given the sorted list of every key in the value writes each object's keys in
+ * that order (undefined members left out, as before), natively and fast.
+ */
 export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  const keys = new Set<string>();
+  collectKeys(v, keys);
+  return JSON.stringify(v, [...keys].sort());
+}
+
+function collectKeys(v: object, keys: Set<string>): void {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object') collectKeys(x, keys);
+    return;
+  }
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    keys.add(k);
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object') collectKeys(x, keys);
+  }
 }
 
 export interface AuditRow extends AuditRowContent {

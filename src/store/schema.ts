@@ -143,27 +143,28 @@ export interface AuditLogTable {
   /** Rows of the old hash chain only (before migration 030). */
   prev_hash: string | null;
   hash: string | null;
-  /** sha256 of the row's canonical content (old rows: their chain hash). */
+  /** RFC 6962 leaf hash of the row's canonical content (old rows: their chain hash). */
   leaf: string;
-  /** The writing transaction (pg_current_xact_id()); NULL for old rows. */
+  /** The writing transaction (pg_current_xact_id()); NULL for old rows. It places the row in a batch. */
   xid: Generated<string | null>;
-  /** Set by the sealer: the batch and the row's position in it. */
-  batch: Generated<string | null>;
-  pos: Generated<number | null>;
 }
 
 export interface AuditCheckpointsTable {
   batch: string;
+  xid_from: string;
+  xid_below: string;
   first_seq: string;
   last_seq: string;
   count: number;
   root: string;
+  seqs_hash: string;
   prev_hash: string;
-  sealed_xmin: string;
   at: Timestamp;
   key_id: string;
   hash: string;
   signature: string;
+  seqs: string;
+  leaf_prefixes: Buffer;
 }
 
 export interface ApiTokensTable {

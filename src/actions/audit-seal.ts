@@ -27,6 +27,12 @@ export interface Checkpoint {
   /** Transaction ids [xid_from, xid_below); both '0' for the batch of old-chain rows (xid NULL). */
   xid_from: string;
   xid_below: string;
+  /**
+   * The era: its batches hold only rows with seq above this. 0 at first; after a restore into
+   * another cluster (transaction ids start low again) the sealer opens a new era above every
+   * seq sealed before, so old rows with the same low xids are never taken for new ones.
+   */
+  seq_floor: number;
   first_seq: number;
   last_seq: number;
   count: number;
@@ -96,8 +102,8 @@ export function merkleRoot(leaves: string[]): string {
 
 /** The exact bytes that are hashed and signed. */
 export function checkpointBytes(c: Checkpoint): Buffer {
-  const { batch, xid_from, xid_below, first_seq, last_seq, count, root, seqs_hash, prev_hash, at, key_id } = c;
-  return Buffer.from(CHECKPOINT_DOMAIN + canonicalJson({ batch, xid_from, xid_below, first_seq, last_seq, count, root, seqs_hash, prev_hash, at, key_id }));
+  const { batch, xid_from, xid_below, seq_floor, first_seq, last_seq, count, root, seqs_hash, prev_hash, at, key_id } = c;
+  return Buffer.from(CHECKPOINT_DOMAIN + canonicalJson({ batch, xid_from, xid_below, seq_floor, first_seq, last_seq, count, root, seqs_hash, prev_hash, at, key_id }));
 }
 
 export function checkpointHash(c: Checkpoint): string {
@@ -118,6 +124,7 @@ export function toCheckpoint(r: Record<string, unknown>): SignedCheckpoint {
     batch: Number(r.batch),
     xid_from: String(r.xid_from),
     xid_below: String(r.xid_below),
+    seq_floor: Number(r.seq_floor),
     first_seq: Number(r.first_seq),
     last_seq: Number(r.last_seq),
     count: Number(r.count),
@@ -140,16 +147,26 @@ export async function sealAudit(services: Services, opts: { maxRows?: number } =
 }
 
 type SealRow = { seq: number; leaf: string; xid: string };
+interface Range {
+  rows: SealRow[];
+  from: string;
+  below: string;
+  floor: number;
+}
+const xidLess = (a: string, b: string) => a.length < b.length || (a.length === b.length && a < b);
 
 async function sealIn(tx: Tx, key: AuditKey, maxRows: number): Promise<SignedCheckpoint | null> {
   const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${SEALER_LOCK}) AS ok`.execute(tx);
   if (!lock.rows[0]?.ok) return null;
-  const last = await tx.selectFrom('audit_checkpoints').select(['batch', 'hash', 'xid_below']).orderBy('batch', 'desc').limit(1).executeTakeFirst();
-  const range = last
-    ? await finalRows(tx, String(last.xid_below), maxRows)
-    : await oldChainRows(tx) ?? await finalRows(tx, '0', maxRows);
+  const last = await tx.selectFrom('audit_checkpoints').select(['batch', 'hash', 'xid_below', 'seq_floor']).orderBy('batch', 'desc').limit(1).executeTakeFirst();
+  // Read before the rows: xmin only grows, and a transaction below it has ended for good.
+  const xmin = (await sql<{ x: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`.execute(tx)).rows[0]!.x;
+  let range: Range | null;
+  if (!last) range = (await oldChainRows(tx)) ?? (await finalRows(tx, '0', xmin, 0, maxRows));
+  else if (xidLess(xmin, String(last.xid_below))) range = await newEra(tx, String(last.xid_below), Number(last.seq_floor), xmin, maxRows);
+  else range = await finalRows(tx, String(last.xid_below), xmin, Number(last.seq_floor), maxRows);
   if (!range) return null; // nothing final since the last batch: the next one starts where it ended
-  const { rows, from, below } = range;
+  const { rows, from, below, floor } = range;
   rows.sort((a, b) => Number(a.seq) - Number(b.seq));
   const seqs = rows.map((r) => Number(r.seq));
   const leaves = rows.map((r) => r.leaf);
@@ -157,6 +174,7 @@ async function sealIn(tx: Tx, key: AuditKey, maxRows: number): Promise<SignedChe
     batch: last ? Number(last.batch) + 1 : 1,
     xid_from: from,
     xid_below: below,
+    seq_floor: floor,
     first_seq: seqs[0]!,
     last_seq: seqs[seqs.length - 1]!,
     count: rows.length,
@@ -169,23 +187,21 @@ async function sealIn(tx: Tx, key: AuditKey, maxRows: number): Promise<SignedChe
   const signed: SignedCheckpoint = { ...cp, hash: checkpointHash(cp), signature: crypto.sign(null, checkpointBytes(cp), key.privateKey).toString('base64') };
   await tx
     .insertInto('audit_checkpoints')
-    .values({ ...signed, batch: String(cp.batch), first_seq: String(cp.first_seq), last_seq: String(cp.last_seq), seqs: seqRanges(seqs), leaf_prefixes: leafPrefixes(leaves) })
+    .values({ ...signed, batch: String(cp.batch), seq_floor: String(floor), first_seq: String(cp.first_seq), last_seq: String(cp.last_seq), seqs: seqRanges(seqs), leaf_prefixes: leafPrefixes(leaves) })
     .execute();
   return signed;
 }
 
 /** Rows of the old hash chain (no xid), sealed first as one batch with the empty xid range. */
-async function oldChainRows(tx: Tx): Promise<{ rows: SealRow[]; from: string; below: string } | null> {
+async function oldChainRows(tx: Tx): Promise<Range | null> {
   const rows = (await sql<SealRow>`SELECT seq, leaf, '' AS xid FROM audit_log WHERE xid IS NULL ORDER BY seq`.execute(tx)).rows;
-  return rows.length ? { rows, from: '0', below: '0' } : null;
+  return rows.length ? { rows, from: '0', below: '0', floor: 0 } : null;
 }
 
-/** Rows of transactions from `from` up to the snapshot's xmin: all ended, so the set is final. */
-async function finalRows(tx: Tx, from: string, maxRows: number): Promise<{ rows: SealRow[]; from: string; below: string } | null> {
-  // Read before the rows: xmin only grows, and a transaction below it has ended for good.
-  const xmin = (await sql<{ x: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`.execute(tx)).rows[0]!.x;
+/** Rows of transactions from `from` up to xmin (above the era's seq floor): all ended, so the set is final. */
+async function finalRows(tx: Tx, from: string, xmin: string, floor: number, maxRows: number): Promise<Range | null> {
   let rows = (
-    await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid >= ${from}::xid8 AND xid < ${xmin}::xid8
+    await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid >= ${from}::xid8 AND xid < ${xmin}::xid8 AND seq > ${floor}
       ORDER BY xid, seq LIMIT ${maxRows + 1}`.execute(tx)
   ).rows;
   let below = xmin;
@@ -195,11 +211,23 @@ async function finalRows(tx: Tx, from: string, maxRows: number): Promise<{ rows:
     rows = rows.filter((r) => r.xid !== cut);
     below = cut;
     if (!rows.length) {
-      rows = (await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid = ${cut}::xid8 ORDER BY seq`.execute(tx)).rows;
+      rows = (await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid = ${cut}::xid8 AND seq > ${floor} ORDER BY seq`.execute(tx)).rows;
       below = (BigInt(cut) + 1n).toString();
     }
   }
-  return rows.length ? { rows, from, below } : null;
+  return rows.length ? { rows, from, below, floor } : null;
+}
+
+/**
+ * Transaction ids went back below the last batch's range: the database was restored into another
+ * cluster. Rows of the old cluster not sealed yet (their xids lie above the last range) are final
+ * now and are sealed first; then a new era begins above every seq sealed so far.
+ */
+async function newEra(tx: Tx, lastBelow: string, lastFloor: number, xmin: string, maxRows: number): Promise<Range | null> {
+  const left = (await sql<SealRow>`SELECT seq, leaf, xid::text AS xid FROM audit_log WHERE xid >= ${lastBelow}::xid8 AND seq > ${lastFloor} ORDER BY xid, seq`.execute(tx)).rows;
+  if (left.length) return { rows: left, from: lastBelow, below: (BigInt(left[left.length - 1]!.xid) + 1n).toString(), floor: lastFloor };
+  const top = await tx.selectFrom('audit_checkpoints').select((eb) => eb.fn.max('last_seq').as('s')).executeTakeFirstOrThrow();
+  return finalRows(tx, '0', xmin, Number(top.s), maxRows);
 }
 
 /** The first 4 bytes of each leaf hash, in order: enough to say which row moved or changed. */
@@ -220,11 +248,16 @@ export async function sealPending(services: Services): Promise<number> {
   }
 }
 
-/** Whether any row lies after the last checkpoint (an index probe: cheap enough to poll). */
+/**
+ * Whether any row may wait for sealing: one after the highest sealed seq, or one of a transaction
+ * at or after the last batch's range (a late commit with a lower seq). Index probes, cheap to poll.
+ */
 export async function hasUnsealed(db: Db): Promise<boolean> {
+  const last = await db.selectFrom('audit_checkpoints').select(['xid_below', 'last_seq']).orderBy('batch', 'desc').limit(1).executeTakeFirst();
+  if (!last) return (await db.selectFrom('audit_log').select('seq').limit(1).executeTakeFirst()) !== undefined;
   const r = await sql<{ any: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM audit_log WHERE xid >= COALESCE((SELECT xid_below FROM audit_checkpoints ORDER BY batch DESC LIMIT 1), '0'::xid8)
-      OR (xid IS NULL AND NOT EXISTS (SELECT 1 FROM audit_checkpoints))) AS any`.execute(db);
+    SELECT EXISTS (SELECT 1 FROM audit_log WHERE xid >= ${last.xid_below}::xid8)
+        OR EXISTS (SELECT 1 FROM audit_log WHERE seq > (SELECT max(last_seq) FROM audit_checkpoints)) AS any`.execute(db);
   return r.rows[0]!.any;
 }
 

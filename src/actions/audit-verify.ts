@@ -74,16 +74,31 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
   const add = (p: AuditProblem) => void problems.push(p);
 
   const cps = (await db.selectFrom('audit_checkpoints')
-    .select(['batch', 'xid_from', 'xid_below', 'first_seq', 'last_seq', 'count', 'root', 'seqs_hash', 'prev_hash', 'at', 'key_id', 'hash', 'signature'])
+    .select(['batch', 'xid_from', 'xid_below', 'seq_floor', 'first_seq', 'last_seq', 'count', 'root', 'seqs_hash', 'prev_hash', 'at', 'key_id', 'hash', 'signature'])
     .orderBy('batch').execute()).map((r) => toCheckpoint(r as never));
   const byBatch = new Map(cps.map((c) => [c.batch, c]));
   const oldChain = cps.find((c) => c.xid_below === '0');
-  const ranged = cps.filter((c) => c.xid_below !== '0').sort((a, b) => xidCmp(a.xid_from, b.xid_from));
-  const sealedBelow = ranged.length ? ranged[ranged.length - 1]!.xid_below : '0';
-  /** The checkpoint whose transaction range holds xid (binary search; ranges do not overlap). */
+  // Eras (see Checkpoint.seq_floor): a row belongs to the era with the highest floor below its seq,
+  // and within it to the batch whose transaction range holds its xid.
+  const eras: Array<{ floor: number; ranged: SignedCheckpoint[] }> = [];
+  for (const c of cps) {
+    if (c.xid_below === '0') continue;
+    let era = eras.find((e) => e.floor === c.seq_floor);
+    if (!era) eras.push((era = { floor: c.seq_floor, ranged: [] }));
+    era.ranged.push(c);
+  }
+  eras.sort((a, b) => a.floor - b.floor);
+  for (const e of eras) e.ranged.sort((a, b) => xidCmp(a.xid_from, b.xid_from));
+  const maxSealedSeq = cps.reduce((m, c) => Math.max(m, c.last_seq), 0);
+  const eraOf = (seq: number) => {
+    for (let k = eras.length - 1; k >= 0; k--) if (seq > eras[k]!.floor) return eras[k]!;
+    return undefined;
+  };
   let recent: SignedCheckpoint | undefined;
-  const batchOf = (xid: string): SignedCheckpoint | undefined => {
-    if (recent && xidCmp(xid, recent.xid_from) >= 0 && xidCmp(xid, recent.xid_below) < 0) return recent; // neighbours share a batch
+  /** The checkpoint whose transaction range holds xid, in the row's era (binary search). */
+  const batchOf = (xid: string, seq: number): SignedCheckpoint | undefined => {
+    if (recent && seq > recent.seq_floor && xidCmp(xid, recent.xid_from) >= 0 && xidCmp(xid, recent.xid_below) < 0 && eraOf(seq)?.floor === recent.seq_floor) return recent;
+    const ranged = eraOf(seq)?.ranged ?? [];
     let lo = 0;
     let hi = ranged.length - 1;
     while (lo <= hi) {
@@ -95,6 +110,11 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
     }
     return undefined;
   };
+  const eraTop = (seq: number) => {
+    const e = eraOf(seq);
+    return e ? e.ranged[e.ranged.length - 1]!.xid_below : '0';
+  };
+  const latestEra = eras[eras.length - 1];
 
   let legacyPrev = GENESIS_HASH;
   let rowsRead = 0;
@@ -128,15 +148,20 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
       } else if (leafHash(content) !== r.leaf) {
         add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
       }
-      const cp = r.xid === null ? (r.prev_hash !== null ? oldChain : undefined) : batchOf(r.xid);
+      const cp = r.xid === null ? (r.prev_hash !== null ? oldChain : undefined) : batchOf(r.xid, seq);
       if (!cp) {
-        if (r.xid !== null && xidCmp(r.xid, sealedBelow) >= 0) unsealed++;
+        const era = eraOf(seq);
+        if (r.xid !== null && xidCmp(r.xid, eraTop(seq)) >= 0 && era === latestEra) unsealed++;
+        else if (r.xid !== null && !eras.length) unsealed++;
         else if (r.prev_hash !== null && !cps.length) unsealed++; // old rows before the first seal
-        else add({ seq, batch: null, kind: 'inserted', reason: `row ${seq} has no writing transaction of its own (inserted)` });
+        else add({ seq, batch: null, kind: 'inserted', reason: `row ${seq} has no transaction of its own that a batch could hold (inserted)` });
         continue;
       }
-      if (done.has(cp.batch)) {
-        add({ seq, batch: cp.batch, kind: 'inserted', reason: `row ${seq} claims batch ${cp.batch} by its transaction id, but lies after that batch's last row (seq ${cp.last_seq}): inserted` });
+      if (seq > cp.last_seq || done.has(cp.batch)) {
+        // Written after the batch its xid points at was sealed: new rows of a database restored into
+        // another cluster (transaction ids start low again) until the sealer opens a new era; else inserted.
+        if (seq > maxSealedSeq && eraOf(seq) === latestEra) unsealed++;
+        else add({ seq, batch: cp.batch, kind: 'inserted', reason: `row ${seq} claims batch ${cp.batch} by its transaction id, but lies after that batch's last row (seq ${cp.last_seq}): inserted` });
         continue;
       }
       let o = open.get(cp.batch);
@@ -153,7 +178,7 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
 
   // The checkpoint chain, its signatures, and batches whose rows are all gone.
   let prev: SignedCheckpoint | null = null;
-  let prevRanged: SignedCheckpoint | null = null;
+  const prevInEra = new Map<number, SignedCheckpoint>();
   for (const c of cps) {
     const expectBatch = prev ? prev.batch + 1 : 1;
     if (c.batch !== expectBatch) {
@@ -162,8 +187,9 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
       add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch} does not link to checkpoint ${prev?.batch ?? 'genesis'} (replaced or reordered)` });
     }
     if (c.xid_below !== '0') {
-      if (c.xid_from !== (prevRanged ? prevRanged.xid_below : '0')) add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch}'s transaction range does not start where the previous one ended` });
-      prevRanged = c;
+      const before = prevInEra.get(c.seq_floor);
+      if (c.xid_from !== (before ? before.xid_below : '0')) add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch}'s transaction range does not start where the previous one ended` });
+      prevInEra.set(c.seq_floor, c);
     }
     if (checkpointHash(c) !== c.hash) {
       add({ seq: c.first_seq, batch: c.batch, kind: 'checkpoint', reason: `checkpoint ${c.batch} was edited: its content does not match its hash` });

@@ -153,6 +153,7 @@ export interface AuditCheckpointsTable {
   batch: string;
   xid_from: string;
   xid_below: string;
+  seq_floor: string;
   first_seq: string;
   last_seq: string;
   count: number;

@@ -189,3 +189,47 @@ test(`[postgres] eight writers on their own connections append while the sealer 
   const counted = await db.selectFrom('audit_checkpoints').select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirstOrThrow();
   assert.equal(Number(counted.n), r.rows, 'the batches together hold every row exactly once');
 });
+
+test(`[pglite] a log restored into another cluster, whose transaction ids start low again, stays verifiable and new rows get sealed`, { skip: STORE_KIND !== 'pglite' && 'needs two clusters: two embedded stores' }, async () => {
+  const source = await testEnv();
+  const db = source.services.store.db;
+  // The source cluster has run many more transactions than the fresh one it is restored into.
+  for (let i = 0; i < 1500; i++) await db.transaction().execute((tx) => sql`SELECT pg_current_xact_id()`.execute(tx));
+  await makeOrg(source, 'nso');
+  for (let i = 0; i < 3; i++) await sys(source, 'package_create', datasetInput('nso'));
+  await sealPending(source.services);
+  await sys(source, 'package_create', datasetInput('nso')); // not sealed when the copy is taken
+  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+  const cps = await db.selectFrom('audit_checkpoints').selectAll().orderBy('batch').execute();
+  const target = await testEnv({ auditKeyFile: path.join(source.config.dataDir, 'audit-ed25519.pem') });
+  try {
+    const t = target.services.store.db;
+    const here = Number((await sql<{ x: string }>`SELECT pg_current_xact_id()::text AS x`.execute(t)).rows[0]!.x);
+    assert.ok(here < Number(rows[0]!.xid), 'transaction ids are lower in the new cluster');
+    await t.transaction().execute(async (tx) => {
+      for (const r of rows) await tx.insertInto('audit_log').values({ ...r, detail: JSON.stringify(r.detail) } as never).execute();
+      for (const c of cps) await tx.insertInto('audit_checkpoints').values(c as never).execute();
+      await sql`SELECT setval('audit_log_seq_seq', (SELECT max(seq) FROM audit_log))`.execute(tx);
+    });
+    fs.copyFileSync(path.join(source.config.dataDir, 'audit-witness.json'), path.join(target.config.dataDir, 'audit-witness.json'));
+    const key = { key: loadAuditKey(target.services.config), dataDir: target.config.dataDir };
+    await makeOrg(target, 'dol'); // new rows, with low transaction ids
+    const before = await verifyAudit(t, key);
+    assert.equal(before.problem, null, JSON.stringify(before.problem));
+    assert.equal(before.unsealed, 2, 'the row left unsealed in the source, and the new one');
+    await sealPending(target.services);
+    await sys(target, 'package_create', datasetInput('dol'));
+    await sealPending(target.services);
+    const after = await verifyAudit(t, key);
+    assert.deepEqual([after.problem, after.unsealed, after.rows], [null, 0, rows.length + 2]);
+    const era = await t.selectFrom('audit_checkpoints').select(['seq_floor']).orderBy('batch', 'desc').limit(1).executeTakeFirstOrThrow();
+    assert.ok(Number(era.seq_floor) > 0, 'a new era above every seq sealed before');
+    // Tampering in the new era is still named.
+    const victim = Number((await t.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow()).seq);
+    await sql`UPDATE audit_log SET actor_name = 'x' WHERE seq = ${victim}`.execute(t);
+    assert.equal((await verifyAudit(t, key)).problem?.seq, victim);
+  } finally {
+    await target.close();
+    await source.close();
+  }
+});

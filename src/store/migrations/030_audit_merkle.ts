@@ -7,6 +7,8 @@ import { sql, type Kysely } from 'kysely';
  * all ended when it was sealed; its checkpoint holds the rows' Merkle root and seq numbers, the
  * previous checkpoint's hash and a signature. Rows of the old hash chain (xid NULL) keep
  * prev_hash/hash, are checked as before, and form the first batch, whose xid range is empty.
+ * A database restored into another cluster sees transaction ids start again from low numbers:
+ * the sealer then starts a new era, whose batches hold only rows above seq_floor.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -26,6 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       batch bigint PRIMARY KEY,
       xid_from xid8 NOT NULL,
       xid_below xid8 NOT NULL,
+      seq_floor bigint NOT NULL,
       first_seq bigint NOT NULL,
       last_seq bigint NOT NULL,
       count integer NOT NULL,

@@ -5,7 +5,9 @@
  *    with its audit row, while the sealer runs as in the server:
  *    - "direct": a transaction holding only writeAudit (the audit append itself);
  *    - "action": runAction('api_token_create'), a real small audited action (token row + audit row);
- *    - "old lock": the direct write behind the former global advisory lock, for comparison.
+ *    - "old lock": the direct write behind the former global advisory lock, for comparison;
+ *    - "no fsync wait": the direct write with synchronous_commit off, to show how much of the
+ *      figure is the disk's flush time rather than the log (not a setting banchi uses).
  * 2. Verification rate: the log is filled to --rows rows, sealed, and `verifyAudit` timed over it.
  */
 import fs from 'node:fs';
@@ -46,6 +48,11 @@ const oldLock: Write = (i) =>
     await tx.selectFrom('audit_log').select('leaf').orderBy('seq', 'desc').limit(1).executeTakeFirst();
     await writeAudit(tx, SYSTEM, '203.0.113.9', new Date(), event(i));
   });
+const asyncCommit: Write = (i) =>
+  services.store.db.transaction().execute(async (tx) => {
+    await sql`SET LOCAL synchronous_commit = off`.execute(tx);
+    await writeAudit(tx, SYSTEM, '203.0.113.9', new Date(), event(i));
+  });
 await runAction(services, 'user_create', { name: 'bench', email: 'bench@example.go.th', password: 'correct horse battery' }, { actor: SYSTEM });
 const action: Write = (i) => runAction(services, 'api_token_create', { user: 'bench', name: `t${i}` }, { actor: SYSTEM });
 
@@ -64,10 +71,11 @@ async function unsealedAfter(s: Services): Promise<number> {
 }
 
 try {
-  out(`PostgreSQL ${(await sql<{ v: string }>`SHOW server_version`.execute(services.store.db)).rows[0]!.v}, ${os.cpus().length} cores, ${SECONDS} s per run, sealer running every 2 s`);
+  const v = (await sql<{ server_version: string }>`SHOW server_version`.execute(services.store.db)).rows[0]!.server_version;
+  out(`PostgreSQL ${v}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, ${SECONDS} s per run, sealer running every 2 s`);
   const sealer = startAuditSealer(services);
   const results: Array<[string, number, number]> = [];
-  for (const [name, write] of [['direct audited transactions', direct], ['runAction api_token_create', action], ['old global lock (for comparison)', oldLock]] as const) {
+  for (const [name, write] of [['direct audited transactions', direct], ['runAction api_token_create', action], ['old global lock (for comparison)', oldLock], ['direct, no fsync wait (comparison)', asyncCommit]] as const) {
     for (const writers of [1, 8]) {
       await direct(0); // warm the pool's connections
       const r = await rate(write, writers);
@@ -96,11 +104,16 @@ try {
   const key = loadAuditKey(config);
   const rates: number[] = [];
   for (let i = 0; i < 3; i++) {
+    const cpu = process.cpuUsage();
     const r = await verifyAudit(services.store.db, { key, dataDir });
+    const used = process.cpuUsage(cpu);
     if (!r.intact) throw new Error(`verify found a problem: ${JSON.stringify(r.problem)}`);
     rates.push(r.rows_per_second);
-    out(`verify run ${i + 1}: ${r.rows.toLocaleString('en-US')} rows, ${r.batches} batches, ${r.unsealed} unsealed, ${r.seconds.toFixed(2)} s → ${r.rows_per_second.toLocaleString('en-US')} rows/s`);
+    const perCpu = Math.round(r.rows / ((used.user + used.system) / 1e6));
+    out(`verify run ${i + 1}: ${r.rows.toLocaleString('en-US')} rows, ${r.batches} batches, ${r.unsealed} unsealed, ${r.seconds.toFixed(2)} s → ${r.rows_per_second.toLocaleString('en-US')} rows/s (${perCpu.toLocaleString('en-US')} rows per CPU-second of this process)`);
   }
+  const par = await verifyAudit(services.store.db, { key, dataDir, threads: 2 });
+  out(`verify with 2 worker threads hashing (the default only on more than 2 cores): ${par.seconds.toFixed(2)} s → ${par.rows_per_second.toLocaleString('en-US')} rows/s`);
   rates.sort((a, b) => a - b);
   const w8 = results.find((r) => r[0].startsWith('direct') && r[1] === 8)![2];
   out('');

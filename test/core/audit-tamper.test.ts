@@ -33,11 +33,11 @@ after(() => env.close());
 const opts = () => ({ key: loadAuditKey(env.services.config), dataDir: env.config.dataDir });
 
 class Rollback extends Error {}
-async function tampered(fn: (tx: Tx) => Promise<unknown>): Promise<AuditReport> {
+async function tampered(fn: (tx: Tx) => Promise<unknown>, extra: { threads?: number; pageSize?: number } = {}): Promise<AuditReport> {
   let report: AuditReport | undefined;
   await env.services.store.db.transaction().execute(async (tx) => {
     await fn(tx);
-    report = await verifyAudit(tx, opts());
+    report = await verifyAudit(tx, { ...opts(), ...extra });
     throw new Rollback();
   }).catch((e) => {
     if (!(e instanceof Rollback)) throw e;
@@ -76,6 +76,11 @@ test(`[${STORE_KIND}] editing a sealed row's content names that row`, async () =
   });
   assert.equal(r.intact, false);
   assert.deepEqual([r.problem!.seq, r.problem!.kind], [victim, 'edited'], r.problem!.reason);
+  // The same when worker threads hash the content (as for a large log).
+  const rt = await tampered(async (tx) => {
+    await sql`UPDATE audit_log SET detail = detail || '{"name":"someone-else"}' WHERE seq = ${victim}`.execute(tx);
+  }, { threads: 2, pageSize: 3 });
+  assert.deepEqual([rt.problem!.seq, rt.problem!.kind, rt.rows], [victim, 'edited', r.rows], rt.problem!.reason);
 });
 
 test(`[${STORE_KIND}] editing a row and rewriting its leaf hash too breaks its batch's signed root, and the row is named`, async () => {

@@ -112,8 +112,6 @@ try {
     const perCpu = Math.round(r.rows / ((used.user + used.system) / 1e6));
     out(`verify run ${i + 1}: ${r.rows.toLocaleString('en-US')} rows, ${r.batches} batches, ${r.unsealed} unsealed, ${r.seconds.toFixed(2)} s → ${r.rows_per_second.toLocaleString('en-US')} rows/s (${perCpu.toLocaleString('en-US')} rows per CPU-second of this process)`);
   }
-  const par = await verifyAudit(services.store.db, { key, dataDir, threads: 2 });
-  out(`verify with 2 worker threads hashing (the default only on more than 2 cores): ${par.seconds.toFixed(2)} s → ${par.rows_per_second.toLocaleString('en-US')} rows/s`);
   rates.sort((a, b) => a - b);
   const w8 = results.find((r) => r[0].startsWith('direct') && r[1] === 8)![2];
   out('');

@@ -1,9 +1,6 @@
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../store/db.ts';
-import { GENESIS_HASH } from './audit.ts';
-import { editedRows } from './audit-verify-worker.ts';
+import { auditHash, GENESIS_HASH, leafHash } from './audit.ts';
 import type { AuditKey } from './audit-key.ts';
 import { checkpointHash, merkleRoot, parseSeqRanges, readWitness, seqsHash, toCheckpoint, verifyCheckpointSignature, type SignedCheckpoint } from './audit-seal.ts';
 
@@ -46,55 +43,20 @@ export interface VerifyOptions {
   /** Where the witness copy of the latest checkpoint is kept. */
   dataDir?: string;
   pageSize?: number;
-  /** Worker threads hashing content; default: cores − 1 (up to 4) for 50,000 sealed rows or more on more than two cores, else none. */
-  threads?: number;
 }
 
-/** [seq, leaf, xid, prev_hash, hash, at, actor_id, actor_name, action, object_type, object_id, ip, detail] */
-type Row = [number, string, string | null, string | null, string | null, string, string | null, string, string, string, string | null, string, Record<string, unknown>];
-
-/**
- * One page of rows as ONE JSON text, built by the database: decoding it is a single JSON.parse,
- * where row-by-row fields would cost more than hashing them. `meta` is the same page without the
- * content, for the thread that links rows while workers hash the content.
- */
-const pageQuery = (after: number, size: number) => sql<{ page: string | null; meta: string | null }>`
-  SELECT json_agg(json_build_array(seq, leaf, xid::text, prev_hash, hash, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    actor_id, actor_name, action, object_type, object_id, ip, detail) ORDER BY seq)::text AS page,
-    json_agg(json_build_array(seq, leaf, xid::text, prev_hash, hash) ORDER BY seq)::text AS meta
-  FROM (SELECT * FROM audit_log WHERE seq > ${after} ORDER BY seq LIMIT ${size}) t`;
-
-/** Worker threads hashing row content; only worth starting for a large log. */
-class Hashers {
-  private readonly workers: Worker[];
-  private readonly waiting = new Map<number, { resolve: (bad: number[]) => void; reject: (e: unknown) => void }>();
-  private next = 0;
-  constructor(n: number) {
-    this.workers = Array.from({ length: n }, () => {
-      const w = new Worker(new URL('./audit-verify-worker.ts', import.meta.url));
-      w.on('message', (m: { id: number; bad: number[] }) => {
-        this.waiting.get(m.id)?.resolve(m.bad);
-        this.waiting.delete(m.id);
-      });
-      w.on('error', (e) => {
-        for (const p of this.waiting.values()) p.reject(e);
-        this.waiting.clear();
-      });
-      return w;
-    });
-  }
-  check(text: string): Promise<number[]> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.workers[id % this.workers.length]!.postMessage({ id, text });
-    });
-  }
-  close(): Promise<unknown> {
-    return Promise.all(this.workers.map((w) => w.terminate()));
-  }
+interface Row {
+  seq: number;
+  leaf: string;
+  xid: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+  /** [at, actor_id, actor_name, action, object_type, object_id, ip, detail] as one JSON text: one field to decode, not eight. */
+  c: string;
 }
-const PARALLEL_FROM_ROWS = 50_000;
+
+const COLUMNS = sql`seq, leaf, xid::text AS xid, prev_hash, hash,
+  json_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), actor_id, actor_name, action, object_type, object_id, ip, detail)::text AS c`;
 
 /** xid8 values as decimal text, compared without BigInt. */
 const xidCmp = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -167,35 +129,24 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
     add(locate(o, locator ? parseSeqRanges(locator.seqs) : [], locator ? Buffer.from(locator.leaf_prefixes) : Buffer.alloc(0)));
   };
 
-  // Content is hashed by worker threads for a large log (this thread links rows meanwhile), else here.
-  const sealedRows = cps.reduce((n, c) => n + c.count, 0);
-  // On two cores the database and this thread already fill the machine: workers only add copying.
-  const cores = os.availableParallelism();
-  const threads = opts.threads ?? (sealedRows >= PARALLEL_FROM_ROWS && cores > 2 ? Math.min(4, cores - 1) : 0);
-  const hashers = threads > 0 ? new Hashers(threads) : null;
-  const edits: Array<Promise<number[]>> = [];
   // The next page is asked for before this one is hashed, so the database and the hashing overlap.
-  const nextPage = async (after: number): Promise<Row[]> => {
-    const r = (await pageQuery(after, pageSize).execute(db)).rows[0];
-    if (!r?.page) return [];
-    if (!hashers) return JSON.parse(r.page) as Row[];
-    edits.push(hashers.check(r.page));
-    return JSON.parse(r.meta!) as Row[];
-  };
-  try {
+  const nextPage = (after: number) => sql<Row>`SELECT ${COLUMNS} FROM audit_log WHERE seq > ${after} ORDER BY seq LIMIT ${pageSize}`.execute(db);
   let pending = nextPage(-Number.MAX_SAFE_INTEGER);
   for (;;) {
-    const page = await pending;
-    if (page.length === pageSize) pending = nextPage(page[page.length - 1]![0]);
-    if (!hashers) edits.push(Promise.resolve(editedRows(page)));
-    for (const a of page) {
-      const r = { seq: a[0], leaf: a[1], xid: a[2], prev_hash: a[3], hash: a[4] };
-      const seq = r.seq;
+    const page = (await pending).rows;
+    if (page.length === pageSize) pending = nextPage(Number(page[page.length - 1]!.seq));
+    for (const r of page) {
+      const seq = Number(r.seq);
       rowsRead++;
+      const a = JSON.parse(r.c) as [string, string | null, string, string, string, string | null, string, Record<string, unknown>];
+      const content = { at: a[0], actor_id: a[1], actor_name: a[2], action: a[3], object_type: a[4], object_id: a[5], ip: a[6], detail: a[7] };
       if (r.prev_hash !== null) {
-        // A row of the old hash chain: its link (its hash, also its leaf, is checked with the content).
+        // A row of the old hash chain: its link and its hash, which is also its leaf.
         if (r.prev_hash !== legacyPrev) add({ seq, batch: oldChain?.batch ?? null, kind: 'deleted', reason: `row ${seq}: its link to the previous row of the old hash chain is broken (a row before it was deleted, inserted or moved)` });
+        else if (auditHash(r.prev_hash, content) !== r.hash || r.leaf !== r.hash) add({ seq, batch: oldChain?.batch ?? null, kind: 'edited', reason: `row ${seq}: its content does not match its hash (edited)` });
         legacyPrev = r.hash ?? '';
+      } else if (leafHash(content) !== r.leaf) {
+        add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
       }
       const cp = r.xid === null ? (r.prev_hash !== null ? oldChain : undefined) : batchOf(r.xid, seq);
       if (!cp) {
@@ -219,15 +170,11 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
       o.leaves.push(r.leaf);
     }
     // Batches the stream has passed cannot gain rows any more: check them now, keep memory small.
-    const reached = page.length ? page[page.length - 1]![0] : Number.MAX_SAFE_INTEGER;
+    const reached = page.length ? Number(page[page.length - 1]!.seq) : Number.MAX_SAFE_INTEGER;
     for (const o of [...open.values()]) if (o.cp.last_seq <= reached && page.length === pageSize) await close(o);
     if (page.length < pageSize) break;
   }
   for (const o of [...open.values()]) await close(o);
-  for (const seq of (await Promise.all(edits)).flat()) add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
-  } finally {
-    await hashers?.close();
-  }
 
   // The checkpoint chain, its signatures, and batches whose rows are all gone.
   let prev: SignedCheckpoint | null = null;

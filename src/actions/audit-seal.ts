@@ -249,15 +249,16 @@ export async function sealPending(services: Services): Promise<number> {
 }
 
 /**
- * Whether any row may wait for sealing: one after the highest sealed seq, or one of a transaction
- * at or after the last batch's range (a late commit with a lower seq). Index probes, cheap to poll.
+ * Whether any row may wait for sealing: one after the last batch's last seq, or one of a
+ * transaction at or after its range (a late commit with a lower seq). Two index probes, cheap to
+ * poll; a false yes only costs one sealing attempt that finds nothing.
  */
 export async function hasUnsealed(db: Db): Promise<boolean> {
   const last = await db.selectFrom('audit_checkpoints').select(['xid_below', 'last_seq']).orderBy('batch', 'desc').limit(1).executeTakeFirst();
   if (!last) return (await db.selectFrom('audit_log').select('seq').limit(1).executeTakeFirst()) !== undefined;
   const r = await sql<{ any: boolean }>`
     SELECT EXISTS (SELECT 1 FROM audit_log WHERE xid >= ${last.xid_below}::xid8)
-        OR EXISTS (SELECT 1 FROM audit_log WHERE seq > (SELECT max(last_seq) FROM audit_checkpoints)) AS any`.execute(db);
+        OR EXISTS (SELECT 1 FROM audit_log WHERE seq > ${last.last_seq}) AS any`.execute(db);
   return r.rows[0]!.any;
 }
 

@@ -23,6 +23,8 @@ export interface Config {
   mailFrom: string;
   /** CKAN's JSONP (`callback=` on GET): off unless BANCHI_JSONP=true, as it serves script from the site origin. */
   jsonp?: boolean;
+  /** Ed25519 key signing audit checkpoints; empty: generated into dataDir (audit-ed25519.pem). */
+  auditKeyFile: string;
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smtpUrl: env.BANCHI_SMTP_URL || '',
     mailFrom: env.BANCHI_MAIL_FROM || '',
     jsonp: env.BANCHI_JSONP === 'true',
+    auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

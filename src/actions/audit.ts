@@ -4,7 +4,14 @@ import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from './context.ts';
 
+/**
+ * The audit log's write side. A write appends one row with its own leaf hash and takes no lock:
+ * rows are linked later, when the sealer (audit-seal.ts) closes them into a signed Merkle batch.
+ */
+
 export const GENESIS_HASH = '0'.repeat(64);
+/** Domain separation: a leaf can never be mistaken for a checkpoint or a tree node. */
+const LEAF_DOMAIN = 'banchi.audit.leaf.v1\n';
 
 export interface AuditRowContent {
   at: string;
@@ -17,37 +24,60 @@ export interface AuditRowContent {
   detail: Record<string, unknown>;
 }
 
+/** The old chain's row hash (rows written before migration 006 keep it). */
 export function auditHash(prev: string, row: AuditRowContent): string {
-  return crypto.createHash('sha256').update(prev).update('\n').update(canonicalJson(row)).digest('hex');
-}
-
-/** JSON with sorted keys, so the hash does not depend on key order after a jsonb round trip. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-}
-
-export interface AuditRow extends AuditRowContent {
-  prev_hash: string;
-  hash: string;
+  return crypto.hash('sha256', `${prev}\n${canonicalContent(row)}`, 'hex');
 }
 
 /**
- * Takes the chain's lock and returns its last hash: callers append after it in the same
- * transaction, so the chain stays linear however many writers there are.
+ * A row's leaf hash, as RFC 6962 defines a leaf: sha256(0x00 ‖ entry), the entry being a domain
+ * tag and the canonical content. The Merkle tree of a batch is built directly over these.
  */
-export async function lockAuditChain(db: Tx): Promise<string> {
-  await sql`SELECT pg_advisory_xact_lock(7243001)`.execute(db);
-  const last = await db.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return last?.hash ?? GENESIS_HASH;
+export function leafHash(row: AuditRowContent): string {
+  return crypto.hash('sha256', `\0${LEAF_DOMAIN}${canonicalContent(row)}`, 'hex');
 }
 
-/** Links events into chain rows after `prev`, in order. */
-export function chainAuditRows(prev: string, actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRow[] {
-  const rows: AuditRow[] = [];
-  for (const event of events) {
+/**
+ * canonicalJson(content) for the eight content fields, written out in their sorted order: the
+ * verifier runs this for every row.
+ */
+export function canonicalContent(r: AuditRowContent): string {
+  return `{"action":${JSON.stringify(r.action)},"actor_id":${str(r.actor_id)},"actor_name":${JSON.stringify(r.actor_name)},"at":${JSON.stringify(r.at)},"detail":${canonicalJson(r.detail)},"ip":${JSON.stringify(r.ip)},"object_id":${str(r.object_id)},"object_type":${JSON.stringify(r.object_type)}}`;
+}
+const str = (v: string | null | undefined) => (v == null ? 'null' : JSON.stringify(v));
+
+/**
+ * JSON with sorted keys, so the hash does not depend on key order after a jsonb round trip.
+ * JSON.stringify given the sorted list of every key in the value writes each object's keys in
+ * that order (undefined members left out, as before), natively and fast.
+ */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  const keys = new Set<string>();
+  collectKeys(v, keys);
+  return JSON.stringify(v, [...keys].sort());
+}
+
+function collectKeys(v: object, keys: Set<string>): void {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object') collectKeys(x, keys);
+    return;
+  }
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    keys.add(k);
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object') collectKeys(x, keys);
+  }
+}
+
+export interface AuditRow extends AuditRowContent {
+  leaf: string;
+}
+
+/** Audit rows for events, each with its leaf hash; the transaction id is the column's default. */
+export function auditRows(actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRow[] {
+  return events.map((event) => {
     const content: AuditRowContent = {
       at: now.toISOString(),
       actor_id: actor.kind === 'user' ? actor.user.id : null,
@@ -58,40 +88,16 @@ export function chainAuditRows(prev: string, actor: Actor, ip: string, now: Date
       ip,
       detail: event.detail ?? {},
     };
-    const hash = auditHash(prev, content);
-    rows.push({ ...content, prev_hash: prev, hash });
-    prev = hash;
-  }
-  return rows;
+    return { ...content, leaf: leafHash(content) };
+  });
 }
 
-/** Appends one event to the hash chain inside the caller's transaction. */
+/** Appends one event inside the caller's transaction; concurrent writers do not wait for each other. */
 export async function writeAudit(db: Tx, actor: Actor, ip: string, now: Date, event: AuditEvent): Promise<void> {
-  const [row] = chainAuditRows(await lockAuditChain(db), actor, ip, now, [event]);
-  await db
-    .insertInto('audit_log')
-    .values({ ...row!, at: now, detail: JSON.stringify(row!.detail) })
-    .execute();
+  const r = auditRows(actor, ip, now, [event])[0]!;
+  // Plain SQL: this runs in every write, and building the query is a noticeable part of its cost.
+  await sql`INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf)
+    VALUES (${now}, ${r.actor_id}, ${r.actor_name}, ${r.action}, ${r.object_type}, ${r.object_id}, ${r.ip}, ${JSON.stringify(r.detail)}, ${r.leaf})`.execute(db);
 }
 
-/** Walks the chain and returns the first broken link, or null when the log is intact. */
-export async function verifyAuditChain(db: Tx | import('../store/db.ts').Db): Promise<{ seq: string; reason: string } | null> {
-  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
-  let prev = GENESIS_HASH;
-  for (const r of rows) {
-    if (r.prev_hash !== prev) return { seq: String(r.seq), reason: 'previous hash does not match' };
-    const content: AuditRowContent = {
-      at: new Date(r.at).toISOString(),
-      actor_id: r.actor_id,
-      actor_name: r.actor_name,
-      action: r.action,
-      object_type: r.object_type,
-      object_id: r.object_id,
-      ip: r.ip,
-      detail: r.detail,
-    };
-    if (auditHash(prev, content) !== r.hash) return { seq: String(r.seq), reason: 'row content does not match its hash' };
-    prev = r.hash;
-  }
-  return null;
-}
+export { verifyAuditChain } from './audit-verify.ts';

@@ -44,6 +44,8 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
       restore a backup into an empty data directory or database, checking row counts, hashes and
       the audit chain; PGlite and PostgreSQL backups restore into either
         --force             แทนที่ข้อมูลที่มีอยู่ / replace what the target holds
+  audit verify | audit seal
+      ตรวจบันทึกตรวจสอบทั้งหมด (ออกด้วยรหัส 1 พร้อมแถวแรกที่ถูกแก้ไข) / check the audit log (exit 1 naming the first tampered row); seal: sign what is final now
   help
       แสดงวิธีใช้นี้ / show this help
 
@@ -52,6 +54,8 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
   BANCHI_DATA_DIR       ที่เก็บข้อมูลและไฟล์ / data and files directory (default ./data)
   DATABASE_URL          postgres://… ใช้ PostgreSQL แทนฐานข้อมูลฝังตัว (PGlite)
                         use a PostgreSQL server instead of the embedded store (PGlite)
+  BANCHI_AUDIT_KEY_FILE กุญแจ Ed25519 ลงนามบันทึกตรวจสอบ / Ed25519 key signing the audit log
+                        (default: generated as audit-ed25519.pem in the data directory)
   LANG                  en_* แสดงข้อความภาษาอังกฤษ / English messages (Thai by default)
 
 รหัสออก / Exit codes: 0 สำเร็จ ok · 1 ล้มเหลวบางส่วน partial failure · 2 ใช้คำสั่งผิดหรือค่าตั้งผิด usage or configuration error

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from '../actions/context.ts';
-import { chainAuditRows, lockAuditChain } from '../actions/audit.ts';
+import { auditRows } from '../actions/audit.ts';
 
 /** Column → PostgreSQL type of the rows handed to insertRows. */
 export type ColumnTypes = Record<string, string>;
@@ -22,13 +22,13 @@ export const COLUMNS = {
   },
   dataset_groups: { dataset_id: 'uuid', group_id: 'uuid' },
   activity: { id: 'uuid', object_id: 'uuid', object_type: 'text', activity_type: 'text', user_id: 'uuid', timestamp: 'timestamptz', version: 'integer', data: 'jsonb', changes: 'jsonb' },
-  audit_log: { at: 'timestamptz', actor_id: 'uuid', actor_name: 'text', action: 'text', object_type: 'text', object_id: 'uuid', ip: 'text', detail: 'jsonb', prev_hash: 'text', hash: 'text' },
+  audit_log: { at: 'timestamptz', actor_id: 'uuid', actor_name: 'text', action: 'text', object_type: 'text', object_id: 'uuid', ip: 'text', detail: 'jsonb', leaf: 'text' },
 } satisfies Record<string, ColumnTypes>;
 
 /**
  * One multi-row INSERT for a whole batch: the rows travel as a single JSON parameter and
  * jsonb_to_recordset turns them into typed rows, so no parameter limit applies and nested
- * objects arrive as jsonb without being encoded twice. Rows keep their order (the audit chain needs it).
+ * objects arrive as jsonb without being encoded twice. Rows keep their order.
  */
 export async function insertRows(db: Tx, table: keyof typeof COLUMNS, rows: object[]): Promise<void> {
   if (!rows.length) return;
@@ -54,14 +54,13 @@ export async function insertGroupsIfAbsent(db: Tx, rows: object[]): Promise<Set<
 }
 
 /**
- * Appends many events to the audit hash chain at once: the same lock and row content as
- * writeAudit (src/actions/audit.ts), written in one insert.
+ * Appends many events to the audit log at once: the same row content and leaf hashes as
+ * writeAudit (src/actions/audit.ts), in one insert and without a lock; the writing transaction's
+ * id is the xid column's default, and the sealer links the rows once they are final.
  */
 export async function writeAuditBatch(db: Tx, actor: Actor, ip: string, now: Date, events: AuditEvent[]): Promise<void> {
   if (!events.length) return;
-  const rows = chainAuditRows(await lockAuditChain(db), actor, ip, now, events);
-  // seq is taken in the order rows are inserted, which is the chain order.
-  await insertRows(db, 'audit_log', rows);
+  await insertRows(db, 'audit_log', auditRows(actor, ip, now, events));
 }
 
 /**

@@ -87,7 +87,6 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
   }
   await insertRows(ctx.db, 'activity', activity);
   await indexDatasets(ctx.db, rows.map((r) => r.id));
-  // Last: the audit chain is one writer at a time until commit, so that wait stays short.
   await writeAuditBatch(ctx.db, ctx.actor, ctx.ip, now, audit);
   return { rows, created };
 }

@@ -2,6 +2,7 @@ import type { Services } from '../actions/context.ts';
 import { claim, complete, fail } from './queue.ts';
 import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
 import { sweepFiles } from '../files/lifecycle.ts';
+import { startAuditSealer } from './audit-sealer.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
@@ -45,12 +46,14 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
       .catch(() => undefined);
   }, intervalMs);
   timer.unref();
+  const sealer = startAuditSealer(services);
   return {
     async stop() {
       stopped = true;
       clearInterval(timer);
       await running;
       await services.views.flush().catch(() => undefined);
+      await sealer.stop();
     },
   };
 }

@@ -5,11 +5,13 @@ import type { SearchRequest } from './package-search.ts';
 
 /**
  * Answers repeated anonymous searches (the portal's default listing, popular words, facet pages)
- * without recounting every facet. An entry is valid only while the catalog is unchanged, and the
- * catalog's state has an exact name: the head of the audit hash chain. Every write that can change
- * what an anonymous caller sees (datasets, resources, groups, organisations) appends to the chain
- * in its own transaction, under a lock held until commit, so the head moves exactly when such a
- * write commits. While a search re-index job is pending, nothing is stored.
+ * without recounting every facet. An entry is valid only while the database is unchanged, and a
+ * transaction snapshot (pg_current_snapshot(): xmin, xmax and the transactions in progress) names
+ * that state conservatively: two equal snapshots see identical committed data, and every writing
+ * transaction that ends changes xmax or the in-progress list, whatever order the writers commit
+ * in. (The audit log's last row is no such name: appends take no lock, so a write with a lower seq
+ * can commit after a higher one.) Unrelated writes only cost a recount. While a search re-index
+ * job is pending, nothing is stored.
  */
 const MAX_ENTRIES = 128;
 const MAX_ROWS = 100;
@@ -17,24 +19,28 @@ const entries = new Map<string, { stamp: string; value: unknown }>();
 
 export function cacheKey(ctx: ActionContext, req: SearchRequest): string | null {
   if (ctx.actor.kind !== 'anonymous' || req.rows > MAX_ROWS) return null;
-  // View counts change without a write to the chain, and NOW moves on its own.
+  // View counts are flushed in bulk every few seconds (a recount would be stale in between), and NOW moves on its own.
   if (req.sortKeys.some((k) => k.column === 'popularity')) return null;
   const key = `${ctx.lang}|${JSON.stringify(req)}`;
   return /NOW/.test(key) ? null : key;
 }
 
-/** The head of the audit chain: changes exactly when a write that others could notice commits. */
+/**
+ * The state of the committed data, as this statement's snapshot sees it: changes whenever any
+ * writing transaction ends (or conservatively more often), never stays put across a commit.
+ * Read it before the data it stamps, so an answer is never newer-stamped than what it saw.
+ */
 export async function catalogHead(db: Db): Promise<string> {
-  const r = await db.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return r?.hash ?? '';
+  const r = await sql<{ snap: string }>`SELECT pg_current_snapshot()::text AS snap`.execute(db);
+  return r.rows[0]!.snap;
 }
 
 export async function catalogStamp(ctx: ActionContext): Promise<{ stamp: string; storable: boolean }> {
-  const r = await sql<{ head: string | null; pending: boolean }>`
-    SELECT (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS head,
+  const r = await sql<{ snap: string; pending: boolean }>`
+    SELECT pg_current_snapshot()::text AS snap,
            EXISTS (SELECT 1 FROM jobs WHERE queue = 'search_index' AND state IN ('queued', 'running')) AS pending`.execute(ctx.db);
   const row = r.rows[0]!;
-  return { stamp: row.head ?? '', storable: !row.pending };
+  return { stamp: row.snap, storable: !row.pending };
 }
 
 export function cached<T>(key: string, stamp: string): T | undefined {

@@ -9,6 +9,7 @@ const migrations: Record<string, Migration> = {
   '003_web': await import('./migrations/003_web.ts'),
   '004_auth_hardening': await import('./migrations/004_auth_hardening.ts'),
   '005_workflow': await import('./migrations/005_workflow.ts'),
+  '006_audit_merkle': await import('./migrations/006_audit_merkle.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -140,8 +140,32 @@ export interface AuditLogTable {
   object_id: string | null;
   ip: string;
   detail: Json<Record<string, unknown>>;
+  /** Rows of the old hash chain only (before migration 006). */
+  prev_hash: string | null;
+  hash: string | null;
+  /** RFC 6962 leaf hash of the row's canonical content (old rows: their chain hash). */
+  leaf: string;
+  /** The writing transaction (pg_current_xact_id()); NULL for old rows. It places the row in a batch. */
+  xid: Generated<string | null>;
+}
+
+export interface AuditCheckpointsTable {
+  batch: string;
+  xid_from: string;
+  xid_below: string;
+  seq_floor: string;
+  first_seq: string;
+  last_seq: string;
+  count: number;
+  root: string;
+  seqs_hash: string;
   prev_hash: string;
+  at: Timestamp;
+  key_id: string;
   hash: string;
+  signature: string;
+  seqs: string;
+  leaf_prefixes: Buffer;
 }
 
 export interface ApiTokensTable {
@@ -217,6 +241,7 @@ export interface Database {
   resources: ResourcesTable;
   activity: ActivityTable;
   audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
   api_tokens: ApiTokensTable;
   dataset_grants: DatasetGrantsTable;
   jobs: JobsTable;

@@ -43,7 +43,7 @@ export function homeRoutes(app: FastifyInstance, web: Web): void {
   app.get('/', page(web, async (p) => {
     const { t, lang } = p;
     // Everyone sees the same public front page: its data is shared for a minute, or until the next
-    // change to the catalog (the audit chain's head), so a new dataset shows at once.
+    // committed change to the database (its snapshot), so a new dataset shows at once.
     const head = await catalogHead(p.services.store.db);
     const { count, recent, popular, orgs, groups } = await p.web.publicCache.get(`home|${head}`, () => homeData(p));
     const std = currentStandard();

@@ -32,6 +32,17 @@ export interface Manifest {
   files: Array<{ path: string; size: number; sha256: string }>;
   /** Storage keys that rows refer to and whose file was not there when the backup was made. */
   missing_files: string[];
+  /**
+   * Files of the data directory the database depends on, e.g. the key that signed the audit
+   * checkpoints (without it a restored log no longer verifies). Absent in older backups.
+   */
+  data_files?: Array<{ name: string; part: string; size: number; sha256: string }>;
+}
+
+/** A file of the data directory to carry along (its name there, and where it is now). */
+export interface DataFile {
+  name: string;
+  source: string;
 }
 
 export interface BackupSummary {
@@ -40,7 +51,7 @@ export interface BackupSummary {
 }
 
 /** Writes `file` (refused if it exists); a failed backup leaves nothing behind. */
-export async function backupStore(store: Store, filesRoot: string, file: string, banchiVersion: string): Promise<BackupSummary> {
+export async function backupStore(store: Store, filesRoot: string, file: string, banchiVersion: string, dataFiles: DataFile[] = []): Promise<BackupSummary> {
   if (fs.existsSync(file)) throw new Error(`${file} already exists`);
   const partial = `${file}.partial-${process.pid}`;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-backup-'));
@@ -57,6 +68,7 @@ export async function backupStore(store: Store, filesRoot: string, file: string,
       sequences: [],
       files: [],
       missing_files: [],
+      data_files: [],
     };
     const keys: string[] = [];
     await store.db
@@ -96,6 +108,12 @@ export async function backupStore(store: Store, filesRoot: string, file: string,
     for (const rel of stored) {
       const { size, sha256 } = await tar.addFile(`files/${rel}`, path.join(filesRoot, rel));
       manifest.files.push({ path: rel, size, sha256 });
+    }
+    for (const d of dataFiles) {
+      if (!/^[\w.-]+$/.test(d.name) || !fs.existsSync(d.source)) continue;
+      const part = `data/${d.name}`;
+      const { size, sha256 } = await tar.addFile(part, d.source);
+      manifest.data_files!.push({ name: d.name, part, size, sha256 });
     }
     tar.addBuffer('manifest.json', Buffer.from(JSON.stringify(manifest, null, 1)));
     tar.close();

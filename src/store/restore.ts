@@ -39,6 +39,9 @@ export function readManifest(file: string): { manifest: Manifest; index: Map<str
   if (unknown.length) throw new RestoreError(`The backup was made by a newer banchi (${manifest.banchi_version}; migrations ${unknown.join(', ')}): upgrade banchi first`);
   for (const t of manifest.tables) if (!index.has(t.part)) throw new RestoreError(`The backup is missing ${t.part}`);
   for (const f of manifest.files) if (!index.has(`files/${f.path}`)) throw new RestoreError(`The backup is missing files/${f.path}`);
+  for (const d of manifest.data_files ?? []) {
+    if (!/^[\w.-]+$/.test(d.name) || !index.has(d.part)) throw new RestoreError(`The backup is missing ${d.part}`);
+  }
   return { manifest, index };
 }
 
@@ -62,6 +65,11 @@ export async function verifyBackup(file: string): Promise<Manifest> {
     const hash = crypto.createHash('sha256');
     for await (const c of openTarEntry(file, index.get(`files/${f.path}`)!) as AsyncIterable<Buffer>) hash.update(c);
     if (hash.digest('hex') !== f.sha256) throw new RestoreError(`files/${f.path} does not match the manifest: the backup is damaged`);
+  }
+  for (const d of manifest.data_files ?? []) {
+    const hash = crypto.createHash('sha256');
+    for await (const c of openTarEntry(file, index.get(d.part)!) as AsyncIterable<Buffer>) hash.update(c);
+    if (hash.digest('hex') !== d.sha256) throw new RestoreError(`${d.part} does not match the manifest: the backup is damaged`);
   }
   return manifest;
 }
@@ -202,4 +210,25 @@ async function writeFile(file: string, entry: TarEntry, root: string, f: Manifes
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Writes the backup's data-directory files (the audit signing key) into `dataDir`, owner-only. An
+ * existing file is kept unless `force`: a key already there may have signed this store's own log.
+ */
+export async function restoreDataFiles(file: string, dataDir: string, opts: { force?: boolean } = {}): Promise<string[]> {
+  const { manifest, index } = readManifest(file);
+  const written: string[] = [];
+  for (const d of manifest.data_files ?? []) {
+    const target = path.join(dataDir, d.name);
+    if (fs.existsSync(target) && !opts.force) continue;
+    const chunks: Buffer[] = [];
+    for await (const c of openTarEntry(file, index.get(d.part)!) as AsyncIterable<Buffer>) chunks.push(c);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const tmp = `${target}.restore-${process.pid}`;
+    fs.writeFileSync(tmp, Buffer.concat(chunks), { mode: 0o600 });
+    fs.renameSync(tmp, target);
+    written.push(d.name);
+  }
+  return written;
 }

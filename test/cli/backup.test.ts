@@ -119,6 +119,9 @@ describe(`banchi backup and restore (${STORE})`, () => {
     target = await cliEnv();
     archive = path.join(source.dataDir, 'catalog.tar');
     await source.withServices(fill);
+    // Signed checkpoints in the backup: the restored log must verify with the key that signed them.
+    const sealed = await source.run(['audit', 'seal']);
+    assert.equal(sealed.code, 0, sealed.stderr);
     original = await storeSnapshot(source);
   });
   after(async () => {
@@ -143,6 +146,10 @@ describe(`banchi backup and restore (${STORE})`, () => {
     const restored = await target.run(['restore', archive], { lang: 'en_US.UTF-8' });
     assert.equal(restored.code, 0, restored.stderr);
     assert.match(restored.stdout, /restored \d+ tables, \d+ rows, 3 files .* the audit chain verified/);
+    assert.ok(original.tables.audit_checkpoints!.length >= 1, 'the backup holds signed checkpoints');
+    const verified = await target.run(['audit', 'verify'], { lang: 'en_US.UTF-8' });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.deepEqual(fs.readFileSync(path.join(target.dataDir, 'audit-ed25519.pem')), fs.readFileSync(path.join(source.dataDir, 'audit-ed25519.pem')));
     // The restored catalog is the original, and works: files are served, the audit chain and the sequences go on.
     await target.withServices(async (services) => {
       assert.deepEqual(await snapshot(services.store.db), original.tables);

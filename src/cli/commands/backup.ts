@@ -7,6 +7,7 @@ import { say, UsageError } from '../lang.ts';
 import { openStore } from '../../store/db.ts';
 import { backupStore } from '../../store/backup.ts';
 import { BANCHI_VERSION } from '../../actions/site.ts';
+import { AUDIT_KEY_FILE } from '../../actions/audit-key.ts';
 
 /** `banchi backup FILE`: a consistent snapshot of the database and the stored files (src/store/backup.ts). */
 export const backup: Command = async (args, cli) => {
@@ -19,7 +20,9 @@ export const backup: Command = async (args, cli) => {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const started = performance.now();
-    const { manifest, bytes } = await backupStore(store, path.join(config.dataDir, 'files'), file, BANCHI_VERSION);
+    // The audit key travels with the log it signed; a key kept outside (BANCHI_AUDIT_KEY_FILE) is the operator's to keep.
+    const dataFiles = config.auditKeyFile ? [] : [{ name: AUDIT_KEY_FILE, source: path.join(config.dataDir, AUDIT_KEY_FILE) }];
+    const { manifest, bytes } = await backupStore(store, path.join(config.dataDir, 'files'), file, BANCHI_VERSION, dataFiles);
     const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
     const s = ((performance.now() - started) / 1000).toFixed(1);
     for (const k of manifest.missing_files) cli.err(say(cli.lang, { th: `คำเตือน: ไม่พบไฟล์ ${k} ที่ระเบียนอ้างถึง`, en: `warning: file ${k} named by a row is missing` }));

@@ -5,7 +5,8 @@ import { configFrom } from '../context.ts';
 import { parse } from '../args.ts';
 import { say, UsageError } from '../lang.ts';
 import { openStore } from '../../store/db.ts';
-import { restoreStore, RestoreError, verifyBackup } from '../../store/restore.ts';
+import { restoreDataFiles, restoreStore, RestoreError, verifyBackup } from '../../store/restore.ts';
+import { toCheckpoint, WITNESS_FILE, writeWitness } from '../../actions/audit-seal.ts';
 
 /** `banchi restore FILE [--force]`: a backup into an empty data directory or database (src/store/restore.ts). */
 export const restore: Command = async (args, cli) => {
@@ -23,6 +24,11 @@ export const restore: Command = async (args, cli) => {
   try {
     const started = performance.now();
     const r = await restoreStore(store, path.join(config.dataDir, 'files'), file, { force: values.force ?? false });
+    if (!config.auditKeyFile) await restoreDataFiles(file, config.dataDir, { force: values.force ?? false });
+    // The witness is the restored log's own last checkpoint: one left from before would describe another log.
+    fs.rmSync(path.join(config.dataDir, WITNESS_FILE), { force: true });
+    const last = await store.db.selectFrom('audit_checkpoints').selectAll().orderBy('batch', 'desc').limit(1).executeTakeFirst();
+    if (last) writeWitness(config.dataDir, toCheckpoint(last as unknown as Record<string, unknown>));
     const s = ((performance.now() - started) / 1000).toFixed(1);
     cli.out(
       say(cli.lang, {

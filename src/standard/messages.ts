@@ -39,8 +39,8 @@ export const M = {
   }),
   tagLength: (min: number, max: number): Msg => ({ th: `คำสำคัญต้องยาว ${min}-${max} ตัวอักษร`, en: `Tag length must be between ${min} and ${max}` }),
   tagChars: (tag: string): Msg => ({
-    th: `คำสำคัญ "${tag}" ใช้ได้เฉพาะตัวอักษร ตัวเลข ช่องว่าง และ - _ .`,
-    en: `Tag "${tag}" must be alphanumeric characters, spaces or symbols: -_.`,
+    th: `คำสำคัญ "${tag}" ใช้ได้เฉพาะตัวอักษร ตัวเลข ช่องว่าง และเครื่องหมาย - _ . ( ) [ ] % / & + : ' < > =`,
+    en: `Tag "${tag}" must be alphanumeric characters, spaces or symbols: -_.()[]%/&+:'<>=`,
   }),
   tagRequired: (): Msg => ({ th: 'กรุณาระบุคำสำคัญอย่างน้อย 1 คำ', en: 'At least one tag is required' }),
   slugLength: (): Msg => ({ th: 'URL ต้องยาว 2-70 ตัวอักษร', en: 'Must be between 2 and 70 characters long' }),

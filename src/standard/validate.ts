@@ -41,7 +41,11 @@ export const COLUMN_FIELDS = new Set([
 ]);
 
 const SLUG = /^[a-z0-9_-]+$/;
-const TAG_CHARS = /^[\p{L}\p{M}\p{N}_ .-]+$/u;
+/**
+ * CKAN's alphabet (letters, digits, space, - _ .) plus the punctuation real agency tags carry
+ * ("ร้านไปรษณีย์ไทย(ปณร)", "ซัลเฟอร์ > 2%"). Never a comma (the tag_string separator) or a quote.
+ */
+const TAG_CHARS = /^[\p{L}\p{M}\p{N}_ .\-()\[\]%\/&+:'<>=]+$/u;
 
 export function validateSlug(value: unknown, bag: ErrorBag, field = 'name'): string | undefined {
   const s = readText(value, field, bag, { max: 200, strict: true });

@@ -1,4 +1,5 @@
 import { SearchQueryError } from '../actions/errors.ts';
+import { cleanText } from '../standard/values.ts';
 
 /**
  * The subset of Solr's query syntax that CKAN clients send in `q` and `fq`: free words, quoted
@@ -252,7 +253,7 @@ function describe(t: Token): string {
 
 export function parseQuery(input: string): QueryNode {
   if (input.length > MAX_QUERY) fail(`query longer than ${MAX_QUERY} characters`);
-  const text = input.normalize('NFC').trim();
+  const text = cleanText(input).trim();
   if (text === '' || text === '*:*' || text === '*') return { kind: 'all' };
   return simplify(new Parser(lex(text)).parse());
 }

@@ -5,8 +5,11 @@ const MAX_TOKEN = 100;
 const CODE_PART = /^[a-z0-9]+$/;
 const JOINER = /^[_\-./]$/;
 
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
 export function normalizeText(text: string): string {
-  return text.normalize('NFC').toLowerCase();
+  // Zero-width spaces and joiners pasted from Thai word processors must not split or hide a word.
+  return text.replace(INVISIBLE, '').normalize('NFC').toLowerCase();
 }
 
 /**

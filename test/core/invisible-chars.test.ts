@@ -134,3 +134,17 @@ test(`[${STORE_KIND}] portal form: a title and tags typed with zero-width spaces
   assert.equal(row.title, 'ฟอร์มสถิติแรงงาน');
   assert.deepEqual(row.tags, ['แรงงาน', 'สถิติ']);
 });
+
+test('a search typed or pasted with invisible characters finds what the plain words find (q, fq and autocomplete)', async () => {
+  await sys(env, 'package_create', datasetInput('nso', { name: 'zw-search', title: 'สถิติผู้ประกอบการโรงแรมรายจังหวัด', tags: [{ name: 'โรงแรม' }] }));
+  const plain = await sys(env, 'package_search', { q: 'โรงแรม' });
+  assert.ok(plain.count >= 1);
+  for (const [label, ch] of Object.entries(INVISIBLE)) {
+    const r = await sys(env, 'package_search', { q: `โรง${ch}แรม` });
+    assert.equal(r.count, plain.count, label);
+    const f = await sys(env, 'package_search', { fq: `tags:"โรง${ch}แรม"` });
+    assert.equal(f.count, 1, label);
+    const tags = await sys(env, 'tag_autocomplete', { query: `โรง${ch}แ` });
+    assert.ok(tags.includes('โรงแรม'), label);
+  }
+});

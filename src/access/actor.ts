@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
 import { CASCADING_ROLES, ROLE_PERMISSIONS, roleHas, type Permission } from './roles.ts';
+import { loadDuties } from './duties.ts';
 
 export interface UserIdentity {
   id: string;
@@ -11,7 +12,16 @@ export interface UserIdentity {
 /** Who is calling. 'system' is used only by the CLI and jobs, never by a request. */
 export type Actor =
   | { kind: 'anonymous' }
-  | { kind: 'user'; user: UserIdentity; roles: ReadonlyMap<string, string>; /** Signed in (session or token) with a second factor. */ twoFactor?: boolean }
+  | {
+      kind: 'user';
+      user: UserIdentity;
+      /** Catalog capacity per organisation id (admin / editor / member). */
+      roles: ReadonlyMap<string, string>;
+      /** Governance duties per organisation id (src/access/duties.ts). */
+      duties?: ReadonlyMap<string, ReadonlySet<string>>;
+      /** Signed in (session or token) with a second factor. */
+      twoFactor?: boolean;
+    }
   | { kind: 'system' };
 
 export const ANONYMOUS: Actor = { kind: 'anonymous' };
@@ -73,7 +83,7 @@ export async function loadActor(db: Db, user: UserIdentity): Promise<Actor> {
       if (strength(inherited) > strength(roles.get(r.id))) roles.set(r.id, inherited);
     }
   }
-  return { kind: 'user', user, roles };
+  return { kind: 'user', user, roles, duties: await loadDuties(db, user.id) };
 }
 
 function strength(role: string | undefined): number {

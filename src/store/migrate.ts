@@ -10,6 +10,7 @@ const migrations: Record<string, Migration> = {
   '004_auth_hardening': await import('./migrations/004_auth_hardening.ts'),
   '005_workflow': await import('./migrations/005_workflow.ts'),
   '006_audit_merkle': await import('./migrations/006_audit_merkle.ts'),
+  '007_duties': await import('./migrations/007_duties.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

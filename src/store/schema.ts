@@ -43,6 +43,15 @@ export interface UsersTable {
   login_locked_until: Generated<Date | null>;
 }
 
+/** Governance duties beside the catalog capacity (src/access/duties.ts). */
+export interface DutiesTable {
+  group_id: string;
+  user_id: string;
+  role: string;
+  created: Generated<Timestamp>;
+  created_by: string | null;
+}
+
 export interface MembershipsTable {
   group_id: string;
   user_id: string;
@@ -236,6 +245,7 @@ export interface Database {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  duties: DutiesTable;
   datasets: DatasetsTable;
   dataset_groups: DatasetGroupsTable;
   resources: ResourcesTable;

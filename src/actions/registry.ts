@@ -39,6 +39,11 @@ export function registerActions(defs: ActionDef[]): void {
   }
 }
 
+/** Any registered action, internal ones included (for callers inside the server: pages, jobs). */
+export function findAction(name: string): ActionDef | undefined {
+  return registry.get(name);
+}
+
 /** An action the API may dispatch by name (internal ones are left out). */
 export function getAction(name: string): ActionDef | undefined {
   const def = registry.get(name);

@@ -236,6 +236,8 @@ export async function xlsxHead(buf: Buffer, maxRows: number, budgetBytes: number
     pending = pending.slice(cut);
     return false;
   }, true);
+  // The budget ran out before one whole row: nothing worth showing, and the file is what a bomb looks like.
+  if (!complete && !more && rows.length === 0) throw new XlsxBudgetError('inflated size over the budget before the first row');
 
   const needed = new Set<number>();
   let styled = false;

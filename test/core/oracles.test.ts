@@ -64,7 +64,7 @@ test(`[${STORE_KIND}] package_import answers in the caller's language and says n
     ],
   }, { actor: editorA.actor, lang: 'en' });
   assert.deepEqual(r.imported.map((x) => x.name), ['import-ok']);
-  assert.deepEqual(r.failed, [
+  assert.deepEqual(JSON.parse(JSON.stringify(r.failed)), [
     { index: 0, name: 'secret-b', errors: { name: [NEUTRAL] } },
     { index: 1, name: 'public-b', errors: { owner_org: ['You cannot add a dataset to this organization'] } },
   ]);

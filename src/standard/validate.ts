@@ -45,6 +45,8 @@ const SLUG = /^[a-z0-9_-]+$/;
  * CKAN's alphabet (letters, digits, space, - _ .) plus the punctuation real agency tags carry
  * ("ร้านไปรษณีย์ไทย(ปณร)", "ซัลเฟอร์ > 2%"). Never a comma (the tag_string separator) or a quote.
  */
+/** "< 5 ปี" and "> 2%" are text; "<script" is markup that a harvester elsewhere may not escape. */
+const MARKUP = /<[A-Za-z/!?]/;
 const TAG_CHARS = /^[\p{L}\p{M}\p{N}_ .\-()\[\]%\/&+:'<>=]+$/u;
 
 export function validateSlug(value: unknown, bag: ErrorBag, field = 'name'): string | undefined {
@@ -82,7 +84,7 @@ export function validateTags(input: Record<string, unknown>, bag: ErrorBag, max 
     const tag = s.trim().replace(/\s+/g, ' ');
     if (!tag) continue;
     if ([...tag].length < 2 || [...tag].length > 100) bag.add('tags', M.tagLength(2, 100));
-    else if (!TAG_CHARS.test(tag)) bag.add('tags', M.tagChars(tag));
+    else if (!TAG_CHARS.test(tag) || MARKUP.test(tag)) bag.add('tags', M.tagChars(tag));
     else if (!tags.includes(tag)) tags.push(tag);
   }
   return tags;

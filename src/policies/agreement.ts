@@ -19,6 +19,7 @@ export const agreementPolicies: PolicySet = {
   agreement_create: (a, s: PartySubject) => a.kind === 'system' || drafts(a, s.owner_org),
   agreement_update: (a, s: PartySubject) => a.kind === 'system' || drafts(a, s.owner_org),
   agreement_show: party,
+  agreement_legal_file: party,
   /** The list filters rows by the same rule in SQL. */
   agreement_list: signedIn,
   /** The engine checks the step's roles and separation of duties; this only admits the parties' governance people. */

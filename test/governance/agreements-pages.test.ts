@@ -33,6 +33,15 @@ test(`[${STORE_KIND}] pages without JavaScript: draft an agreement with a consen
   assert.match(detail.body, /<svg/);
   assert.match(detail.body, /consent\.pdf/);
   const id = /\/governance\/agreements\/([0-9a-f-]{36})/.exec(String(ok.headers.location))![1]!;
+  const letter = await owner.get(`/governance/agreements/${id}/legal-file`);
+  assert.equal(letter.statusCode, 200);
+  assert.equal(letter.body, '%PDF-1.4 consent');
+  assert.match(String(letter.headers['content-disposition']), /^attachment;/);
+  assert.equal(letter.headers['content-type'], 'application/octet-stream');
+  const outsider = new PageClient(f.env.app);
+  await outsider.signIn('outsider', 'correct horse battery');
+  assert.equal((await outsider.get(`/governance/agreements/${id}/legal-file`)).statusCode, 404);
+  await owner.get(`/governance/agreements/${id}`);
   await owner.post(`/governance/agreements/${id}/step`, { transition: 'submit', reason: '' });
   assert.equal(owner.last!.statusCode, 303);
 

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
-import { defineAction } from '../registry.ts';
+import { defineAction, type ActionDef } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { ErrorBag, ValidationError } from '../errors.ts';
 import { attachUpload } from '../../files/lifecycle.ts';
+import { FileRef } from '../../files/upload.ts';
 import { isSysadmin, memberOrgs } from '../../access/actor.ts';
 import { orgsWithDuty } from '../../access/duties.ts';
 import { queueMail } from '../../mail/outbox.ts';
@@ -244,6 +245,21 @@ export const agreementTerminate = defineAction({
   },
 });
 
-export const agreementActions = [agreementCreate, agreementUpdate, agreementShow, agreementList, agreementTransition, agreementTerminate];
+export const agreementActions: ActionDef<any>[] = [agreementCreate, agreementUpdate, agreementShow, agreementList, agreementTransition, agreementTerminate];
 export { CODES };
 void sql;
+
+/** The consent letter / legal-basis document for the page's download route (internal: hands over an opaque handle, never a key). */
+export const agreementLegalFile = defineAction({
+  name: 'agreement_legal_file',
+  readOnly: true,
+  internal: true,
+  summary: "Authorise a download of an agreement's consent letter (used by /governance/agreements/<id>/legal-file).",
+  async run(ctx, input) {
+    const row = await requireAgreement(ctx, input.id, 'agreement_legal_file');
+    if (!row.legal_file_key || !row.legal_file) throw notFound();
+    await ctx.audit({ action: 'agreement_legal_file', object_type: 'agreement', object_id: row.id, detail: { number: row.number } });
+    return { file: FileRef.of(row.legal_file_key), filename: String((row.legal_file as { filename?: string }).filename ?? 'legal-basis') };
+  },
+});
+agreementActions.push(agreementLegalFile);

@@ -6,6 +6,8 @@ import { ValidationError, type FieldErrors, type Msg } from '../../../actions/er
 import { CODES, GROUNDS, type Code } from '../../../actions/governance/agreements-shared.ts';
 import { renderDiagram } from '../../../workflow/diagram.ts';
 import { workflows } from '../../../actions/governance/agreements-shared.ts';
+import { refKey, type FileRef } from '../../../files/upload.ts';
+import { runAction } from '../../../actions/registry.ts';
 
 /** Pages for agreements (rule 3): list, detail with the process diagram and steps, create/edit forms that work without JavaScript. */
 
@@ -143,7 +145,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
         <dt>${tt(p, 'ความถี่', 'Frequency')}</dt><dd>${a.frequency?.count} ${L(p, CODES.frequency_unit.find((c) => c.value === a.frequency?.unit)?.label)}</dd>
         <dt>${tt(p, 'ระดับการให้บริการ', 'Service level')}</dt><dd>${a.service_level}</dd><dt>${tt(p, 'ช่วงเวลาใช้', 'Period of use')}</dt><dd>${a.period_of_use}</dd>
         <dt>${tt(p, 'เทคโนโลยี', 'Technology')}</dt><dd>${L(p, CODES.technology.find((c) => c.value === a.technology)?.label)} ${a.technology_note}</dd>
-        <dt>${tt(p, 'ฐานทางกฎหมาย', 'Legal basis')}</dt><dd>${a.legal_basis}${a.legal_file ? html` — ${tt(p, 'แนบไฟล์', 'file')} ${a.legal_file.filename}` : ''}</dd>
+        <dt>${tt(p, 'ฐานทางกฎหมาย', 'Legal basis')}</dt><dd>${a.legal_basis}${a.legal_file ? html` — <a href="/governance/agreements/${a.id}/legal-file">${a.legal_file.filename}</a>` : ''}</dd>
       </dl>
       <h2>${tt(p, 'สิทธิ์เข้าถึงที่ออกโดยสัญญานี้', 'Grants issued by this agreement')}</h2>
       <table><thead><tr><th>${tt(p, 'ชุดข้อมูล', 'Dataset')}</th><th>${tt(p, 'ฟิลด์', 'Fields')}</th><th>${tt(p, 'เงื่อนไขระเบียน', 'Row condition')}</th><th>${tt(p, 'ใช้ได้ขณะนี้', 'Usable now')}</th></tr></thead><tbody>
@@ -153,6 +155,15 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
       ${stepForms(p, `/governance/agreements/${a.id}/step`, a.next.filter((n: any) => n.name !== 'terminate'), a.version)}
       ${['draft', 'approved', 'active'].includes(a.state) ? grounds : ''}
       <h2>${tt(p, 'ลำดับเหตุการณ์', 'Timeline')}</h2>${timeline(p, a.events)}`, { breadcrumbs: [[tt(p, 'สัญญา', 'Agreements'), '/governance/agreements'], [a.number]] });
+  }));
+  // The consent letter: always an attachment, never rendered (it came from outside).
+  app.get('/governance/agreements/:id/legal-file', page(web, async (p) => {
+    // Internal (read-only) action: the page's call() admits only API actions on GET.
+    const f = await runAction<{ file: FileRef; filename: string }>(p.services, 'agreement_legal_file', { id: (p.req.params as { id: string }).id }, { actor: p.actor, lang: p.lang, ip: p.req.ip });
+    const opened = await p.services.files.read(refKey(f.file));
+    if (!opened) return p.reply.code(404).type('text/plain; charset=utf-8').send(tt(p, 'ไม่พบไฟล์', 'Not found'));
+    return p.reply.header('Content-Type', 'application/octet-stream').header('X-Content-Type-Options', 'nosniff').header('Content-Security-Policy', "default-src 'none'; sandbox")
+      .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(f.filename)}`).header('Content-Length', opened.size).header('Cache-Control', 'no-store').send(opened.stream);
   }));
   app.get('/governance/agreements/:id/edit', page(web, async (p) => {
     const a = await call<Record<string, any>>(p, 'agreement_show', { id: (p.req.params as { id: string }).id });

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isSysadmin, orgsWith, memberOrgs, userId, type Actor } from './actor.ts';
 import { rules } from '../standard/index.ts';
+import { grantUsable } from './grants.ts';
 
 export interface VisibilityOptions {
   includePrivate?: boolean;
@@ -52,8 +53,7 @@ export function visibleDatasets(actor: Actor, alias = 'd', opts: VisibilityOptio
     )`;
   const granted = sql<SqlBool>`EXISTS (
       SELECT 1 FROM dataset_grants gr
-      WHERE gr.dataset_id = ${d}.id AND gr.revoked_at IS NULL
-        AND (gr.expires_at IS NULL OR gr.expires_at > now())
+      WHERE gr.dataset_id = ${d}.id AND ${grantUsable('gr')}
         AND (gr.grantee_user_id = ${me} OR gr.grantee_org_id = ANY(${allOrgs}::uuid[]))
         AND ${d}.state = 'active'
     )`;

@@ -7,6 +7,13 @@ import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
 import { authActions } from './auth/actions.ts';
 import { packageImport } from '../import/action.ts';
+// governance: agreements, grants, partners, linkage registry, cancellation, KPI
+import { agreementActions } from './governance/agreements.ts';
+import { grantList } from './governance/grants.ts';
+import { partnerActions } from './governance/partners.ts';
+import { linkageActions } from './governance/linkage.ts';
+import { cancellationActions } from './governance/cancellation.ts';
+import { kpiReportAction } from './governance/kpi.ts';
 
 let loaded = false;
 
@@ -15,4 +22,5 @@ export function loadActions(): void {
   if (loaded) return;
   loaded = true;
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
+  registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);
 }

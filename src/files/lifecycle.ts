@@ -20,12 +20,15 @@ export function attachUpload(ctx: Pick<ActionContext, 'afterCommit' | 'onRollbac
   return key;
 }
 
-/** Keys (of those given) that some resource row refers to. */
+/** Keys (of those given) that some resource row or agreement refers to. */
 export async function referencedKeys(db: Db, keys: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < keys.length; i += 500) {
     const rows = await db.selectFrom('resources').select('storage_key').where('storage_key', 'in', keys.slice(i, i + 500)).execute();
     for (const r of rows) if (r.storage_key) out.add(r.storage_key);
+    // An agreement's consent letter / legal-basis document (migration 012) is a stored file too.
+    const letters = await db.selectFrom('agreements').select('legal_file_key').where('legal_file_key', 'in', keys.slice(i, i + 500)).execute();
+    for (const r of letters) if (r.legal_file_key) out.add(r.legal_file_key);
   }
   return out;
 }

@@ -202,6 +202,12 @@ export interface DatasetGrantsTable {
   reason: Generated<string>;
   created: Timestamp;
   revoked_at: Generated<Date | null>;
+  /** Set on grants an agreement owns (migration 012, src/access/grants.ts). */
+  agreement_id: Generated<string | null>;
+  starts_at: Generated<Date | null>;
+  fields: ColumnType<string[] | null, string | null | undefined, string | null>;
+  row_condition: ColumnType<unknown, string | null | undefined, string | null>;
+  frequency: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface JobsTable {
@@ -261,6 +267,10 @@ export interface Database {
   case_events: CaseEventsTable;
   case_numbers: CaseNumbersTable;
   mail_outbox: MailOutboxTable;
+  // agreements, partner assessments, linkage registry (migration 012)
+  agreements: AgreementsTable;
+  partner_assessments: PartnerAssessmentsTable;
+  linkages: LinkagesTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
@@ -319,4 +329,72 @@ export interface MailOutboxTable {
   message_id: string | null;
   created: Timestamp;
   sent_at: Date | null;
+}
+
+// --- agreements, partner assessments, linkage registry (migration 012) ---
+export interface AgreementsTable {
+  id: string;
+  case_id: string;
+  kind: string;
+  owner_org: string;
+  partner_org: string;
+  request_case_id: string | null;
+  title: string;
+  purpose: string;
+  scope_of_use: string;
+  access_from: Timestamp;
+  access_to: Timestamp;
+  frequency: Json<Record<string, unknown>>;
+  service_level: string;
+  period_of_use: string;
+  technology: string;
+  technology_note: string;
+  legal_basis: string;
+  legal_file: Json<Record<string, unknown>> | null;
+  legal_file_key: string | null;
+  items: Json<unknown[]>;
+  termination_ground: string | null;
+  termination_note: Generated<string>;
+  terminated_at: Date | null;
+  created_by: string | null;
+  created: Timestamp;
+  modified: Timestamp;
+}
+
+export interface PartnerAssessmentsTable {
+  id: string;
+  org_id: string;
+  partner_org: string;
+  assessor_id: string | null;
+  assessor_name: string;
+  assessed_on: string;
+  criteria_version: number;
+  items: Json<unknown[]>;
+  total: number;
+  passed: boolean;
+  valid_until: Timestamp;
+  note: string;
+  created: Timestamp;
+}
+
+export interface LinkagesTable {
+  id: string;
+  case_id: string;
+  direction: string;
+  owner_org: string;
+  partner_org: string;
+  datasets: Json<string[]>;
+  method: string;
+  frequency: string;
+  frequency_note: string;
+  plan: string;
+  meeting_notes: string;
+  agreement_id: string | null;
+  assessment_id: string | null;
+  cancel_ground: string | null;
+  cancel_note: Generated<string>;
+  cancelled_at: Date | null;
+  created_by: string | null;
+  created: Timestamp;
+  modified: Timestamp;
 }

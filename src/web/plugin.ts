@@ -23,6 +23,11 @@ import { adminRoutes } from './pages/admin.ts';
 import { authRoutes } from './pages/auth.ts';
 import { twoFactorRoutes } from './pages/two-factor.ts';
 import { oidcRoutes } from './pages/oidc.ts';
+// governance: agreements, partners, linkage registry, KPI
+import { agreementRoutes } from './pages/governance/agreements.ts';
+import { partnerRoutes } from './pages/governance/partners.ts';
+import { linkageRoutes } from './pages/governance/linkage.ts';
+import { kpiRoutes } from './pages/governance/kpi.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -88,6 +93,10 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     authRoutes(scope, web);
     twoFactorRoutes(scope, web);
     oidcRoutes(scope, web);
+    agreementRoutes(scope, web);
+    partnerRoutes(scope, web);
+    linkageRoutes(scope, web);
+    kpiRoutes(scope, web);
   });
 
   // Unknown addresses: a page for people, CKAN's JSON for API clients.

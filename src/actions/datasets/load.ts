@@ -3,6 +3,7 @@ import type { ActionContext } from '../context.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
 import type { Db, Tx } from '../../store/db.ts';
 import { isSensitiveCategory, visibleDatasets } from '../../access/visibility.ts';
+import { grantUsable } from '../../access/grants.ts';
 import type { DatasetSubject } from '../../policies/dataset.ts';
 import { AuthorizationError, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
@@ -34,10 +35,9 @@ export async function hasFileGrant(ctx: ActionContext, id: string): Promise<bool
   if (ctx.actor.kind !== 'user') return false;
   const orgs = [...ctx.actor.roles.keys()];
   const row = await sql<{ ok: number }>`
-    SELECT 1 AS ok FROM dataset_grants
-    WHERE dataset_id = ${id} AND scope = 'files' AND revoked_at IS NULL
-      AND (expires_at IS NULL OR expires_at > now())
-      AND (grantee_user_id = ${ctx.actor.user.id} OR grantee_org_id = ANY(${orgs}::uuid[]))
+    SELECT 1 AS ok FROM dataset_grants gr
+    WHERE gr.dataset_id = ${id} AND gr.scope = 'files' AND ${grantUsable('gr')}
+      AND (gr.grantee_user_id = ${ctx.actor.user.id} OR gr.grantee_org_id = ANY(${orgs}::uuid[]))
     LIMIT 1`.execute(ctx.db);
   return row.rows.length > 0;
 }

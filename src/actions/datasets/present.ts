@@ -6,6 +6,7 @@ import { ckanTime } from '../../util/time.ts';
 import type { DatasetSubject } from '../../policies/dataset.ts';
 import { tagId } from '../tags.ts';
 import { licenseFor } from '../licenses.ts';
+import { grantUsable } from '../../access/grants.ts';
 
 export type PackageDict = Record<string, unknown>;
 
@@ -189,12 +190,11 @@ async function fileGrants(ctx: ActionContext, ids: string[]): Promise<Set<string
   const orgs = [...ctx.actor.roles.keys()];
   const me = ctx.actor.user.id;
   const rows = await ctx.db
-    .selectFrom('dataset_grants')
+    .selectFrom('dataset_grants as gr')
     .select('dataset_id')
     .where('dataset_id', 'in', ids)
     .where('scope', '=', 'files')
-    .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', ctx.now)]))
+    .where(grantUsable('gr'))
     .where((eb) => (orgs.length ? eb.or([eb('grantee_user_id', '=', me), eb('grantee_org_id', 'in', orgs)]) : eb('grantee_user_id', '=', me)))
     .execute();
   return new Set(rows.map((r) => r.dataset_id));

@@ -1,0 +1,40 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, STORE_KIND } from '../helpers.ts';
+import { parseRowCondition, formatRowCondition, RowConditionError } from '../../src/access/row-condition.ts';
+import { fixture, agreementInput, type Fixture } from './agreements-fixture.ts';
+
+let f: Fixture;
+before(async () => { f = await fixture(); });
+after(() => f.env.close());
+
+test('row condition language: precedence, lists, quotes; refuses SQL, unknown fields, depth and size', () => {
+  const c = parseRowCondition("a = 1 OR b in ('x', 'it''s') AND c != true", ['a', 'b', 'c']);
+  assert.equal(formatRowCondition(c), "a = 1 OR (b in ('x', 'it''s') AND c != true)", 'AND binds tighter than OR');
+  assert.equal((c as any).op, 'or');
+  const bad = ["a = 1; DROP TABLE users", "a = 1 --", "a = 'x' OR 1=1", 'a', 'a =', "(a = 1", 'a < true', `${'('.repeat(20)}a = 1${')'.repeat(20)}`, 'a = 1 '.repeat(400), 'zz = 1', "a = 'x"];
+  for (const s of bad) assert.throws(() => parseRowCondition(s, ['a', 'b', 'c']), RowConditionError, s.slice(0, 40));
+  try { parseRowCondition('zz = 1', ['a']); } catch (e) { assert.match((e as RowConditionError).msg.th, /ไม่มีฟิลด์ "zz"/); }
+});
+
+test(`[${STORE_KIND}] hostile input to the governance actions answers 4xx, never 5xx`, async () => {
+  const bodies: [string, unknown][] = [
+    ['agreement_create', { ...agreementInput(f), items: 'not json' }],
+    ['agreement_create', { ...agreementInput(f), items: [null, 1, 'x', { dataset: ['a'] }, { dataset: 'tenants', fields: { a: 1 } }] }],
+    ['agreement_create', { ...agreementInput(f), organization: { $ne: 1 }, partner: 7, access_from: 'yesterday', frequency_count: '1e99', technology: ['rest'] }],
+    ['agreement_create', { ...agreementInput(f), items: [{ dataset: 'tenants', fields: ['name'], row_condition: { field: 'name' } }] }],
+    ['agreement_show', { id: "' OR 1=1 --" }], ['agreement_show', { id: ['x'] }], ['agreement_update', { id: '00000000-0000-0000-0000-000000000000' }],
+    ['agreement_transition', { id: 'AGR-2569-999999', transition: 'approve' }], ['agreement_terminate', { id: 5 }],
+    ['agreement_list', { partner: 'nha', limit: -1 }], ['grant_list', { agreement_id: 'x', expiring_within_days: 'soon' }],
+    ['partner_assessment_create', { organization: 'nha', partner: 'dopa', scores: [1, 0], evidence: 'x' }], ['partner_assessment_show', { id: 1 }],
+    ['linkage_create', { organization: 'nha', direction: 'inbound', partner: 'dopa', datasets: { a: 1 }, method: ['x'], frequency: 'daily', agreement_id: 'nope' }],
+    ['linkage_list', { direction: 'up', frequency: 3 }], ['linkage_show', { id: null }], ['linkage_cancel', { id: 'LNK-1', ground: 'x' }],
+    ['kpi_report', { from: 'never', expiring_within_days: 99999999 }],
+  ];
+  for (const [action, body] of bodies) {
+    const r = await api(f.env, action, body, { token: f.tokens.it });
+    assert.ok(r.status >= 400 && r.status < 500, `${action} ${JSON.stringify(body).slice(0, 120)} → ${r.status} ${r.res.body.slice(0, 300)}`);
+  }
+  // the anonymous caller learns nothing
+  for (const action of ['agreement_list', 'grant_list', 'linkage_list', 'partner_assessment_list', 'kpi_report']) assert.equal((await api(f.env, action, {})).status, 403, action);
+});

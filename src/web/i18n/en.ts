@@ -325,7 +325,7 @@ export const en: Record<keyof typeof th, string> = {
   'password.old': 'Current password',
   'password.new': 'New password',
   'password.confirm': 'Confirm new password',
-  'password.rules': 'At least 10 characters',
+  'password.rules': 'At least 10 characters; not a common password, not repeated or consecutive characters (aaaa, 1234), not your user name or e-mail. A phrase of several words is easy to remember.',
   'password.mismatch': 'The two new passwords differ',
   'password.submit': 'Change password',
   'password.sessions_end': 'Changing your password signs you out on every other device.',

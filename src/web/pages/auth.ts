@@ -7,6 +7,7 @@ import { csrfField } from '../layout.ts';
 import { errorList, errorSummary, type FormErrors } from '../components/form-fields.ts';
 import { endSession, endUserSessions, startSession } from '../session.ts';
 import { afterStep, cameFrom, LOGIN_RATE_LIMIT, pendingTicket, type SignInResult } from './sign-in.ts';
+import { passwordResetRoutes } from './password-reset.ts';
 
 function passwordField(p: PageCtx, name: string, label: string, errors: FormErrors, autocomplete: string, help?: string) {
   const err = errors[name]?.length;
@@ -33,6 +34,7 @@ function loginPage(p: PageCtx, login: string, errors: FormErrors, status = 200) 
         <input id="field-login" name="login" type="text" value="${login}" autocomplete="username" autocapitalize="none" spellcheck="false" aria-required="true"${err ? html` aria-invalid="true" aria-describedby="err-login"` : ''}>
       </div>
       ${passwordField(p, 'password', t('signin.password'), errors, 'current-password')}
+      <p class="forgot"><a href="/user/reset">${t('reset.link')}</a></p>
       <button type="submit">${t('nav.signin')}</button>
     </form>
     ${p.services.config.oidc ? html`<div class="alt-signin"><p>${t('signin.or')}</p>
@@ -61,6 +63,7 @@ function changePasswordPage(p: PageCtx, errors: FormErrors, forced: boolean, sta
 }
 
 export function authRoutes(app: FastifyInstance, web: Web): void {
+  passwordResetRoutes(app, web);
   app.get('/user/login', page(web, async (p) => {
     if (p.actor.kind === 'user') return redirect(p, cameFrom(p));
     return loginPage(p, '', {});

@@ -17,6 +17,7 @@ import { packageDicts } from '../datasets/present.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
 import { ckanTime } from '../../util/time.ts';
 import { boolParam } from '../params.ts';
+import { manageActions } from './manage.ts';
 
 const USER_KEYS = new Set(['name', 'email', 'password', 'fullname', 'about', 'sysadmin', 'locale', 'id', 'state', 'must_change_password']);
 
@@ -151,25 +152,6 @@ function markAsked(ctx: ActionContext): void {
   }
 }
 
-export const userList = defineAction({
-  name: 'user_list',
-  readOnly: true,
-  summary: 'All users (sysadmins only).',
-  async run(ctx, input) {
-    ctx.authorize('user_list');
-    const q = typeof input.q === 'string' ? input.q.trim() : '';
-    const rows = await ctx.db
-      .selectFrom('users')
-      .selectAll()
-      .where('state', '<>', 'deleted')
-      .$if(!!q, (qb) => qb.where((eb) => eb.or([eb('name', 'ilike', `%${q}%`), eb('fullname', 'ilike', `%${q}%`), eb('email', 'ilike', `%${q}%`)])))
-      .orderBy('name')
-      .limit(1000)
-      .execute();
-    return rows.map((u) => userDict(u, true));
-  },
-});
-
 export const apiTokenCreate = defineAction({
   name: 'api_token_create',
   readOnly: false,
@@ -261,4 +243,4 @@ export const apiTokenRevoke = defineAction({
   },
 });
 
-export const userActions = [userCreate, userShow, userList, apiTokenCreate, apiTokenList, apiTokenRevoke];
+export const userActions = [userCreate, userShow, ...manageActions, apiTokenCreate, apiTokenList, apiTokenRevoke];

@@ -25,5 +25,6 @@ export const authPolicies: PolicySet = {
   // exists); the link's token is the right to set the password; only sysadmins issue links.
   user_password_reset_request: () => true,
   user_password_reset: () => true,
+  user_password_reset_check: () => true,
   user_password_reset_issue: (a) => isSysadmin(a),
 };

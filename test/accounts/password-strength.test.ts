@@ -47,6 +47,9 @@ test('banchi user create refuses a weak password in one line, in Thai', { timeou
     assert.match(r.stderr, /^banchi: password: รหัสผ่านเดาง่ายเกินไป/m);
     const good = await cli.run(['user', 'create', 'goodcli', '--email', 'goodcli@example.go.th', '--password-stdin'], { input: 'ช้างเผือกบินข้ามทุ่ง\n' });
     assert.equal(good.code, 0, good.stderr);
+    const link = await cli.run(['user', 'reset-link', 'goodcli'], { lang: 'en_US.UTF-8' });
+    assert.equal(link.code, 0, link.stderr);
+    assert.match(link.stdout, /^password reset link for goodcli \(single use, expires .+\): http:\/\/.+\/user\/reset\/[A-Za-z0-9_-]{40,}$/m);
   } finally {
     await cli.close();
   }

@@ -147,7 +147,7 @@ export const userPasswordResetCheck = defineAction({
   summary: 'Whether a password reset link still works (for the reset page): the account name and when the link expires.',
   params: { token: { type: 'string', required: true, description: 'The token from the link' } },
   async run(ctx, input) {
-    ctx.authorize('user_password_reset');
+    ctx.authorize('user_password_reset_check');
     const live = await liveLink(ctx, textInput(input.token), false);
     if (!live) throw ValidationError.field('token', ResetMsg.invalidLink());
     return { name: live.user.name, expires_at: ckanTime(live.link.expires_at), two_factor: live.user.totp_enabled };

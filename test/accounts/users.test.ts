@@ -77,3 +77,13 @@ test(`[${STORE_KIND}] user_delete deactivates: the session and the API token sto
   const actions = (await env.services.store.db.selectFrom('audit_log').select('action').where('action', 'in', ['user_deactivate', 'user_reactivate']).execute()).map((r) => r.action);
   assert.deepEqual(actions, ['user_deactivate', 'user_reactivate']);
 });
+
+test(`[${STORE_KIND}] the password change form shows every error at once (mismatch, weak, missing current)`, async () => {
+  await makeUser(env, 'onepass');
+  const c = new PageClient(env.app);
+  await c.signIn('onepass', 'correct horse battery');
+  await c.get('/user/password');
+  const res = await c.post('/user/password', { old_password: '', new_password: 'aaaaaaaaaa', confirm: 'bbbbbbbbbb' });
+  assert.equal(res.statusCode, 400);
+  for (const f of ['old_password', 'new_password', 'confirm']) assert.match(res.body, new RegExp(`id="err-${f}"`), f);
+});

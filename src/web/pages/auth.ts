@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthorizationError, ValidationError, localizeErrors, pick } from '../../actions/errors.ts';
 import { ANONYMOUS } from '../../access/actor.ts';
+import { passwordProblem } from '../../access/passwords.ts';
+import { M } from '../../standard/messages.ts';
 import { html } from '../html.ts';
 import { call, form, page, redirect, render, type PageCtx, type Web } from '../context.ts';
 import { csrfField } from '../layout.ts';
@@ -102,7 +104,14 @@ export function authRoutes(app: FastifyInstance, web: Web): void {
     const ticket = pendingTicket(p, 'change_password');
     if (!ticket && p.actor.kind !== 'user') return redirect(p, '/user/login');
     const newPassword = String(p.body.new_password ?? '');
-    if (newPassword !== String(p.body.confirm ?? '')) return changePasswordPage(p, { confirm: [p.t('password.mismatch')] }, !!ticket, 400);
+    if (newPassword !== String(p.body.confirm ?? '')) {
+      // Every error at once: the mismatch, and what the action would say of the fields it can judge alone.
+      const errors: FormErrors = { confirm: [p.t('password.mismatch')] };
+      if (!String(p.body.old_password ?? '')) errors.old_password = [pick(M.missing(), p.lang)];
+      const weak = newPassword ? passwordProblem(newPassword, { name: p.req.webSession?.user.name }) : M.missing();
+      if (weak) errors.new_password = [pick(weak, p.lang)];
+      return changePasswordPage(p, errors, !!ticket, 400);
+    }
     try {
       const caller = ticket ? ANONYMOUS : p.actor;
       const revoke = !ticket && p.body.revoke_tokens === 'true' ? { revoke_tokens: true } : {};

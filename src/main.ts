@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError } from './config.ts';
-import { startServer } from './server.ts';
+import { ListenError, startServer } from './server.ts';
 import { StoreBusyError } from './store/db.ts';
 
 try {
@@ -13,7 +13,7 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof StoreBusyError) {
+  if (e instanceof ConfigError || e instanceof StoreBusyError || e instanceof ListenError) {
     process.stderr.write(`banchi: ${e.message}\n`);
     process.exit(2);
   }

@@ -14,25 +14,52 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens everything and listens; used by `npm start`, `banchi serve` and the browser tests. */
+/** The address cannot be listened on (taken, not allowed, unknown host): said in one line, no stack. */
+export class ListenError extends Error {}
+
+function listenMessage(e: unknown, config: Config): string | null {
+  const code = (e as { code?: string } | null)?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') return `port ${config.port} is already in use (${where}); stop the other program or set PORT to a free port`;
+  if (code === 'EACCES') return `not allowed to listen on ${where}; use a port above 1023 or set PORT`;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `cannot listen on ${where}: no such address on this machine; check HOST`;
+  return null;
+}
+
+/**
+ * Opens everything and listens; used by `npm start`, `banchi serve` and the browser tests.
+ * The port is bound before the first sysadmin is created, so a busy port never consumes the
+ * one-time password (it is printed only once the server really serves).
+ */
 export async function startServer(config: Config, opts: { logger?: boolean; memory?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const services = await openServices(config, { memory: opts.memory });
+  let app: FastifyInstance | null = null;
+  let address: string;
+  try {
+    app = await buildApp(services, { logger: opts.logger ?? false, plugins: webPlugins });
+    address = await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await services.store.close();
+    const msg = listenMessage(e, config);
+    if (msg) throw new ListenError(msg);
+    throw e;
+  }
   const first = await ensureFirstSysadmin(services);
   if (first && !opts.quiet) {
     process.stdout.write(
       `\nบัญชีผู้ดูแลระบบถูกสร้างขึ้นครั้งแรก / First sysadmin account created\n  username: ${first.name}\n  one-time password: ${first.password}\n  (change it at first sign-in; it is not shown again)\n\n`,
     );
   }
-  const app = await buildApp(services, { logger: opts.logger ?? false, plugins: webPlugins });
-  const address = await app.listen({ port: config.port, host: config.host });
   const workers: Workers = startWorkers(services);
+  const running = app;
   return {
-    app,
+    app: running,
     services,
     url: address,
     async close() {
       await workers.stop();
-      await app.close();
+      await running.close();
       await services.store.close();
     },
   };

@@ -24,4 +24,4 @@ export function oneTimePassword(): string {
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-export const MIN_PASSWORD_LENGTH = 10;
+export { MIN_PASSWORD_LENGTH, passwordProblem, type PasswordContext } from './password-strength.ts';

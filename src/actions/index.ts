@@ -14,6 +14,7 @@ import { partnerActions } from './governance/partners.ts';
 import { linkageActions } from './governance/linkage.ts';
 import { cancellationActions } from './governance/cancellation.ts';
 import { kpiReportAction } from './governance/kpi.ts';
+import { auditSearch } from './audit-search.ts';
 
 let loaded = false;
 
@@ -23,4 +24,6 @@ export function loadActions(): void {
   loaded = true;
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
   registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);
+  // accounts (issue 12)
+  registerActions([auditSearch]);
 }

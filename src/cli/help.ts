@@ -11,6 +11,8 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
   user create NAME --email E [--password-stdin] [--sysadmin] [--fullname F]
       สร้างผู้ใช้ อ่านรหัสผ่านจาก stdin (ถ้าไม่ระบุ จะสร้างรหัสผ่านใช้ครั้งเดียวให้)
       create a user; the password is read from stdin (without it a one-time password is printed)
+  user reset-link NAME [--mail]
+      ออกลิงก์ตั้งรหัสผ่านใหม่ใช้ครั้งเดียว (24 ชั่วโมง) / issue a single-use password reset link (24 hours)
   token create USER [--name N]
       สร้าง API token ให้ผู้ใช้ พิมพ์เฉพาะ token / create an API token and print only the token
   import FILE.jsonl [--org NAME] [--allow-incomplete] [--batch-size N] [--progress]

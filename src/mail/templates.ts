@@ -32,6 +32,21 @@ export const TEMPLATES: Record<string, MailTemplate> = {
       en: 'Dear {{name}},\n\nCase {{number}} ({{process}}) has ended: "{{state}}".\n{{reason}}\n\nSee {{url}}\n\n{{site}}',
     },
   },
+  // Accounts (issue 12): password reset links.
+  password_reset: {
+    subject: { th: 'ตั้งรหัสผ่านใหม่สำหรับบัญชี {{username}}', en: 'Set a new password for {{username}}' },
+    body: {
+      th: 'เรียน {{name}}\n\nมีคำขอตั้งรหัสผ่านใหม่สำหรับบัญชี {{username}} หากท่านเป็นผู้ขอ กรุณาเปิดลิงก์นี้ภายใน {{minutes}} นาที (ใช้ได้ครั้งเดียว):\n\n{{url}}\n\nหากท่านไม่ได้ขอ ไม่ต้องดำเนินการใด ๆ รหัสผ่านเดิมยังใช้ได้ตามปกติ\n\n{{site}}',
+      en: 'Dear {{name}},\n\nSomeone asked to set a new password for the account {{username}}. If it was you, open this link within {{minutes}} minutes (it works once):\n\n{{url}}\n\nIf it was not you, do nothing: your password stays as it is.\n\n{{site}}',
+    },
+  },
+  password_reset_admin: {
+    subject: { th: 'ผู้ดูแลระบบส่งลิงก์ตั้งรหัสผ่านใหม่สำหรับบัญชี {{username}}', en: 'An administrator sent you a link to set a new password for {{username}}' },
+    body: {
+      th: 'เรียน {{name}}\n\nผู้ดูแลระบบได้ออกลิงก์สำหรับตั้งรหัสผ่านใหม่ของบัญชี {{username}} ให้ท่าน ลิงก์ใช้ได้ครั้งเดียวภายใน {{hours}} ชั่วโมง:\n\n{{url}}\n\n{{site}}',
+      en: 'Dear {{name}},\n\nAn administrator issued a link for you to set a new password for the account {{username}}. It works once, within {{hours}} hours:\n\n{{url}}\n\n{{site}}',
+    },
+  },
 };
 
 export class UnknownTemplateError extends Error {}

@@ -21,4 +21,10 @@ export const authPolicies: PolicySet = {
   user_totp_verify: (_a, s: SelfOrTicket) => s.ticket === true,
   /** Users cannot switch 2FA off; a sysadmin (or the CLI) resets it for a lost device. */
   user_totp_reset: (a) => isSysadmin(a),
+  // Password reset (issue 12): asking is for everyone (the answer never tells whether an account
+  // exists); the link's token is the right to set the password; only sysadmins issue links.
+  user_password_reset_request: () => true,
+  user_password_reset: () => true,
+  user_password_reset_check: () => true,
+  user_password_reset_issue: (a) => isSysadmin(a),
 };

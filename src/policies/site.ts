@@ -10,5 +10,6 @@ export const sitePolicies: PolicySet = {
   tag_autocomplete: () => true,
   standard_show: () => true,
   audit_verify: (a) => isSysadmin(a),
+  audit_search: (a) => isSysadmin(a),
   search_reindex: (a) => isSysadmin(a),
 };

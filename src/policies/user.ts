@@ -24,7 +24,8 @@ export const userPolicies: PolicySet = {
   /** Who edited or created an entry (activity user, creator_user_id): colleagues only; others see the organisation. */
   staff_identities: (a, s: StaffSubject) => isSysadmin(a) || colleague(a, s.orgs),
   user_show_private: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id,
-  user_list: (a) => isSysadmin(a),
+  /** CKAN with public_user_details=false: not anonymous; the action lists colleagues only to non-sysadmins. */
+  user_list: (a) => a.kind !== 'anonymous',
   user_create: (a) => isSysadmin(a),
   user_update: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id,
   user_set_sysadmin: (a) => isSysadmin(a),

@@ -35,8 +35,15 @@ function currentPath(p: PageCtx): string {
 
 function userMenu(p: PageCtx): Html {
   const { t } = p;
+  const pending = p.req.webSession?.state === 'pending' ? p.req.webSession : null;
+  if (p.actor.kind !== 'user' && pending) {
+    // Mid-sign-in (password accepted, a step left): say where the person is, not "sign in".
+    const step = pending.step === 'totp' ? 'nav.step_totp' : pending.step === 'totp_setup' ? 'nav.step_totp_setup' : 'nav.step_change_password';
+    return html`<li><span class="signing-in">${t('nav.signing_in', { name: pending.user.name })} · ${t(step)}</span></li>
+    <li><form method="post" action="/user/logout" class="inline">${csrfField(p)}<button type="submit" class="link">${t('nav.signin_cancel')}</button></form></li>`;
+  }
   if (p.actor.kind !== 'user') {
-    return html`<li><a href="/user/login">${t('nav.signin')}</a></li>`;
+    return html`<li><a href="/user/login"${p.req.url.startsWith('/user/login') ? html` aria-current="page"` : ''}>${t('nav.signin')}</a></li>`;
   }
   const u = p.actor.user;
   return html`

@@ -2,7 +2,7 @@ import { defineAction } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { ErrorBag, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../access/passwords.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from '../../access/passwords.ts';
 import type { UserRow } from '../../store/schema.ts';
 import { AuthMsg } from './messages.ts';
 import { commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput, type SignInResult } from './flow.ts';
@@ -92,7 +92,7 @@ export const userPasswordChange = defineAction<SignInResult & { tokens_revoked: 
   summary: 'Change one\'s own password (current and new); clears a forced change. Signed in, or with the ticket of a change_password step.',
   params: {
     old_password: { type: 'string', required: true, description: 'Current password' },
-    new_password: { type: 'string', required: true, description: `New password, at least ${MIN_PASSWORD_LENGTH} characters` },
+    new_password: { type: 'string', required: true, description: `New password: at least ${MIN_PASSWORD_LENGTH} characters, not a common password, not mostly repeats, runs or the account's name` },
     ticket: { type: 'string', description: 'Sign-in ticket (next = change_password), when not signed in' },
     revoke_tokens: { type: 'boolean', description: 'Also revoke all of the account\'s API tokens' },
   },
@@ -104,10 +104,12 @@ export const userPasswordChange = defineAction<SignInResult & { tokens_revoked: 
     const bag = new ErrorBag();
     if (!oldPassword) bag.add('old_password', M.missing());
     if (!newPassword) bag.add('new_password', M.missing());
-    else if ([...newPassword].length < MIN_PASSWORD_LENGTH) {
-      bag.add('new_password', { th: `รหัสผ่านต้องยาวอย่างน้อย ${MIN_PASSWORD_LENGTH} ตัวอักษร`, en: `Your password must be ${MIN_PASSWORD_LENGTH} characters or longer` });
-    } else if (newPassword.length > MAX_PASSWORD) bag.add('new_password', M.tooLong(MAX_PASSWORD));
+    else if (newPassword.length > MAX_PASSWORD) bag.add('new_password', M.tooLong(MAX_PASSWORD));
     else if (newPassword === oldPassword) bag.add('new_password', AuthMsg.samePassword());
+    else {
+      const weak = passwordProblem(newPassword, user);
+      if (weak) bag.add('new_password', weak);
+    }
     bag.throwIfAny();
     if (!user.password_hash) throw ValidationError.field('old_password', AuthMsg.noPassword());
     // A stolen session must not be able to guess the current password: it counts like a sign-in.

@@ -29,6 +29,9 @@ export const THROTTLE = {
   pair: { max: 5, windowMs: 15 * MIN, lockMs: 15 * MIN },
   address: { max: 30, windowMs: 15 * MIN, lockMs: 15 * MIN },
   account: { max: 100, windowMs: 60 * MIN, lockMs: 5 * MIN },
+  // Password reset requests (reset.ts): per address, and mails per login as typed, per hour.
+  reset_address: { max: 10, windowMs: 60 * MIN, lockMs: 60 * MIN },
+  reset_account: { max: 3, windowMs: 60 * MIN, lockMs: 60 * MIN },
 } satisfies Record<string, ThrottleRule>;
 
 export type ThrottleKind = keyof typeof THROTTLE;

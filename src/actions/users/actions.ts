@@ -5,7 +5,7 @@ import { AuthorizationError, ErrorBag, NotFoundError, ValidationError } from '..
 import { M } from '../../standard/messages.ts';
 import { isEmail, readText } from '../../standard/values.ts';
 import { validateSlug } from '../../standard/validate.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../../access/passwords.ts';
+import { hashPassword, passwordProblem, type PasswordContext } from '../../access/passwords.ts';
 import { hashToken, newToken } from '../../access/tokens.ts';
 import { isSysadmin, userId } from '../../access/actor.ts';
 import { actorNeeds2fa } from '../../access/two-factor.ts';
@@ -17,6 +17,7 @@ import { packageDicts } from '../datasets/present.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
 import { ckanTime } from '../../util/time.ts';
 import { boolParam } from '../params.ts';
+import { manageActions } from './manage.ts';
 
 const USER_KEYS = new Set(['name', 'email', 'password', 'fullname', 'about', 'sysadmin', 'locale', 'id', 'state', 'must_change_password']);
 
@@ -49,11 +50,13 @@ async function findUser(ctx: ActionContext, ref: string): Promise<UserRow | unde
   return (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst();
 }
 
-export async function validatePassword(password: unknown, bag: ErrorBag): Promise<string | undefined> {
-  const p = readText(password, 'password', bag, { max: 1000 });
+/** A new password, judged by strength (access/password-strength.ts), with the account's own words. */
+export async function validatePassword(password: unknown, bag: ErrorBag, who: PasswordContext = {}, field = 'password'): Promise<string | undefined> {
+  const p = readText(password, field, bag, { max: 1000 });
   if (p === undefined) return undefined;
-  if ([...p].length < MIN_PASSWORD_LENGTH) {
-    bag.add('password', { th: `รหัสผ่านต้องยาวอย่างน้อย ${MIN_PASSWORD_LENGTH} ตัวอักษร`, en: `Your password must be ${MIN_PASSWORD_LENGTH} characters or longer` });
+  const problem = passwordProblem(p, who);
+  if (problem) {
+    bag.add(field, problem);
     return undefined;
   }
   return p;
@@ -72,8 +75,8 @@ export const userCreate = defineAction({
     const email = readText(input.email, 'email', bag, { max: 254 })?.trim() ?? '';
     if (!email && !bag.has('email')) bag.add('email', M.missing());
     else if (email && !isEmail(email)) bag.add('email', M.email());
-    const password = input.password === undefined ? undefined : await validatePassword(input.password, bag);
     const fullname = readText(input.fullname, 'fullname', bag, { max: 200, strict: true })?.trim() ?? '';
+    const password = input.password === undefined ? undefined : await validatePassword(input.password, bag, { name: typeof input.name === 'string' ? input.name : '', email, fullname });
     const about = readText(input.about, 'about', bag, { max: 5000 }) ?? '';
     const sysadmin = boolParam(input, 'sysadmin', false);
     if (name && (await ctx.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst())) bag.add('name', { th: 'ชื่อผู้ใช้นี้ถูกใช้แล้ว', en: 'That login name is not available.' });
@@ -148,25 +151,6 @@ function markAsked(ctx: ActionContext): void {
     /* the answer is "not found" either way */
   }
 }
-
-export const userList = defineAction({
-  name: 'user_list',
-  readOnly: true,
-  summary: 'All users (sysadmins only).',
-  async run(ctx, input) {
-    ctx.authorize('user_list');
-    const q = typeof input.q === 'string' ? input.q.trim() : '';
-    const rows = await ctx.db
-      .selectFrom('users')
-      .selectAll()
-      .where('state', '<>', 'deleted')
-      .$if(!!q, (qb) => qb.where((eb) => eb.or([eb('name', 'ilike', `%${q}%`), eb('fullname', 'ilike', `%${q}%`), eb('email', 'ilike', `%${q}%`)])))
-      .orderBy('name')
-      .limit(1000)
-      .execute();
-    return rows.map((u) => userDict(u, true));
-  },
-});
 
 export const apiTokenCreate = defineAction({
   name: 'api_token_create',
@@ -259,4 +243,4 @@ export const apiTokenRevoke = defineAction({
   },
 });
 
-export const userActions = [userCreate, userShow, userList, apiTokenCreate, apiTokenList, apiTokenRevoke];
+export const userActions = [userCreate, userShow, ...manageActions, apiTokenCreate, apiTokenList, apiTokenRevoke];

@@ -9,6 +9,8 @@ import { timeEl } from '../format.ts';
 import { errorList, errorSummary, type FormErrors, type FormValues } from '../components/form-fields.ts';
 import type { GroupDict } from '../components/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import { adminUserRoutes } from './admin-users.ts';
+import { auditRoutes } from './audit.ts';
 
 type Kind = 'organization' | 'group';
 
@@ -36,6 +38,7 @@ function adminNav(p: PageCtx, current: string): Html {
   return html`<nav aria-label="${t('nav.admin')}" class="tabs"><ul>
     ${link('/ckan-admin', 'admin.home')}
     ${link('/ckan-admin/users', 'admin.users')}
+    ${link('/ckan-admin/audit', 'admin.audit')}
     ${link('/ckan-admin/organization/new', 'org.add')}
     ${link('/ckan-admin/group/new', 'group.add')}
   </ul></nav>`;
@@ -44,7 +47,7 @@ function adminNav(p: PageCtx, current: string): Html {
 async function usersPage(p: PageCtx, values: FormValues = {}, errors: FormErrors = {}, status = 200) {
   const { t, lang } = p;
   const q = typeof (p.req.query as Record<string, unknown>).q === 'string' ? String((p.req.query as Record<string, unknown>).q) : '';
-  const users = await call<Array<Record<string, any>>>(p, 'user_list', { q });
+  const users = await call<Array<Record<string, any>>>(p, 'user_list', { q, include_deleted: true });
   const canReset = !!getAction('user_totp_reset');
   const body = html`<h1>${t('admin.users')}</h1>${adminNav(p, '/ckan-admin/users')}
     <form method="get" action="/ckan-admin/users" role="search" class="search-form">
@@ -56,7 +59,7 @@ async function usersPage(p: PageCtx, values: FormValues = {}, errors: FormErrors
       <caption>${t('admin.users_caption', { n: users.length })}</caption>
       <thead><tr><th scope="col">${t('user.username')}</th><th scope="col">${t('user.fullname')}</th><th scope="col">${t('user.email')}</th><th scope="col">${t('twofa.title')}</th><th scope="col">${t('user.member_since')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
       <tbody>${users.map((u) => html`<tr>
-        <td><a href="/user/${encodeURIComponent(u.name)}">${u.name}</a>${u.sysadmin ? html` <span class="badge">${t('user.sysadmin')}</span>` : ''}</td>
+        <td><a href="/ckan-admin/users/${encodeURIComponent(u.name)}">${u.name}</a>${u.sysadmin ? html` <span class="badge">${t('user.sysadmin')}</span>` : ''}${u.state === 'deleted' ? html` <span class="badge badge-deleted">${t('admin.user_deactivated')}</span>` : ''}</td>
         <td>${u.fullname}</td><td>${u.email}</td>
         <td>${u.totp_enabled ? t('twofa.on') : t('twofa.off')}</td>
         <td>${timeEl(lang, u.created)}</td>
@@ -160,10 +163,13 @@ export function adminRoutes(app: FastifyInstance, web: Web): void {
         <li class="card"><div><h2><a href="/group">${t('nav.groups')}</a></h2><p>${t('admin.groups_help')}</p></div></li>
       </ul>
       <section aria-labelledby="audit-title"><h2 id="audit-title">${t('admin.audit')}</h2>
-        <p>${audit.intact ? t('admin.audit_ok', { n: audit.entries }) : t('admin.audit_broken')}</p></section>`;
+        <p>${audit.intact ? t('admin.audit_ok', { n: audit.entries }) : t('admin.audit_broken')}</p>
+        <p><a href="/ckan-admin/audit">${t('audit.open')}</a></p></section>`;
     return render(p, t('nav.admin'), body, { breadcrumbs: [[t('nav.admin')]], noindex: true });
   }));
   app.get('/user', page(web, async (p) => redirect(p, '/ckan-admin/users')));
+  adminUserRoutes(app, web);
+  auditRoutes(app, web);
   app.get('/ckan-admin/users', page(web, async (p) => (requireSysadmin(p), usersPage(p))));
   app.post('/ckan-admin/users', form(web, async (p) => {
     requireSysadmin(p);
@@ -177,8 +183,9 @@ export function adminRoutes(app: FastifyInstance, web: Web): void {
     return redirect(p, '/ckan-admin/users', 'flash.user_created');
   }));
   app.post('/ckan-admin/users/:id/2fa-reset', form(web, async (p) => {
-    await call(p, 'user_totp_reset', { id: (p.req.params as { id: string }).id, user: (p.req.params as { id: string }).id });
-    return redirect(p, '/ckan-admin/users', 'flash.twofa_reset');
+    const id = (p.req.params as { id: string }).id;
+    await call(p, 'user_totp_reset', { id, user: id });
+    return redirect(p, `/ckan-admin/users/${encodeURIComponent(id)}`, 'flash.twofa_reset');
   }));
 
   for (const kind of ['organization', 'group'] as const) {

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthorizationError, ValidationError, localizeErrors, pick } from '../../actions/errors.ts';
 import { ANONYMOUS } from '../../access/actor.ts';
+import { passwordProblem } from '../../access/passwords.ts';
+import { M } from '../../standard/messages.ts';
 import { html } from '../html.ts';
 import { call, form, page, redirect, render, type PageCtx, type Web } from '../context.ts';
 import { csrfField } from '../layout.ts';
 import { errorList, errorSummary, type FormErrors } from '../components/form-fields.ts';
 import { endSession, endUserSessions, startSession } from '../session.ts';
 import { afterStep, cameFrom, LOGIN_RATE_LIMIT, pendingTicket, type SignInResult } from './sign-in.ts';
+import { passwordResetRoutes } from './password-reset.ts';
 
 function passwordField(p: PageCtx, name: string, label: string, errors: FormErrors, autocomplete: string, help?: string) {
   const err = errors[name]?.length;
@@ -33,6 +36,7 @@ function loginPage(p: PageCtx, login: string, errors: FormErrors, status = 200) 
         <input id="field-login" name="login" type="text" value="${login}" autocomplete="username" autocapitalize="none" spellcheck="false" aria-required="true"${err ? html` aria-invalid="true" aria-describedby="err-login"` : ''}>
       </div>
       ${passwordField(p, 'password', t('signin.password'), errors, 'current-password')}
+      <p class="forgot"><a href="/user/reset">${t('reset.link')}</a></p>
       <button type="submit">${t('nav.signin')}</button>
     </form>
     ${p.services.config.oidc ? html`<div class="alt-signin"><p>${t('signin.or')}</p>
@@ -61,6 +65,7 @@ function changePasswordPage(p: PageCtx, errors: FormErrors, forced: boolean, sta
 }
 
 export function authRoutes(app: FastifyInstance, web: Web): void {
+  passwordResetRoutes(app, web);
   app.get('/user/login', page(web, async (p) => {
     if (p.actor.kind === 'user') return redirect(p, cameFrom(p));
     return loginPage(p, '', {});
@@ -99,7 +104,14 @@ export function authRoutes(app: FastifyInstance, web: Web): void {
     const ticket = pendingTicket(p, 'change_password');
     if (!ticket && p.actor.kind !== 'user') return redirect(p, '/user/login');
     const newPassword = String(p.body.new_password ?? '');
-    if (newPassword !== String(p.body.confirm ?? '')) return changePasswordPage(p, { confirm: [p.t('password.mismatch')] }, !!ticket, 400);
+    if (newPassword !== String(p.body.confirm ?? '')) {
+      // Every error at once: the mismatch, and what the action would say of the fields it can judge alone.
+      const errors: FormErrors = { confirm: [p.t('password.mismatch')] };
+      if (!String(p.body.old_password ?? '')) errors.old_password = [pick(M.missing(), p.lang)];
+      const weak = newPassword ? passwordProblem(newPassword, { name: p.req.webSession?.user.name }) : M.missing();
+      if (weak) errors.new_password = [pick(weak, p.lang)];
+      return changePasswordPage(p, errors, !!ticket, 400);
+    }
     try {
       const caller = ticket ? ANONYMOUS : p.actor;
       const revoke = !ticket && p.body.revoke_tokens === 'true' ? { revoke_tokens: true } : {};

@@ -93,6 +93,17 @@ function recoveryPage(p: PageCtx, codes: string[], next: string) {
   return render(p, t('twofa.enabled_title'), body, { noindex: true });
 }
 
+function alreadyOnPage(p: PageCtx) {
+  const { t } = p;
+  const body = html`<div class="narrow">
+    <h1>${t('twofa.enabled_title')}</h1>
+    <div class="notice notice-success" role="status"><p>${t('twofa.status_on')}</p></div>
+    <p class="muted">${t('twofa.reset_by_admin')}</p>
+    <p><a class="button" href="/dashboard">${t('common.continue')}</a></p>
+  </div>`;
+  return render(p, t('twofa.enabled_title'), body, { breadcrumbs: [[t('twofa.title'), '/user/2fa'], [t('twofa.enabled_title')]], noindex: true });
+}
+
 export function twoFactorRoutes(app: FastifyInstance, web: Web): void {
   app.get('/user/2fa', page(web, async (p) => {
     const { t } = p;
@@ -125,6 +136,8 @@ export function twoFactorRoutes(app: FastifyInstance, web: Web): void {
   app.get('/user/2fa/setup', page(web, async (p) => {
     const ticket = pendingTicket(p, 'totp_setup');
     if (!ticket && p.actor.kind !== 'user') return redirect(p, '/user/login', 'flash.signin_again');
+    // Coming back (a bookmark, the back button) once 2FA is on: say so, rather than the action's refusal.
+    if (!ticket && (await call<Record<string, unknown>>(p, 'user_show', {})).totp_enabled) return alreadyOnPage(p);
     return setupPage(p, ticket, {});
   }));
 
@@ -136,6 +149,7 @@ export function twoFactorRoutes(app: FastifyInstance, web: Web): void {
     try {
       result = await call(p, 'user_totp_enable', { code: String(p.body.code ?? '').trim(), ...(ticket ? { ticket } : {}) }, caller);
     } catch (e) {
+      if (e instanceof ValidationError && !ticket && (await call<Record<string, unknown>>(p, 'user_show', {})).totp_enabled) return alreadyOnPage(p);
       if (e instanceof ValidationError) return setupPage(p, ticket, localizeErrors(e.errors, p.lang), 400);
       if (e instanceof AuthorizationError && ticket) return redirect(p, '/user/login', 'flash.signin_again');
       throw e;

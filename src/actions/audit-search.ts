@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import { defineAction } from './registry.ts';
+import { ErrorBag, type Msg } from './errors.ts';
+import { naturalNumber } from './params.ts';
+import { UUID } from './datasets/load.ts';
+import { ckanTime } from '../util/time.ts';
+
+/**
+ * Reading the audit log (issue 12): filters and paging over `audit_log`, newest first. It only
+ * reads; the rows, their leaves and the checkpoints are audit.ts / audit-seal.ts's, and whether
+ * they are intact is audit_verify's answer.
+ */
+export const AUDIT_PAGE_MAX = 1000;
+
+const BadDate = (): Msg => ({ th: 'วันที่ต้องอยู่ในรูปแบบ ปปปป-ดด-วว (ค.ศ.) หรือเวลาแบบ ISO 8601', en: 'Use a date as YYYY-MM-DD or an ISO 8601 time' });
+
+/** A date or time; a bare date as the end of a range means the whole of that day (Bangkok time). */
+function readTime(v: unknown, key: string, bag: ErrorBag, end: boolean): Date | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const s = typeof v === 'string' ? v.trim() : '';
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(s);
+  const d = dateOnly ? new Date(`${s}T00:00:00+07:00`) : /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})?$/.test(s) ? new Date(s) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) {
+    bag.add(key, BadDate());
+    return undefined;
+  }
+  return dateOnly && end ? new Date(d.getTime() + 86400_000) : d;
+}
+
+function text(v: unknown, max = 200): string {
+  return typeof v === 'string' ? v.trim().slice(0, max).replace(/\u0000/g, '') : '';
+}
+
+export interface AuditEntry {
+  seq: string;
+  at: string | null;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  ip: string;
+  detail: Record<string, unknown>;
+}
+
+export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }>({
+  name: 'audit_search',
+  readOnly: true,
+  summary: 'Search the audit log (sysadmins): by actor, action, object type and id, time range and text; newest first, paged.',
+  params: {
+    actor: { type: 'string', description: 'User name or id of who acted ("system" for the CLI and jobs)' },
+    action: { type: 'string', description: 'Action name, e.g. user_login_failed; a trailing * matches a prefix (user_*)' },
+    object_type: { type: 'string', description: 'dataset, resource, organization, user, …' },
+    object_id: { type: 'string', description: 'The object\'s id' },
+    from: { type: 'string', description: 'From this date (YYYY-MM-DD, Bangkok) or time (ISO 8601)' },
+    to: { type: 'string', description: 'Until this date (whole day) or time' },
+    q: { type: 'string', description: 'Text anywhere in the details, the actor name or the address' },
+    limit: { type: 'integer', description: `Rows per page (default 50, at most ${AUDIT_PAGE_MAX})` },
+    offset: { type: 'integer', description: 'Rows to skip' },
+  },
+  async run(ctx, input) {
+    ctx.authorize('audit_search');
+    const bag = new ErrorBag();
+    const from = readTime(input.from, 'from', bag, false);
+    const to = readTime(input.to, 'to', bag, true);
+    const objectId = text(input.object_id, 100);
+    if (objectId && !UUID.test(objectId)) bag.add('object_id', { th: 'รหัสวัตถุต้องเป็น UUID', en: 'object_id must be a UUID' });
+    bag.throwIfAny();
+    const limit = Math.min(naturalNumber(input, 'limit', AUDIT_PAGE_MAX) ?? 50, AUDIT_PAGE_MAX);
+    const offset = naturalNumber(input, 'offset') ?? 0;
+    const actor = text(input.actor, 100);
+    const action = text(input.action, 100);
+    const objectType = text(input.object_type, 100);
+    const q = text(input.q);
+    const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    let base = ctx.db.selectFrom('audit_log');
+    if (actor) base = UUID.test(actor) ? base.where('actor_id', '=', actor.toLowerCase()) : base.where('actor_name', '=', actor);
+    if (action) base = action.endsWith('*') ? base.where('action', 'like', `${action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : base.where('action', '=', action);
+    if (objectType) base = base.where('object_type', '=', objectType);
+    if (objectId) base = base.where('object_id', '=', objectId.toLowerCase());
+    if (from) base = base.where('at', '>=', from);
+    if (to) base = base.where('at', '<', to);
+    if (q) base = base.where((eb) => eb.or([eb(sql<string>`detail::text`, 'ilike', like(q)), eb('actor_name', 'ilike', like(q)), eb('ip', 'ilike', like(q)), eb('action', 'ilike', like(q))]));
+    const total = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const rows = await base
+      .select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'object_type', 'object_id', 'ip', 'detail'])
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return {
+      count: Number(total.n),
+      results: rows.map((r) => ({ seq: String(r.seq), at: ckanTime(r.at), actor_id: r.actor_id, actor_name: r.actor_name, action: r.action, object_type: r.object_type, object_id: r.object_id, ip: r.ip, detail: r.detail ?? {} })),
+    };
+  },
+});

@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import { AuthorizationError, ValidationError, localizeErrors } from '../../actions/errors.ts';
+import { html, type Html } from '../html.ts';
+import { call, page, render, type PageCtx, type Web } from '../context.ts';
+import { timeEl } from '../format.ts';
+import { errorList, errorSummary, type FormErrors } from '../components/form-fields.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import type { AuditEntry } from '../../actions/audit-search.ts';
+
+/** The audit log for sysadmins: filters in the query string (a bookmarkable search), CSV of the same. */
+const FILTERS = ['actor', 'action', 'object_type', 'object_id', 'from', 'to', 'q'] as const;
+const LABELS: Record<(typeof FILTERS)[number], MessageKey> = {
+  actor: 'audit.actor', action: 'audit.action', object_type: 'audit.object_type', object_id: 'audit.object_id', from: 'audit.from', to: 'audit.to', q: 'audit.q',
+};
+const PAGE = 50;
+const CSV_MAX = 50_000;
+
+function requireSysadmin(p: PageCtx): void {
+  if (p.actor.kind !== 'user' || !p.actor.user.sysadmin) throw new AuthorizationError();
+}
+
+function filtersOf(p: PageCtx): Record<string, string> {
+  const q = p.req.query as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const f of FILTERS) if (typeof q[f] === 'string' && q[f]) out[f] = String(q[f]).slice(0, 200);
+  return out;
+}
+
+function qs(filters: Record<string, string>, extra: Record<string, string> = {}): string {
+  const s = new URLSearchParams({ ...filters, ...extra }).toString();
+  return s ? `?${s}` : '';
+}
+
+function filterForm(p: PageCtx, filters: Record<string, string>, errors: FormErrors): Html {
+  const { t } = p;
+  const input = (f: (typeof FILTERS)[number]) => {
+    const err = errors[f]?.length;
+    const type = f === 'from' || f === 'to' ? 'date' : 'text';
+    return html`<div class="field${err ? ' has-error' : ''}"><label for="field-${f}">${t(LABELS[f])}</label>${errorList(errors, f)}
+      <input id="field-${f}" name="${f}" type="${type}" value="${filters[f] ?? ''}"${err ? html` aria-invalid="true" aria-describedby="err-${f}"` : ''}></div>`;
+  };
+  return html`<form method="get" action="/ckan-admin/audit" class="filters" role="search" aria-label="${t('audit.filters')}">
+    <div class="filter-grid">${FILTERS.map(input)}</div>
+    <p class="help">${t('audit.help')}</p>
+    <button type="submit">${t('search.submit')}</button> <a href="/ckan-admin/audit">${t('audit.clear')}</a>
+  </form>`;
+}
+
+function detailText(d: Record<string, unknown>): string {
+  const s = JSON.stringify(d);
+  return s === '{}' ? '' : s.length > 300 ? `${s.slice(0, 300)}…` : s;
+}
+
+export function auditRoutes(app: FastifyInstance, web: Web): void {
+  app.get('/ckan-admin/audit', page(web, async (p) => {
+    requireSysadmin(p);
+    const { t, lang } = p;
+    const filters = filtersOf(p);
+    const pageNo = Math.max(1, Math.min(100_000, Number((p.req.query as Record<string, unknown>).page) || 1));
+    let errors: FormErrors = {};
+    let found = { count: 0, results: [] as AuditEntry[] };
+    try {
+      found = await call(p, 'audit_search', { ...filters, limit: PAGE, offset: (pageNo - 1) * PAGE });
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      errors = localizeErrors(e.errors, lang);
+    }
+    const pages = Math.max(1, Math.ceil(found.count / PAGE));
+    const body = html`<h1>${t('admin.audit')}</h1>
+      <p><a href="/ckan-admin">${t('nav.admin')}</a></p>
+      ${errorSummary(p, errors, (f) => (f in LABELS ? t(LABELS[f as keyof typeof LABELS]) : f))}
+      ${filterForm(p, filters, errors)}
+      <p>${t('audit.count', { n: found.count })} · <a href="/ckan-admin/audit.csv${qs(filters)}" download>${t('audit.csv')}</a></p>
+      <div class="table-scroll"><table class="data">
+        <caption class="visually-hidden">${t('admin.audit')}</caption>
+        <thead><tr><th scope="col">#</th><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.object')}</th><th scope="col">${t('audit.address')}</th><th scope="col">${t('audit.detail')}</th></tr></thead>
+        <tbody>${found.results.map((r) => html`<tr>
+          <td>${r.seq}</td><td>${timeEl(lang, r.at)}</td>
+          <td><a href="/ckan-admin/audit${qs({ actor: r.actor_name || r.actor_id || '' })}">${r.actor_name || '—'}</a></td>
+          <td><a href="/ckan-admin/audit${qs({ action: r.action })}">${r.action}</a></td>
+          <td>${r.object_type}${r.object_id ? html` <a class="mono" href="/ckan-admin/audit${qs({ object_id: r.object_id })}">${r.object_id.slice(0, 8)}</a>` : ''}</td>
+          <td>${r.ip}</td><td class="mono small">${detailText(r.detail)}</td></tr>`)}</tbody>
+      </table></div>
+      ${pages > 1 ? html`<nav aria-label="${t('audit.pages')}" class="pagination"><ul>
+        ${pageNo > 1 ? html`<li><a rel="prev" href="/ckan-admin/audit${qs(filters, { page: String(pageNo - 1) })}">${t('audit.newer')}</a></li>` : ''}
+        <li aria-current="page">${t('audit.page_of', { n: pageNo, total: pages })}</li>
+        ${pageNo < pages ? html`<li><a rel="next" href="/ckan-admin/audit${qs(filters, { page: String(pageNo + 1) })}">${t('audit.older')}</a></li>` : ''}
+      </ul></nav>` : ''}`;
+    return render(p, t('admin.audit'), body, { breadcrumbs: [[t('nav.admin'), '/ckan-admin'], [t('admin.audit')]], noindex: true }, Object.keys(errors).length ? 400 : 200);
+  }));
+
+  app.get('/ckan-admin/audit.csv', page(web, async (p) => {
+    requireSysadmin(p);
+    const filters = filtersOf(p);
+    const cell = (v: unknown) => {
+      let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+      // A spreadsheet must not run a cell as a formula.
+      if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    const lines = ['seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail'];
+    for (let offset = 0; offset < CSV_MAX; offset += 1000) {
+      const { results } = await call<{ results: AuditEntry[] }>(p, 'audit_search', { ...filters, limit: 1000, offset });
+      for (const r of results) lines.push([r.seq, r.at, r.actor_id, r.actor_name, r.action, r.object_type, r.object_id, r.ip, r.detail].map(cell).join(','));
+      if (results.length < 1000) break;
+    }
+    return p.reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', 'attachment; filename="audit-log.csv"')
+      .header('Cache-Control', 'no-store')
+      .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+  }));
+}

@@ -355,4 +355,6 @@ export const en: Record<keyof typeof th, string> = {
   'twofa.enabled': 'From now on, signing in also needs a code from the app.',
   'twofa.recovery_title': 'Recovery codes',
   'twofa.recovery_help': 'Keep these codes somewhere safe. Each works once when you do not have the app. They are not shown again.',
+  // h-ckan
+  'resource.details': 'Details',
 };

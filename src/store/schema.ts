@@ -261,6 +261,8 @@ export interface Database {
   case_events: CaseEventsTable;
   case_numbers: CaseNumbersTable;
   mail_outbox: MailOutboxTable;
+  // h-ckan
+  dataset_collaborators: DatasetCollaboratorsTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
@@ -269,6 +271,15 @@ export type GroupRow = Selectable<GroupsTable>;
 export type UserRow = Selectable<UsersTable>;
 
 /** A governance workflow case (migration 020, src/workflow). */
+// h-ckan: package_collaborator_* (migration 008)
+export interface DatasetCollaboratorsTable {
+  dataset_id: string;
+  user_id: string;
+  capacity: string;
+  created: Timestamp;
+  created_by: string | null;
+}
+
 export interface CasesTable {
   id: string;
   process: string;

@@ -32,7 +32,7 @@ export const packageCreate = defineAction({
   },
 });
 
-async function updateFrom(ctx: ActionContext, input: ActionInput, rule: string, merge: boolean) {
+export async function updateFrom(ctx: ActionContext, input: ActionInput, rule: string, merge: boolean) {
   const ref = input.id ?? input.name;
   const { row } = await requireDataset(ctx, { id: ref }, rule);
   if (row.state === 'deleted' && input.state === undefined) throw new NotFoundError();

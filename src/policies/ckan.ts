@@ -24,5 +24,8 @@ export const ckanPolicies: PolicySet = {
   /** Who may work on a dataset is decided by the organisation's admins (CKAN's default). */
   package_collaborator_create: (a, d: DatasetSubject) => d.visible === true && can(a, 'manage_members', d.owner_org),
   package_collaborator_delete: (a, d: DatasetSubject) => d.visible === true && can(a, 'manage_members', d.owner_org),
+  /** Feeds and the sitemap list only what anonymous visitors see (the actions query as anonymous). */
+  feed_datasets: () => true,
+  sitemap_entries: () => true,
   package_collaborator_list: (a, d: DatasetSubject) => d.visible === true && can(a, 'manage_members', d.owner_org),
 };

@@ -3,6 +3,7 @@ import { currentPackageListWithResources, formatAutocomplete, groupPackageShow, 
 import { dashboardActivityList, organizationActivityList, recentlyChangedPackagesActivityList } from './activity-feeds.ts';
 import { bulkUpdateDelete, bulkUpdatePrivate, bulkUpdatePublic, datasetPurge, packageOwnerOrgUpdate } from './bulk.ts';
 import { packageRevise } from './revise.ts';
+import { feedDatasets, sitemapEntries } from './feeds.ts';
 import { packageCollaboratorCreate, packageCollaboratorDelete, packageCollaboratorList } from './collaborators.ts';
 
 /** CKAN actions that clients, harvesters and ckanapi use beyond the core ones (issue 12). */
@@ -12,4 +13,5 @@ export const ckanActions: ActionDef[] = [
   bulkUpdatePrivate, bulkUpdatePublic, bulkUpdateDelete, packageOwnerOrgUpdate, datasetPurge,
   packageRevise,
   packageCollaboratorCreate, packageCollaboratorDelete, packageCollaboratorList,
+  feedDatasets, sitemapEntries,
 ] as ActionDef[];

@@ -153,6 +153,17 @@ describe('CKAN client actions', () => {
     assert.equal((await api(env, 'dataset_purge', { id: d.id }, { token: root })).status, 404);
   });
 
+  test('dataset_purge removes the stored files after commit', async () => {
+    const d = (await api(env, 'package_create', datasetInput('nso', { name: 'purge-files' }), { token: a })).json.result;
+    const body = ['--B', 'Content-Disposition: form-data; name="package_id"', '', d.id, '--B', 'Content-Disposition: form-data; name="name"', '', 'ไฟล์', '--B', 'Content-Disposition: form-data; name="upload"; filename="data.csv"', 'Content-Type: text/csv', '', 'a,b\n1,2', '--B--', ''].join('\r\n');
+    const up = await env.app.inject({ method: 'POST', url: '/api/3/action/resource_create', headers: { authorization: a, 'content-type': 'multipart/form-data; boundary=B' }, payload: body });
+    assert.equal(up.statusCode, 200, up.body);
+    const key = (await env.services.store.db.selectFrom('resources').select('storage_key').where('id', '=', up.json().result.id).executeTakeFirstOrThrow()).storage_key!;
+    assert.ok(await env.services.files.exists(key));
+    assert.equal((await api(env, 'dataset_purge', { id: 'purge-files' }, { token: root })).status, 200);
+    assert.equal(await env.services.files.exists(key), false);
+  });
+
   test('package_collaborator_*: an organisation admin names a collaborator, who then sees the dataset', async () => {
     const show = (token?: string) => api(env, 'package_show', undefined, { query: { id: internal.id }, token });
     assert.equal((await show(b)).status, 403);

@@ -177,7 +177,16 @@ describe('CKAN client actions', () => {
     assert.deepEqual(list.map((x: any) => [x.package_id, x.capacity]), [[internal.id, 'member']]);
     assert.equal((await api(env, 'package_collaborator_list', undefined, { query: { id: internal.id }, token: b })).status, 403);
     assert.equal((await api(env, 'package_update', { ...internal, notes: 'แก้' }, { token: b })).status, 403, 'a member collaborator cannot edit');
+    // An editor collaborator may change the dataset (not delete it, not name collaborators).
+    assert.equal((await api(env, 'package_collaborator_create', { id: internal.id, user_id: 'ed-b', capacity: 'editor' }, { token: adminA })).status, 200);
+    const shownB = (await show(b)).json.result;
+    const edit = await api(env, 'package_patch', { id: internal.id, notes: 'แก้โดยผู้ร่วมงาน' }, { token: b });
+    assert.equal(edit.status, 200, JSON.stringify(edit.json));
+    assert.equal(shownB.id, internal.id);
+    assert.equal((await api(env, 'package_delete', { id: internal.id }, { token: b })).status, 403);
+    assert.equal((await api(env, 'package_collaborator_create', { id: internal.id, user_id: 'ed-a', capacity: 'editor' }, { token: b })).status, 403);
     assert.equal((await api(env, 'package_collaborator_delete', { id: internal.id, user_id: 'ed-b' }, { token: adminA })).status, 200);
+    assert.equal((await api(env, 'package_patch', { id: internal.id, notes: 'อีกครั้ง' }, { token: b })).status, 403);
     assert.equal((await show(b)).status, 403);
     assert.equal((await show()).status, 403);
   });

@@ -11,6 +11,7 @@ import { fileRoutes } from './api/files.ts';
 import { auditKeyRoutes } from './api/audit-key.ts';
 import { BANCHI_VERSION } from './actions/site.ts';
 import { parseJsonBody } from './api/ckan/json-body.ts';
+import { clientErrorHandler } from './api/ckan/raw-query.ts';
 
 export interface AppOptions {
   logger?: boolean | object;
@@ -43,6 +44,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     routerOptions: { maxParamLength: 300 },
     // A path that is not valid percent-encoded UTF-8 never reaches a route: 400, in the caller's format.
     frameworkErrors: (err, req, reply) => badRequest(req.url, reply, err.message),
+    // Raw Thai in a query string is refused by Node's parser: answer in CKAN's shape, saying to percent-encode.
+    clientErrorHandler: clientErrorHandler(services.config.siteUrl),
   });
   app.decorateRequest('sessionActor', null);
   await app.register(cookie, { secret: services.config.sessionSecret || undefined });

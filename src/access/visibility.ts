@@ -57,7 +57,12 @@ export function visibleDatasets(actor: Actor, alias = 'd', opts: VisibilityOptio
         AND (gr.grantee_user_id = ${me} OR gr.grantee_org_id = ANY(${allOrgs}::uuid[]))
         AND ${d}.state = 'active'
     )`;
-  return sql<SqlBool>`(${stateCond} AND (${openToAll} OR ${orgRead} OR ${granted}))`;
+  // Collaborators (package_collaborator_create): a right on one dataset; editors also see its drafts and deleted copy.
+  const collaborator = sql<SqlBool>`EXISTS (
+      SELECT 1 FROM dataset_collaborators co
+      WHERE co.dataset_id = ${d}.id AND co.user_id = ${me} AND (${d}.state = 'active' OR co.capacity = 'editor')
+    )`;
+  return sql<SqlBool>`(${stateCond} AND (${openToAll} OR ${orgRead} OR ${granted} OR ${collaborator}))`;
 }
 
 /** Open data in the national sense: public category at the open level, published. */

@@ -15,6 +15,7 @@ import { linkageActions } from './governance/linkage.ts';
 import { cancellationActions } from './governance/cancellation.ts';
 import { kpiReportAction } from './governance/kpi.ts';
 import { auditSearch } from './audit-search.ts';
+import { ckanActions } from './ckan/index.ts';
 
 let loaded = false;
 
@@ -26,4 +27,5 @@ export function loadActions(): void {
   registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);
   // accounts (issue 12)
   registerActions([auditSearch]);
+  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...ckanActions]);
 }

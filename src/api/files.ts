@@ -8,6 +8,7 @@ import { refKey } from '../files/upload.ts';
 import type { DownloadInfo } from '../actions/resources/actions.ts';
 import { apiActor } from './actor.ts';
 import { requestLang } from './lang.ts';
+import { redirectTarget } from '../actions/ckan/links.ts';
 
 /**
  * File downloads at CKAN's URL. The action decides (grants for shared data); the bytes are served
@@ -19,6 +20,14 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
     const lang = requestLang(req);
     try {
       const actor = (await apiActor(services, req, false)) ?? ANONYMOUS;
+      // A link resource's download is the link itself, as in CKAN: a redirect (http/https only).
+      const shown = await runAction<Record<string, unknown>>(services, 'resource_show', { id: rid }, { actor, lang, ip: req.ip });
+      if (shown.url_type !== 'upload') {
+        if (shown.url_restricted === true) throw new AuthorizationError();
+        const target = redirectTarget(shown.url);
+        if (!target) throw new NotFoundError();
+        return reply.code(302).header('Location', target).header('Cache-Control', 'no-store').send();
+      }
       const file = await runAction<DownloadInfo>(services, 'resource_download', { id: rid }, { actor, lang, ip: req.ip });
       // The length comes from the opened file, never from the database: a wrong size there must not
       // let file bytes run into the next response on a keep-alive connection.

@@ -55,6 +55,7 @@ export async function importFile(services: Services, file: string, opts: ImportO
     summary.failed++;
     opts.onFailure?.(f);
   };
+  await checkJsonLines(file);
   // An unknown --org is a usage error, found before any line is read.
   if (opts.org) await runAction(services, 'package_import', { records: [], owner_org: opts.org }, caller);
 
@@ -137,6 +138,54 @@ export async function importFile(services: Services, file: string, opts: ImportO
   opts.onProgress?.(summary.lines, summary.imported, summary.failed);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** Known containers people pass by mistake, by their first bytes. */
+const MAGIC: Array<[number[], string, string]> = [
+  [[0x50, 0x4b, 0x03, 0x04], 'สมุดงาน Excel (.xlsx) หรือไฟล์ ZIP', 'an Excel workbook (.xlsx) or a ZIP archive'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'สมุดงาน Excel รุ่นเก่า (.xls)', 'an old Excel workbook (.xls)'],
+  [[0x25, 0x50, 0x44, 0x46], 'ไฟล์ PDF', 'a PDF file'],
+  [[0x1f, 0x8b], 'ไฟล์บีบอัด gzip', 'a gzip archive'],
+];
+
+/**
+ * Refuses, in one message, a file that is not JSON lines (a workbook, a CSV, any binary), instead
+ * of reporting every line of it as broken JSON. JSON lines start with "{" (after a BOM and blanks).
+ */
+async function checkJsonLines(file: string): Promise<void> {
+  const fd = await fs.promises.open(file, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await fd.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fd.close();
+  }
+  const name = file.split(/[\\/]/).pop() ?? file;
+  const refuse = (th: string, en: string): never => {
+    throw ValidationError.field('file', {
+      th: `${name} เป็น${th} ไม่ใช่ JSON lines (บรรทัดละหนึ่งชุดข้อมูลแบบ JSON) — banchi import อ่านได้เฉพาะ JSON lines`,
+      en: `${name} is ${en}, not JSON lines (one JSON dataset dict per line); banchi import reads JSON lines only`,
+    });
+  };
+  for (const [magic, th, en] of MAGIC) if (magic.every((b, i) => head[i] === b)) refuse(th, en);
+  // Cut at the last whole line: a multi-byte character split by the 8 KB read is not an encoding error.
+  const nl = head.lastIndexOf(10);
+  const sample = head.length === 8192 && nl > 0 ? head.subarray(0, nl) : head;
+  if (sample.includes(0)) refuse('ไฟล์ไบนารี', 'a binary file');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(sample);
+  } catch {
+    return refuse('ไฟล์ที่ไม่ใช่ข้อความ UTF-8', 'not UTF-8 text');
+  }
+  const first = text.replace(/^\uFEFF/, '').trimStart();
+  if (first === '' || first.startsWith('{')) return;
+  if (first.startsWith('[')) refuse('JSON แบบอาร์เรย์', 'one JSON array');
+  const line = first.split(/\r?\n/, 1)[0]!;
+  if (/[,;\t]/.test(line)) refuse('ไฟล์ CSV หรือตาราง', 'a CSV or other table');
+  refuse('ไฟล์ข้อความที่ไม่ใช่ JSON', 'text that is not JSON');
 }
 
 /** What must be unique across datasets (slug, title, id), as the validator will read it. */

@@ -1,6 +1,7 @@
 import type { Standard } from '../standard/index.ts';
 import type { StandardField } from '../standard/types.ts';
 import { cleanText } from '../standard/values.ts';
+import { asLink } from '../actions/ckan/links.ts';
 
 /**
  * Turns a CKAN package dict (as package_show returns it, from this or another catalog) into the
@@ -17,9 +18,8 @@ export function normalizePackage(std: Standard, record: Record<string, unknown>)
   if (Array.isArray(out.resources)) {
     out.resources = out.resources.map((r) => {
       if (!r || typeof r !== 'object' || Array.isArray(r)) return r;
-      const res: Record<string, unknown> = { ...(r as Record<string, unknown>) };
       // The file stays where it was published: here it is a link, not an upload of ours.
-      if (res.url_type === 'upload' && typeof res.url === 'string' && /^https?:\/\//i.test(res.url)) res.url_type = null;
+      const res: Record<string, unknown> = asLink({ ...(r as Record<string, unknown>) });
       moveUnlistedToOther(std, std.file.resource_fields, res);
       return res;
     });

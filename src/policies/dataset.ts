@@ -14,10 +14,12 @@ export interface DatasetSubject {
   visible?: boolean;
   /** Set by the action: the caller holds an active file grant for this dataset. */
   fileGrant?: boolean;
+  /** Set by the action: the caller's collaborator capacity on this dataset ("editor" or "member"). */
+  collaborator?: string | null;
 }
 
 /** Writing needs a current role in the owning organisation: having created the entry gives no right. */
-const mayEdit = (a: Actor, d: DatasetSubject) => can(a, 'update_dataset', d.owner_org);
+const mayEdit = (a: Actor, d: DatasetSubject) => can(a, 'update_dataset', d.owner_org) || (d.visible === true && d.collaborator === 'editor');
 
 export const datasetPolicies: PolicySet = {
   package_list: () => true,

@@ -7,6 +7,7 @@ import { authPolicies } from './auth.ts';
 import { searchPolicies } from './search.ts';
 import type { PolicySet } from './types.ts';
 import { agreementPolicies } from './agreement.ts';
+import { ckanPolicies } from './ckan.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -20,4 +21,6 @@ export const policies: PolicySet = {
   ...authPolicies,
   // governance: agreements, grants, partners, linkages, KPI
   ...agreementPolicies,
+  // h-ckan
+  ...ckanPolicies,
 };

@@ -11,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '005_workflow': await import('./migrations/005_workflow.ts'),
   '006_audit_merkle': await import('./migrations/006_audit_merkle.ts'),
   '007_duties': await import('./migrations/007_duties.ts'),
+  '008_collaborators': await import('./migrations/008_collaborators.ts'),
   '010_accounts': await import('./migrations/010_accounts.ts'),
   '012_agreements': await import('./migrations/012_agreements.ts'),
 };

@@ -271,6 +271,8 @@ export interface Database {
   agreements: AgreementsTable;
   partner_assessments: PartnerAssessmentsTable;
   linkages: LinkagesTable;
+  // h-ckan
+  dataset_collaborators: DatasetCollaboratorsTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
@@ -279,6 +281,15 @@ export type GroupRow = Selectable<GroupsTable>;
 export type UserRow = Selectable<UsersTable>;
 
 /** A governance workflow case (migration 020, src/workflow). */
+// h-ckan: package_collaborator_* (migration 008)
+export interface DatasetCollaboratorsTable {
+  dataset_id: string;
+  user_id: string;
+  capacity: string;
+  created: Timestamp;
+  created_by: string | null;
+}
+
 export interface CasesTable {
   id: string;
   process: string;

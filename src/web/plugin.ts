@@ -15,6 +15,8 @@ import { datasetRoutes } from './pages/dataset.ts';
 import { historyRoutes } from './pages/history.ts';
 import { datasetGroupRoutes } from './pages/dataset-groups.ts';
 import { resourceRoutes } from './pages/resource.ts';
+import { apiDocsRoutes } from './pages/api-docs.ts';
+import { feedRoutes } from './pages/feeds.ts';
 import { datasetFormRoutes } from './pages/dataset-form.ts';
 import { resourceFormRoutes } from './pages/resource-form.ts';
 import { groupRoutes } from './pages/groups.ts';
@@ -97,6 +99,9 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     partnerRoutes(scope, web);
     linkageRoutes(scope, web);
     kpiRoutes(scope, web);
+    // h-ckan
+    apiDocsRoutes(scope, web);
+    feedRoutes(scope, web);
   });
 
   // Unknown addresses: a page for people, CKAN's JSON for API clients.

@@ -117,8 +117,12 @@ test(`[${STORE_KIND}] size and hash of an uploaded file are the server's; echoin
   assert.equal(link.status, 200, JSON.stringify(link.json));
   assert.equal(link.json.result.url, 'https://example.go.th/l.csv');
   assert.equal(link.json.result.size, 10, 'a link may describe its remote file');
+  assert.equal(link.json.result.url_type, null, 'presented as the link it is');
   const page = await env.app.inject({ url: `/dataset/victim-open/resource/${link.json.result.id}/download/l.csv` });
-  assert.equal(page.statusCode, 404);
+  // As CKAN does for links (issue 12): a redirect to the link, never bytes of ours.
+  assert.equal(page.statusCode, 302);
+  assert.equal(page.headers.location, 'https://example.go.th/l.csv');
+  assert.equal(page.body, '');
 });
 
 /** Raw HTTP/1.1 on one socket: both answers as the bytes arrive. */

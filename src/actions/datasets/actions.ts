@@ -12,6 +12,7 @@ import { packageDicts } from './present.ts';
 import { afterDatasetWrite, prepareDataset, saveDataset } from './write.ts';
 import { packageActivityList } from './activity.ts';
 import { naturalNumber } from '../params.ts';
+import { clientPackageInput } from '../ckan/links.ts';
 
 async function showDict(ctx: ActionContext, row: DatasetRow) {
   return (await packageDicts(ctx, [row]))[0]!;
@@ -25,13 +26,13 @@ export const packageCreate = defineAction({
     const ownerRef = typeof input.owner_org === 'string' ? input.owner_org.trim() : '';
     const org = ownerRef ? await findGroup(ctx.db, ownerRef, true) : undefined;
     ctx.authorize('package_create', { owner_org: org?.state === 'active' ? org.id : null });
-    const prepared = await prepareDataset(ctx, input, null);
+    const prepared = await prepareDataset(ctx, clientPackageInput(input, ctx.services.config.siteUrl), null);
     const row = await saveDataset(ctx, prepared, null);
     return showDict(ctx, row);
   },
 });
 
-async function updateFrom(ctx: ActionContext, input: ActionInput, rule: string, merge: boolean) {
+export async function updateFrom(ctx: ActionContext, input: ActionInput, rule: string, merge: boolean) {
   const ref = input.id ?? input.name;
   const { row } = await requireDataset(ctx, { id: ref }, rule);
   if (row.state === 'deleted' && input.state === undefined) throw new NotFoundError();
@@ -42,7 +43,7 @@ async function updateFrom(ctx: ActionContext, input: ActionInput, rule: string, 
     delete current.groups;
     data = { ...current, ...input };
   }
-  const prepared = await prepareDataset(ctx, { ...data, id: undefined }, row);
+  const prepared = await prepareDataset(ctx, clientPackageInput({ ...data, id: undefined }, ctx.services.config.siteUrl), row);
   if (prepared.org && prepared.org.id !== row.owner_org) ctx.authorize('package_move', { owner_org: prepared.org.id });
   const saved = await saveDataset(ctx, prepared, row);
   return showDict(ctx, saved);

@@ -12,7 +12,7 @@ import { requireDataset } from './load.ts';
  * each version is judged by what it was (its category, privacy, state and organisation then).
  * A snapshot missing a field is judged as private and deleted: deny by default.
  */
-function versionColumns(data: RawBuilder<unknown>, id: RawBuilder<unknown>) {
+export function versionColumns(data: RawBuilder<unknown>, id: RawBuilder<unknown>) {
   return sql`(SELECT ${id} AS id,
       COALESCE(${data}->'package'->>'state', 'deleted') AS state,
       COALESCE((${data}->'package'->>'private')::boolean, true) AS private,

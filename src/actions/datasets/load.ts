@@ -43,8 +43,15 @@ export async function hasFileGrant(ctx: ActionContext, id: string): Promise<bool
 }
 
 export async function datasetSubject(ctx: ActionContext, row: DatasetRow): Promise<DatasetSubject> {
-  const [visible, fileGrant] = await Promise.all([isVisible(ctx, row.id), hasFileGrant(ctx, row.id)]);
-  return { ...row, visible, fileGrant };
+  const [visible, fileGrant, collaborator] = await Promise.all([isVisible(ctx, row.id), hasFileGrant(ctx, row.id), collaboratorCapacity(ctx, row.id)]);
+  return { ...row, visible, fileGrant, collaborator };
+}
+
+/** The caller's capacity as a collaborator on this dataset (package_collaborator_create), if any. */
+async function collaboratorCapacity(ctx: ActionContext, id: string): Promise<string | null> {
+  if (ctx.actor.kind !== 'user') return null;
+  const c = await ctx.db.selectFrom('dataset_collaborators').select('capacity').where('dataset_id', '=', id).where('user_id', '=', ctx.actor.user.id).executeTakeFirst();
+  return c?.capacity ?? null;
 }
 
 /**

@@ -7,6 +7,8 @@ import type { DatasetSubject } from '../../policies/dataset.ts';
 import { tagId } from '../tags.ts';
 import { licenseFor } from '../licenses.ts';
 import { grantUsable } from '../../access/grants.ts';
+import { presentedUrlType } from '../ckan/links.ts';
+import { emptyDatasetKeys, emptyResourceKeys } from '../ckan/shape.ts';
 
 export type PackageDict = Record<string, unknown>;
 
@@ -33,6 +35,8 @@ export interface ResourceView {
   files: boolean;
   /** Show resources marked resource_private (editors only, as thai_gdc does). */
   privateResources: boolean;
+  /** Every key of the schema, empty ones as null or [] (callers); history snapshots keep only what is set. */
+  complete?: boolean;
 }
 
 export function resourceDict(ctx: Pick<ActionContext, 'services'>, r: ResourceRow, view: ResourceView): Record<string, unknown> | null {
@@ -47,7 +51,7 @@ export function resourceDict(ctx: Pick<ActionContext, 'services'>, r: ResourceRo
     description: r.description,
     format: r.format,
     url: r.url,
-    url_type: r.url_type,
+    url_type: presentedUrlType(r),
     mimetype: r.mimetype,
     size: r.size,
     hash: r.hash,
@@ -69,6 +73,7 @@ export function resourceDict(ctx: Pick<ActionContext, 'services'>, r: ResourceRo
     out[k] = f?.type === 'flag' ? flagOut(v) : v;
   }
   out.data_dictionary = r.data_dictionary ?? [];
+  if (view.complete !== false) for (const [k, v] of emptyResourceKeys(std)) if (!(k in out)) out[k] = v;
   if (!view.files) {
     out.url = '';
     out.url_restricted = true;
@@ -110,12 +115,13 @@ export async function packageDicts(ctx: ActionContext, rows: DatasetRow[], opts:
   for (const row of rows) {
     const subject: DatasetSubject = { ...row, visible: true, fileGrant: grants.has(row.id) };
     const view: ResourceView = opts.unrestricted
-      ? { files: true, privateResources: true }
+      ? { files: true, privateResources: true, complete: false }
       : { files: ctx.can('dataset_files', subject), privateResources: ctx.can('package_update', subject) };
     const org = row.owner_org ? orgById.get(row.owner_org) : undefined;
     const res = (resourcesOf.get(row.id) ?? []).map((r) => resourceDict(ctx, r, view)).filter((r) => r !== null);
     const groups = (groupsOf.get(row.id) ?? []).map(({ dataset_id: _d, ...g }) => groupDict(g as GroupRow));
     const dict = packageDict(row, org, groups, res, view);
+    if (view.complete !== false) completeDict(dict, row);
     // Who created the entry is staff information: colleagues of the organisation only.
     if (!opts.unrestricted && !ctx.can('staff_identities', { orgs: [row.owner_org] })) dict.creator_user_id = null;
     out.push(dict);
@@ -183,6 +189,12 @@ function packageDict(row: DatasetRow, org: GroupRow | undefined, groups: unknown
   dict.metadata_standard = { id: row.standard_id, version: row.standard_version };
   dict.access = { files: view.files, open_data: row.data_category === std.rules.public_category && row.data_classification === std.rules.open_level && !row.private };
   return dict;
+}
+
+/** CKAN clients index keys: every field of the standard is present, empty ones as null or []. */
+function completeDict(dict: PackageDict, row: DatasetRow): void {
+  const std = getStandard(row.standard_id, row.standard_version) ?? currentStandard();
+  for (const [k, v] of emptyDatasetKeys(std)) if (!(k in dict)) dict[k] = v;
 }
 
 async function fileGrants(ctx: ActionContext, ids: string[]): Promise<Set<string>> {

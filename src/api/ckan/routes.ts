@@ -65,7 +65,19 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
   }
 }
 
-function describe(def: ActionDef): string {
+/** The portal registers its HTML page for /api/3 here (per app); an API-only app answers JSON only. */
+export const apiDocsPages = new WeakMap<Services, (req: FastifyRequest, reply: FastifyReply) => unknown>();
+
+/** A browser asks for text/html before JSON; curl (*\/*) and CKAN clients (application/json) get JSON. */
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  const h = types.indexOf('text/html');
+  const j = types.indexOf('application/json');
+  return h !== -1 && (j === -1 || h < j);
+}
+
+export function describe(def: ActionDef): string {
   const params = Object.entries(def.params ?? {}).map(([k, p]) => `- \`${k}\` (${p.type}${p.required ? ', required' : ''}): ${p.description}`);
   return [def.summary, def.readOnly ? 'GET or POST.' : 'POST only (JSON, form or multipart); GET and HEAD answer 400.', ...params].join('\n\n');
 }
@@ -87,5 +99,10 @@ export async function ckanApiRoutes(app: FastifyInstance, services: Services): P
   const unknown = { summary: 'Unknown action names answer 400', hide: true, params: { type: 'object', properties: { name: { type: 'string' } } } };
   app.route({ method: ['GET', 'POST'], url: '/api/3/action/:name', schema: unknown, handler: (req, reply) => handle(services, getAction((req.params as { name: string }).name), (req.params as { name: string }).name, req, reply) });
   app.route({ method: ['GET', 'POST'], url: '/api/action/:name', schema: unknown, handler: (req, reply) => handle(services, getAction((req.params as { name: string }).name), (req.params as { name: string }).name, req, reply) });
-  app.get('/api/3', { schema: { summary: 'API version', tags: ['CKAN Action API'] } }, async () => ({ version: 3 }));
+  // JSON for clients (CKAN's answer); the human-readable action list for browsers (src/web/pages/api-docs.ts).
+  app.get('/api/3', { schema: { summary: 'API version (JSON), or the list of actions for browsers', tags: ['CKAN Action API'] } }, async (req, reply) => {
+    const docs = apiDocsPages.get(services);
+    if (docs && prefersHtml(req.headers.accept)) return docs(req, reply);
+    return reply.type(JSON_TYPE).send(JSON.stringify({ version: 3 }));
+  });
 }

@@ -413,4 +413,6 @@ export const en: Record<keyof typeof th, string> = {
   'nav.step_totp_setup': 'two-factor set-up step',
   'nav.step_change_password': 'password change step',
   'nav.signin_cancel': 'Cancel sign-in',
+  // h-ckan
+  'resource.details': 'Details',
 };

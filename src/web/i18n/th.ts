@@ -411,4 +411,6 @@ export const th = {
   'nav.step_totp_setup': 'ขั้นตอนตั้งค่าการยืนยันตัวตนสองขั้นตอน',
   'nav.step_change_password': 'ขั้นตอนเปลี่ยนรหัสผ่าน',
   'nav.signin_cancel': 'ยกเลิกการเข้าสู่ระบบ',
+  // h-ckan
+  'resource.details': 'รายละเอียด',
 } as const;

@@ -6,6 +6,7 @@ import { formatSize, richText, summary } from '../format.ts';
 import { canEdit, datasetCrumbs, datasetHeader } from '../components/dataset-header.ts';
 import { metadataTable } from '../components/field-values.ts';
 import type { PackageDict, ResourceDict } from '../components/types.ts';
+import { mayPreview } from './resource.ts';
 
 export function resourceUrl(d: PackageDict, r: ResourceDict): string {
   return `/dataset/${encodeURIComponent(d.name)}/resource/${encodeURIComponent(r.id)}`;
@@ -41,7 +42,7 @@ function resourceList(p: PageCtx, d: PackageDict): Html {
         ${r.size ? html`<p class="muted">${t('resource.size')}: ${formatSize(lang, r.size)}</p>` : ''}
       </div>
       <div class="resource-actions">
-        <a class="button secondary" href="${resourceUrl(d, r)}">${t('resource.preview')}<span class="visually-hidden"> ${r.name}</span></a>
+        <a class="button secondary" href="${resourceUrl(d, r)}">${t(mayPreview(r) ? 'resource.preview' : 'resource.details')}<span class="visually-hidden"> ${r.name}</span></a>
         ${r.url ? html`<a class="button" href="${downloadHref(r)}"${upload ? '' : html` rel="nofollow noopener"`}>${upload ? t('resource.download') : t('resource.open_link')}<span class="visually-hidden"> ${r.name}</span></a>` : ''}
       </div>
     </li>`;

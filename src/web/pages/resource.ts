@@ -14,6 +14,11 @@ import { downloadHref, resourceUrl } from './dataset.ts';
 import type { DownloadInfo } from '../../actions/resources/actions.ts';
 import { refKey } from '../../files/upload.ts';
 
+/** A preview exists only for a file this server holds, in a format the previewer reads. */
+export function mayPreview(r: ResourceDict): boolean {
+  return r.url_type === 'upload' && previewKind(String(r.format ?? ''), String(r.url ?? '')) !== null;
+}
+
 function previewBlock(p: PageCtx, d: PackageDict, r: ResourceDict, preview: Preview | null): Html {
   const { t } = p;
   if (!preview) return html`<p class="muted">${t('preview.link_only')}</p>`;
@@ -96,7 +101,7 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
               </p>
               ${r.url_type !== 'upload' && r.url ? html`<p class="break">${t('resource.url')}: <a href="${downloadHref(r)}" rel="nofollow noopener">${r.url}</a></p>` : ''}`}
           ${r.description ? html`<section aria-labelledby="res-desc"><h2 id="res-desc" class="h3">${t('resource.description')}</h2>${richText(r.description)}</section>` : ''}
-          ${restricted ? '' : html`<section aria-labelledby="preview-title"><h2 id="preview-title">${t('preview.title')}</h2>${previewBlock(p, d, r, preview)}</section>`}
+          ${restricted || !mayPreview(r) ? '' : html`<section aria-labelledby="preview-title"><h2 id="preview-title">${t('preview.title')}</h2>${previewBlock(p, d, r, preview)}</section>`}
           <section aria-labelledby="res-meta"><h2 id="res-meta">${t('dataset.additional_info')}</h2>${resourceTable(p, d, r)}</section>
         </div>
         <aside class="sidebar" aria-label="${t('resource.others')}">

@@ -7,6 +7,8 @@ import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
 import { authActions } from './auth/actions.ts';
 import { packageImport } from '../import/action.ts';
+// governance cases (issue 11)
+import { governanceCaseActions } from './governance/cases-index.ts';
 
 let loaded = false;
 
@@ -15,4 +17,6 @@ export function loadActions(): void {
   if (loaded) return;
   loaded = true;
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
+  // governance cases (issue 11)
+  registerActions(governanceCaseActions);
 }

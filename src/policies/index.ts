@@ -6,6 +6,8 @@ import { userPolicies } from './user.ts';
 import { authPolicies } from './auth.ts';
 import { searchPolicies } from './search.ts';
 import type { PolicySet } from './types.ts';
+// governance cases (issue 11)
+import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -17,4 +19,8 @@ export const policies: PolicySet = {
   ...sitePolicies,
   ...searchPolicies,
   ...authPolicies,
+  // governance cases (issue 11)
+  ...casePolicies,
+  ...dutyPolicies,
+  ...notificationPolicies,
 };

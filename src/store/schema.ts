@@ -261,6 +261,9 @@ export interface Database {
   case_events: CaseEventsTable;
   case_numbers: CaseNumbersTable;
   mail_outbox: MailOutboxTable;
+  // governance cases (011)
+  notifications: NotificationsTable;
+  case_links: CaseLinksTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
@@ -319,4 +322,28 @@ export interface MailOutboxTable {
   message_id: string | null;
   created: Timestamp;
   sent_at: Date | null;
+}
+
+/** In-app inbox (migration 011, src/actions/governance/notifications.ts). */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  case_id: string | null;
+  kind: string;
+  title_th: string;
+  title_en: string;
+  url: Generated<string>;
+  created: Timestamp;
+  read_at: Date | null;
+}
+
+/** One-time, expiring download links of a data-subject request's answer (migration 011). */
+export interface CaseLinksTable {
+  id: string;
+  case_id: string;
+  user_id: string;
+  token_hash: string;
+  expires: Timestamp;
+  created: Timestamp;
+  used_at: Date | null;
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
+import { assertDatasetNotUnderReview } from '../governance/cases-engine.ts';
 import type { ActionContext } from '../context.ts';
 import { ErrorBag } from '../errors.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
@@ -181,6 +182,8 @@ export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existi
 
 /** History, audit and search for a dataset that just changed; every write path ends here. */
 export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string): Promise<void> {
+  // A dataset under publication review changes only when a reviewer sends it back (issue 11, P1).
+  if (before) await assertDatasetNotUnderReview(ctx.db, row.id);
   const after = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
   const changes = diffPackages(before, after);
   await recordActivity(ctx, row.id, activityType, row.version, after, changes);

@@ -45,7 +45,7 @@ export async function datasetWithDictionary(env: TestEnv, overrides: Record<stri
   const d = await sys(env, 'package_create', datasetInput('dopa', overrides));
   await sys(env, 'resource_create', {
     package_id: d.id, name: 'ข้อมูล', url: 'https://example.go.th/data.csv', format: 'CSV',
-    ...(dictionary ? { data_dictionary: [{ name: 'province', type: 'text', description_th: 'จังหวัด', description_en: 'Province', unit: '', example: 'เชียงใหม่', update_frequency_unit: '', geo_coverage: '' }] } : {}),
+    ...(dictionary ? { data_dictionary: [{ name: 'province', type: 'text', description_th: 'จังหวัด', description_en: 'Province', unit: '', example: 'เชียงใหม่' }] } : {}),
   });
   return d;
 }

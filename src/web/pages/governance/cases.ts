@@ -50,22 +50,38 @@ async function listPage(p: PageCtx) {
   return render(p, L(p, 'งานธรรมาภิบาลข้อมูล', 'Data governance'), body, { breadcrumbs: [[L(p, 'ธรรมาภิบาลข้อมูล', 'Governance')]], noindex: true });
 }
 
+/** Thai/English names of every input of a process, with its option labels, for facts and the timeline. */
+function inputNames(p: PageCtx, process: string): Map<string, { label: string; options: Map<string, string>; fact: boolean }> {
+  const proc = workflows().get(process);
+  const out = new Map<string, { label: string; options: Map<string, string>; fact: boolean }>();
+  for (const i of [...proc.start.inputs.map((x) => ({ ...x, fact: true })), ...proc.def.transitions.flatMap((t) => t.inputs ?? [])]) {
+    if (out.has(i.name) && !i.fact) continue;
+    out.set(i.name, { label: L(p, i.label.th, i.label.en), options: new Map((i.options ?? []).map((o) => [o.value, L(p, o.label.th, o.label.en)])), fact: !!i.fact });
+  }
+  return out;
+}
+
+function shown(names: ReturnType<typeof inputNames>, k: string, v: unknown): string {
+  const o = names.get(k)?.options;
+  const one = (x: unknown) => (o?.get(String(x)) ?? String(x));
+  return Array.isArray(v) ? v.map(one).join(', ') : one(v);
+}
+
 function factRows(p: PageCtx, c: any): Html {
-  const proc = workflows().get(c.process);
-  const labels = new Map<string, string>();
-  for (const i of proc.start.inputs) labels.set(i.name, L(p, i.label.th, i.label.en));
-  for (const t of proc.def.transitions) for (const i of t.inputs ?? []) if (i.fact) labels.set(i.name, L(p, i.label.th, i.label.en));
-  const rows = Object.entries(c.facts as Record<string, unknown>).filter(([k]) => labels.has(k));
+  const names = inputNames(p, c.process);
+  const rows = Object.entries(c.facts as Record<string, unknown>).filter(([k]) => names.get(k)?.fact);
   if (!rows.length) return html``;
-  return html`<h2>${L(p, 'ข้อมูลของเรื่อง', 'Case details')}</h2><table class="metadata"><tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${labels.get(k)}</th><td>${Array.isArray(v) ? v.join(', ') : String(v)}</td></tr>`)}</tbody></table>`;
+  return html`<h2>${L(p, 'ข้อมูลของเรื่อง', 'Case details')}</h2><table class="metadata"><tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${names.get(k)!.label}</th><td>${shown(names, k, v)}</td></tr>`)}</tbody></table>`;
 }
 
 function timeline(p: PageCtx, c: any): Html {
+  const names = inputNames(p, c.process);
   return html`<h2>${L(p, 'ลำดับเหตุการณ์', 'Timeline')}</h2><ol class="timeline">${c.events.map((e: any) => {
-    const inputs = Object.entries(e.inputs as Record<string, unknown>);
+    // The first step repeats the form shown above; later steps list what was entered.
+    const inputs = e.from === null ? [] : Object.entries(e.inputs as Record<string, unknown>);
     return html`<li><strong>${e.label}</strong> → ${e.to_label}<br>
       ${timeEl(p.lang, e.at + 'Z', true)} · ${e.actor ?? ''} ${e.roles_label.length ? html`(${e.roles_label.join(', ')})` : ''}
-      ${e.reason || inputs.length ? html`<dl>${e.reason ? html`<dt>${L(p, 'เหตุผล', 'Reason')}</dt><dd>${e.reason}</dd>` : ''}${inputs.map(([k, v]) => html`<dt>${k}</dt><dd>${Array.isArray(v) ? v.join(', ') : String(v)}</dd>`)}</dl>` : ''}</li>`;
+      ${e.reason || inputs.length ? html`<dl>${e.reason ? html`<dt>${L(p, 'เหตุผล', 'Reason')}</dt><dd>${e.reason}</dd>` : ''}${inputs.map(([k, v]) => html`<dt>${names.get(k)?.label ?? k}</dt><dd>${shown(names, k, v)}</dd>`)}</dl>` : ''}</li>`;
   })}</ol>`;
 }
 

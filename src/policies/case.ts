@@ -3,6 +3,7 @@ import { mayViewCase } from '../actions/governance/cases-engine.ts';
 import type { PolicySet } from './types.ts';
 
 export interface CaseSubject {
+  process?: string;
   created_by: string | null;
   org_id: string | null;
   closed_at?: Date | null;

@@ -67,6 +67,13 @@ describe(`[${STORE_KIND}] data-subject request`, () => {
     assert.doesNotMatch(JSON.stringify(staff), /\d{13}/);
   });
 
+  it('only holders of the roles the process names see it: a data creator of the same organisation gets 404', async () => {
+    const c = await file();
+    await assert.rejects(as(env, g.actors.creator!, 'case_show', { id: c.id }), NotFoundError);
+    assert.equal((await as(env, g.actors.creator!, 'case_list', { process: 'subject_request' })).count, 0);
+    assert.ok((await as(env, g.actors.dpo!, 'case_list', { process: 'subject_request' })).results.some((r: any) => r.id === c.id));
+  });
+
   it('an expired link answers 404', async () => {
     const c = await toDelivery();
     await step(env, g.actors.it!, c.id, 'deliver', { inputs: { link_expires_on: tomorrow() } });

@@ -35,12 +35,44 @@ export function workflowActor(actor: Actor): WorkflowActor {
   return { id: actor.user.id, name: actor.user.name, roles: (c) => caseRoles(actor, c) };
 }
 
-/** Who may see a case at all: its creator, holders of a duty in its organisation, sysadmins. */
-export function mayViewCase(actor: Actor, c: Pick<CaseRecord, 'created_by' | 'org_id'>): boolean {
+/** The duties a process names (steps and notifications): only their holders see its cases, besides the requester. */
+const rolesCache = new Map<string, Set<string>>();
+export function processRoles(process: string): Set<string> {
+  let set = rolesCache.get(process);
+  if (!set) {
+    const p = workflows().processes.get(process);
+    set = new Set<string>();
+    if (p) for (const t of [p.def.start, ...p.def.transitions]) for (const r of [...t.roles, ...(t.notify ?? [])]) if (r !== 'creator' && r !== 'requester') set.add(r);
+    rolesCache.set(process, set);
+  }
+  return set;
+}
+
+/** Organisations where the actor holds a duty this process names, per process, for the list query. */
+export function caseOrgsByProcess(actor: Actor): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (actor.kind !== 'user' || !actor.duties) return out;
+  for (const name of workflows().processes.keys()) {
+    const roles = processRoles(name);
+    const orgs = [...actor.duties].filter(([, held]) => [...held].some((r) => roles.has(r))).map(([o]) => o);
+    if (orgs.length) out.set(name, orgs);
+  }
+  return out;
+}
+
+/**
+ * Who may see a case at all: its requester, holders of a duty the process names in its
+ * organisation (a data creator does not read data-subject requests), sysadmins.
+ */
+export function mayViewCase(actor: Actor, c: Pick<CaseRecord, 'created_by' | 'org_id'> & { process?: string }): boolean {
   if (isSysadmin(actor)) return true;
   if (actor.kind !== 'user') return false;
   if (c.created_by === actor.user.id) return true;
-  return !!c.org_id && (actor.duties?.get(c.org_id)?.size ?? 0) > 0;
+  if (!c.org_id || !c.process) return false;
+  const held = actor.duties?.get(c.org_id);
+  if (!held) return false;
+  const roles = processRoles(c.process);
+  return [...held].some((r) => roles.has(r));
 }
 
 /** Open cases whose state locks the dataset: it is under review and may change only by sending it back. */

@@ -3,7 +3,7 @@ import { ROLE_LABELS, type CaseEvent, type CaseRecord, type InputDef, type NextS
 import { pick, type Msg } from '../errors.ts';
 import type { ActionContext } from '../context.ts';
 import { ckanTime } from '../../util/time.ts';
-import { workflows } from './cases-engine.ts';
+import { mayViewCase, workflows } from './cases-engine.ts';
 
 /** Facts nobody but staff of the case's organisation needs to read back (the ID number checked by an officer). */
 const STAFF_ONLY_INPUTS = new Set(['national_id']);
@@ -29,7 +29,8 @@ const roleLabel = (r: string, lang: 'th' | 'en') => (ROLE_LABELS[r] ? pick(ROLE_
 export function caseDict(ctx: ActionContext, c: CaseRecord, events: readonly CaseEvent[], next: NextStep[], extra: Record<string, unknown> = {}) {
   const lang = ctx.lang;
   const proc = workflows().get(c.process);
-  const staff = isSysadmin(ctx.actor) || (ctx.actor.kind === 'user' && !!c.org_id && (ctx.actor.duties?.get(c.org_id)?.size ?? 0) > 0);
+  // Staff: holders of a duty the process names in the case's organisation (the requester alone is not).
+  const staff = isSysadmin(ctx.actor) || mayViewCase(ctx.actor, { ...c, created_by: null });
   const facts = { ...c.facts };
   return {
     id: c.id,

@@ -7,7 +7,7 @@ import { boolParam, naturalNumber } from '../params.ts';
 import { requireDataset, findGroup } from '../datasets/load.ts';
 import type { CaseRecord, ProcessDef } from '../../workflow/types.ts';
 import type { TransitionResult } from '../../workflow/engine.ts';
-import { caseRoles, dutyOrgs, workflowActor, workflows } from './cases-engine.ts';
+import { caseOrgsByProcess, caseRoles, workflowActor, workflows } from './cases-engine.ts';
 import { caseDict } from './cases-present.ts';
 import { applyEffects, datasetOf, publicationFacts } from './cases-effects.ts';
 import { notifyTransition } from './notifications.ts';
@@ -205,8 +205,8 @@ export const caseList = defineAction({
     let q = ctx.db.selectFrom('cases').selectAll();
     // What the caller may see, in SQL: their own cases and those of organisations where they hold a duty.
     if (!isSysadmin(ctx.actor)) {
-      const orgs = dutyOrgs(ctx.actor);
-      q = q.where((eb) => eb.or([eb('created_by', '=', me!), ...(orgs.length ? [eb('org_id', 'in', orgs)] : [])]));
+      const byProcess = caseOrgsByProcess(ctx.actor);
+      q = q.where((eb) => eb.or([eb('created_by', '=', me!), ...[...byProcess].map(([process, orgs]) => eb.and([eb('process', '=', process), eb('org_id', 'in', orgs)]))]));
     }
     if (typeof input.process === 'string' && input.process) q = q.where('process', '=', input.process);
     if (typeof input.state === 'string' && input.state) q = q.where('state', '=', input.state);

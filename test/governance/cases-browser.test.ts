@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { HAVE_CHROMIUM, SKIP_REASON, launch, liveServer, navigation, screenshot, signIn, type LiveServer } from '../web/browser.ts';
+import { HAVE_CHROMIUM, SKIP_REASON, launch, liveServer, navigation, screenshot, seriousViolations, signIn, type LiveServer } from '../web/browser.ts';
 import { governanceWorld, requestForm } from './cases-fixture.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -59,6 +59,7 @@ describe('P2 journey in the browser (Chromium)', { skip: HAVE_CHROMIUM ? false :
       else await req.fill(sel, Array.isArray(v) ? v.join('\n') : String(v));
     }
     await screenshot(req, 'governance-p2-form');
+    assert.deepEqual(await seriousViolations(req), [], 'the request form passes axe (WCAG 2.1 AA, serious and critical)');
     await navigation(req, () => req.click('main form button[type=submit]'));
     const caseUrl = req.url();
     assert.match(caseUrl, /\/governance\/cases\/[0-9a-f-]{36}$/);
@@ -80,6 +81,7 @@ describe('P2 journey in the browser (Chromium)', { skip: HAVE_CHROMIUM ? false :
     await take(it, caseUrl, 'record_exchange', { result: 'ส่งไฟล์ CSV ทาง SFTP', delivered_on: '2026-12-01', records_count: '77', method: 'file_transfer' });
     assert.equal(await it.locator('svg.process-diagram g.state.current').getAttribute('data-state'), 'completed');
     await screenshot(it, 'governance-p2-completed');
+    assert.deepEqual(await seriousViolations(it), [], 'the case page passes axe');
 
     await req.goto(`${live.url}/governance/inbox`);
     assert.match((await req.textContent('main')) ?? '', new RegExp(`${number}.*แจ้งผล`));

@@ -16,6 +16,8 @@ import { cancellationActions } from './governance/cancellation.ts';
 import { kpiReportAction } from './governance/kpi.ts';
 import { auditSearch } from './audit-search.ts';
 import { ckanActions } from './ckan/index.ts';
+// governance cases (issue 11)
+import { governanceCaseActions } from './governance/cases-index.ts';
 
 let loaded = false;
 
@@ -28,4 +30,6 @@ export function loadActions(): void {
   // accounts (issue 12)
   registerActions([auditSearch]);
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...ckanActions]);
+  // governance cases (issue 11)
+  registerActions(governanceCaseActions);
 }

@@ -8,6 +8,8 @@ import { searchPolicies } from './search.ts';
 import type { PolicySet } from './types.ts';
 import { agreementPolicies } from './agreement.ts';
 import { ckanPolicies } from './ckan.ts';
+// governance cases (issue 11)
+import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -23,4 +25,8 @@ export const policies: PolicySet = {
   ...agreementPolicies,
   // h-ckan
   ...ckanPolicies,
+  // governance cases (issue 11)
+  ...casePolicies,
+  ...dutyPolicies,
+  ...notificationPolicies,
 };

@@ -273,6 +273,9 @@ export interface Database {
   linkages: LinkagesTable;
   // h-ckan
   dataset_collaborators: DatasetCollaboratorsTable;
+  // governance cases (011)
+  notifications: NotificationsTable;
+  case_links: CaseLinksTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
@@ -408,4 +411,26 @@ export interface LinkagesTable {
   created_by: string | null;
   created: Timestamp;
   modified: Timestamp;
+/** In-app inbox (migration 011, src/actions/governance/notifications.ts). */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  case_id: string | null;
+  kind: string;
+  title_th: string;
+  title_en: string;
+  url: Generated<string>;
+  created: Timestamp;
+  read_at: Date | null;
+}
+
+/** One-time, expiring download links of a data-subject request's answer (migration 011). */
+export interface CaseLinksTable {
+  id: string;
+  case_id: string;
+  user_id: string;
+  token_hash: string;
+  expires: Timestamp;
+  created: Timestamp;
+  used_at: Date | null;
 }

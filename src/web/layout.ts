@@ -46,9 +46,11 @@ function userMenu(p: PageCtx): Html {
     return html`<li><a href="/user/login"${p.req.url.startsWith('/user/login') ? html` aria-current="page"` : ''}>${t('nav.signin')}</a></li>`;
   }
   const u = p.actor.user;
+  const lang = p.lang;
   return html`
     ${u.sysadmin ? html`<li><a href="/ckan-admin">${t('nav.admin')}</a></li>` : ''}
     <li><a href="/dashboard">${t('nav.dashboard')}</a></li>
+    <li><a href="/governance/inbox">${lang === 'en' ? 'Inbox' : 'แจ้งเตือน'}${p.req.inboxUnread ? html` <span class="badge" aria-label="${lang === 'en' ? `${p.req.inboxUnread} unread` : `ยังไม่อ่าน ${p.req.inboxUnread}`}">${p.req.inboxUnread}</span>` : ''}</a></li>
     <li><a href="/user/${encodeURIComponent(u.name)}" aria-label="${t('nav.profile', { name: u.name })}">${u.name}</a></li>
     <li><form method="post" action="/user/logout" class="inline">${csrfField(p)}<button type="submit" class="link">${t('nav.signout')}</button></form></li>`;
 }
@@ -89,6 +91,7 @@ ${opts.noindex ? html`<meta name="robots" content="noindex">` : ''}
         ${navLink('/dataset', 'nav.datasets')}
         ${navLink('/organization', 'nav.organizations')}
         ${navLink('/group', 'nav.groups')}
+        ${p.actor.kind === 'user' ? html`<li><a href="/governance"${path === '/governance' || path.startsWith('/governance/') ? html` aria-current="page"` : ''}>${lang === 'en' ? 'Governance' : 'ธรรมาภิบาลข้อมูล'}</a></li>` : ''}
         ${navLink('/about', 'nav.about')}
       </ul>
     </nav>

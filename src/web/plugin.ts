@@ -30,6 +30,8 @@ import { agreementRoutes } from './pages/governance/agreements.ts';
 import { partnerRoutes } from './pages/governance/partners.ts';
 import { linkageRoutes } from './pages/governance/linkage.ts';
 import { kpiRoutes } from './pages/governance/kpi.ts';
+// governance cases (issue 11)
+import { governanceRoutes } from './pages/governance/index.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -81,6 +83,8 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
       return page(web, async (p) => errorPage(p, status === 429 ? 429 : status >= 500 ? 500 : status === 413 ? 413 : 400)).call(scope, req, reply);
     });
 
+    // governance cases (issue 11): first, so its header hook (inbox count) covers every page
+    governanceRoutes(scope, web);
     homeRoutes(scope, web);
     searchRoutes(scope, web);
     datasetFormRoutes(scope, web);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
+import { assertDatasetNotUnderReview } from '../governance/cases-engine.ts';
 import type { ActionContext } from '../context.ts';
 import { ErrorBag } from '../errors.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
@@ -22,6 +23,16 @@ export interface PreparedDataset {
   resources: ValidatedResource[] | undefined;
 }
 
+/** Dataset metadata keys owned by the publication workflow (src/actions/governance): kept across edits. */
+export const GOVERNANCE_MARKS = ['publication', 'ready_for_registration'] as const;
+
+function governanceMarks(existing: DatasetRow | null): Record<string, unknown> {
+  const m = (existing?.metadata ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of GOVERNANCE_MARKS) if (k in m) out[k] = m[k];
+  return out;
+}
+
 /**
  * Validates a whole dataset dict: the standard's field rules, then the rules that need the database
  * (organisation, groups, unique slug and title). All problems come back together, per field.
@@ -30,7 +41,9 @@ export async function prepareDataset(ctx: ActionContext, input: Record<string, u
   const std = currentStandard();
   const bag = new ErrorBag();
   const draft = input.state === 'draft' || (input.state === undefined && existing?.state === 'draft');
-  const v = validateDataset(std, input, bag, { partial: draft });
+  // Marks only the publication workflow writes (issue 11): sent back from package_show, never taken from a client.
+  const { [GOVERNANCE_MARKS[0]]: _p, [GOVERNANCE_MARKS[1]]: _r, ...fields } = input;
+  const v = validateDataset(std, fields, bag, { partial: draft });
   if (v.name === undefined && !bag.has('name') && !existing) bag.add('name', M.missing());
   if (!v.title && v.name && !bag.has('title') && draft) v.title = v.name;
 
@@ -156,7 +169,7 @@ export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existi
     ...datasetColumns(v, std, p.org?.id ?? null, v.state ?? (existing && existing.state !== 'deleted' ? existing.state : 'active'), ctx.now),
     name: v.name ?? existing!.name,
     title: v.title ?? existing?.title ?? v.name!,
-    metadata: JSON.stringify(v.metadata),
+    metadata: JSON.stringify({ ...v.metadata, ...governanceMarks(existing) }),
   };
   let row: DatasetRow;
   if (existing) {
@@ -181,6 +194,8 @@ export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existi
 
 /** History, audit and search for a dataset that just changed; every write path ends here. */
 export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string): Promise<void> {
+  // A dataset under publication review changes only when a reviewer sends it back (issue 11, P1).
+  if (before) await assertDatasetNotUnderReview(ctx.db, row.id);
   const after = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
   const changes = diffPackages(before, after);
   await recordActivity(ctx, row.id, activityType, row.version, after, changes);

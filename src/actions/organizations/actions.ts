@@ -17,6 +17,7 @@ import { findGroup, UUID } from '../datasets/load.ts';
 import { groupDict, packageDicts } from '../datasets/present.ts';
 import { boolParam, naturalNumber, stringParam } from '../params.ts';
 import { memberCreate, memberDelete } from './members.ts';
+import { changeDuty, isGovernanceRole } from '../governance/duties.ts';
 
 type Kind = 'organization' | 'group';
 const GROUP_KEYS = new Set(['id', 'name', 'title', 'description', 'image_url', 'parent', 'groups', 'extras', 'state', 'type', 'is_organization', 'users', 'created', 'package_count', 'display_name', 'image_display_url', 'approval_status', 'packages', 'num_followers']);
@@ -285,6 +286,8 @@ export const organizationMemberCreate = defineAction({
     const g = await requireGroup(ctx, input, 'organization', 'organization_member_create');
     const user = await resolveUser(ctx, input.username ?? input.user);
     const role = String(input.role ?? input.capacity ?? 'member');
+    // A governance duty (data_owner, cdo, …) is a row beside the catalog capacity, which stays as it is.
+    if (isGovernanceRole(role)) return changeDuty(ctx, g, user, role, 'add', 'organization_member_create');
     if (!isRole(role)) throw ValidationError.field('role', M.notInList(role));
     await ctx.db.insertInto('memberships').values({ group_id: g.id, user_id: user.id, role, created: ctx.now }).onConflict((oc) => oc.columns(['group_id', 'user_id']).doUpdateSet({ role })).execute();
     await ctx.audit({ action: 'organization_member_create', object_type: 'organization', object_id: g.id, detail: { user: user.name, role } });
@@ -300,6 +303,8 @@ export const organizationMemberDelete = defineAction({
   async run(ctx, input) {
     const g = await requireGroup(ctx, input, 'organization', 'organization_member_delete');
     const user = await resolveUser(ctx, input.username ?? input.user);
+    const duty = input.role ?? input.capacity;
+    if (typeof duty === 'string' && isGovernanceRole(duty)) return changeDuty(ctx, g, user, duty, 'remove', 'organization_member_delete');
     await ctx.db.deleteFrom('memberships').where('group_id', '=', g.id).where('user_id', '=', user.id).execute();
     await ctx.audit({ action: 'organization_member_delete', object_type: 'organization', object_id: g.id, detail: { user: user.name } });
     return null;

@@ -9,6 +9,7 @@ import { afterTwoFactorPrivilege } from '../auth/credentials.ts';
 import { findDataset, findGroup, requireDataset, UUID } from '../datasets/load.ts';
 import { packageDicts } from '../datasets/present.ts';
 import { afterDatasetWrite, bumpDataset } from '../datasets/write.ts';
+import { changeDuty, isGovernanceRole } from '../governance/duties.ts';
 
 export async function runMember(ctx: ActionContext, input: Record<string, unknown>, op: 'add' | 'remove'): Promise<unknown> {
   ctx.authorize(op === 'add' ? 'member_create' : 'member_delete');
@@ -25,6 +26,9 @@ export async function runMember(ctx: ActionContext, input: Record<string, unknow
     const q = ctx.db.selectFrom('users').select(['id', 'name']).where('state', '<>', 'deleted');
     const user = objRef ? await (UUID.test(objRef) ? q.where('id', '=', objRef) : q.where('name', '=', objRef)).executeTakeFirst() : undefined;
     if (!user) throw ValidationError.field('object', { th: 'ไม่พบผู้ใช้', en: 'User not found' });
+    // A governance duty (data_owner, cdo, …) is a row beside the catalog capacity, which stays as it is.
+    const duty = input.capacity ?? input.role;
+    if (group.is_organization && typeof duty === 'string' && isGovernanceRole(duty)) return changeDuty(ctx, group, user, duty, op, op === 'add' ? 'member_create' : 'member_delete');
     if (op === 'remove') {
       await ctx.db.deleteFrom('memberships').where('group_id', '=', group.id).where('user_id', '=', user.id).execute();
       await ctx.audit({ action: 'member_delete', object_type: group.is_organization ? 'organization' : 'group', object_id: group.id, detail: { user: user.name } });

@@ -6,6 +6,7 @@ import { ANONYMOUS } from '../../access/actor.ts';
 import { apiActor } from '../actor.ts';
 import { requestLang } from '../lang.ts';
 import { UploadTooLargeError } from './input.ts';
+import { TransitionNotAllowedError, WorkflowForbiddenError } from '../../workflow/errors.ts';
 import { readCheckedInput } from './checked-input.ts';
 import { discardUploads, type Upload } from '../../files/upload.ts';
 
@@ -18,8 +19,17 @@ function helpUrl(services: Services, name: string): string {
 /** Maps an action's error to CKAN's status and error object; anything unexpected is a 500 with no detail. */
 export function ckanError(e: unknown, lang: Lang): { status: number; error: Record<string, unknown> } | null {
   // __type last: a field called "__type" must not change the error's kind.
+  if (e instanceof TransitionNotAllowedError) {
+    // `next` as data (name, label, target state) so a client can offer the allowed steps, not only read them.
+    const next = e.next.map((n) => ({ name: n.name, label: pick(n.label, lang), to: n.to, to_label: pick(n.to_label, lang) }));
+    return { status: 409, error: { ...localizeErrors(e.errors, lang), next, state: e.state, __type: 'Validation Error' } };
+  }
   if (e instanceof ValidationError) return { status: 409, error: { ...localizeErrors(e.errors, lang), __type: 'Validation Error' } };
   if (e instanceof NotFoundError) return { status: 404, error: { __type: 'Not Found Error', message: pick(e.msg, lang) } };
+  if (e instanceof WorkflowForbiddenError) {
+    const next = e.next.map((n) => ({ name: n.name, label: pick(n.label, lang), to: n.to, to_label: pick(n.to_label, lang) }));
+    return { status: 403, error: { __type: 'Authorization Error', message: lang === 'en' ? `Access denied: ${e.msg.en}` : `ไม่มีสิทธิ์เข้าถึง: ${e.msg.th}`, next } };
+  }
   if (e instanceof AuthorizationError) return { status: 403, error: { __type: 'Authorization Error', message: lang === 'en' ? `Access denied: ${e.msg.en}` : `ไม่มีสิทธิ์เข้าถึง (Access denied)` } };
   if (e instanceof SearchQueryError) return { status: 400, error: { __type: 'Search Query Error', message: lang === 'en' ? e.msg.en : `${e.msg.th} (${e.msg.en})` } };
   if (e instanceof UploadTooLargeError) return { status: 413, error: { __type: 'Validation Error', upload: [lang === 'en' ? `File is larger than the ${Math.round(e.limit / 1048576)} MB limit` : `ไฟล์มีขนาดเกิน ${Math.round(e.limit / 1048576)} MB`] } };

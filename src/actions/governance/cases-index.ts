@@ -1,0 +1,8 @@
+import type { ActionDef } from '../registry.ts';
+import { caseActions } from './cases.ts';
+import { dutyActions } from './duties.ts';
+import { notificationActions } from './notifications.ts';
+import { letterActions } from './letters.ts';
+
+/** The governance case actions (issue 11), registered in one block. */
+export const governanceCaseActions: ActionDef[] = [...caseActions, ...dutyActions, ...notificationActions, ...letterActions];

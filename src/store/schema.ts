@@ -411,6 +411,8 @@ export interface LinkagesTable {
   created_by: string | null;
   created: Timestamp;
   modified: Timestamp;
+}
+
 /** In-app inbox (migration 011, src/actions/governance/notifications.ts). */
 export interface NotificationsTable {
   id: string;

@@ -7,6 +7,7 @@ import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
 import { authActions } from './auth/actions.ts';
 import { packageImport } from '../import/action.ts';
+import { datastoreActions } from '../datastore/index.ts';
 
 let loaded = false;
 
@@ -14,5 +15,5 @@ let loaded = false;
 export function loadActions(): void {
   if (loaded) return;
   loaded = true;
-  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
+  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...datastoreActions]);
 }

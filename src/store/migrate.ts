@@ -11,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '005_workflow': await import('./migrations/005_workflow.ts'),
   '006_audit_merkle': await import('./migrations/006_audit_merkle.ts'),
   '007_duties': await import('./migrations/007_duties.ts'),
+  '014_datastore': await import('./migrations/014_datastore.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -53,7 +53,7 @@ export function mayReadPersonal(actor: Actor, ownerOrg: string | null): boolean 
  * Loads a resource and its DataStore table for `rule`, answering 404 alike for a resource that
  * does not exist, one the caller may not see, and one without a table (so nothing is disclosed).
  */
-export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean } = {}): Promise<TableAccess> {
+export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean } = {}): Promise<TableAccess> {
   const notFound = () => new NotFoundError({ th: NOT_FOUND.th, en: NOT_FOUND.en.replace('{id}', resourceId) });
   const resource = await ctx.db.selectFrom('resources').selectAll().where('id', '=', resourceId).executeTakeFirst();
   const dataset = resource ? await findDataset(ctx.db, resource.dataset_id) : undefined;
@@ -67,6 +67,9 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
     throw notFound();
   }
   const subject: DatastoreSubject = { ...base, resource_private: (resource.metadata as Record<string, unknown>).resource_private === true };
+  // A write on an entry the caller can see is refused as such (403); a read of a table whose file
+  // the caller may not download looks like a table that does not exist.
+  if (opts.write) ctx.authorize(rule, subject);
   if (!ctx.can(rule, subject)) {
     // Forbidden and absent look the same to a caller without the file right.
     try {

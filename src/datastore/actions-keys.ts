@@ -26,7 +26,7 @@ export const datastoreApiKeyCreate = defineAction({
   },
   async run(ctx, input) {
     const id = readResourceId(input);
-    await openTable(ctx, id, 'datastore_api_key_create', { needTable: false, personal: true });
+    await openTable(ctx, id, 'datastore_api_key_create', { write: true, needTable: false, personal: true });
     const days = input.expires_in_days === undefined ? 365 : Number(input.expires_in_days);
     if (!Number.isInteger(days) || days < 1 || days > 3650) throw ValidationError.field('expires_in_days', { th: 'ต้องเป็นจำนวนวัน 1–3650', en: 'Must be 1 to 3650 days' });
     const name = typeof input.name === 'string' ? input.name.slice(0, 200) : '';
@@ -59,7 +59,7 @@ export const datastoreApiKeyRevoke = defineAction({
   params: { resource_id: { type: 'string', description: 'resource id', required: true }, id: { type: 'string', description: 'key id', required: true } },
   async run(ctx, input) {
     const id = readResourceId(input);
-    await openTable(ctx, id, 'datastore_api_key_revoke', { needTable: false, personal: true });
+    await openTable(ctx, id, 'datastore_api_key_revoke', { write: true, needTable: false, personal: true });
     const keyId = typeof input.id === 'string' && /^[0-9a-f-]{36}$/.test(input.id) ? input.id : '';
     const r = await sql`UPDATE datastore_api_keys SET revoked_at = ${ctx.now} WHERE id = ${keyId || null}::uuid AND resource_id = ${id} AND revoked_at IS NULL`.execute(ctx.db);
     if (!Number(r.numAffectedRows ?? 0)) throw new NotFoundError();

@@ -131,7 +131,7 @@ export const datastoreCreate = defineAction({
   },
   async run(ctx, input) {
     const id = readResourceId(input);
-    const access = await openTable(ctx, id, 'datastore_create', { needTable: false, personal: true });
+    const access = await openTable(ctx, id, 'datastore_create', { write: true, needTable: false, personal: true });
     const bag = new ErrorBag();
     const given = readFields(input.fields, bag);
     const records = readRecords(input.records);
@@ -203,7 +203,7 @@ export const datastoreUpsert = defineAction({
   },
   async run(ctx, input) {
     const id = readResourceId(input);
-    const access = await openTable(ctx, id, 'datastore_upsert', { personal: true });
+    const access = await openTable(ctx, id, 'datastore_upsert', { write: true, personal: true });
     const method = String(input.method ?? 'upsert');
     if (!['upsert', 'insert', 'update'].includes(method)) throw ValidationError.field('method', msg('ต้องเป็น upsert, insert หรือ update', 'Must be upsert, insert or update'));
     const bag = new ErrorBag();
@@ -226,7 +226,7 @@ export const datastoreDelete = defineAction({
   },
   async run(ctx, input) {
     const id = readResourceId(input);
-    const access = await openTable(ctx, id, 'datastore_delete', { personal: true });
+    const access = await openTable(ctx, id, 'datastore_delete', { write: true, personal: true });
     const hasFilters = input.filters !== undefined && input.filters !== null && input.filters !== '' && !(typeof input.filters === 'object' && !Object.keys(input.filters as object).length);
     if (!hasFilters) {
       await sql.raw(`DROP TABLE IF EXISTS ${tableName(id)}`).execute(ctx.db);

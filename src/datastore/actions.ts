@@ -118,7 +118,7 @@ export const datastoreLoad = defineAction({
   params: { resource_id: { type: 'string', description: 'resource id', required: true } },
   async run(ctx, input) {
     const id = readResourceId(input);
-    const access = await openTable(ctx, id, 'datastore_load', { needTable: false, personal: true });
+    const access = await openTable(ctx, id, 'datastore_load', { write: true, needTable: false, personal: true });
     if (!access.resource.storage_key || !sourceKind(access.resource.format, access.resource.url)) {
       throw ValidationError.field('resource_id', { th: 'ทรัพยากรต้องเป็นไฟล์ CSV, TSV หรือ XLSX ที่อัปโหลด', en: 'The resource must be an uploaded CSV, TSV or XLSX file' });
     }

@@ -101,6 +101,8 @@ export function tokenize(src: string): Token[] {
   return out;
 }
 
+/** Keywords that may stand before a parenthesis without being a function call. */
+const PAREN_KEYWORDS = new Set(['as', 'and', 'or', 'not', 'on', 'using', 'where', 'when', 'then', 'else', 'case', 'select', 'is', 'by', 'with', 'recursive', 'distinct', 'between', 'like', 'ilike', 'having', 'union', 'intersect', 'except', 'lateral', 'join', 'from', 'array', 'partition', 'order', 'group', 'limit', 'offset', 'null', 'materialized']);
 const CLAUSE_END = new Set(['where', 'group', 'order', 'limit', 'offset', 'having', 'union', 'intersect', 'except', 'window', 'on', 'using', 'join', 'inner', 'left', 'right', 'full', 'cross', 'natural', 'fetch', 'for']);
 const CASTS = new Set(['text', 'int', 'integer', 'bigint', 'numeric', 'date', 'timestamp', 'boolean', 'bool', 'float', 'real', 'double', 'precision', 'varchar', 'time', 'interval', 'smallint', 'char', 'character', 'varying', 'decimal']);
 
@@ -168,7 +170,7 @@ export function checkSql(source: unknown): CheckedSql {
       continue;
     }
     if (tk.t === 'word' && CLAUSE_END.has(tk.v)) fromList = false;
-    if (tk.t === 'word' && next?.v === '(' && !ALLOWED_FUNCTIONS.has(tk.v) && !CASTS.has(tk.v)) {
+    if (tk.t === 'word' && next?.v === '(' && !ALLOWED_FUNCTIONS.has(tk.v) && !CASTS.has(tk.v) && !PAREN_KEYWORDS.has(tk.v)) {
       throw ERR(`Function "${tk.v}" is not allowed`, `ไม่อนุญาตฟังก์ชัน "${tk.v}"`);
     }
     if (tk.t === 'qident' && next?.v === '(') throw ERR(`Function "${tk.v}" is not allowed`, `ไม่อนุญาตฟังก์ชัน "${tk.v}"`);

@@ -1,5 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvReader, type CsvItem } from './csv.ts';
 import ExcelJS from 'exceljs';
 
 /** One record of a tabular file: its (last) line number and its cells as text. */
@@ -60,7 +60,8 @@ export function decodeLines(stats: EncodingStats, onBytes?: (n: number) => void)
     }
   };
   return new Transform({
-    readableObjectMode: false,
+    readableObjectMode: true,
+    decodeStrings: true,
     transform(chunk: Buffer, _enc, done) {
       onBytes?.(chunk.length);
       let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
@@ -89,31 +90,19 @@ export function decodeLines(stats: EncodingStats, onBytes?: (n: number) => void)
   });
 }
 
-/** Records of a CSV/TSV stream; a record csv-parse cannot read is reported with its line, and reading goes on. */
+/** Records of a CSV/TSV stream; a record that cannot be read is reported with its line, and reading goes on. */
 export async function* delimitedRows(stream: Readable, kind: 'csv' | 'tsv', stats: EncodingStats, onBytes?: (n: number) => void): AsyncGenerator<SourceItem> {
-  const skipped: SourceItem[] = [];
-  const parser = parse({
-    delimiter: kind === 'tsv' ? '\t' : ',',
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    info: true,
-    // A single field this long is not a table cell: stop it before it eats the memory.
-    max_record_size: 1024 * 1024,
-    on_skip: (err) => {
-      skipped.push({ line: Number((err as { lines?: number } | undefined)?.lines ?? 0), error: err?.message ?? 'unreadable record' });
-    },
-  });
+  const reader = new CsvReader(kind === 'tsv' ? '\t' : ',');
   const decoded = stream.pipe(decodeLines(stats, onBytes));
-  decoded.on('error', (e) => parser.destroy(e));
-  stream.on('error', (e) => parser.destroy(e));
-  decoded.pipe(parser);
-  for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    while (skipped.length) yield skipped.shift()!;
-    yield { line: item.info.lines, cells: item.record };
+  stream.on('error', (e) => decoded.destroy(e));
+  const out: CsvItem[] = [];
+  for await (const chunk of decoded) {
+    reader.push(String(chunk), out);
+    for (const item of out) yield item;
+    out.length = 0;
   }
-  while (skipped.length) yield skipped.shift()!;
+  reader.end(out);
+  for (const item of out) yield item;
 }
 
 function cellText(v: unknown): string {

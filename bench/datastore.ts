@@ -24,6 +24,8 @@ import { SYSTEM } from '../src/access/actor.ts';
 import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
 import { loadResource } from '../src/datastore/load.ts';
 
+process.env.BANCHI_DATASTORE_TIMING ??= '1';
+
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '300' } } });
 const ROWS = Number(args.rows);
 const QUERIES = Number(args.queries);

@@ -133,6 +133,12 @@ export async function loadResource(services: Services, resourceId: string): Prom
   const { size: total } = await src.open().then((f) => (f.stream.destroy(), f));
   if (src.kind === 'xlsx' && total > XLSX_MAX_BYTES) throw new LoadError(`XLSX files over ${XLSX_MAX_BYTES / 1048576} MB are not loaded; save the sheet as CSV`);
   await setLoadState(db, resourceId, { load_state: 'running', load_rows: 0, load_bytes: 0, load_total_bytes: total, load_error: null, load_started: new Date(), load_finished: null });
+  let mark = performance.now();
+  // BANCHI_DATASTORE_TIMING=1 prints where a load spends its time (bench:datastore sets it).
+  const phase = (name: string) => {
+    if (process.env.BANCHI_DATASTORE_TIMING) console.log(`  load phase ${name}: ${((performance.now() - mark) / 1000).toFixed(2)} s`);
+    mark = performance.now();
+  };
   const p = await plan(src, resourceId, total);
   const pk = (previous?.primary_key ?? []).filter((k) => p.fields.some((f) => f.id === k));
   const indexes = (previous?.indexes ?? []).filter((k) => p.fields.some((f) => f.id === k));
@@ -143,7 +149,9 @@ export async function loadResource(services: Services, resourceId: string): Prom
     if (errors.length < MAX_ERRORS) errors.push(e);
   };
   let loaded = 0;
+  phase('inspect (pass 1)');
   const work = async (s: Session) => {
+    await s.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
     await s.exec(`SELECT pg_advisory_xact_lock(hashtext('datastore:' || '${resourceId}'))`);
     const tmp = `${resourceId}~new`;
     const tmpRef = `datastore.${quoteIdent(tmp)}`;
@@ -204,15 +212,18 @@ export async function loadResource(services: Services, resourceId: string): Prom
       }
     }
     await sink.end();
+    phase('copy');
     const live = tableName(resourceId);
     const suffix = Date.now().toString(36);
     await s.exec(`ALTER TABLE ${tmpRef} ADD CONSTRAINT ${quoteIdent(`pk_${suffix}_${resourceId.slice(0, 8)}`)} PRIMARY KEY (_id)`);
     await s.exec(`CREATE INDEX ${quoteIdent(`ft_${suffix}_${resourceId.slice(0, 8)}`)} ON ${tmpRef} USING gin (_full_text)`);
     if (pk.length) await s.exec(`CREATE UNIQUE INDEX ${quoteIdent(`uk_${suffix}_${resourceId.slice(0, 8)}`)} ON ${tmpRef} (${pk.map(quoteIdent).join(', ')})`);
     for (const [n, c] of indexes.entries()) await s.exec(`CREATE INDEX ${quoteIdent(`ix${n}_${suffix}_${resourceId.slice(0, 8)}`)} ON ${tmpRef} (${quoteIdent(c)})`);
+    phase('indexes');
     await s.exec(`DROP TABLE IF EXISTS ${live}`);
     await s.exec(`ALTER TABLE ${tmpRef} RENAME TO ${quoteIdent(resourceId)}`);
     await s.exec(`ANALYZE ${live}`);
+    phase('swap + analyze');
     const meta = JSON.stringify(p.fields).replace(/'/g, "''");
     const errs = JSON.stringify(errors).replace(/'/g, "''");
     const warns = JSON.stringify(p.warnings).replace(/'/g, "''");

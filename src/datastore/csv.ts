@@ -12,8 +12,12 @@ export type CsvItem = { line: number; cells: string[] } | { line: number; error:
 const MAX_RECORD_LINES = 10_000;
 const MAX_RECORD_CHARS = 1 << 20;
 
-/** Parses one record's text; null when it ends inside a quoted field. */
-export function parseQuoted(text: string, delim: string): string[] | null {
+/**
+ * Parses one record's text; null when it ends inside a quoted field. Strict (for records that span
+ * lines): text between a closing quote and the delimiter means the quote was never meant to close
+ * there, answered 'bad'.
+ */
+export function parseQuoted(text: string, delim: string, strict = false): string[] | null | 'bad' {
   const cells: string[] = [];
   let i = 0;
   const n = text.length;
@@ -36,6 +40,7 @@ export function parseQuoted(text: string, delim: string): string[] | null {
       // Text after the closing quote up to the delimiter is kept as it is (lenient, as relax_quotes).
       let end = text.indexOf(delim, j);
       if (end < 0) end = n;
+      if (strict && end > j) return 'bad';
       v += text.slice(j, end);
       cells.push(v);
       i = end;
@@ -90,9 +95,11 @@ export class CsvReader {
     if (this.pending.length) {
       this.pending.push(l);
       this.pendingChars += l.length + 1;
-      const cells = parseQuoted(this.pending.join('\n'), this.delim);
+      const cells = parseQuoted(this.pending.join('\n'), this.delim, true);
+      // A record across lines must close its quote cleanly and have the header's width; else the quote was stray.
+      if (cells === 'bad' || (cells && this.width && cells.length !== this.width)) return this.abandonPending(out);
       if (cells) {
-        out.push({ line: this.pendingStart, cells });
+        this.emit(out, this.pendingStart, cells);
         this.pending = [];
         return;
       }
@@ -102,15 +109,22 @@ export class CsvReader {
     this.fresh(l, this.line, out);
   }
 
+  private width = 0;
+
+  private emit(out: CsvItem[], line: number, cells: string[]): void {
+    if (!this.width) this.width = cells.length;
+    out.push({ line, cells });
+  }
+
   private fresh(l: string, lineNo: number, out: CsvItem[]): void {
     if (l === '') return;
     if (!l.includes('"')) {
-      out.push({ line: lineNo, cells: l.split(this.delim) });
+      this.emit(out, lineNo, l.split(this.delim));
       return;
     }
     const cells = parseQuoted(l, this.delim);
-    if (cells) {
-      out.push({ line: lineNo, cells });
+    if (cells && cells !== 'bad') {
+      this.emit(out, lineNo, cells);
       return;
     }
     this.pending = [l];
@@ -124,18 +138,10 @@ export class CsvReader {
     const startLine = this.pendingStart;
     this.pending = [];
     out.push({ line: startLine, error: 'a quoted field is not closed (unmatched ")' });
-    for (let k = 1; k < lines.length; k++) {
-      if (this.pending.length) {
-        // A later line opened a quote again: keep collecting, as onLine would.
-        this.pending.push(lines[k]!);
-        const cells = parseQuoted(this.pending.join('\n'), this.delim);
-        if (cells) {
-          out.push({ line: this.pendingStart, cells });
-          this.pending = [];
-        }
-        continue;
-      }
-      this.fresh(lines[k]!, startLine + k, out);
-    }
+    // The lines after it are read again as if new (a later stray quote is handled the same way).
+    const saved = this.line;
+    this.line = startLine;
+    for (let k = 1; k < lines.length; k++) this.onLine(lines[k]!, out);
+    this.line = saved;
   }
 }

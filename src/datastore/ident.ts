@@ -42,7 +42,8 @@ export function columnIds(header: string[], preferred: Array<string | undefined>
   const used = new Set<string>();
   const warnings: string[] = [];
   const columns = header.map((raw, i) => {
-    const label = (raw ?? '').trim();
+    // Control characters (a binary file's header) would not survive as a label in JSON columns.
+    const label = (raw ?? '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim().slice(0, 200);
     let base = preferred[i]?.trim().toLowerCase() ?? '';
     if (!isSafeId(base)) base = label.toLowerCase().replace(/[\s\-.]+/g, '_');
     if (!isSafeId(base)) base = `field_${i + 1}`;

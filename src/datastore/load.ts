@@ -146,7 +146,8 @@ export async function loadResource(services: Services, resourceId: string): Prom
   let errorCount = 0;
   const addError = (e: LoadErrorItem) => {
     errorCount++;
-    if (errors.length < MAX_ERRORS) errors.push(e);
+    // jsonb holds no NUL: a value quoted in an error shows it as U+FFFD.
+    if (errors.length < MAX_ERRORS) errors.push({ ...e, message: e.message.replace(/\u0000/g, '\uFFFD'), ...(e.value !== undefined ? { value: e.value.replace(/\u0000/g, '\uFFFD') } : {}) });
   };
   let loaded = 0;
   phase('inspect (pass 1)');
@@ -187,6 +188,12 @@ export async function loadResource(services: Services, resourceId: string): Prom
         const f = p.fields[i]!;
         const raw = f.type === 'text' ? cells[i]! : cells[i]!.trim();
         let v: string | null = null;
+        if (raw.includes('\u0000')) {
+          // PostgreSQL text cannot hold NUL: the row is reported, the load goes on.
+          addError({ line: item.line, field: f.id, message: `column ${f.label}: contains a NUL (0x00) character` });
+          bad = true;
+          break;
+        }
         if (raw !== '') {
           v = convert(f.type, raw);
           if (v === null) {

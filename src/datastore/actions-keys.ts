@@ -83,9 +83,9 @@ export const datastoreKeySearch = defineAction({
     const key = raw.length < 200 ? (await sql<{ id: string; expires_at: Date | null; last_access: Date | null }>`SELECT id, expires_at, last_access FROM datastore_api_keys WHERE token_hash = ${hashToken(raw)} AND resource_id = ${id} AND revoked_at IS NULL`.execute(ctx.db)).rows[0] : undefined;
     const keyValid = !!key && (!key.expires_at || key.expires_at > ctx.now);
     ctx.authorize('datastore_key_search', { keyValid });
-    const res = await ctx.db.selectFrom('resources').select(['id', 'state']).where('id', '=', id).executeTakeFirst();
+    const res = await ctx.db.selectFrom('resources as r').innerJoin('datasets as d', 'd.id', 'r.dataset_id').select(['r.id', 'r.state', 'd.state as dataset_state']).where('r.id', '=', id).executeTakeFirst();
     const table = await getTable(ctx.db, id);
-    if (!res || res.state === 'deleted' || !table?.active) throw new NotFoundError();
+    if (!res || res.state === 'deleted' || res.dataset_state === 'deleted' || !table?.active) throw new NotFoundError();
     if (!key!.last_access || ctx.now.getTime() - key!.last_access.getTime() > 60_000) await sql`UPDATE datastore_api_keys SET last_access = ${ctx.now} WHERE id = ${key!.id}`.execute(ctx.db);
     const resource = await ctx.db.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const access = { resource, dataset: null as never, subject: null as never, table, fields: table.fields.filter((f) => !f.personal_data), rows: null };

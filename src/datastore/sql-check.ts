@@ -26,7 +26,7 @@ const FORBIDDEN = new Set([
   'insert', 'update', 'delete', 'merge', 'truncate', 'drop', 'alter', 'create', 'grant', 'revoke', 'copy', 'into', 'lock', 'vacuum', 'analyze', 'explain',
   'set', 'reset', 'show', 'do', 'call', 'execute', 'prepare', 'deallocate', 'listen', 'notify', 'unlisten', 'load', 'discard', 'begin', 'commit', 'rollback',
   'savepoint', 'release', 'checkpoint', 'cluster', 'reindex', 'refresh', 'security', 'declare', 'fetch', 'move', 'close', 'import', 'comment', 'returning',
-  'tablesample', 'pg_catalog', 'information_schema', 'public', 'current_user', 'session_user', 'current_setting', 'set_config', 'current_schema', 'user',
+  'tablesample', 'table', 'pg_catalog', 'information_schema', 'public', 'current_user', 'session_user', 'current_setting', 'set_config', 'current_schema', 'user',
 ]);
 
 const ERR = (en: string, th: string, where = 'sql'): ValidationError => ValidationError.field(where, { th, en } as Msg);
@@ -135,6 +135,8 @@ export function checkSql(source: unknown): CheckedSql {
     const tk = toks[i]!;
     const next = toks[i + 1];
     if (tk.t === 'word' && FORBIDDEN.has(tk.v)) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
+    // Casts to reg* types look names up in the system catalogs.
+    if (tk.t === 'word' && tk.v.startsWith('reg') && toks[i - 1]?.v === '::') throw ERR(`Cast to "${tk.v}" is not allowed`, `ไม่อนุญาตการแปลงเป็น "${tk.v}"`);
     if (tk.t === 'word' && tk.v.startsWith('pg_')) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
     if (tk.t === 'sym' && tk.v === '(') depth++;
     if (tk.t === 'sym' && tk.v === ')') {

@@ -18,6 +18,7 @@ import { auditSearch } from './audit-search.ts';
 import { ckanActions } from './ckan/index.ts';
 // governance cases (issue 11)
 import { governanceCaseActions } from './governance/cases-index.ts';
+import { datastoreActions } from '../datastore/index.ts';
 
 let loaded = false;
 
@@ -32,4 +33,5 @@ export function loadActions(): void {
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...ckanActions]);
   // governance cases (issue 11)
   registerActions(governanceCaseActions);
+  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...datastoreActions]);
 }

@@ -3,11 +3,12 @@ import { claim, complete, fail } from './queue.ts';
 import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
 import { sweepFiles } from '../files/lifecycle.ts';
 import { startAuditSealer } from './audit-sealer.ts';
+import { DATASTORE_QUEUE, runLoadJob } from '../datastore/load.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
 /** Job handlers by queue name; later waves (harvest, notifications) add entries here. */
-export const handlers: Record<string, JobHandler> = { [MAIL_QUEUE]: sendQueuedMail };
+export const handlers: Record<string, JobHandler> = { [MAIL_QUEUE]: sendQueuedMail, [DATASTORE_QUEUE]: runLoadJob };
 
 export interface Workers {
   stop(): Promise<void>;

@@ -10,6 +10,7 @@ import { agreementPolicies } from './agreement.ts';
 import { ckanPolicies } from './ckan.ts';
 // governance cases (issue 11)
 import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
+import { datastorePolicies } from './datastore.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -29,4 +30,5 @@ export const policies: PolicySet = {
   ...casePolicies,
   ...dutyPolicies,
   ...notificationPolicies,
+  ...datastorePolicies,
 };

@@ -14,6 +14,8 @@ export type StoreKind = 'pglite' | 'postgres';
 export interface Store {
   db: Db;
   kind: StoreKind;
+  /** The embedded instance, for what Kysely cannot say (COPY FROM a blob in src/datastore). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return {
     db,
     kind: 'pglite',
+    pglite,
     close: async () => {
       await db.destroy();
       if (dir) releasePGliteLock(dir);

@@ -13,6 +13,8 @@ import { attachUpload, releaseFiles } from '../../files/lifecycle.ts';
 import { packageDicts, resourceDict } from '../datasets/present.ts';
 import { afterDatasetWrite, bumpDataset, checkResourceRoom, resourceColumns } from '../datasets/write.ts';
 import { formatFor, mimeFor, safeFilename } from '../../files/mime.ts';
+import { sourceKind } from '../../datastore/source.ts';
+import { queueLoadAfterCommit } from '../../datastore/trigger.ts';
 
 const RESOURCE_NOT_FOUND = { th: 'ไม่พบทรัพยากร', en: 'Not found: Resource was not found.' };
 
@@ -94,6 +96,8 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
   const bumped = await bumpDataset(ctx, dataset);
   await afterDatasetWrite(ctx, bumped, before, 'changed package');
   const saved = await ctx.db.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  // A tabular upload is loaded into the DataStore once it has committed (and its file has its stored name).
+  if (upload && sourceKind(saved.format, saved.url)) ctx.afterCommit(() => queueLoadAfterCommit(ctx.services, id));
   const subject = await datasetSubject(ctx, bumped);
   return resourceDict(ctx, saved, { files: ctx.can('dataset_files', subject), privateResources: true });
 }

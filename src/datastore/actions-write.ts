@@ -1,0 +1,242 @@
+import { sql, type RawBuilder } from 'kysely';
+import { defineAction } from '../actions/registry.ts';
+import type { ActionContext } from '../actions/context.ts';
+import { ErrorBag, ValidationError, type Msg } from '../actions/errors.ts';
+import { tokenize } from '../search/segment.ts';
+import { openTable, readResourceId } from './access.ts';
+import { isSafeId, quoteIdent, tableName } from './ident.ts';
+import { ckanType, convert, SQL_TYPE, typeMessage } from './types.ts';
+import { ensureTableRow, type DsField } from './meta.ts';
+import { queueLoad } from './actions.ts';
+import { fieldInfo, readSearch } from './query.ts';
+import { sourceKind } from './source.ts';
+
+const MAX_RECORDS = 10_000;
+const msg = (th: string, en: string): Msg => ({ th, en });
+
+function readFields(v: unknown, bag: ErrorBag): DsField[] {
+  if (v === undefined || v === null) return [];
+  const list = typeof v === 'string' ? (() => { try { return JSON.parse(v); } catch { return null; } })() : v;
+  if (!Array.isArray(list)) {
+    bag.add('fields', msg('ต้องเป็นรายการฟิลด์', 'Must be a list of {id, type}'));
+    return [];
+  }
+  const out: DsField[] = [];
+  const seen = new Set<string>();
+  list.forEach((f: unknown, i) => {
+    const r = (f && typeof f === 'object' ? f : {}) as Record<string, unknown>;
+    const id = typeof r.id === 'string' ? r.id : '';
+    if (!isSafeId(id)) bag.add(`fields[${i}].id`, msg('รหัสฟิลด์ต้องเป็น a-z 0-9 _ ขึ้นต้นด้วยตัวอักษร ยาวไม่เกิน 63', 'Field ids are a-z, 0-9 and _, start with a letter, at most 63 characters'));
+    else if (seen.has(id)) bag.add(`fields[${i}].id`, msg(`รหัสฟิลด์ "${id}" ซ้ำ`, `Duplicate field id "${id}"`));
+    const type = ckanType(r.type);
+    if (!type) bag.add(`fields[${i}].type`, msg('ชนิดข้อมูลไม่รองรับ', `Unsupported type ${JSON.stringify(String(r.type ?? '')).slice(0, 40)}`));
+    const info = (r.info && typeof r.info === 'object' ? r.info : {}) as Record<string, unknown>;
+    seen.add(id);
+    out.push({ id, label: typeof info.label === 'string' && info.label ? info.label.slice(0, 200) : id, type: type ?? 'text', personal_data: info.personal_data === true, description_th: typeof info.notes === 'string' ? info.notes.slice(0, 2000) : '' });
+  });
+  return out;
+}
+
+function readRecords(v: unknown): Record<string, unknown>[] {
+  if (v === undefined || v === null) return [];
+  const list = typeof v === 'string' ? (() => { try { return JSON.parse(v); } catch { return null; } })() : v;
+  if (!Array.isArray(list) || list.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) throw ValidationError.field('records', msg('ต้องเป็นรายการของออบเจกต์', 'Must be a list of objects'));
+  if (list.length > MAX_RECORDS) throw ValidationError.field('records', msg(`ส่งได้ไม่เกิน ${MAX_RECORDS} แถวต่อครั้ง`, `At most ${MAX_RECORDS} records per call`));
+  return list as Record<string, unknown>[];
+}
+
+/** Record values in their column types; every bad value is a field error named records[i].field. */
+function typedRecords(records: Record<string, unknown>[], fields: DsField[], bag: ErrorBag): Array<Map<string, string | null>> {
+  const byId = new Map(fields.map((f) => [f.id, f]));
+  return records.map((r, i) => {
+    const out = new Map<string, string | null>();
+    for (const [k, v] of Object.entries(r)) {
+      const f = byId.get(k);
+      if (!f) {
+        bag.add(`records[${i}].${k.slice(0, 80)}`, msg('ไม่มีฟิลด์นี้ในตาราง', 'Field not in table'));
+        continue;
+      }
+      if (v === null || v === '') {
+        out.set(k, null);
+        continue;
+      }
+      const s = typeof v === 'object' ? (f.type === 'json' ? JSON.stringify(v) : null) : String(v);
+      const c = s === null ? null : f.type === 'text' ? s : convert(f.type, s.trim());
+      if (c === null) bag.add(`records[${i}].${k}`, typeMessage(f.type));
+      else out.set(k, c);
+    }
+    return out;
+  });
+}
+
+function fullText(fields: DsField[], row: Map<string, string | null>): string {
+  const ws: string[] = [];
+  for (const f of fields) if (f.type === 'text') ws.push(...tokenize(row.get(f.id) ?? ''));
+  return ws.map((w) => `'${w.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' ');
+}
+
+const col = (id: string) => sql.raw(quoteIdent(id));
+const typed = (f: DsField, v: string | null): RawBuilder<unknown> => sql`${v}::${sql.raw(SQL_TYPE[f.type])}`;
+
+async function writeRecords(ctx: ActionContext, resourceId: string, fields: DsField[], pk: string[], rows: Array<Map<string, string | null>>, method: string): Promise<void> {
+  const table = sql.raw(tableName(resourceId));
+  const byId = new Map(fields.map((f) => [f.id, f]));
+  for (const [i, row] of rows.entries()) {
+    if (method !== 'insert') {
+      const missing = pk.filter((k) => !row.has(k) || row.get(k) === null);
+      if (!pk.length) throw ValidationError.field('method', msg('ตารางไม่มี primary_key ใช้ method insert', 'The table has no primary_key: use method "insert"'));
+      if (missing.length) throw ValidationError.field(`records[${i}].${missing[0]}`, msg('ต้องระบุค่าของ primary key', 'Primary key value missing'));
+      const keyCond = sql.join(pk.map((k) => sql`${col(k)} = ${typed(byId.get(k)!, row.get(k)!)}`), sql` AND `);
+      const existing = (await sql<Record<string, unknown>>`SELECT ${sql.join(fields.map((f) => sql`${col(f.id)}::text AS ${col(f.id)}`), sql`, `)} FROM ${table} WHERE ${keyCond} FOR UPDATE`.execute(ctx.db)).rows[0];
+      if (existing) {
+        const merged = new Map<string, string | null>(fields.map((f) => [f.id, (existing[f.id] as string | null) ?? null]));
+        for (const [k, v] of row) merged.set(k, v);
+        const sets = [...row.keys()].filter((k) => !pk.includes(k)).map((k) => sql`${col(k)} = ${typed(byId.get(k)!, row.get(k)!)}`);
+        sets.push(sql`_full_text = ${fullText(fields, merged)}::tsvector`);
+        await sql`UPDATE ${table} SET ${sql.join(sets, sql`, `)} WHERE ${keyCond}`.execute(ctx.db);
+        continue;
+      }
+      if (method === 'update') throw ValidationError.field(`records[${i}]`, msg('ไม่พบแถวที่มี primary key นี้', 'key not found'));
+    }
+    const keys = [...row.keys()];
+    const names = sql.join([...keys.map(col), sql`_full_text`], sql`, `);
+    const values = sql.join([...keys.map((k) => typed(byId.get(k)!, row.get(k)!)), sql`${fullText(fields, row)}::tsvector`], sql`, `);
+    try {
+      await sql.raw('SAVEPOINT ds_row').execute(ctx.db);
+      await sql`INSERT INTO ${table} (${names}) VALUES (${values})`.execute(ctx.db);
+      await sql.raw('RELEASE SAVEPOINT ds_row').execute(ctx.db);
+    } catch (e) {
+      await sql.raw('ROLLBACK TO SAVEPOINT ds_row').execute(ctx.db);
+      if (/duplicate key|unique/i.test(String((e as Error).message))) throw ValidationError.field(`records[${i}]`, msg('primary key ซ้ำกับแถวที่มีอยู่', 'Duplicate primary key'));
+      throw e;
+    }
+  }
+}
+
+async function saveMeta(ctx: ActionContext, resourceId: string, fields: DsField[], pk: string[], indexes: string[]): Promise<void> {
+  const count = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.raw(tableName(resourceId))}`.execute(ctx.db)).rows[0]?.n ?? 0);
+  await sql`UPDATE datastore_tables SET fields = ${JSON.stringify(fields)}::jsonb, primary_key = ${pk}::text[], indexes = ${indexes}::text[], active = true, row_count = ${count}, updated = now() WHERE resource_id = ${resourceId}`.execute(ctx.db);
+}
+
+export const datastoreCreate = defineAction({
+  name: 'datastore_create',
+  readOnly: false,
+  summary: 'Create or extend a resource\'s DataStore table from fields and records; without fields, load the resource\'s own uploaded file (queued).',
+  params: {
+    resource_id: { type: 'string', description: 'resource id', required: true },
+    fields: { type: 'array', description: '[{id, type, info: {label, notes}}]; types text, int, numeric, date, timestamp, bool, time, json' },
+    records: { type: 'array', description: 'rows to insert (objects of field id → value)' },
+    primary_key: { type: 'array', description: 'field ids that identify a row (needed for upsert/update)' },
+    indexes: { type: 'array', description: 'field ids to index for filters' },
+  },
+  async run(ctx, input) {
+    const id = readResourceId(input);
+    const access = await openTable(ctx, id, 'datastore_create', { write: true, needTable: false, personal: true });
+    const bag = new ErrorBag();
+    const given = readFields(input.fields, bag);
+    const records = readRecords(input.records);
+    const listOf = (v: unknown, key: string): string[] => {
+      if (v === undefined || v === null || v === '') return [];
+      const l = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+      if (!Array.isArray(l) || l.some((x) => typeof x !== 'string')) {
+        bag.add(key, msg('ต้องเป็นรายการรหัสฟิลด์', 'Must be a list of field ids'));
+        return [];
+      }
+      return l as string[];
+    };
+    const pkIn = listOf(input.primary_key, 'primary_key');
+    const ixIn = listOf(input.indexes, 'indexes');
+    bag.throwIfAny();
+    const existing = access.table?.active ? access.table : undefined;
+    if (!existing && !given.length && !records.length) {
+      if (!access.resource.storage_key || !sourceKind(access.resource.format, access.resource.url)) throw ValidationError.field('fields', msg('ต้องระบุ fields หรือทรัพยากรต้องเป็นไฟล์ตาราง', 'Give fields, or the resource must be an uploaded CSV/TSV/XLSX file to load'));
+      await queueLoad(ctx, id);
+      return { resource_id: id, state: 'queued' };
+    }
+    const fields: DsField[] = existing ? [...existing.fields] : [];
+    for (const [i, f] of given.entries()) {
+      const old = fields.find((x) => x.id === f.id);
+      if (old && old.type !== f.type) bag.add(`fields[${i}].type`, msg(`ฟิลด์ ${f.id} มีชนิด ${old.type} อยู่แล้ว`, `Field ${f.id} already has type ${old.type}`));
+      else if (!old) fields.push(f);
+    }
+    if (!fields.length) bag.add('fields', msg('ต้องระบุ fields', 'Missing value'));
+    for (const k of [...pkIn, ...ixIn]) if (!fields.some((f) => f.id === k)) bag.add(pkIn.includes(k) ? 'primary_key' : 'indexes', msg(`ไม่มีฟิลด์ ${k.slice(0, 80)}`, `field "${k.slice(0, 80)}" not in table`));
+    bag.throwIfAny();
+    const table = sql.raw(tableName(id));
+    await ensureTableRow(ctx.db, id);
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${'datastore:' + id}))`.execute(ctx.db);
+    if (!existing) {
+      await sql.raw(`DROP TABLE IF EXISTS ${tableName(id)}`).execute(ctx.db);
+      await sql`CREATE TABLE ${table} (_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, ${sql.join(fields.map((f) => sql`${col(f.id)} ${sql.raw(SQL_TYPE[f.type])}`), sql`, `)}, _full_text tsvector)`.execute(ctx.db);
+      await sql`CREATE INDEX ON ${table} USING gin (_full_text)`.execute(ctx.db);
+    } else {
+      for (const f of fields.slice(existing.fields.length)) await sql`ALTER TABLE ${table} ADD COLUMN ${col(f.id)} ${sql.raw(SQL_TYPE[f.type])}`.execute(ctx.db);
+    }
+    const pk = pkIn.length ? pkIn : (existing?.primary_key ?? []);
+    if (pkIn.length && pkIn.join() !== (existing?.primary_key ?? []).join()) {
+      await sql.raw(`SAVEPOINT ds_pk`).execute(ctx.db);
+      try {
+        await sql`CREATE UNIQUE INDEX ON ${table} (${sql.join(pk.map(col), sql`, `)})`.execute(ctx.db);
+      } catch {
+        await sql.raw(`ROLLBACK TO SAVEPOINT ds_pk`).execute(ctx.db);
+        throw ValidationError.field('primary_key', msg('ค่าใน primary key ซ้ำกันในแถวที่มีอยู่', 'Existing rows repeat this primary key'));
+      }
+    }
+    const indexes = [...new Set([...(existing?.indexes ?? []), ...ixIn])];
+    for (const k of ixIn) if (!(existing?.indexes ?? []).includes(k)) await sql`CREATE INDEX ON ${table} (${col(k)})`.execute(ctx.db);
+    const rows = typedRecords(records, fields, bag);
+    bag.throwIfAny();
+    await writeRecords(ctx, id, fields, pk, rows, 'insert');
+    await saveMeta(ctx, id, fields, pk, indexes);
+    return { resource_id: id, fields: fields.map(fieldInfo), primary_key: pk, indexes, records_written: rows.length };
+  },
+});
+
+export const datastoreUpsert = defineAction({
+  name: 'datastore_upsert',
+  readOnly: false,
+  summary: 'Insert, update or upsert rows of a DataStore table (method insert | update | upsert; update and upsert match on the primary key).',
+  params: {
+    resource_id: { type: 'string', description: 'resource id', required: true },
+    records: { type: 'array', description: 'rows (objects of field id → value)', required: true },
+    method: { type: 'string', description: 'upsert (default), insert or update' },
+  },
+  async run(ctx, input) {
+    const id = readResourceId(input);
+    const access = await openTable(ctx, id, 'datastore_upsert', { write: true, personal: true });
+    const method = String(input.method ?? 'upsert');
+    if (!['upsert', 'insert', 'update'].includes(method)) throw ValidationError.field('method', msg('ต้องเป็น upsert, insert หรือ update', 'Must be upsert, insert or update'));
+    const bag = new ErrorBag();
+    const rows = typedRecords(readRecords(input.records), access.fields, bag);
+    bag.throwIfAny();
+    const t = access.table!;
+    await writeRecords(ctx, id, t.fields, t.primary_key, rows, method);
+    await saveMeta(ctx, id, t.fields, t.primary_key, t.indexes);
+    return { resource_id: id, method, records_written: rows.length };
+  },
+});
+
+export const datastoreDelete = defineAction({
+  name: 'datastore_delete',
+  readOnly: false,
+  summary: 'Delete rows matching filters, or (without filters) the whole DataStore table.',
+  params: {
+    resource_id: { type: 'string', description: 'resource id', required: true },
+    filters: { type: 'object', description: 'field id → value(s); rows matching all are deleted' },
+  },
+  async run(ctx, input) {
+    const id = readResourceId(input);
+    const access = await openTable(ctx, id, 'datastore_delete', { write: true, personal: true });
+    const hasFilters = input.filters !== undefined && input.filters !== null && input.filters !== '' && !(typeof input.filters === 'object' && !Object.keys(input.filters as object).length);
+    if (!hasFilters) {
+      await sql.raw(`DROP TABLE IF EXISTS ${tableName(id)}`).execute(ctx.db);
+      await sql`UPDATE datastore_tables SET active = false, fields = '[]'::jsonb, row_count = 0, primary_key = '{}', indexes = '{}', updated = now() WHERE resource_id = ${id}`.execute(ctx.db);
+      return { resource_id: id, deleted: 'table' };
+    }
+    const p = readSearch({ filters: input.filters }, access);
+    const r = await sql`DELETE FROM ${sql.raw(tableName(id))} WHERE ${p.where}`.execute(ctx.db);
+    const t = access.table!;
+    await saveMeta(ctx, id, t.fields, t.primary_key, t.indexes);
+    return { resource_id: id, filters: { ...p.filters }, deleted: Number(r.numAffectedRows ?? 0) };
+  },
+});

@@ -1,0 +1,135 @@
+import { sql } from 'kysely';
+import { defineAction } from '../actions/registry.ts';
+import type { ActionContext } from '../actions/context.ts';
+import { ValidationError } from '../actions/errors.ts';
+import { enqueue } from '../jobs/queue.ts';
+import { openTable, readResourceId } from './access.ts';
+import { fieldInfo, readSearch, runSearch, ROWS_MAX } from './query.ts';
+import { checkSql } from './sql-check.ts';
+import { liveProgress, setLoadState } from './meta.ts';
+import { DATASTORE_QUEUE } from './load.ts';
+import { sourceKind } from './source.ts';
+
+const SQL_TIMEOUT_MS = 5000;
+
+function searchLinks(_ctx: ActionContext) {
+  return { base: '/api/3/action/datastore_search' };
+}
+
+export const datastoreSearch = defineAction({
+  name: 'datastore_search',
+  readOnly: true,
+  summary: 'Rows of a resource\'s DataStore table (CKAN datastore_search). Personal-data fields need the owning organisation\'s read_sensitive right.',
+  params: {
+    resource_id: { type: 'string', description: 'resource id (its table)', required: true },
+    filters: { type: 'object', description: 'field id → value or list of values (exact match, typed)' },
+    q: { type: 'string', description: 'full-text words, Thai segmented as catalog search does; all must match' },
+    fields: { type: 'array', description: 'field ids to return (list or comma-separated)' },
+    sort: { type: 'string', description: 'e.g. "province asc, year desc"' },
+    limit: { type: 'integer', description: `rows, default 100, at most ${ROWS_MAX}` },
+    offset: { type: 'integer', description: 'rows to skip' },
+    distinct: { type: 'boolean', description: 'distinct rows only' },
+    include_total: { type: 'boolean', description: 'count matching rows (default true)' },
+    records_format: { type: 'string', description: 'objects (default), lists, csv or tsv' },
+  },
+  async run(ctx, input) {
+    const access = await openTable(ctx, readResourceId(input), 'datastore_search');
+    return runSearch(ctx, access, readSearch(input, access), searchLinks(ctx));
+  },
+});
+
+export const datastoreInfo = defineAction({
+  name: 'datastore_info',
+  readOnly: true,
+  summary: 'Fields, row count and the last load of a resource\'s DataStore table.',
+  params: { id: { type: 'string', description: 'resource id', required: true } },
+  async run(ctx, input) {
+    const id = readResourceId(input, input.resource_id !== undefined ? 'resource_id' : 'id');
+    const access = await openTable(ctx, id, 'datastore_info', { needTable: false });
+    const t = access.table;
+    if (!t) return { meta: { id, count: 0, datastore_active: false }, fields: [], load: { state: 'none' } };
+    const live = liveProgress.get(id);
+    return {
+      meta: { id, count: t.row_count, datastore_active: t.active, primary_key: t.primary_key, indexes: t.indexes },
+      fields: access.fields.map(fieldInfo),
+      load: {
+        state: t.load_state,
+        rows: live?.rows ?? t.load_rows,
+        bytes: live?.bytes ?? t.load_bytes,
+        total_bytes: t.load_total_bytes,
+        progress: t.load_total_bytes ? Math.min(1, (live?.bytes ?? t.load_bytes) / t.load_total_bytes) : t.load_state === 'done' ? 1 : 0,
+        error: t.load_error,
+        errors: t.load_errors,
+        error_count: t.load_error_count,
+        warnings: t.load_warnings,
+        encoding: t.load_encoding,
+        started: t.load_started?.toISOString() ?? null,
+        finished: t.load_finished?.toISOString() ?? null,
+      },
+    };
+  },
+});
+
+export const datastoreSearchSql = defineAction({
+  name: 'datastore_search_sql',
+  readOnly: true,
+  summary: `One read-only SELECT over DataStore tables you may read (tables named by resource id, e.g. SELECT * FROM "<id>"); allow-listed functions only, ${SQL_TIMEOUT_MS / 1000} s time-out, ${ROWS_MAX} rows at most.`,
+  params: { sql: { type: 'string', description: 'a single SELECT statement', required: true } },
+  async run(ctx, input) {
+    const checked = checkSql(input.sql);
+    ctx.authorize('datastore_search_sql_any');
+    for (const id of checked.tables) {
+      const access = await openTable(ctx, id, 'datastore_search_sql');
+      // Personal-data columns or a grant's limits cannot be enforced on free SQL: such tables answer through datastore_search.
+      if (access.rows || access.fields.length !== (access.table?.fields.length ?? 0)) {
+        throw ValidationError.field('sql', { th: `ตาราง ${id} มีฟิลด์ที่จำกัดสิทธิ์ ใช้ datastore_search แทน`, en: `Table ${id} has fields you may not read; use datastore_search` });
+      }
+    }
+    await sql`SET TRANSACTION READ ONLY`.execute(ctx.db);
+    await sql.raw(`SET LOCAL statement_timeout = ${SQL_TIMEOUT_MS}`).execute(ctx.db);
+    await sql.raw(`SET LOCAL search_path = datastore`).execute(ctx.db);
+    if (ctx.services.store.kind === 'postgres') {
+      // A role that can read the DataStore schema and nothing else, where the migration could make one.
+      const role = await sql<{ ok: boolean }>`SELECT pg_has_role(current_user, 'banchi_datastore_reader', 'MEMBER') AS ok FROM pg_roles WHERE rolname = 'banchi_datastore_reader'`.execute(ctx.db);
+      if (role.rows[0]?.ok) await sql.raw('SET LOCAL ROLE banchi_datastore_reader').execute(ctx.db);
+    }
+    let rows: Record<string, unknown>[];
+    try {
+      await sql.raw('SAVEPOINT ds_sql').execute(ctx.db);
+      rows = (await sql.raw<Record<string, unknown>>(`SELECT * FROM (${checked.sql}\n) AS ds_q LIMIT ${ROWS_MAX + 1}`).execute(ctx.db)).rows;
+    } catch (e) {
+      await sql.raw('ROLLBACK TO SAVEPOINT ds_sql').execute(ctx.db).catch(() => undefined);
+      const msg = e instanceof Error ? e.message : String(e);
+      const timeout = /statement timeout|canceling statement/i.test(msg);
+      throw ValidationError.field('sql', timeout ? { th: `คำสั่งใช้เวลาเกิน ${SQL_TIMEOUT_MS / 1000} วินาที`, en: `Statement took longer than ${SQL_TIMEOUT_MS / 1000} s` } : { th: `คำสั่ง SQL ผิดพลาด: ${msg.slice(0, 300)}`, en: `SQL error: ${msg.slice(0, 300)}` });
+    }
+    const truncated = rows.length > ROWS_MAX;
+    if (truncated) rows = rows.slice(0, ROWS_MAX);
+    const names = rows[0] ? Object.keys(rows[0]) : [];
+    const records = rows.map((r) => Object.fromEntries(names.map((n) => [n, r[n] instanceof Date ? (r[n] as Date).toISOString() : r[n]])));
+    return { sql: checked.sql, records, fields: names.map((id) => ({ id })), ...(truncated ? { records_truncated: true } : {}) };
+  },
+});
+
+export const datastoreLoad = defineAction({
+  name: 'datastore_load',
+  readOnly: false,
+  summary: 'Queue a load of a resource\'s uploaded CSV/TSV/XLSX file into its DataStore table (as CKAN\'s datapusher_submit / xloader_submit).',
+  params: { resource_id: { type: 'string', description: 'resource id', required: true } },
+  async run(ctx, input) {
+    const id = readResourceId(input);
+    const access = await openTable(ctx, id, 'datastore_load', { write: true, needTable: false, personal: true });
+    if (!access.resource.storage_key || !sourceKind(access.resource.format, access.resource.url)) {
+      throw ValidationError.field('resource_id', { th: 'ทรัพยากรต้องเป็นไฟล์ CSV, TSV หรือ XLSX ที่อัปโหลด', en: 'The resource must be an uploaded CSV, TSV or XLSX file' });
+    }
+    await queueLoad(ctx, id);
+    return { resource_id: id, state: 'queued' };
+  },
+});
+
+/** Queues a load inside the caller's transaction: the job exists only if the write commits. */
+export async function queueLoad(ctx: ActionContext, resourceId: string): Promise<void> {
+  await enqueue(ctx.db, DATASTORE_QUEUE, { resource_id: resourceId }, { maxAttempts: 3 });
+  await setLoadState(ctx.db, resourceId, { load_state: 'queued', load_error: null });
+}
+

@@ -7,6 +7,7 @@ import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
 import { authActions } from './auth/actions.ts';
 import { packageImport } from '../import/action.ts';
+import { harvestActions } from '../harvest/actions.ts';
 
 let loaded = false;
 
@@ -15,4 +16,5 @@ export function loadActions(): void {
   if (loaded) return;
   loaded = true;
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
+  registerActions(harvestActions);
 }

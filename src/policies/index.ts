@@ -6,6 +6,7 @@ import { userPolicies } from './user.ts';
 import { authPolicies } from './auth.ts';
 import { searchPolicies } from './search.ts';
 import type { PolicySet } from './types.ts';
+import { harvestPolicies } from './harvest.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -17,4 +18,5 @@ export const policies: PolicySet = {
   ...sitePolicies,
   ...searchPolicies,
   ...authPolicies,
+  ...harvestPolicies,
 };

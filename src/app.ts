@@ -11,6 +11,7 @@ import { fileRoutes } from './api/files.ts';
 import { auditKeyRoutes } from './api/audit-key.ts';
 import { BANCHI_VERSION } from './actions/site.ts';
 import { parseJsonBody } from './api/ckan/json-body.ts';
+import { dcatRoutes } from './api/dcat.ts';
 
 export interface AppOptions {
   logger?: boolean | object;
@@ -98,6 +99,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(async (api) => ckanApiRoutes(api, services));
   await app.register(async (files) => fileRoutes(files, services));
   await app.register(async (scope) => auditKeyRoutes(scope, services));
+  await app.register(Object.assign(async (scope: FastifyInstance) => dcatRoutes(scope, services), { [Symbol.for('skip-override')]: true }));
   // skip-override (as fastify-plugin does): the portal's session hook must also reach the API's routes above.
   for (const plugin of opts.plugins ?? []) await app.register(Object.assign(async (scope: FastifyInstance) => plugin(scope, services), { [Symbol.for('skip-override')]: true }));
   return app;

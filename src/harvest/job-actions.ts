@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { defineAction } from '../actions/registry.ts';
-import { NotFoundError, ValidationError } from '../actions/errors.ts';
+import { ValidationError } from '../actions/errors.ts';
 import { UUID } from '../actions/datasets/load.ts';
 import { userId } from '../access/actor.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { M } from '../standard/messages.ts';
-import { findSource } from './source-actions.ts';
+import { findSource, notFound } from './source-actions.ts';
 import { jobDict } from './present.ts';
 import { HARVEST_QUEUE } from './pipeline.ts';
 import type { ActionContext } from '../actions/context.ts';
@@ -49,10 +49,7 @@ async function findJob(ctx: ActionContext, ref: unknown, rule: string) {
   }
   const job = UUID.test(id) ? await ctx.db.selectFrom('harvest_jobs').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   const source = job ? await ctx.db.selectFrom('harvest_sources').select('owner_org').where('id', '=', job.source_id).executeTakeFirst() : undefined;
-  if (!job || !source || !ctx.can(rule, source)) {
-    ctx.authorize(rule, { owner_org: null });
-    throw new NotFoundError();
-  }
+  if (!job || !source || !ctx.can(rule, source)) notFound(ctx, rule);
   ctx.authorize(rule, source);
   return job;
 }
@@ -103,10 +100,7 @@ export const harvestObjectShow = defineAction({
     const id = typeof input.id === 'string' ? input.id.trim().toLowerCase() : '';
     const o = UUID.test(id) ? await ctx.db.selectFrom('harvest_objects').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     const source = o ? await ctx.db.selectFrom('harvest_sources').select('owner_org').where('id', '=', o.source_id).executeTakeFirst() : undefined;
-    if (!o || !source || !ctx.can('harvest_object_show', source)) {
-      ctx.authorize('harvest_object_show', { owner_org: null });
-      throw new NotFoundError();
-    }
+    if (!o || !source || !ctx.can('harvest_object_show', source)) notFound(ctx, 'harvest_object_show');
     ctx.authorize('harvest_object_show', source);
     return {
       id: o.id,

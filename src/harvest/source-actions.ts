@@ -14,6 +14,16 @@ export const SOURCE_TYPES = ['ckan', 'dcat'] as const;
 export const FREQUENCIES = ['MANUAL', 'HOURLY', 'DAILY', 'WEEKLY'] as const;
 const NAME = /^[a-z0-9_-]{2,100}$/;
 
+/** 404 whether the source is missing or only hidden from the caller; the policy counts as asked. */
+export function notFound(ctx: ActionContext, rule: string): never {
+  try {
+    ctx.authorize(rule, { owner_org: null });
+  } catch {
+    /* answered as not found below */
+  }
+  throw new NotFoundError();
+}
+
 export async function findSource(ctx: ActionContext, ref: unknown, rule: string): Promise<HarvestSourceRow> {
   if (typeof ref !== 'string' || !ref.trim()) {
     ctx.authorize(rule, { owner_org: null });
@@ -26,11 +36,7 @@ export async function findSource(ctx: ActionContext, ref: unknown, rule: string)
     .where((eb) => (UUID.test(r) ? eb.or([eb('id', '=', r.toLowerCase()), eb('name', '=', r)]) : eb('name', '=', r)))
     .executeTakeFirst();
   // A source the caller may not manage answers as one that does not exist: its name is not disclosed.
-  if (!row || !ctx.can(rule, { owner_org: row.owner_org })) {
-    ctx.authorize(rule, { owner_org: null });
-    if (isSysadmin(ctx.actor)) throw new NotFoundError();
-    throw new NotFoundError();
-  }
+  if (!row || !ctx.can(rule, { owner_org: row.owner_org })) notFound(ctx, rule);
   ctx.authorize(rule, { owner_org: row.owner_org });
   return row;
 }

@@ -23,6 +23,7 @@ import { adminRoutes } from './pages/admin.ts';
 import { authRoutes } from './pages/auth.ts';
 import { twoFactorRoutes } from './pages/two-factor.ts';
 import { oidcRoutes } from './pages/oidc.ts';
+import { harvestRoutes } from './pages/harvest.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -75,6 +76,7 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     });
 
     homeRoutes(scope, web);
+    harvestRoutes(scope, web);
     searchRoutes(scope, web);
     datasetFormRoutes(scope, web);
     resourceFormRoutes(scope, web);

@@ -25,6 +25,10 @@ export interface Config {
   jsonp?: boolean;
   /** Ed25519 key signing audit checkpoints; empty: generated into dataDir (audit-ed25519.pem). */
   auditKeyFile: string;
+  /** BANCHI_SITE_KIND: the catalog's role (issue 8). Harvest actions are available on every kind for now. */
+  siteKind?: 'agency' | 'registry' | 'area' | 'open_data';
+  /** BANCHI_HARVEST_STALE_SECONDS: a running harvest stage without a heartbeat this long is taken over. */
+  harvestStaleSeconds?: number;
 }
 
 export class ConfigError extends Error {}
@@ -35,6 +39,14 @@ function intSetting(env: NodeJS.ProcessEnv, key: string, fallback: number, min: 
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer between ${min} and ${max}, got "${raw}"`);
   return n;
+}
+
+const SITE_KINDS = ['agency', 'registry', 'area', 'open_data'] as const;
+function siteKindSetting(raw: string | undefined): Config['siteKind'] {
+  if (!raw) return 'agency';
+  const k = SITE_KINDS.find((x) => x === raw);
+  if (!k) throw new ConfigError(`BANCHI_SITE_KIND must be one of ${SITE_KINDS.join(', ')}, got "${raw}"`);
+  return k;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -66,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mailFrom: env.BANCHI_MAIL_FROM || '',
     jsonp: env.BANCHI_JSONP === 'true',
     auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
+    siteKind: siteKindSetting(env.BANCHI_SITE_KIND),
+    harvestStaleSeconds: intSetting(env, 'BANCHI_HARVEST_STALE_SECONDS', 60, 1, 86400),
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

@@ -19,6 +19,7 @@ import { ckanActions } from './ckan/index.ts';
 // governance cases (issue 11)
 import { governanceCaseActions } from './governance/cases-index.ts';
 import { datastoreActions } from '../datastore/index.ts';
+import { harvestActions } from '../harvest/actions.ts';
 
 let loaded = false;
 
@@ -34,4 +35,5 @@ export function loadActions(): void {
   // governance cases (issue 11)
   registerActions(governanceCaseActions);
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...datastoreActions]);
+  registerActions(harvestActions);
 }

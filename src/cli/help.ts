@@ -48,6 +48,8 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
         --force             แทนที่ข้อมูลที่มีอยู่ / replace what the target holds
   audit verify | audit seal
       ตรวจบันทึกตรวจสอบทั้งหมด (ออกด้วยรหัส 1 พร้อมแถวแรกที่ถูกแก้ไข) / check the audit log (exit 1 naming the first tampered row); seal: sign what is final now
+  harvest run SOURCE [--full] | harvest jobs [SOURCE]
+      เก็บเกี่ยวจากแหล่ง (ทำต่อจากที่ค้าง) / harvest a source to the end (resumes a killed run); jobs: recent runs
   help
       แสดงวิธีใช้นี้ / show this help
 

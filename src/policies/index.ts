@@ -11,6 +11,7 @@ import { ckanPolicies } from './ckan.ts';
 // governance cases (issue 11)
 import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
 import { datastorePolicies } from './datastore.ts';
+import { harvestPolicies } from './harvest.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -31,4 +32,5 @@ export const policies: PolicySet = {
   ...dutyPolicies,
   ...notificationPolicies,
   ...datastorePolicies,
+  ...harvestPolicies,
 };

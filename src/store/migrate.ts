@@ -15,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '010_accounts': await import('./migrations/010_accounts.ts'),
   '011_governance_cases': await import('./migrations/011_governance_cases.ts'),
   '012_agreements': await import('./migrations/012_agreements.ts'),
+  '013_harvest': await import('./migrations/013_harvest.ts'),
   '014_datastore': await import('./migrations/014_datastore.ts'),
 };
 

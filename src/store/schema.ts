@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { HarvestJobsTable, HarvestObjectsTable, HarvestRecordsTable, HarvestSourcesTable } from '../harvest/schema.ts';
 
 /** Row types of every table, one interface each. Column names follow CKAN where CKAN has one. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -276,6 +277,11 @@ export interface Database {
   // governance cases (011)
   notifications: NotificationsTable;
   case_links: CaseLinksTable;
+  // harvest (migration 013)
+  harvest_sources: HarvestSourcesTable;
+  harvest_jobs: HarvestJobsTable;
+  harvest_objects: HarvestObjectsTable;
+  harvest_records: HarvestRecordsTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;

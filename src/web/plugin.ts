@@ -32,6 +32,7 @@ import { linkageRoutes } from './pages/governance/linkage.ts';
 import { kpiRoutes } from './pages/governance/kpi.ts';
 // governance cases (issue 11)
 import { governanceRoutes } from './pages/governance/index.ts';
+import { harvestRoutes } from './pages/harvest.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -86,6 +87,7 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     // governance cases (issue 11): first, so its header hook (inbox count) covers every page
     governanceRoutes(scope, web);
     homeRoutes(scope, web);
+    harvestRoutes(scope, web);
     searchRoutes(scope, web);
     datasetFormRoutes(scope, web);
     resourceFormRoutes(scope, web);

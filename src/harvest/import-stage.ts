@@ -1,0 +1,151 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { ActionContext } from '../actions/context.ts';
+import { localizeErrors, NotFoundError, ValidationError, AuthorizationError } from '../actions/errors.ts';
+import { inputProblems } from '../actions/input-guard.ts';
+import { packageImport, type ImportResult } from '../import/action.ts';
+import { packageUpdate } from '../actions/datasets/actions.ts';
+import { normalizePackage } from '../import/normalize.ts';
+import { currentStandard } from '../standard/index.ts';
+import type { HarvestObjectRow, HarvestSourceRow } from './schema.ts';
+
+/** Fields of the remote dict that mean nothing here (ids, the remote organisation and groups). */
+const REMOTE_ONLY = ['id', 'owner_org', 'organization', 'groups', 'revision_id', 'relationships_as_object', 'relationships_as_subject', 'num_resources', 'num_tags', 'metadata_modified', 'creator_user_id', 'state', 'private', 'type'];
+
+export function contentHash(content: string): string {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+/** Consent as the national harvester reads it: allow_harvest not "False", no reference_url_catalog. */
+export function consents(d: Record<string, unknown>): boolean {
+  const allow = d.allow_harvest;
+  if (allow === false || (typeof allow === 'string' && allow.trim().toLowerCase() === 'false')) return false;
+  const ref = d.reference_url_catalog;
+  return !(typeof ref === 'string' ? ref.trim() : ref);
+}
+
+interface Outcome {
+  state: 'COMPLETE' | 'ERROR';
+  report: 'added' | 'updated' | 'not modified' | 'errored' | 'deleted' | 'skipped';
+  datasetId?: string | null;
+  errors?: Record<string, string[]>;
+  normalized?: Record<string, unknown> | null;
+}
+
+const err = (field: string, th: string, en: string, lang: 'th' | 'en') => ({ [field]: [lang === 'en' ? en : th] });
+
+/**
+ * Imports a batch of WAITING objects of one run in the caller's transaction: new records go through
+ * package_import (one batch), changed ones through package_update (each under a savepoint, so a bad
+ * one is kept with its error and the rest commit), withdrawn ones are marked. Objects and records
+ * are written in the same transaction as the datasets, so a killed run neither loses nor repeats one.
+ */
+export async function importObjects(ctx: ActionContext, source: HarvestSourceRow, objects: HarvestObjectRow[]): Promise<void> {
+  const std = currentStandard();
+  const lang = ctx.lang;
+  const outcomes = new Map<string, Outcome>();
+  const records = await ctx.db
+    .selectFrom('harvest_records')
+    .selectAll()
+    .where('source_id', '=', source.id)
+    .where('guid', 'in', objects.map((o) => o.guid).length ? objects.map((o) => o.guid) : [''])
+    .execute();
+  const byGuid = new Map(records.map((r) => [r.guid, r]));
+  const creates: Array<{ o: HarvestObjectRow; dict: Record<string, unknown> }> = [];
+  for (const o of objects) {
+    const rec = byGuid.get(o.guid);
+    if (o.content === null) {
+      // Gone from the source's list: withdrawn here, never deleted.
+      outcomes.set(o.id, { state: 'COMPLETE', report: rec && rec.state === 'active' ? 'deleted' : 'skipped', datasetId: rec?.dataset_id ?? null });
+      continue;
+    }
+    let dict: unknown;
+    try {
+      dict = JSON.parse(o.content);
+    } catch (e) {
+      outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors: err('content', `ไม่ใช่ JSON ที่ถูกต้อง: ${(e as Error).message}`, `Invalid JSON: ${(e as Error).message}`, lang) });
+      continue;
+    }
+    if (!dict || typeof dict !== 'object' || Array.isArray(dict)) {
+      outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors: err('content', 'ระเบียนต้องเป็นออบเจกต์ JSON', 'A record must be a JSON object', lang) });
+      continue;
+    }
+    const d = dict as Record<string, unknown>;
+    if (!consents(d)) {
+      outcomes.set(o.id, { state: 'COMPLETE', report: rec && rec.state === 'active' ? 'deleted' : 'skipped', datasetId: rec?.dataset_id ?? null });
+      continue;
+    }
+    if (rec && rec.state === 'active' && rec.content_hash === o.content_hash && rec.dataset_id) {
+      outcomes.set(o.id, { state: 'COMPLETE', report: 'not modified', datasetId: rec.dataset_id });
+      continue;
+    }
+    const local: Record<string, unknown> = { ...d };
+    for (const k of REMOTE_ONLY) delete local[k];
+    const problems = inputProblems(local);
+    if (problems.tooDeep || Object.keys(problems.errors).length) {
+      outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors: problems.tooDeep ? err('record', 'ข้อมูลซ้อนกันลึกเกินไป', 'Nested too deeply', lang) : localizeErrors(problems.errors, lang) });
+      continue;
+    }
+    const existing = rec?.dataset_id ? await ctx.db.selectFrom('datasets').select(['id', 'state']).where('id', '=', rec.dataset_id).executeTakeFirst() : undefined;
+    if (existing && existing.state !== 'deleted') {
+      await sql`SAVEPOINT harvest_one`.execute(ctx.db);
+      try {
+        const input = normalizePackage(std, local);
+        await packageUpdate.run(ctx, { ...input, id: existing.id, owner_org: source.owner_org });
+        await sql`RELEASE SAVEPOINT harvest_one`.execute(ctx.db);
+        outcomes.set(o.id, { state: 'COMPLETE', report: 'updated', datasetId: existing.id, normalized: input });
+      } catch (e) {
+        await sql`ROLLBACK TO SAVEPOINT harvest_one`.execute(ctx.db);
+        if (!(e instanceof ValidationError || e instanceof NotFoundError || e instanceof AuthorizationError)) throw e;
+        const errors = e instanceof ValidationError ? localizeErrors(e.errors, lang) : err('record', e.message, e.message, lang);
+        outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors, datasetId: existing.id });
+      }
+    } else creates.push({ o, dict: local });
+  }
+  if (creates.length) {
+    const result = (await packageImport.run(ctx, { records: creates.map((c) => c.dict), owner_org: source.owner_org })) as ImportResult;
+    for (const imp of result.imported) {
+      const c = creates[imp.index]!;
+      outcomes.set(c.o.id, { state: 'COMPLETE', report: 'added', datasetId: imp.id, normalized: normalizePackage(std, c.dict) });
+    }
+    for (const f of result.failed) outcomes.set(creates[f.index]!.o.id, { state: 'ERROR', report: 'errored', errors: f.errors });
+  }
+  await writeOutcomes(ctx, source, objects, outcomes);
+}
+
+async function writeOutcomes(ctx: ActionContext, source: HarvestSourceRow, objects: HarvestObjectRow[], outcomes: Map<string, Outcome>): Promise<void> {
+  for (const o of objects) {
+    const out = outcomes.get(o.id) ?? { state: 'ERROR', report: 'errored', errors: { record: ['not processed'] } };
+    await ctx.db
+      .updateTable('harvest_objects')
+      .set({ state: out.state, report_status: out.report, dataset_id: out.datasetId ?? null, errors: out.errors ? JSON.stringify(out.errors) : null, normalized: out.normalized ? JSON.stringify(out.normalized) : null, import_finished: ctx.now })
+      .where('id', '=', o.id)
+      .execute();
+    if (out.report === 'errored' || out.report === 'skipped' && !out.datasetId) continue;
+    const withdrawn = out.report === 'deleted' || out.report === 'skipped';
+    const raw = o.content === null ? undefined : safeJson(o.content);
+    const values = {
+      source_id: source.id,
+      guid: o.guid,
+      dataset_id: out.datasetId ?? null,
+      content_hash: o.content_hash ?? '',
+      raw: JSON.stringify(raw ?? null),
+      last_job_id: o.job_id,
+      last_object_id: o.id,
+      state: withdrawn ? 'withdrawn' : 'active',
+      remote_modified: raw && typeof (raw as Record<string, unknown>).metadata_modified === 'string' ? ((raw as Record<string, unknown>).metadata_modified as string) : null,
+      updated: ctx.now,
+    };
+    const set: Record<string, unknown> = { last_job_id: o.job_id, last_object_id: o.id, state: values.state, updated: ctx.now };
+    if (o.content !== null) Object.assign(set, { content_hash: values.content_hash, raw: values.raw, remote_modified: values.remote_modified, dataset_id: values.dataset_id });
+    await ctx.db.insertInto('harvest_records').values(values).onConflict((oc) => oc.columns(['source_id', 'guid']).doUpdateSet(set)).execute();
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}

@@ -11,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '005_workflow': await import('./migrations/005_workflow.ts'),
   '006_audit_merkle': await import('./migrations/006_audit_merkle.ts'),
   '007_duties': await import('./migrations/007_duties.ts'),
+  '009_search_vocab': await import('./migrations/009_search_vocab.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

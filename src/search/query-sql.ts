@@ -255,7 +255,7 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
       const key = `${def.weight}:${normalizeText(value).trim()}`;
       // Negations use the words as typed: excluding "anything like X" would hide too much.
       const exp = positive && !exactOnly ? acc.expansions.get(key) : undefined;
-      const free = node.field === undefined || node.field === 'text';
+      const free = (node.field ?? 'text') === 'text';
       const p = textParts(value.trim(), node.phrase, node.prefix, def.weight, def.fuzzy, free, key, exp);
       if (!p.exact) return node.prefix && value === '' ? sql<SqlBool>`TRUE` : null;
       if (positive && !exactOnly && p.candidate) acc.candidates.push(p.candidate);

@@ -355,4 +355,12 @@ export const en: Record<keyof typeof th, string> = {
   'twofa.enabled': 'From now on, signing in also needs a code from the app.',
   'twofa.recovery_title': 'Recovery codes',
   'twofa.recovery_help': 'Keep these codes somewhere safe. Each works once when you do not have the app. They are not shown again.',
+  // search (issue 12): loosening notices and organisation roll-up
+  'search.loosened_spelling': "No results for '{q}' — showing similar spellings",
+  'search.loosened_spelling_to': "No results for '{q}' — showing similar spellings: {to}",
+  'search.loosened_partial': "No word '{q}' found — showing results where '{q}' is part of a longer word",
+  'org.with_children': 'Including the datasets of sub-organisations',
+  'org.only_this': 'this organisation only',
+  'org.only_this_shown': 'Datasets of this organisation only',
+  'org.include_children': 'include sub-organisations',
 };

@@ -353,4 +353,12 @@ export const th = {
   'twofa.enabled': 'ตั้งแต่นี้ไป การเข้าสู่ระบบต้องใช้รหัสจากแอปด้วย',
   'twofa.recovery_title': 'รหัสกู้คืน',
   'twofa.recovery_help': 'เก็บรหัสเหล่านี้ไว้ในที่ปลอดภัย ใช้ได้รหัสละหนึ่งครั้งเมื่อไม่มีแอป ระบบจะไม่แสดงอีก',
+  // search (issue 12): loosening notices and organisation roll-up
+  'search.loosened_spelling': "ไม่พบ '{q}' — แสดงผลที่สะกดใกล้เคียง",
+  'search.loosened_spelling_to': "ไม่พบ '{q}' — แสดงผลที่สะกดใกล้เคียง: {to}",
+  'search.loosened_partial': "ไม่พบคำ '{q}' — แสดงผลที่มี '{q}' เป็นส่วนหนึ่งของคำที่ยาวกว่า",
+  'org.with_children': 'รวมชุดข้อมูลของหน่วยงานย่อย',
+  'org.only_this': 'ดูเฉพาะหน่วยงานนี้',
+  'org.only_this_shown': 'แสดงเฉพาะชุดข้อมูลของหน่วยงานนี้',
+  'org.include_children': 'รวมหน่วยงานย่อย',
 } as const;

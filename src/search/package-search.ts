@@ -245,7 +245,7 @@ export const packageSearch = defineAction({
   name: 'package_search',
   readOnly: true,
   summary:
-    'Search datasets (CKAN semantics): q (free text, field:value, "phrases", AND/OR/NOT, *:*), fq / fq_list, sort, rows (max 1000), start, facet.field / facet.limit / facet.mincount, include_private, include_drafts. Thai words are found inside Thai text; results, count and facets include only what the caller may see.',
+    'Search datasets (CKAN semantics): q (free text, field:value, "phrases", AND/OR/NOT, *:*), fq / fq_list, sort, rows (max 1000), start, facet.field / facet.limit / facet.mincount, include_private, include_drafts, include_children. Thai words are found inside Thai text, also as parts of longer words (ranked lower) and through synonyms (กทม ↔ กรุงเทพมหานคร); results, count and facets include only what the caller may see. When a term matches nothing as typed and is loosened, the result adds search_loosened: [{from, mode: "partial_word" | "similar_spelling", to: [corrected spellings]}].',
   params: {
     q: { type: 'string', description: 'query; default *:*' },
     fq: { type: 'string', description: 'filter query, e.g. organization:nso tags:"แรงงาน"' },

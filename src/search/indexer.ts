@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import { spacedWords, wordSlots } from './segment.ts';
 import type { DatasetSearchTable } from '../store/schema.ts';
+import { rememberLexemes } from './vocab.ts';
 
 type Weight = 'A' | 'B' | 'C' | 'D';
 
@@ -40,7 +41,7 @@ function cachedSlots(text: string): string[][] {
   return slots;
 }
 
-export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight }>): string {
+export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight }>, vocab?: Set<string>): string {
   const positions = new Map<string, string[]>();
   let pos = 1;
   let bytes = 0;
@@ -65,6 +66,7 @@ export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: 
     }
     pos += 10;
   }
+  if (vocab) for (const tok of positions.keys()) vocab.add(tok);
   return [...positions.entries()].map(([tok, ps]) => `${lexeme(tok)}:${ps.join(',')}`).join(' ');
 }
 
@@ -115,8 +117,8 @@ interface SourceRow {
 /** What writeSearchRows stores: exactly the columns of the search table. */
 export type SearchRow = DatasetSearchTable;
 
-/** The search row of one dataset: pure, so the benchmark can measure it apart from SQL. */
-export function searchRow(r: SourceRow): SearchRow {
+/** The search row of one dataset: pure, so the benchmark can measure it apart from SQL. Its words are added to `vocab`. */
+export function searchRow(r: SourceRow, vocab?: Set<string>): SearchRow {
   const meta = r.metadata ?? {};
   const other = ['maintainer', 'data_source', 'objective', 'geo_coverage', 'data_type', 'unit_of_measure', 'disaggregate', 'data_support', 'data_collect'].map((k) => metaText(meta, k));
   return {
@@ -127,7 +129,7 @@ export function searchRow(r: SourceRow): SearchRow {
       { text: r.tags, weight: 'B' },
       { text: plain(r.notes), weight: 'C' },
       { text: supporting([r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), ...(r.res_text ?? [])], r.title), weight: 'D' },
-    ]),
+    ], vocab),
     title_text: spacedWords(r.title),
     tags_text: '', // superseded by the tags array; left empty to keep rows narrow
     res_formats: r.formats ?? [],
@@ -190,6 +192,8 @@ export async function indexDatasets(db: Tx, ids: string[]): Promise<void> {
   if (!ids.length) return;
   const sources = await loadSources(db, ids);
   if (!sources.length) return;
-  await writeSearchRows(db, sources.map(searchRow));
+  const vocab = new Set<string>();
+  await writeSearchRows(db, sources.map((s) => searchRow(s, vocab)));
   await rememberTags(db, sources.flatMap((s) => s.tags));
+  await rememberLexemes(db, vocab);
 }

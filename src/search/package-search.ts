@@ -8,14 +8,15 @@ import { boolParam, MAX_INT, naturalNumber } from '../actions/params.ts';
 import { M } from '../standard/messages.ts';
 import type { DatasetRow } from '../store/schema.ts';
 import { parseQuery, simplify, type QueryNode } from './query-parser.ts';
-import { assertKnownFields, compileQuery, type LooseCandidate, type Looseness } from './query-sql.ts';
+import { assertKnownFields, compileQuery } from './query-sql.ts';
+import { expandTerms, type LoosenedTerm } from './expand.ts';
 import { FACET_COLUMNS, facetAlias, facetSql, isFacetField, shapeFacets, type FacetField, type FacetRow } from './facets.ts';
 import { cacheKey, cached, catalogStamp, remember } from './result-cache.ts';
 
 /** Parameters CKAN's package_search accepts; anything else is a Search Query Error, as in CKAN. */
 const KNOWN = new Set([
   'q', 'fq', 'fq_list', 'rows', 'start', 'sort', 'fl', 'facet', 'facet.field', 'facet.limit', 'facet.mincount',
-  'include_private', 'include_drafts', 'include_deleted', 'use_default_schema', 'defType', 'qf', 'df', 'q.op', 'callback', '_',
+  'include_private', 'include_drafts', 'include_deleted', 'include_children', 'use_default_schema', 'defType', 'qf', 'df', 'q.op', 'callback', '_',
 ]);
 export const ROWS_DEFAULT = 10;
 export const ROWS_MAX = 1000;
@@ -117,6 +118,8 @@ export interface SearchRequest {
   includePrivate: boolean;
   includeDrafts: boolean;
   includeDeleted: boolean;
+  /** organization: / owner_org: filters also match the organisations below (ckanext-hierarchy). */
+  includeChildren: boolean;
   fl: string[] | null;
 }
 
@@ -162,6 +165,7 @@ export function readSearchRequest(input: Record<string, unknown>): SearchRequest
     includePrivate: boolParam(input, 'include_private', false),
     includeDrafts: boolParam(input, 'include_drafts', false),
     includeDeleted: boolParam(input, 'include_deleted', false),
+    includeChildren: boolParam(input, 'include_children', false),
     fl: flRaw && flRaw.length ? flRaw : null,
   };
 }
@@ -170,6 +174,7 @@ interface SearchAnswer {
   count: number;
   ids: string[];
   facets: FacetRow[];
+  loosened: LoosenedTerm[];
 }
 
 /**
@@ -180,10 +185,11 @@ interface SearchAnswer {
 async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<SearchAnswer> {
   const vis = visibleDatasets(ctx.actor, 'd', { includePrivate: req.includePrivate, includeDrafts: req.includeDrafts, includeDeleted: req.includeDeleted });
   const node = simplify({ kind: 'and', items: [req.where, ...req.filters] });
-  let query = compileQuery(node);
-  const unmatched = await unmatchedTerms(ctx, vis, query.candidates);
-  if (unmatched.size) {
-    query = compileQuery(node, { loosen: unmatched });
+  const opts = { includeChildren: req.includeChildren };
+  let query = compileQuery(node, opts);
+  const { expansions, loosened } = await expandTerms(ctx, vis, query.candidates);
+  if (expansions.size) {
+    query = compileQuery(node, { ...opts, expansions });
     if (query.fuzzyTexts.length) await sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(ctx.db);
   }
   const textual = query.relevance !== null;
@@ -194,12 +200,9 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
     for (const k of req.sortKeys) {
       if (k.column === 'score') {
         if (!textual) continue;
-        // Only a loosened query has rows that are not exact matches.
-        const exact = unmatched.size ? query.exact : sql`TRUE`;
-        const similarity = query.fuzzyTexts.length
-          ? sql`CASE WHEN ${exact} THEN 0 ELSE 0.1 * greatest(${sql.join(query.fuzzyTexts.map((f) => sql`word_similarity(${f}, s.title_text)`))}) END`
-          : sql`0`;
-        cols.push(sql`(${exact}) AS exact`, sql`${query.relevance} + ${similarity} AS score`);
+        // pg_trgm's closeness orders the titles found as typos of a term no correction reached.
+        const similarity = query.fuzzyTexts.length ? sql`0.05 * greatest(${sql.join(query.fuzzyTexts.map((f) => sql`word_similarity(${f}, s.title_text)`))})` : sql`0`;
+        cols.push(sql`${query.relevance} + ${similarity} AS score`);
       } else cols.push(sql`${sql.raw(SORT_SOURCES[k.column]!)} AS ${sql.raw(k.column)}`);
     }
   }
@@ -208,7 +211,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
   const order: RawBuilder<unknown>[] = [];
   for (const k of req.sortKeys) {
     if (k.column === 'score') {
-      if (textual) order.push(sql.raw(k.desc ? 'm.exact DESC, m.score DESC' : 'm.exact ASC, m.score ASC'));
+      if (textual) order.push(sql.raw(k.desc ? 'm.score DESC' : 'm.score ASC'));
     } else order.push(sql.raw(`m.${k.column} ${k.desc ? 'DESC' : 'ASC'}`));
   }
   order.push(sql.raw('m.id'));
@@ -226,26 +229,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
     SELECT (SELECT count(*)::int FROM m) AS count, ${page} AS ids, ${facets} AS facets`;
   const r = await stmt.execute(ctx.db);
   const row = r.rows[0]!;
-  return { count: row.count, ids: row.ids, facets: row.facets };
-}
-
-/**
- * Free-text terms that, as typed, match no dataset the caller can see: loosened to a partial
- * word, or to a typo when even that finds nothing. One round trip checks them all.
- */
-async function unmatchedTerms(ctx: ActionContext, vis: RawBuilder<SqlBool>, candidates: LooseCandidate[]): Promise<Map<string, Looseness>> {
-  const out = new Map<string, Looseness>();
-  const found = async (queries: string[]) => {
-    const checks = queries.map((tsq) => sql`EXISTS (SELECT 1 FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`);
-    return (await sql<{ found: boolean[] }>`SELECT ARRAY[${sql.join(checks)}] AS found`.execute(ctx.db)).rows[0]!.found;
-  };
-  if (!candidates.length) return out;
-  const asTyped = await found(candidates.map((c) => c.tsquery));
-  const missing = candidates.filter((_, i) => !asTyped[i]);
-  if (!missing.length) return out;
-  const asPrefix = await found(missing.map((c) => c.prefixQuery));
-  missing.forEach((c, i) => out.set(c.key, asPrefix[i] ? 'prefix' : 'typo'));
-  return out;
+  return { count: row.count, ids: row.ids, facets: row.facets, loosened };
 }
 
 /** Rows of these ids, in this order, in one query. */
@@ -261,7 +245,7 @@ export const packageSearch = defineAction({
   name: 'package_search',
   readOnly: true,
   summary:
-    'Search datasets (CKAN semantics): q (free text, field:value, "phrases", AND/OR/NOT, *:*), fq / fq_list, sort, rows (max 1000), start, facet.field / facet.limit / facet.mincount, include_private, include_drafts. Thai words are found inside Thai text; results, count and facets include only what the caller may see.',
+    'Search datasets (CKAN semantics): q (free text, field:value, "phrases", AND/OR/NOT, *:*), fq / fq_list, sort, rows (max 1000), start, facet.field / facet.limit / facet.mincount, include_private, include_drafts, include_children. Thai words are found inside Thai text, also as parts of longer words (ranked lower) and through synonyms (กทม ↔ กรุงเทพมหานคร); results, count and facets include only what the caller may see. When a term matches nothing as typed and is loosened, the result adds search_loosened: [{from, mode: "partial_word" | "similar_spelling", to: [corrected spellings]}].',
   params: {
     q: { type: 'string', description: 'query; default *:*' },
     fq: { type: 'string', description: 'filter query, e.g. organization:nso tags:"แรงงาน"' },
@@ -273,6 +257,7 @@ export const packageSearch = defineAction({
     'facet.mincount': { type: 'integer', description: 'smallest count shown, default 1' },
     include_private: { type: 'boolean', description: "include private datasets of the caller's organisations" },
     include_drafts: { type: 'boolean', description: 'include drafts the caller may edit' },
+    include_children: { type: 'boolean', description: 'organization: and owner_org: filters also match the organisations below (ckanext-hierarchy)' },
   },
   async run(ctx, input) {
     ctx.authorize('package_search');
@@ -288,7 +273,9 @@ export const packageSearch = defineAction({
     // Own keys only: fl=constructor or __proto__ names no field.
     if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => Object.hasOwn(r, k)).map((k) => [k, r[k]])));
     const { facets, search_facets } = shapeFacets(req.facetFields, answer.facets, ctx.lang);
-    const out = { count: answer.count, results, facets, search_facets, sort: req.sort };
+    const out: Record<string, unknown> = { count: answer.count, results, facets, search_facets, sort: req.sort };
+    // Said only when it happened and found something: "nothing matched X as typed, here is what is close".
+    if (answer.loosened.length && answer.count > 0) out.search_loosened = answer.loosened;
     if (key && stamp?.storable) remember(key, stamp.stamp, out);
     return out;
   },

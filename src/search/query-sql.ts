@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { SearchQueryError } from '../actions/errors.ts';
 import { fieldsOf, type QueryNode } from './query-parser.ts';
 import { normalizeText, words } from './segment.ts';
+import { graphemeLength } from './typo.ts';
 
 /**
  * Turns a parsed query into one parameterised SQL condition over `d` (datasets) and `s`
@@ -54,32 +55,54 @@ const MIN_PREFIX = 2;
 /** pg_trgm compares a typed word with title words; shorter input has too few trigrams to judge. */
 const MIN_FUZZY = 3;
 
-/** How far a term is loosened: as a partial word, then also as a typo. */
-export type Looseness = 'prefix' | 'typo';
+/**
+ * How far a term is loosened when its exact forms match nothing the caller can see: to partial
+ * words (prefix and part of a longer word), then to similar spellings.
+ */
+export type Looseness = 'partial' | 'typo';
 
-export interface CompileOptions {
-  /** Free-text terms (by key) that match nothing the caller can see as typed. */
-  loosen?: ReadonlyMap<string, Looseness>;
+/** What the vocabulary and synonym lookups found for one term (see package-search.ts). */
+export interface Expansion {
+  /** Other terms of its synonym groups: matched as exact words. */
+  synonyms?: string[];
+  /** A longer word of the index starts with it (free text only: `word:*` is always added). */
+  prefix?: boolean;
+  /** Longer words of the index that hold it elsewhere (ทาง|หลวง for หลวง), always added for free text. */
+  infix?: string[];
+  /** Spelling corrections, each a sequence of words matched side by side (typo mode). */
+  corrections?: string[][];
+  loosen?: Looseness;
 }
 
-/** A free-text term: the tsquery that finds it as typed, and the one that finds it as a partial word. */
+export interface CompileOptions {
+  /** Lookups per term key. */
+  expansions?: ReadonlyMap<string, Expansion>;
+  /** organization: and owner_org: also match the organisations below (CKAN's hierarchy extension). */
+  includeChildren?: boolean;
+}
+
+/** A positive free-text term of the query, for the lookups and the loosening decision. */
 export interface LooseCandidate {
   key: string;
-  tsquery: string;
-  prefixQuery: string;
+  /** As typed (NFC, trimmed): what a loosening notice quotes. */
+  value: string;
+  words: string[];
+  joined: string;
+  /** Free text (not a field query): synonyms and parts of longer words apply. */
+  free: boolean;
+  weight: string;
 }
 
 export interface CompiledQuery {
-  /** What matches: the words as typed, and for loosened terms partial words and typos. */
+  /** What matches: exact words and synonyms, parts of longer words, and for loosened terms typos. */
   where: RawBuilder<SqlBool>;
-  /** The same query with exact words only: these rows rank first. */
-  exact: RawBuilder<SqlBool>;
   /**
    * Relevance of a matched row: for each positive free-text term, 4 when the title (or name)
-   * has it, 2 when a tag has it, 1 when the description has it; null without free text.
+   * has it, 2 when a tag has it, 1 when the description has it; a tenth of that when only a
+   * partial word or a corrected spelling matches. Null without free text.
    */
   relevance: RawBuilder<number> | null;
-  /** Typed text compared with titles by pg_trgm (loosened terms only). */
+  /** Typed text compared with titles by pg_trgm (terms whose corrections found nothing). */
   fuzzyTexts: string[];
   /** Positive free-text terms that could be loosened if they match nothing. */
   candidates: LooseCandidate[];
@@ -94,48 +117,58 @@ function lexeme(word: string, weight: string, prefix = false): string {
   return prefix || weight ? `${quoted}:${prefix ? '*' : ''}${weight}` : quoted;
 }
 
-const graphemeSegmenter = new Intl.Segmenter('th', { granularity: 'grapheme' });
+const phraseOf = (ws: readonly string[], weight: string) => ws.map((w) => lexeme(w, weight)).join(' <-> ');
+const anyOf = (forms: string[]): string | null => (forms.length === 0 ? null : forms.length === 1 ? forms[0]! : forms.map((f) => `(${f})`).join(' | '));
 
-/** Length as a reader counts it: a Thai consonant with its vowel and tone marks is one. */
-function graphemes(text: string): number {
-  return [...graphemeSegmenter.segment(text)].length;
-}
-
-interface TextParts {
-  /** The term as typed: its words next to each other, in order. */
-  exact: string | null;
-  /** The term as the start of a word, or null when it cannot be loosened (phrases, explicit prefixes). */
-  prefix: string | null;
-  /** Still looser: the words anywhere, or a partial word. */
-  typo: string | null;
-  /** Texts pg_trgm compares with title words when the term may be misspelt. */
-  fuzzy: string[];
+/** The forms of one term at one weight: exact (as typed, synonyms) and loose (partial words, corrections). */
+export interface TermForms {
+  exact: string;
+  loose: string | null;
 }
 
 /**
- * tsqueries for one free-text term. Thai is typed without spaces, so the words the dictionary
- * finds in one typed chunk must stand together (ว่างงาน "unemployment" is ว่าง|งาน adjacent, not
- * งานว่าง "vacancy"). Loosened, the chunk may be the start of a word: whole (แรงงา → แรงงาน) or
- * with its last word cut short (ท่อง|เที่ → ท่องเที่ยว); loosest, its words anywhere.
+ * tsqueries for a term. Thai is typed without spaces, so the words the dictionary finds in one
+ * typed chunk must stand together (ว่างงาน "unemployment" is ว่าง|งาน adjacent, not งานว่าง
+ * "vacancy"). Partial words: the chunk as the start of a longer word (แรงงา → แรงงาน), with its
+ * last word cut short (ท่อง|เที่ → ท่องเที่ยว), or inside a longer word (หลวง → ทางหลวง); free text
+ * always has those the vocabulary knows, any term gets the first two once loosened. Typos: the
+ * corrections, and for a chunk of several words those words anywhere.
  */
-function textParts(value: string, phrase: boolean, prefix: boolean, weight: string, fuzzy: boolean): TextParts {
+export function termForms(c: LooseCandidate, exp: Expansion | undefined, weight: string): TermForms {
+  const ws = c.words;
+  const exact = anyOf([phraseOf(ws, weight), ...(exp?.synonyms ?? []).map((t) => words(t)).filter((x) => x.length).map((x) => phraseOf(x, weight))])!;
+  const loose: string[] = [];
+  const loosened = exp?.loosen !== undefined;
+  if ((loosened || (c.free && exp?.prefix)) && graphemeLength(c.joined) >= MIN_PREFIX) loose.push(lexeme(c.joined, weight, true));
+  if ((loosened || c.free) && ws.length > 1) loose.push([...ws.slice(0, -1).map((w) => lexeme(w, weight)), lexeme(ws[ws.length - 1]!, weight, true)].join(' <-> '));
+  if (c.free) for (const w of exp?.infix ?? []) loose.push(lexeme(w, weight));
+  if (exp?.loosen === 'typo') {
+    for (const cw of exp.corrections ?? []) loose.push(phraseOf(cw, weight));
+    if (ws.length > 1) loose.push(ws.map((w) => lexeme(w, weight)).join(' & '));
+  }
+  return { exact, loose: anyOf([...new Set(loose)]) };
+}
+
+/** The tsquery forms a term may take: as typed, or as a partial word / typo once loosened. */
+interface TextParts {
+  exact: string | null;
+  loose: string | null;
+  /** Texts pg_trgm compares with title words when corrections found nothing. */
+  fuzzy: string[];
+  candidate: LooseCandidate | null;
+}
+
+function textParts(value: string, phrase: boolean, prefix: boolean, weight: string, fuzzy: boolean, free: boolean, key: string, exp: Expansion | undefined): TextParts {
   const ws = words(value);
-  const none: TextParts = { exact: null, prefix: null, typo: null, fuzzy: [] };
+  const none: TextParts = { exact: null, loose: null, fuzzy: [], candidate: null };
   if (!ws.length) return none;
-  const lex = ws.map((w) => lexeme(w, weight));
-  const lastAsPrefix = [...lex.slice(0, -1), lexeme(ws[ws.length - 1]!, weight, true)].join(' <-> ');
-  if (phrase) return { ...none, exact: lex.join(' <-> ') };
-  if (prefix) return { ...none, exact: lastAsPrefix };
-  const exact = lex.join(' <-> ');
-  const prefixForms: string[] = [];
-  const joined = ws.join('');
-  if (graphemes(joined) >= MIN_PREFIX) prefixForms.push(lexeme(joined, weight, true));
-  if (ws.length > 1) prefixForms.push(lastAsPrefix);
-  const prefixQuery = prefixForms.length ? prefixForms.map((f) => `(${f})`).join(' | ') : exact;
-  const typo = ws.length > 1 ? `(${prefixQuery}) | (${lex.join(' & ')})` : prefixQuery;
+  if (phrase) return { ...none, exact: phraseOf(ws, weight) };
+  if (prefix) return { ...none, exact: [...ws.slice(0, -1).map((w) => lexeme(w, weight)), lexeme(ws[ws.length - 1]!, weight, true)].join(' <-> ') };
+  const candidate: LooseCandidate = { key, value, words: ws, joined: ws.join(''), free, weight };
+  const forms = termForms(candidate, exp, weight);
   const norm = normalizeText(value).trim();
-  const texts = fuzzy && graphemes(norm) >= MIN_FUZZY ? [...new Set([norm, ws.join(' ')])] : [];
-  return { exact, prefix: prefixQuery, typo, fuzzy: texts };
+  const texts = fuzzy && exp?.loosen === 'typo' && !exp.corrections?.length && graphemeLength(norm) >= MIN_FUZZY ? [...new Set([norm, ws.join(' ')])] : [];
+  return { exact: forms.exact, loose: forms.loose, fuzzy: texts, candidate };
 }
 
 function escapeLike(v: string): string {
@@ -189,18 +222,20 @@ function readSolrDate(v: string, now: Date): Date {
   throw new SearchQueryError(`cannot read date ${v}`);
 }
 
-/** The same term restricted to title (A), tag (B) and description (C) words. */
+/** The same term restricted to title (A), tag (B) and description (C) words, exact and loose. */
 interface Tiers {
   A: string;
   B: string;
   C: string;
+  loose: { A: string; B: string; C: string } | null;
 }
 
 interface Acc {
   rank: Array<Tiers | null>;
   fuzzy: string[];
   candidates: LooseCandidate[];
-  loosen: ReadonlyMap<string, Looseness>;
+  expansions: ReadonlyMap<string, Expansion>;
+  includeChildren: boolean;
 }
 
 function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: boolean, positive: boolean, acc: Acc): RawBuilder<SqlBool> | null {
@@ -217,20 +252,25 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
   const value = node.value.normalize('NFC');
   switch (def.kind) {
     case 'text': {
-      const p = textParts(value, node.phrase, node.prefix, def.weight, def.fuzzy);
-      if (!p.exact) return node.prefix && value === '' ? sql<SqlBool>`TRUE` : null;
       const key = `${def.weight}:${normalizeText(value).trim()}`;
-      const looseness = positive && !exactOnly && p.prefix !== null ? acc.loosen.get(key) : undefined;
-      if (positive && p.prefix !== null) acc.candidates.push({ key, tsquery: p.exact, prefixQuery: p.prefix });
-      const pick = (t: TextParts) => (looseness === 'typo' ? t.typo! : looseness === 'prefix' ? t.prefix! : t.exact!);
-      const tsq = pick(p);
+      // Negations use the words as typed: excluding "anything like X" would hide too much.
+      const exp = positive && !exactOnly ? acc.expansions.get(key) : undefined;
+      const free = (node.field ?? 'text') === 'text';
+      const p = textParts(value.trim(), node.phrase, node.prefix, def.weight, def.fuzzy, free, key, exp);
+      if (!p.exact) return node.prefix && value === '' ? sql<SqlBool>`TRUE` : null;
+      if (positive && !exactOnly && p.candidate) acc.candidates.push(p.candidate);
+      const tsq = p.loose ? `(${p.exact}) | (${p.loose})` : p.exact;
       if (positive) {
         // Free text is ranked by where it occurs; a field query (title:, notes:) occurs in one place.
-        const tiers = def.weight === '' ? (['A', 'B', 'C'] as const).map((w) => pick(textParts(value, node.phrase, node.prefix, w, false))) : null;
-        acc.rank.push(tiers ? { A: tiers[0]!, B: tiers[1]!, C: tiers[2]! } : null);
+        if (def.weight === '') {
+          const at = (w: 'A' | 'B' | 'C') => textParts(value.trim(), node.phrase, node.prefix, w, false, free, key, exp);
+          const [a, b, c] = [at('A'), at('B'), at('C')];
+          acc.rank.push({ A: a.exact!, B: b.exact!, C: c.exact!, loose: p.loose ? { A: a.loose!, B: b.loose!, C: c.loose! } : null });
+        }
+        else acc.rank.push(null);
       }
       const match = sql<SqlBool>`s.document @@ ${tsq}::tsquery`;
-      if (looseness !== 'typo' || !p.fuzzy.length) return match;
+      if (!p.fuzzy.length) return match;
       acc.fuzzy.push(...p.fuzzy);
       return sql<SqlBool>`(${sql.join([match, ...p.fuzzy.map((f) => sql<SqlBool>`s.title_text %> ${f}`)], sql` OR `)})`;
     }
@@ -238,10 +278,15 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
       return exactValue(def.column, value, node.prefix);
     case 'uuid':
       if (node.prefix && value === '') return sql<SqlBool>`${sql.raw(def.expr)} IS NOT NULL`;
-      return UUID.test(value) ? sql<SqlBool>`${sql.raw(def.expr)} = ${value.toLowerCase()}::uuid` : sql<SqlBool>`FALSE`;
-    case 'organization':
+      if (!UUID.test(value)) return sql<SqlBool>`FALSE`;
+      if (acc.includeChildren && node.field === 'owner_org') return sql<SqlBool>`d.owner_org IN (${orgTree(sql`g.id = ${value.toLowerCase()}::uuid`)})`;
+      return sql<SqlBool>`${sql.raw(def.expr)} = ${value.toLowerCase()}::uuid`;
+    case 'organization': {
       if (node.prefix && value === '') return sql<SqlBool>`d.owner_org IS NOT NULL`;
-      return sql<SqlBool>`d.owner_org IN (SELECT g.id FROM groups g WHERE g.is_organization AND ${node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`})`;
+      const which = node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`;
+      if (acc.includeChildren) return sql<SqlBool>`d.owner_org IN (${orgTree(which)})`;
+      return sql<SqlBool>`d.owner_org IN (SELECT g.id FROM groups g WHERE g.is_organization AND ${which})`;
+    }
     case 'groups': {
       // The group ids are looked up once (an InitPlan), then matched by the GIN index on group_ids.
       const which = node.prefix && value === '' ? sql`TRUE` : node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`;
@@ -281,32 +326,45 @@ function compile(node: QueryNode, exactOnly: boolean, positive: boolean, acc: Ac
   }
 }
 
+/**
+ * The organisations a condition names and every organisation below them (ministry → department
+ * → division). UNION stops on a cycle; visibility is still decided per dataset.
+ */
+function orgTree(which: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`WITH RECURSIVE tree(id) AS (
+      SELECT g.id FROM groups g WHERE g.is_organization AND ${which}
+      UNION SELECT c.id FROM groups c JOIN tree t ON c.parent_id = t.id WHERE c.is_organization)
+    SELECT id FROM tree`;
+}
+
 function relevance(terms: Array<Tiers | null>): RawBuilder<number> | null {
   if (!terms.length) return null;
   const tiered = terms.filter((t): t is Tiers => t !== null);
   if (!tiered.length) return sql<number>`0`;
+  const tier = (q: string, points: number) => (q ? sql`WHEN s.document @@ ${q}::tsquery THEN ${sql.raw(String(points))} ` : sql``);
   return sql<number>`(${sql.join(
-    tiered.map((t) => sql`CASE WHEN s.document @@ ${t.A}::tsquery THEN 4 WHEN s.document @@ ${t.B}::tsquery THEN 2 WHEN s.document @@ ${t.C}::tsquery THEN 1 ELSE 0 END`),
+    tiered.map(
+      (t) =>
+        sql`CASE ${tier(t.A, 4)}${tier(t.B, 2)}${tier(t.C, 1)}${t.loose ? sql`${tier(t.loose.A, 0.4)}${tier(t.loose.B, 0.2)}${tier(t.loose.C, 0.1)}` : sql``}ELSE 0 END`,
+    ),
     sql` + `,
   )})`;
 }
 
 /**
- * Words are matched as typed. A term that matches nothing the caller can see is loosened: as a
- * partial word (prefix), and if that finds nothing either, as a typo of a title word (pg_trgm).
- * Real words are thus never
- * drowned by look-alikes (แรงงาน "labour" vs โรงงาน "factory"), common queries stay on the
- * cheap exact index path, and the choice depends on visible rows only, so private data cannot
- * change what an outsider sees. Loosened matches rank below exact ones.
+ * Words are matched as typed, with their synonyms; free text also finds longer words that hold
+ * them (กรุงเทพ → กรุงเทพมหานคร, หลวง → ทางหลวง), ranked a tier lower. A term that matches nothing
+ * the caller can see is loosened: to partial words, and if that finds nothing either, to the
+ * vocabulary's words within an edit or two (typos; pg_trgm on titles as a last resort). Real
+ * words are thus never drowned by look-alikes (แรงงาน "labour" vs โรงงาน "factory"), and the
+ * choice depends on visible rows only, so private data cannot change what an outsider sees.
  */
 export function compileQuery(node: QueryNode, opts: CompileOptions = {}): CompiledQuery {
-  const acc: Acc = { rank: [], fuzzy: [], candidates: [], loosen: opts.loosen ?? new Map() };
+  const acc: Acc = { rank: [], fuzzy: [], candidates: [], expansions: opts.expansions ?? new Map(), includeChildren: opts.includeChildren ?? false };
   const where = compile(node, false, true, acc) ?? sql<SqlBool>`TRUE`;
-  const exact = compile(node, true, true, { rank: [], fuzzy: [], candidates: [], loosen: new Map() }) ?? sql<SqlBool>`TRUE`;
   const seen = new Set<string>();
   return {
     where,
-    exact,
     relevance: relevance(acc.rank),
     fuzzyTexts: [...new Set(acc.fuzzy)],
     candidates: acc.candidates.filter((c) => !seen.has(c.key) && seen.add(c.key)),

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Services } from '../actions/context.ts';
 import { handlers } from '../jobs/worker.ts';
 import { indexDatasets } from './indexer.ts';
+import { rebuildVocab } from './vocab.ts';
 
 const BATCH = 500;
 
@@ -67,6 +68,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 handlers.search_index = async (services, payload) => {
   if (typeof payload.org_id === 'string' && UUID.test(payload.org_id)) await reindexGroup(services, { orgId: payload.org_id });
   if (typeof payload.group_id === 'string' && UUID.test(payload.group_id)) await reindexGroup(services, { groupId: payload.group_id });
+  // Queued by migration 009 on a catalog indexed before the vocabulary existed.
+  if (payload.vocab === true) await rebuildVocab(services.store.db);
   if (Array.isArray(payload.ids)) {
     const ids = payload.ids.filter((x): x is string => typeof x === 'string');
     if (ids.length) await services.store.db.transaction().execute((tx) => indexDatasets(tx, ids));

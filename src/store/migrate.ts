@@ -12,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '006_audit_merkle': await import('./migrations/006_audit_merkle.ts'),
   '007_duties': await import('./migrations/007_duties.ts'),
   '008_collaborators': await import('./migrations/008_collaborators.ts'),
+  '009_search_vocab': await import('./migrations/009_search_vocab.ts'),
   '010_accounts': await import('./migrations/010_accounts.ts'),
   '011_governance_cases': await import('./migrations/011_governance_cases.ts'),
   '012_agreements': await import('./migrations/012_agreements.ts'),

@@ -16,7 +16,7 @@ after(() => c.env.close());
 async function search(params: Record<string, unknown>) {
   const r = await api(c.env, 'package_search', { rows: 1000, ...params });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  return r.json.result as { count: number; results: Array<{ name: string; title: string; notes: string; tags: Array<{ name: string }> }> };
+  return r.json.result as { count: number; results: Array<{ name: string; title: string; notes: string; tags: Array<{ name: string }> }>; search_loosened?: unknown };
 }
 
 const titles = (r: { results: Array<{ title: string }> }) => r.results.map((x) => x.title);
@@ -104,5 +104,42 @@ test('organization, format and group filters match the facet counts they come fr
     assert.ok(top, field);
     const r = await api(c.env, 'package_search', { q: 'สถิติ', fq: `${field}:"${top.name}"`, rows: 0 });
     assert.equal(r.json.result.count, top.count, `${field}:${top.name}`);
+  }
+});
+
+// Issue 12: search that tells the truth, on the same real records.
+
+test('parts of compound words: กรุงเทพ finds the กรุงเทพมหานคร datasets, หลวง the ทางหลวง ones, below exact words', async () => {
+  const whole = await search({ q: '"กรุงเทพมหานคร"' }); // quoted: the word itself, without its synonyms
+  const part = await search({ q: 'กรุงเทพ' });
+  const partNames = new Set(part.results.map((x) => x.name));
+  assert.ok(whole.count > 0 && whole.results.every((x) => partNames.has(x.name)), `${part.count} ⊇ ${whole.count}`);
+  const exactFirst = part.results.map((x) => hasWords(`${x.title} ${x.notes} ${x.tags.map((t) => t.name).join(' ')}`, 'กรุงเทพ'));
+  assert.ok(exactFirst[0], 'an exact match first');
+  assert.equal(exactFirst.indexOf(false), exactFirst.lastIndexOf(true) + 1, 'exact words rank above parts of longer words');
+  const highway = await search({ q: '"ทางหลวง"' });
+  const luang = await search({ q: 'หลวง' });
+  const luangNames = new Set(luang.results.map((x) => x.name));
+  assert.ok(highway.count >= 5 && highway.results.every((x) => luangNames.has(x.name)), `หลวง ${luang.count}, ทางหลวง ${highway.count}`);
+  assert.equal(luang.search_loosened, undefined, 'หลวง is a word: more results, no loosening');
+});
+
+test('the abbreviation กทม finds the Bangkok datasets', async () => {
+  const full = await search({ q: 'กรุงเทพมหานคร' });
+  const abbr = await search({ q: 'กทม' });
+  assert.ok(full.count > 20);
+  const names = new Set(abbr.results.map((x) => x.name));
+  assert.ok(full.results.every((x) => names.has(x.name)), `กทม ${abbr.count}, กรุงเทพมหานคร ${full.count}`);
+});
+
+test('a dropped letter in a province name or a common word finds what was meant, and says so', async () => {
+  for (const [typo, right] of [
+    ['ลพุรี', 'ลพบุรี'],
+    ['นคปฐม', 'นครปฐม'],
+    ['โรแรม', 'โรงแรม'],
+  ]) {
+    const r = await search({ q: typo });
+    assert.ok(r.count > 0 && r.results[0]!.title.includes(right), `${typo}: ${r.results[0]?.title}`);
+    assert.deepEqual((r as any).search_loosened, [{ from: typo, mode: 'similar_spelling', to: [right] }]);
   }
 });

@@ -118,8 +118,9 @@ async function isDescendant(ctx: ActionContext, candidate: string, root: string)
 }
 
 /** Dataset counts per group, counted with the caller's visibility so private entries change no number. */
-async function packageCounts(ctx: ActionContext, kind: Kind, ids: string[]): Promise<Map<string, number>> {
+async function packageCounts(ctx: ActionContext, kind: Kind, ids: string[], includeChildren = false): Promise<Map<string, number>> {
   if (!ids.length) return new Map();
+  if (kind === 'organization' && includeChildren) return rolledUpCounts(ctx, ids);
   const q =
     kind === 'organization'
       ? ctx.db.selectFrom('datasets as d').select(['d.owner_org as gid', (eb) => eb.fn.countAll<number>().as('n')]).where('d.owner_org', 'in', ids).groupBy('d.owner_org')
@@ -128,8 +129,37 @@ async function packageCounts(ctx: ActionContext, kind: Kind, ids: string[]): Pro
   return new Map(rows.map((r) => [r.gid as string, Number(r.n)]));
 }
 
+/**
+ * Counts that include every organisation below (a ministry holds its departments' datasets), as
+ * package_search with include_children counts them; each dataset still by the caller's visibility.
+ */
+async function rolledUpCounts(ctx: ActionContext, ids: string[]): Promise<Map<string, number>> {
+  const tree = await sql<{ id: string; parent_id: string | null }>`
+    WITH RECURSIVE t(id, parent_id) AS (
+      SELECT id, parent_id FROM groups WHERE id = ANY(${ids}::uuid[])
+      UNION SELECT g.id, g.parent_id FROM groups g JOIN t ON g.parent_id = t.id WHERE g.is_organization)
+    SELECT id, parent_id FROM t`.execute(ctx.db);
+  const own = await packageCounts(ctx, 'organization', [...new Set(tree.rows.map((r) => r.id))]);
+  const children = new Map<string, string[]>();
+  for (const r of tree.rows) if (r.parent_id) children.set(r.parent_id, [...(children.get(r.parent_id) ?? []), r.id]);
+  const out = new Map<string, number>();
+  for (const id of ids) {
+    let n = 0;
+    const seen = new Set<string>();
+    for (const stack = [id]; stack.length; ) {
+      const g = stack.pop()!;
+      if (seen.has(g)) continue;
+      seen.add(g);
+      n += own.get(g) ?? 0;
+      stack.push(...(children.get(g) ?? []));
+    }
+    out.set(id, n);
+  }
+  return out;
+}
+
 async function groupShowDict(ctx: ActionContext, g: GroupRow, kind: Kind, input: Record<string, unknown>) {
-  const counts = await packageCounts(ctx, kind, [g.id]);
+  const counts = await packageCounts(ctx, kind, [g.id], boolParam(input, 'include_children', false));
   const parent = g.parent_id ? await ctx.db.selectFrom('groups').select(['id', 'name', 'title']).where('id', '=', g.parent_id).executeTakeFirst() : undefined;
   const children = await ctx.db.selectFrom('groups').select(['id', 'name', 'title']).where('parent_id', '=', g.id).where('state', '=', 'active').orderBy('title').execute();
   const dict = groupDict(g, {
@@ -159,7 +189,10 @@ function listAction(kind: Kind): ActionDef {
     name: `${kind}_list`,
     readOnly: true,
     summary: `Names of ${kind}s (or dicts with all_fields=true), sorted by title by default.`,
-    params: { sort: { type: 'string', description: 'name | title | package_count, asc or desc' }, all_fields: { type: 'boolean', description: 'dicts instead of names' }, limit: { type: 'integer', description: 'page size' }, offset: { type: 'integer', description: 'start' } },
+    params: {
+      sort: { type: 'string', description: 'name | title | package_count, asc or desc' }, all_fields: { type: 'boolean', description: 'dicts instead of names' }, limit: { type: 'integer', description: 'page size' }, offset: { type: 'integer', description: 'start' },
+      ...(kind === 'organization' ? { include_children: { type: 'boolean' as const, description: "package_count includes the organisations below (a ministry's departments)" } } : {}),
+    },
     async run(ctx, input) {
       ctx.authorize(`${kind}_list`);
       const allFields = boolParam(input, 'all_fields', false);
@@ -169,7 +202,7 @@ function listAction(kind: Kind): ActionDef {
       const m = /^(name|title|package_count)(?:\s+(asc|desc))?$/.exec(sortRaw);
       if (!m) throw ValidationError.field('sort', M.notInList(sortRaw));
       let rows = await ctx.db.selectFrom('groups').selectAll().where('is_organization', '=', kind === 'organization').where('state', '=', 'active').execute();
-      const counts = await packageCounts(ctx, kind, rows.map((r) => r.id));
+      const counts = await packageCounts(ctx, kind, rows.map((r) => r.id), boolParam(input, 'include_children', false));
       const dir = m[2] === 'desc' ? -1 : 1;
       const key = m[1]!;
       rows = rows.sort((a, b) => {
@@ -189,7 +222,10 @@ function showAction(kind: Kind): ActionDef {
     name: `${kind}_show`,
     readOnly: true,
     summary: `One ${kind} with its dataset count${kind === 'organization' ? ', parent and children' : ''}; include_datasets=true adds up to 10 datasets.`,
-    params: { id: { type: 'string', description: 'id or name', required: true }, include_datasets: { type: 'boolean', description: 'add up to 10 datasets' } },
+    params: {
+      id: { type: 'string', description: 'id or name', required: true }, include_datasets: { type: 'boolean', description: 'add up to 10 datasets' },
+      ...(kind === 'organization' ? { include_children: { type: 'boolean' as const, description: "package_count includes the organisations below (a ministry's departments)" } } : {}),
+    },
     async run(ctx, input) {
       const g = await requireGroup(ctx, input, kind, `${kind}_show`);
       return groupShowDict(ctx, g, kind, input);

@@ -415,4 +415,12 @@ export const en: Record<keyof typeof th, string> = {
   'nav.signin_cancel': 'Cancel sign-in',
   // h-ckan
   'resource.details': 'Details',
+  // search (issue 12): loosening notices and organisation roll-up
+  'search.loosened_spelling': "No results for '{q}' — showing similar spellings",
+  'search.loosened_spelling_to': "No results for '{q}' — showing similar spellings: {to}",
+  'search.loosened_partial': "No word '{q}' found — showing results where '{q}' is part of a longer word",
+  'org.with_children': 'Including the datasets of sub-organisations',
+  'org.only_this': 'this organisation only',
+  'org.only_this_shown': 'Datasets of this organisation only',
+  'org.include_children': 'include sub-organisations',
 };

@@ -413,4 +413,12 @@ export const th = {
   'nav.signin_cancel': 'ยกเลิกการเข้าสู่ระบบ',
   // h-ckan
   'resource.details': 'รายละเอียด',
+  // search (issue 12): loosening notices and organisation roll-up
+  'search.loosened_spelling': "ไม่พบ '{q}' — แสดงผลที่สะกดใกล้เคียง",
+  'search.loosened_spelling_to': "ไม่พบ '{q}' — แสดงผลที่สะกดใกล้เคียง: {to}",
+  'search.loosened_partial': "ไม่พบคำ '{q}' — แสดงผลที่มี '{q}' เป็นส่วนหนึ่งของคำที่ยาวกว่า",
+  'org.with_children': 'รวมชุดข้อมูลของหน่วยงานย่อย',
+  'org.only_this': 'ดูเฉพาะหน่วยงานนี้',
+  'org.only_this_shown': 'แสดงเฉพาะชุดข้อมูลของหน่วยงานนี้',
+  'org.include_children': 'รวมหน่วยงานย่อย',
 } as const;

@@ -7,6 +7,8 @@ import { groupCards } from '../components/groups.ts';
 import { pagination } from '../components/pagination.ts';
 import type { GroupDict, SearchResult } from '../components/types.ts';
 import { isImageUrl } from '../../standard/values.ts';
+import { loosenedNotice } from './search.ts';
+import type { LoosenedTerm } from '../../search/expand.ts';
 
 type Kind = 'organization' | 'group';
 const PER_PAGE = 20;
@@ -35,7 +37,8 @@ function orgTree(p: PageCtx, list: GroupDict[]): Html {
 function listPage(kind: Kind) {
   return async (p: PageCtx) => {
     const { t } = p;
-    const list = await call<GroupDict[]>(p, `${kind}_list`, { all_fields: true, limit: 1000, sort: 'title asc' });
+    // A ministry counts its departments' datasets too (each organisation of the tree its own subtree).
+    const list = await call<GroupDict[]>(p, `${kind}_list`, { all_fields: true, limit: 1000, sort: 'title asc', ...(kind === 'organization' ? { include_children: true } : {}) });
     const title = t(kind === 'organization' ? 'nav.organizations' : 'nav.groups');
     const body = html`<h1>${title}</h1>
       <p class="lead">${t(kind === 'organization' ? 'org.lead' : 'group.lead')}</p>
@@ -50,14 +53,22 @@ function readPage(kind: Kind) {
     const { t, lang } = p;
     const { id } = p.req.params as { id: string };
     const query = p.req.query as Record<string, unknown>;
-    const g = await call<GroupDict>(p, `${kind}_show`, { id });
+    // Organisation pages include the organisations below by default (?include_children=false: this one only).
+    const rollUp = kind === 'organization' && query.include_children !== 'false';
+    const g = await call<GroupDict>(p, `${kind}_show`, { id, ...(rollUp ? { include_children: true } : {}) });
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 500) : '';
     const pageNo = Math.min(Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1), 1000);
     const fq = `${kind === 'organization' ? 'organization' : 'groups'}:"${String(g.name).replace(/["\\]/g, '\\$&')}"`;
-    const result = await call<SearchResult>(p, 'package_search', { q, fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user' });
+    const result = await call<SearchResult>(p, 'package_search', { q, fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user', ...(rollUp ? { include_children: true } : {}) });
     const base = `/${kind}/${encodeURIComponent(g.name)}`;
     const parent = g.parent as GroupDict | null;
     const children = (g.children ?? []) as GroupDict[];
+    const keep = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), ...(kind === 'organization' && !rollUp ? { include_children: 'false' } : {}), ...extra })}`;
+    const scope = kind === 'organization' && children.length
+      ? html`<p class="scope-toggle">${rollUp
+          ? html`${t('org.with_children')} · <a href="${`${base}?${new URLSearchParams({ ...(q ? { q } : {}), include_children: 'false' })}`}">${t('org.only_this')}</a>`
+          : html`${t('org.only_this_shown')} · <a href="${`${base}?${new URLSearchParams(q ? { q } : {})}`}">${t('org.include_children')}</a>`}</p>`
+      : '';
     const manage = kind === 'organization' && may(p, 'organization_member_create', g);
     const listTitle = t(kind === 'organization' ? 'nav.organizations' : 'nav.groups');
     const body = html`
@@ -66,9 +77,11 @@ function readPage(kind: Kind) {
           <h1>${g.title || g.name}</h1>
           ${g.description ? richText(g.description) : ''}
           ${searchForm(p, q, 'group-q', [])}
+          ${scope}
           <p class="results-count" role="status">${t('search.results', { n: formatNumber(lang, result.count) })}</p>
+          ${loosenedNotice(p, result as SearchResult & { search_loosened?: LoosenedTerm[] })}
           ${datasetList(p, result.results)}
-          ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) })}`)}
+          ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => keep({ page: String(n) }))}
         </div>
         <aside class="sidebar" aria-label="${t('org.about')}">
           ${g.image_url && isImageUrl(g.image_url) ? html`<img src="${safeHref(g.image_url)}" alt="" class="group-logo">` : ''}

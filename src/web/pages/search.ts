@@ -7,6 +7,7 @@ import { pagination } from '../components/pagination.ts';
 import type { FacetItem, SearchResult } from '../components/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { currentStandard } from '../../standard/index.ts';
+import type { LoosenedTerm } from '../../search/expand.ts';
 
 /** Filters a visitor can click, in the order the sidebar shows them; each is a package_search facet. */
 export const FACETS = ['organization', 'groups', 'tags', 'res_format', 'data_type', 'data_category', 'license_id'] as const;
@@ -51,6 +52,20 @@ export function filterQuery(filters: Filters): string {
   const terms: string[] = [];
   for (const f of FACETS) for (const v of filters[f]) terms.push(`${f}:"${v.replace(/["\\]/g, '\\$&')}"`);
   return terms.join(' ');
+}
+
+/**
+ * Says that a term matched nothing as typed and what is shown instead (similar spellings, or the
+ * term inside longer words), as search engines do, so a look-alike is never passed off as a match.
+ */
+export function loosenedNotice(p: PageCtx, result: { count: number; search_loosened?: LoosenedTerm[] }): Html {
+  const list = result.search_loosened ?? [];
+  if (!list.length || !result.count) return html``;
+  const { t, lang } = p;
+  const sep = lang === 'th' ? ' ' : ', ';
+  return html`<div class="notice search-loosened" role="note">${list.map(
+    (l) => html`<p>${l.mode === 'partial_word' ? t('search.loosened_partial', { q: l.from }) : l.to.length ? t('search.loosened_spelling_to', { q: l.from, to: l.to.join(sep) }) : t('search.loosened_spelling', { q: l.from })}</p>`,
+  )}</div>`;
 }
 
 interface State {
@@ -130,7 +145,7 @@ export function searchRoutes(app: FastifyInstance, web: Web): void {
     const pageNo = Math.min(Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1), 1000);
     const s: State = { q, sort, page: pageNo, filters: readFilters(query) };
     const fq = filterQuery(s.filters);
-    const result = await call<SearchResult>(p, 'package_search', {
+    const result = await call<SearchResult & { search_loosened?: LoosenedTerm[] }>(p, 'package_search', {
       q, ...(fq ? { fq } : {}), sort, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE,
       'facet.field': JSON.stringify(FACETS), 'facet.limit': 50,
       include_private: p.actor.kind === 'user',
@@ -150,6 +165,7 @@ export function searchRoutes(app: FastifyInstance, web: Web): void {
             ${sortForm(p, s)}
           </div>
           ${chips(p, s, facets)}
+          ${loosenedNotice(p, result)}
           ${datasetList(p, result.results)}
           ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => urlFor(s, { page: n }))}
         </section>

@@ -23,6 +23,7 @@ import { adminRoutes } from './pages/admin.ts';
 import { authRoutes } from './pages/auth.ts';
 import { twoFactorRoutes } from './pages/two-factor.ts';
 import { oidcRoutes } from './pages/oidc.ts';
+import { dashboardRoutes } from './pages/dashboard.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -88,6 +89,9 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     authRoutes(scope, web);
     twoFactorRoutes(scope, web);
     oidcRoutes(scope, web);
+    dashboardRoutes(scope, web);
+    // Browsers ask for /favicon.ico whatever the page says; the pages also name the SVG one.
+    scope.get('/favicon.ico', (_req, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').sendFile('favicon.ico'));
   });
 
   // Unknown addresses: a page for people, CKAN's JSON for API clients.

@@ -101,7 +101,8 @@ async function renderForm(p: PageCtx, s: FormState, status = 200) {
   const action = s.mode === 'new' ? '/dataset/new' : `/dataset/edit/${encodeURIComponent(s.current!.name)}`;
   const orgs = await orgChoices(p, s.current);
   // Most editors work for one organisation: choose it for them.
-  if (s.mode === 'new' && !s.values.owner_org && orgs.length === 1) s.values = { ...s.values, owner_org: orgs[0]![0] };
+  // (also when the link named one they cannot add to; not over an error the page is showing about it).
+  if (s.mode === 'new' && orgs.length === 1 && !s.errors.owner_org && !orgs.some(([n]) => n === s.values.owner_org)) s.values = { ...s.values, owner_org: orgs[0]![0] };
   const title = s.mode === 'new' ? t('form.new_title') : t('form.edit_title');
   const draft = s.mode === 'new' || s.current?.state === 'draft';
   const body = html`

@@ -1,4 +1,4 @@
-import { can, isSysadmin, type Actor } from '../access/actor.ts';
+import { can, isSysadmin, orgsWith, type Actor } from '../access/actor.ts';
 import { isOpenData } from '../access/visibility.ts';
 import type { PolicySet } from './types.ts';
 
@@ -43,4 +43,8 @@ export const datasetPolicies: PolicySet = {
   dataset_grant_create: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
   dataset_grant_list: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
   dataset_grant_revoke: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
+  // portal round 2: restoring undoes a delete, so it takes the delete right; package_create asks
+  // "may add somewhere" to report every field error at once before an organisation is chosen.
+  package_restore: (a, d: DatasetSubject) => can(a, 'delete_dataset', d.owner_org),
+  package_create_somewhere: (a) => isSysadmin(a) || orgsWith(a, 'create_dataset').length > 0,
 };

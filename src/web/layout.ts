@@ -15,7 +15,7 @@ export interface LayoutOptions {
 }
 
 /** Static assets carry a version so browsers may cache them for long. */
-export const ASSET_VERSION = '1';
+export const ASSET_VERSION = '2';
 
 /** The configured site title; the default Thai one is translated on English pages. */
 export function siteName(p: PageCtx): string {
@@ -78,6 +78,8 @@ export function layout(p: PageCtx, title: string, body: Html, opts: LayoutOption
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title ? `${title} — ${site}` : site}</title>
 ${opts.noindex ? html`<meta name="robots" content="noindex">` : ''}
+<link rel="icon" href="/favicon.ico" sizes="32x32">
+<link rel="icon" href="/static/favicon.svg?v=${ASSET_VERSION}" type="image/svg+xml">
 <link rel="stylesheet" href="/static/portal.css?v=${ASSET_VERSION}">
 <script src="/static/portal.js?v=${ASSET_VERSION}" defer></script>
 </head>

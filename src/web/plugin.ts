@@ -33,6 +33,7 @@ import { kpiRoutes } from './pages/governance/kpi.ts';
 // governance cases (issue 11)
 import { governanceRoutes } from './pages/governance/index.ts';
 import { harvestRoutes } from './pages/harvest.ts';
+import { dashboardRoutes } from './pages/dashboard.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -108,6 +109,9 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     // h-ckan
     apiDocsRoutes(scope, web);
     feedRoutes(scope, web);
+    dashboardRoutes(scope, web);
+    // Browsers ask for /favicon.ico whatever the page says; the pages also name the SVG one.
+    scope.get('/favicon.ico', (_req, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').sendFile('favicon.ico'));
   });
 
   // Unknown addresses: a page for people, CKAN's JSON for API clients.

@@ -119,7 +119,7 @@ describe('credentials: 2FA re-check, session ends, token lifetimes', () => {
     const changed = await a.post('/user/password', { old_password: PASSWORD, new_password: 'editor1-new-password', confirm: 'editor1-new-password', revoke_tokens: 'true' });
     assert.equal(changed.statusCode, 303);
     assert.match(String((await b.get('/dashboard')).headers.location), /^\/user\/login/, 'the other browser is signed out');
-    assert.equal((await a.get('/dashboard')).headers.location, '/user/editor1', 'this browser continues');
+    assert.equal((await a.get('/dashboard')).statusCode, 200, 'this browser continues');
     assert.equal((await api(env, 'api_token_list', undefined, { token: kept.token })).status, 403, 'tokens revoked');
     assert.ok((await tokensOf('editor1')).every((t) => t.revoked_at));
 

@@ -231,14 +231,14 @@ describe('portal end to end (Chromium)', { skip: HAVE_CHROMIUM ? false : SKIP_RE
     await submit(page, 'main button[type=submit]');
     assert.equal(await page.locator('.recovery-codes li').count(), 10);
     await submit(page, 'text=ดำเนินการต่อ');
-    assert.match(page.url(), /\/user\/root$/);
+    assert.match(page.url(), /\/dashboard$/);
     await submit(page, 'header button:has-text("ออกจากระบบ")');
     await signIn(page, live.url, 'root', PASSWORD);
     assert.match(page.url(), /\/user\/2fa\/verify$/);
     await screenshot(page, 'e2e-2fa-verify');
     await page.fill('#field-code', await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
     await submit(page, 'main button[type=submit]');
-    assert.match(page.url(), /\/user\/root$/);
+    assert.match(page.url(), /\/dashboard$/);
     assert.ok(await page.isVisible('header a[href="/ckan-admin"]'), 'signed in as sysadmin');
   });
 });

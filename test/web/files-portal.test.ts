@@ -70,8 +70,8 @@ describe(`[${STORE_KIND}] portal files`, () => {
     const page = await anon.get(`/dataset/attacker-open/resource/${r.id}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<th scope="col">จังหวัด<\/th>/);
-    assert.match(page.body, /<td>จังหวัด 0<\/td><td>2024-01-01<\/td><td>0<\/td>/);
-    assert.match(page.body, /<td>1\.5<\/td>/);
+    assert.match(page.body, /<td>จังหวัด 0<\/td><td>2024-01-01<\/td><td class="num">0<\/td>/);
+    assert.match(page.body, /<td class="num">1\.5<\/td>/);
     assert.doesNotMatch(page.body, /ไม่ควรเห็น/);
     assert.equal((page.body.match(/<tr><td>/g) ?? []).length, 50);
     // The second view comes from the cache: it shows the table even with the file gone from disk.

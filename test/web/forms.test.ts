@@ -148,14 +148,14 @@ describe('dataset form (two steps) and resource pages', () => {
     const d = await sys(env, 'package_show', { id: ds.id });
     const byName = (n: string) => d.resources.find((r: any) => r.name === n);
     const x = await editor.get(`/dataset/preview-formats/resource/${byName('ตาราง Excel').id}`);
-    assert.match(x.body, /<th scope="col">ปี<\/th>/);
-    assert.match(x.body, /<td>2560<\/td>/);
+    assert.match(x.body, /<th scope="col" class="num">ปี<\/th>/);
+    assert.match(x.body, /<td class="num">2560<\/td>/);
     assert.match(x.body, /แสดงเพียง 50 แถวแรก/);
-    assert.equal((x.body.match(/<tr><td>/g) ?? []).length, 50);
+    assert.equal((x.body.match(/<tr><td[ >]/g) ?? []).length, 50);
     const j = await editor.get(`/dataset/preview-formats/resource/${byName('ข้อมูล JSON').id}`);
     assert.match(j.body, /<pre class="preview-json"[^>]*>\{\n {2}&quot;จังหวัด&quot;: &quot;น่าน&quot;/);
     const t = await editor.get(`/dataset/preview-formats/resource/${byName('ไฟล์ภาษาไทยแบบเก่า').id}`);
-    assert.match(t.body, /<th scope="col">จำนวน<\/th>/);
+    assert.match(t.body, /<th scope="col" class="num">จำนวน<\/th>/);
   });
 
   it('editing records a version whose history shows the change', async () => {

@@ -75,7 +75,7 @@ describe('portal read pages', () => {
     assert.match(body, /ข้อมูลและทรัพยากร/);
     assert.match(body, /ตารางรายจังหวัด/);
     assert.match(body, /href="\/dataset\?tags=%E0%B9%84/);
-    assert.match(body, /<th scope="row"><span class="req" aria-hidden="true">\*<\/span> ประเภทชุดข้อมูล<\/th><td>ข้อมูลสถิติ<\/td>/);
+    assert.match(body, /<th scope="row">ประเภทชุดข้อมูล<\/th><td>ข้อมูลสถิติ<\/td>/);
     assert.match(body, /หน่วยความถี่ของการปรับปรุงข้อมูล/);
     assert.doesNotMatch(body, /ชุดข้อมูลภูมิศาสตร์ \(สำหรับชุดข้อมูลภูมิศาสตร์สารสนเทศ\)/, 'GIS fields are not shown for statistical data');
     const year = new Date().getFullYear() + 543;

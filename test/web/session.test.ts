@@ -100,9 +100,7 @@ describe('portal sessions and sign-in', () => {
     await c.signIn('editor1', PASSWORD);
     const page = await c.get('/user/logout');
     assert.equal(page.statusCode, 200);
-    assert.equal((await c.get('/dashboard')).statusCode, 303);
-    assert.match(String(c.last!.headers.location), /^\/user\//);
-    assert.doesNotMatch(String(c.last!.headers.location), /login/, 'still signed in after a GET');
+    assert.equal((await c.get('/dashboard')).statusCode, 200, 'still signed in after a GET (the dashboard, not the sign-in redirect)');
     await c.get('/');
     const out = await c.post('/user/logout', {});
     assert.equal(out.statusCode, 303);
@@ -157,7 +155,7 @@ describe('portal sessions and sign-in', () => {
     assert.equal(bad.statusCode, 400);
     const good = await c.post('/user/2fa/verify', { code: await codeAt(secret, 1) });
     assert.equal(good.statusCode, 303);
-    assert.match(String((await c.get('/dashboard')).headers.location), /^\/user\/orgadmin/);
+    assert.match((await c.get('/dashboard')).body, /href="\/user\/orgadmin"/);
   });
 
   it('five wrong codes lock the second step for 15 minutes, kept in the database', async () => {

@@ -4,6 +4,7 @@ import { defineAction, type ActionInput } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
+import { isSysadmin } from '../../access/actor.ts';
 import { readTimestamp } from '../../standard/values.ts';
 import { M } from '../../standard/messages.ts';
 import type { DatasetRow } from '../../store/schema.ts';
@@ -27,6 +28,20 @@ export const packageCreate = defineAction({
     const org = ownerRef ? await findGroup(ctx.db, ownerRef, true) : undefined;
     ctx.authorize('package_create', { owner_org: org?.state === 'active' ? org.id : null });
     const prepared = await prepareDataset(ctx, clientPackageInput(input, ctx.services.config.siteUrl), null);
+    const found = ownerRef ? await findGroup(ctx.db, ownerRef, true) : undefined;
+    const org = found?.state === 'active' ? found : undefined;
+    // A caller who may add datasets somewhere but named no usable organisation learns every field
+    // problem in one answer (the organisation among them): organisations are public, and no
+    // uniqueness is checked inside one they have no right to. Everyone else is refused first.
+    if (org || !ctx.can('package_create_somewhere')) ctx.authorize('package_create', { owner_org: org?.id ?? null });
+    let prepared;
+    try {
+      prepared = await prepareDataset(ctx, input, null);
+    } catch (e) {
+      if (!(e instanceof ValidationError) || org || isSysadmin(ctx.actor) || e.errors.owner_org) throw e;
+      throw new ValidationError({ ...e.errors, owner_org: [M.missing()] });
+    }
+    if (!org) ctx.authorize('package_create', { owner_org: null });
     const row = await saveDataset(ctx, prepared, null);
     return showDict(ctx, row);
   },
@@ -79,6 +94,39 @@ export const packageDelete = defineAction({
       .executeTakeFirstOrThrow();
     await afterDatasetWrite(ctx, updated, before, 'deleted package');
     return null;
+  },
+});
+
+/**
+ * Brings a deleted dataset back, as it was before (a draft stays a draft). Those who may delete
+ * may restore; history, audit and the search row follow as for any write.
+ */
+export const packageRestore = defineAction({
+  name: 'package_restore',
+  readOnly: false,
+  summary: 'Restore a deleted dataset to the state it had before it was deleted (active or draft); returns the package dict.',
+  params: { id: { type: 'string', description: 'id or name of the dataset', required: true } },
+  async run(ctx, input) {
+    const { row } = await requireDataset(ctx, input, 'package_restore');
+    if (row.state !== 'deleted') throw ValidationError.field('state', { th: 'ชุดข้อมูลนี้ไม่ได้ถูกลบ', en: 'This dataset is not deleted' });
+    const previous = await ctx.db
+      .selectFrom('activity')
+      .select(sql<string | null>`data->'package'->>'state'`.as('state'))
+      .where('object_id', '=', row.id)
+      .where('version', '<', row.version)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const state = previous?.state === 'draft' ? 'draft' : 'active';
+    const before = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
+    const updated = await ctx.db
+      .updateTable('datasets')
+      .set({ state, metadata_modified: ctx.now, version: row.version + 1 })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await afterDatasetWrite(ctx, updated, before, 'changed package', 'package_restore');
+    return showDict(ctx, updated);
   },
 });
 
@@ -163,4 +211,4 @@ export const datasetGrantRevoke = defineAction({
   },
 });
 
-export const datasetActions = [packageCreate, packageUpdate, packagePatch, packageDelete, packageShow, packageList, packageActivityList, datasetGrantCreate, datasetGrantRevoke];
+export const datasetActions = [packageCreate, packageUpdate, packagePatch, packageDelete, packageRestore, packageShow, packageList, packageActivityList, datasetGrantCreate, datasetGrantRevoke];

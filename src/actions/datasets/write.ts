@@ -196,11 +196,12 @@ export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existi
 export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string): Promise<void> {
   // A dataset under publication review changes only when a reviewer sends it back (issue 11, P1).
   if (before) await assertDatasetNotUnderReview(ctx.db, row.id);
+export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string, auditAction?: string): Promise<void> {
   const after = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
   const changes = diffPackages(before, after);
   await recordActivity(ctx, row.id, activityType, row.version, after, changes);
   await ctx.audit({
-    action: activityType === 'new package' ? 'package_create' : activityType === 'deleted package' ? 'package_delete' : 'package_update',
+    action: auditAction ?? (activityType === 'new package' ? 'package_create' : activityType === 'deleted package' ? 'package_delete' : 'package_update'),
     object_type: 'dataset',
     object_id: row.id,
     detail: { name: row.name, version: row.version, fields: changes.map((c) => c.field).slice(0, 200) },

@@ -1,5 +1,5 @@
 import { html, type Html } from '../html.ts';
-import type { PageCtx } from '../context.ts';
+import { may, type PageCtx } from '../context.ts';
 import { summary, timeEl } from '../format.ts';
 import { currentStandard } from '../../standard/index.ts';
 import type { PackageDict } from './types.ts';
@@ -14,6 +14,7 @@ export function datasetBadges(p: PageCtx, d: PackageDict): Html {
     ${open ? html`<span class="badge badge-open">${t('dataset.open_data')}</span>` : d.data_category && d.data_category !== std.rules.public_category ? html`<span class="badge badge-shared">${t('dataset.shared_data')}</span>` : ''}
     ${d.private ? html`<span class="badge badge-private">${t('dataset.private')}</span>` : ''}
     ${d.state === 'draft' ? html`<span class="badge badge-draft">${t('dataset.draft')}</span>` : ''}
+    ${d.state === 'deleted' ? html`<span class="badge badge-deleted">${t('dataset.deleted')}</span>` : ''}
   </span>`;
 }
 
@@ -56,4 +57,11 @@ export function searchForm(p: PageCtx, q: string, id = 'q', hidden: Array<[strin
     ${hidden.map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
     <button type="submit">${t('search.submit')}</button>
   </form>`;
+}
+
+/** "Add dataset" where CKAN users look for it, for those who may add one somewhere (or must create an organisation first). */
+export function addDatasetLink(p: PageCtx, ownerOrg?: string): Html {
+  if (!may(p, 'package_create_somewhere')) return html``;
+  const href = ownerOrg ? `/dataset/new?owner_org=${encodeURIComponent(ownerOrg)}` : '/dataset/new';
+  return html`<p class="add-dataset"><a class="button" href="${href}">${p.t('dataset.add')}</a></p>`;
 }

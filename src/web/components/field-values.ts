@@ -58,7 +58,7 @@ const NOT_IN_TABLE = new Set(['title', 'name', 'notes', 'tags', 'data_type_other
 
 /**
  * The metadata table of a dataset: the fields of its data type only, in the standard's order, with
- * the standard's labels; required ones marked as on the national catalog.
+ * the standard's labels (a page to read, so no required-field marks: those belong to the form).
  */
 export function metadataTable(p: PageCtx, d: PackageDict): Html {
   const std = currentStandard();
@@ -69,7 +69,7 @@ export function metadataTable(p: PageCtx, d: PackageDict): Html {
     <caption>${t('dataset.metadata')}</caption>
     <thead><tr><th scope="col">${t('dataset.field')}</th><th scope="col">${t('dataset.value')}</th></tr></thead>
     <tbody>
-      ${rows.map((f) => html`<tr><th scope="row">${f.required ? html`<span class="req" aria-hidden="true">*</span> ` : ''}${f.label[lang]}</th><td>${f.name === 'data_type' && d.data_type === std.dataTypeValue('other') && d.data_type_other ? `${std.codeLabel('data_type', d.data_type, lang)}: ${d.data_type_other}` : fieldValue(p, f, d[f.name], d)}</td></tr>`)}
+      ${rows.map((f) => html`<tr><th scope="row">${f.label[lang]}</th><td>${f.name === 'data_type' && d.data_type === std.dataTypeValue('other') && d.data_type_other ? `${std.codeLabel('data_type', d.data_type, lang)}: ${d.data_type_other}` : fieldValue(p, f, d[f.name], d)}</td></tr>`)}
       <tr><th scope="row">${t('dataset.created')}</th><td>${timeEl(lang, d.metadata_created, true)}</td></tr>
       <tr><th scope="row">${t('dataset.modified_full')}</th><td>${timeEl(lang, d.metadata_modified, true)}</td></tr>
       <tr><th scope="row">${t('dataset.standard')}</th><td>${std.file.title[lang]}</td></tr>

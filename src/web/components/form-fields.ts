@@ -1,5 +1,6 @@
 import { html, type Html } from '../html.ts';
 import type { PageCtx } from '../context.ts';
+import { isoToBuddhist } from '../format.ts';
 import { currentStandard } from '../../standard/index.ts';
 import type { StandardField } from '../../standard/types.ts';
 
@@ -126,7 +127,10 @@ export function control(p: PageCtx, f: StandardField, values: FormValues, errors
       input = html`<input type="text" id="${id}" name="tag_string" value="${asText(values.tag_string ?? value)}"${aria} autocomplete="off" data-tag-input>`;
       break;
     case 'date':
-      input = html`<input type="date" id="${id}" name="${f.name}" value="${asText(value)}"${aria}>`;
+      // Thai: วัน/เดือน/ปี พ.ศ. as text (no Gregorian picker), read on the server; English: the ISO date picker.
+      input = lang === 'th'
+        ? html`<input type="text" id="${id}" name="${f.name}" value="${isoToBuddhist(asText(value))}" inputmode="numeric" pattern="\d{1,2}/\d{1,2}/\d{4}" placeholder="วว/ดด/ปปปป" autocomplete="off" data-be-date${html` aria-describedby="${[desc, `fmt-${prefix}${f.name}`].filter(Boolean).join(' ')}"`}${invalid}${required ? html` aria-required="true"` : ''}><p class="help date-format" id="fmt-${prefix}${f.name}">${t('date.format_help')}</p>`
+        : html`<input type="date" id="${id}" name="${f.name}" value="${asText(value)}"${aria}>`;
       break;
     case 'email':
       input = html`<input type="email" id="${id}" name="${f.name}" value="${asText(value)}"${aria} autocomplete="email">`;

@@ -1,7 +1,7 @@
-import { html, safeHref, type Html } from '../html.ts';
+import { html, type Html } from '../html.ts';
+import { orgMark } from './org-mark.ts';
 import type { PageCtx } from '../context.ts';
 import { formatNumber, summary } from '../format.ts';
-import { isImageUrl } from '../../standard/values.ts';
 import type { GroupDict } from './types.ts';
 
 export function groupCards(p: PageCtx, list: GroupDict[], kind: 'organization' | 'group', headingLevel: 2 | 3 = 2): Html {
@@ -10,7 +10,7 @@ export function groupCards(p: PageCtx, list: GroupDict[], kind: 'organization' |
   return html`<ul class="cards">${list.map((g) => {
     const link = html`<a href="/${kind}/${encodeURIComponent(g.name)}">${g.title || g.name}</a>`;
     return html`<li class="card">
-      ${g.image_url && isImageUrl(g.image_url) ? html`<img src="${safeHref(g.image_url)}" alt="" width="48" height="48" loading="lazy">` : html`<span class="card-mark" aria-hidden="true">${[...(g.title || g.name || '?')][0]}</span>`}
+      ${orgMark(g)}
       <div>
         ${headingLevel === 2 ? html`<h2>${link}</h2>` : html`<h3>${link}</h3>`}
         ${g.description ? html`<p>${summary(g.description, 120)}</p>` : ''}

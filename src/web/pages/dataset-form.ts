@@ -3,10 +3,10 @@ import { ValidationError, localizeErrors } from '../../actions/errors.ts';
 import { currentStandard } from '../../standard/index.ts';
 import type { StandardField } from '../../standard/types.ts';
 import { html, type Html } from '../html.ts';
-import { call, form, page, redirect, render, signedIn, type PageCtx, type Web } from '../context.ts';
+import { call, form, may, page, redirect, render, signedIn, type PageCtx, type Web } from '../context.ts';
 import { csrfField, errorPage } from '../layout.ts';
 import { control, errorSummary, type FormErrors, type FormValues } from '../components/form-fields.ts';
-import { inputFromForm } from '../components/form-input.ts';
+import { dateErrors, inputFromForm } from '../components/form-input.ts';
 import { canEdit, datasetCrumbs, datasetHeader } from '../components/dataset-header.ts';
 import type { PackageDict } from '../components/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -30,11 +30,12 @@ async function orgChoices(p: PageCtx, current?: PackageDict): Promise<Array<[str
 }
 
 /** The chooser of data type: the first decision, since it decides which fields the form shows. */
-function typeChooser(p: PageCtx, action: string, chosen: string): Html {
+function typeChooser(p: PageCtx, action: string, chosen: string, ownerOrg?: unknown): Html {
   const std = currentStandard();
   const { t, lang } = p;
   const f = std.datasetFields.get('data_type')!;
   return html`<form method="get" action="${action}" class="type-chooser">
+    ${typeof ownerOrg === 'string' && ownerOrg ? html`<input type="hidden" name="owner_org" value="${ownerOrg}">` : ''}
     <fieldset>
       <legend>${f.label[lang]} <span class="req" aria-hidden="true">*</span></legend>
       ${f.help ? html`<p class="help">${f.help[lang]}</p>` : ''}
@@ -78,6 +79,14 @@ export function labelOf(p: PageCtx, field: string): string {
   return name;
 }
 
+/** Nowhere to add a dataset: a sysadmin creates an organisation first; anyone else asks theirs for a role. */
+function noOrgsNotice(p: PageCtx): Html {
+  if (may(p, 'organization_create')) {
+    return html`<div class="notice" role="note"><p>${p.t('form.no_orgs_sysadmin')}</p><p><a class="button" href="/ckan-admin/organization/new">${p.t('org.add')}</a></p></div>`;
+  }
+  return html`<div class="notice" role="note"><p>${p.t('form.no_orgs')}</p></div>`;
+}
+
 interface FormState {
   mode: 'new' | 'edit';
   dataType: string;
@@ -92,15 +101,16 @@ async function renderForm(p: PageCtx, s: FormState, status = 200) {
   const action = s.mode === 'new' ? '/dataset/new' : `/dataset/edit/${encodeURIComponent(s.current!.name)}`;
   const orgs = await orgChoices(p, s.current);
   // Most editors work for one organisation: choose it for them.
-  if (s.mode === 'new' && !s.values.owner_org && orgs.length === 1) s.values = { ...s.values, owner_org: orgs[0]![0] };
+  // (also when the link named one they cannot add to; not over an error the page is showing about it).
+  if (s.mode === 'new' && orgs.length === 1 && !s.errors.owner_org && !orgs.some(([n]) => n === s.values.owner_org)) s.values = { ...s.values, owner_org: orgs[0]![0] };
   const title = s.mode === 'new' ? t('form.new_title') : t('form.edit_title');
   const draft = s.mode === 'new' || s.current?.state === 'draft';
   const body = html`
     ${s.current ? datasetHeader(p, s.current, 'edit', 2) : ''}
     <h1>${title}</h1>
     ${draft ? stepsNav(p, 1) : ''}
-    ${s.mode === 'new' && !orgs.length ? html`<div class="notice" role="note"><p>${t('form.no_orgs')}</p></div>` : ''}
-    ${typeChooser(p, action, s.dataType)}
+    ${s.mode === 'new' && !orgs.length ? noOrgsNotice(p) : ''}
+    ${typeChooser(p, action, s.dataType, s.mode === 'new' ? s.values.owner_org : undefined)}
     ${s.dataType ? html`
       ${errorSummary(p, s.errors, (f) => labelOf(p, f))}
       <p class="muted">${t('form.required_note')}</p>
@@ -147,10 +157,10 @@ async function save(p: PageCtx, mode: 'new' | 'edit', current?: PackageDict) {
   const intent = p.body.save === 'draft' ? 'draft' : p.body.save === 'save' ? 'save' : 'next';
   const input = datasetInputFromForm(p.body, dataType, intent !== 'draft');
   if (intent !== 'save') input.state = 'draft';
-  if (mode === 'new' && !(await orgChoices(p)).some(([n]) => n === input.owner_org)) {
-    // The action would answer "not allowed" for a missing organisation; say so beside the field instead.
-    return renderForm(p, { mode, dataType, values: p.body, errors: { owner_org: [p.t('form.choose_org')] } }, 400);
-  }
+  // An organisation the caller may not add to is sent as none: the action then reports it beside
+  // every other field problem in one answer, instead of refusing before it looks at the fields.
+  const orgOk = mode === 'edit' || (await orgChoices(p)).some(([n]) => n === input.owner_org);
+  if (!orgOk) input.owner_org = '';
   try {
     const d = mode === 'new'
       ? await call<PackageDict>(p, 'package_create', input)
@@ -161,6 +171,8 @@ async function save(p: PageCtx, mode: 'new' | 'edit', current?: PackageDict) {
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     const errors = localizeErrors(e.errors, p.lang);
+    if (!orgOk) errors.owner_org = [p.t('form.choose_org')];
+    for (const [k, v] of Object.entries(dateErrors(currentStandard().datasetFieldsFor(dataType), p.body, p.lang))) if (errors[k]) errors[k] = v;
     return renderForm(p, { mode, dataType, values: p.body, errors, current }, 400);
   }
 }

@@ -83,6 +83,8 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
     const tags = (d.tags ?? []) as Array<{ name: string }>;
     const body = html`
       ${datasetHeader(p, d, 'read')}
+      ${d.state === 'deleted' ? html`<div class="notice notice-restricted" role="note"><p><span class="badge badge-deleted">${t('dataset.deleted')}</span> ${t('dataset.deleted_notice')}</p>
+        ${may(p, 'package_restore', { owner_org: d.owner_org }) ? html`<form method="post" action="/dataset/restore/${encodeURIComponent(d.name)}">${csrfField(p)}<button type="submit">${t('dataset.restore')}</button></form>` : ''}</div>` : ''}
       ${d.state === 'draft' && canEdit(p, d) ? html`<div class="notice" role="note"><p>${t('dataset.draft_notice')}</p><p><a class="button" href="/dataset/resources/${encodeURIComponent(d.name)}">${t('dataset.continue_draft')}</a></p></div>` : ''}
       <div class="with-sidebar">
         <div class="main-col">
@@ -113,6 +115,11 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
         <a href="/dataset/${encodeURIComponent(d.name)}">${t('common.cancel')}</a>
       </form>`;
     return render(p, t('dataset.delete_title'), body, { breadcrumbs: datasetCrumbs(p, d, [t('dataset.delete')]), noindex: true });
+  }));
+
+  app.post('/dataset/restore/:id', form(web, async (p) => {
+    const d = await call<PackageDict>(p, 'package_restore', { id: (p.req.params as { id: string }).id });
+    return redirect(p, `/dataset/${encodeURIComponent(d.name)}`, 'flash.restored');
   }));
 
   app.post('/dataset/delete/:id', form(web, async (p) => {

@@ -71,9 +71,17 @@ function plain(v: unknown): string {
   return String(v);
 }
 
-function valueCell(p: PageCtx, f: StandardField | undefined, v: unknown): Html {
+/** CKAN keys whose raw values are words of the catalog: shown as the interface words. */
+const CORE_VALUES: Record<string, Record<string, MessageKey>> = {
+  state: { draft: 'history.state_draft', active: 'history.state_active', deleted: 'history.state_deleted' },
+  isopen: { true: 'history.bool_true', false: 'history.bool_false' },
+};
+
+function valueCell(p: PageCtx, f: StandardField | undefined, v: unknown, core?: string): Html {
   if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return html`<span class="muted">${p.t('history.empty')}</span>`;
   if (f) return fieldValue(p, f, v);
+  const word = core ? CORE_VALUES[core]?.[String(v)] : undefined;
+  if (word) return html`${p.t(word)}`;
   return html`${plain(v)}`;
 }
 
@@ -102,7 +110,7 @@ function changeRow(p: PageCtx, c: Change, snapshot: PackageDict, orgNames: Map<s
   const other = std.otherFields.get(c.field);
   const label = f ? f.label[lang] : other ? `${std.datasetFields.get(other)?.label[lang] ?? other} (${t('history.other_text')})` : CORE_LABELS[c.field] ? t(CORE_LABELS[c.field]!) : c.field;
   const fieldForValue = f && f.type !== 'organization' ? f : undefined;
-  return html`<tr><th scope="row">${label}</th><td><del>${valueCell(p, fieldForValue, c.old)}</del></td><td><ins>${valueCell(p, fieldForValue, c.new)}</ins></td></tr>`;
+  return html`<tr><th scope="row">${label}</th><td><del>${valueCell(p, fieldForValue, c.old, c.field)}</del></td><td><ins>${valueCell(p, fieldForValue, c.new, c.field)}</ins></td></tr>`;
 }
 
 function activityTitle(p: PageCtx, a: Activity): string {

@@ -3,7 +3,7 @@ import { html } from '../html.ts';
 import { siteName } from '../layout.ts';
 import { call, page, redirect, render, safeLocal, type PageCtx, type Web } from '../context.ts';
 import { formatNumber } from '../format.ts';
-import { datasetList, searchForm } from '../components/datasets.ts';
+import { addDatasetLink, datasetList, searchForm } from '../components/datasets.ts';
 import { groupCards } from '../components/groups.ts';
 import type { GroupDict, PackageDict, SearchResult } from '../components/types.ts';
 import { currentStandard } from '../../standard/index.ts';
@@ -52,6 +52,7 @@ export function homeRoutes(app: FastifyInstance, web: Web): void {
         <h1 id="hero-title">${siteName(p)}</h1>
         <p class="lead">${t('home.lead')}</p>
         ${searchForm(p, '', 'home-q')}
+        ${addDatasetLink(p)}
         <p class="popular-types">${t('home.browse_type')}
           ${std.file.data_types.map((d) => html`<a class="chip" href="/dataset?data_type=${encodeURIComponent(d.value)}">${d.label[lang]}</a>`)}
         </p>

@@ -8,7 +8,7 @@ import { call, form, page, redirect, render, type PageCtx, type Web } from '../c
 import { csrfField } from '../layout.ts';
 import { formatSize } from '../format.ts';
 import { control, errorList, errorSummary, fieldId, type FormErrors, type FormValues } from '../components/form-fields.ts';
-import { inputFromForm } from '../components/form-input.ts';
+import { dateErrors, inputFromForm } from '../components/form-input.ts';
 import { canEdit, datasetCrumbs, datasetHeader } from '../components/dataset-header.ts';
 import type { PackageDict, ResourceDict } from '../components/types.ts';
 import { labelOf, stepsNav } from './dataset-form.ts';
@@ -52,7 +52,7 @@ function sourceControl(p: PageCtx, values: FormValues, errors: FormErrors, exist
 function resourceForm(p: PageCtx, d: PackageDict, action: string, values: FormValues, errors: FormErrors, existing?: ResourceDict, submit?: string): Html {
   const { t } = p;
   return html`
-    ${errorSummary(p, errors, (f) => (f === 'upload' ? t('resource.file') : labelOf(p, f)))}
+    ${errorSummary(p, errors, (f) => (f === 'upload' ? t('resource.file') : currentStandard().resourceFields.get(f)?.label[p.lang] ?? labelOf(p, f)))}
     <form method="post" action="${action}" enctype="multipart/form-data" class="resource-form" novalidate>
       ${csrfField(p)}
       ${sourceControl(p, values, errors, existing)}
@@ -61,6 +61,21 @@ function resourceForm(p: PageCtx, d: PackageDict, action: string, values: FormVa
         <button type="submit">${submit ?? t('resource.save')}</button>
       </div>
     </form>`;
+}
+
+/** Inputs posted with neither a file nor a link (their url error is reported on the file control). */
+const noSource = new WeakSet<object>();
+const NO_SOURCE = { th: 'กรุณาเลือกไฟล์หรือระบุลิงก์', en: 'Choose a file or give a link' };
+
+/** The action's field errors, in the page's language; a missing source is named on the file control. */
+function formErrors(p: PageCtx, d: PackageDict, e: ValidationError, input: Record<string, unknown>): FormErrors {
+  const errors = localizeErrors(e.errors, p.lang);
+  for (const [k, v] of Object.entries(dateErrors(resourceFields(d), p.body, p.lang))) if (errors[k]) errors[k] = v;
+  if (noSource.has(input)) {
+    delete errors.url;
+    errors.upload = [p.lang === 'en' ? NO_SOURCE.en : NO_SOURCE.th];
+  }
+  return errors;
 }
 
 /** Form fields → resource_create/update input; an empty file field is no upload at all. */
@@ -81,9 +96,8 @@ async function resourceInput(p: PageCtx, d: PackageDict, existing?: ResourceDict
     input.url = '';
   } else {
     input.url = typeof body.url === 'string' ? body.url.trim() : '';
-    if (!input.url && body.source !== 'link') {
-      throw new ValidationError({ upload: [{ th: 'กรุณาเลือกไฟล์หรือระบุลิงก์', en: 'Choose a file or give a link' }] });
-    }
+    // No file and no link: the action still runs, so this comes back with every other field's problem.
+    if (!input.url && body.source !== 'link') noSource.add(input);
     if (!input.format && typeof input.url === 'string' && URL.canParse(input.url)) input.format = formatFor(new URL(input.url).pathname);
   }
   return input;
@@ -148,11 +162,12 @@ export function resourceFormRoutes(app: FastifyInstance, web: Web): void {
 
   app.post('/dataset/:id/resource/new', form(web, async (p) => {
     const d = await loadForEdit(p);
+    const input = await resourceInput(p, d);
     try {
-      await call(p, 'resource_create', { ...(await resourceInput(p, d)), package_id: d.id });
+      await call(p, 'resource_create', { ...input, package_id: d.id });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      return resourcesPage(p, d, p.body, localizeErrors(e.errors, p.lang), {}, 400);
+      return resourcesPage(p, d, p.body, formErrors(p, d, e, input), {}, 400);
     }
     return redirect(p, `/dataset/resources/${encodeURIComponent(d.name)}`, 'flash.resource_added');
   }));
@@ -168,11 +183,12 @@ export function resourceFormRoutes(app: FastifyInstance, web: Web): void {
     const d = await loadForEdit(p);
     const r = await call<ResourceDict>(p, 'resource_show', { id: (p.req.params as { rid: string }).rid });
     if (r.package_id !== d.id) throw new NotFoundError();
+    const input = await resourceInput(p, d, r);
     try {
-      await call(p, 'resource_update', { ...(await resourceInput(p, d, r)), id: r.id });
+      await call(p, 'resource_update', { ...input, id: r.id });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      return editPage(p, d, r, p.body, localizeErrors(e.errors, p.lang), 400);
+      return editPage(p, d, r, p.body, formErrors(p, d, e, input), 400);
     }
     return redirect(p, resourceUrl(d, r), 'flash.saved');
   }));

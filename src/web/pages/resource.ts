@@ -4,7 +4,7 @@ import { servingType } from '../../files/mime.ts';
 import { currentStandard } from '../../standard/index.ts';
 import { html, type Html } from '../html.ts';
 import { call, page, render, type PageCtx, type Web } from '../context.ts';
-import { formatNumber, formatSize, richText, timeEl } from '../format.ts';
+import { formatNumber, formatSize, numericColumns, richText, timeEl } from '../format.ts';
 import { canEdit, datasetCrumbs } from '../components/dataset-header.ts';
 import { datasetBadges } from '../components/datasets.ts';
 import { fieldValue } from '../components/field-values.ts';
@@ -32,15 +32,18 @@ function previewBlock(p: PageCtx, d: PackageDict, r: ResourceDict, preview: Prev
     case 'json':
       return html`<pre class="preview-json" tabindex="0" aria-label="${t('preview.json_label')}">${preview.text}</pre>
         ${preview.truncated ? html`<p class="muted">${t('preview.json_truncated')}</p>` : ''}`;
-    case 'table':
+    case 'table': {
+      const num = numericColumns(preview.rows);
+      const cls = (i: number) => (num.has(i) ? html` class="num"` : '');
       return html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="preview-caption">
         <table class="preview-table">
           <caption id="preview-caption">${t('preview.table_caption', { n: formatNumber(p.lang, preview.rows.length) })}</caption>
-          <thead><tr>${preview.header.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
-          <tbody>${preview.rows.map((row) => html`<tr>${row.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>
+          <thead><tr>${preview.header.map((h, i) => html`<th scope="col"${cls(i)}>${h}</th>`)}</tr></thead>
+          <tbody>${preview.rows.map((row) => html`<tr>${row.map((c, i) => html`<td${cls(i)}>${c}</td>`)}</tr>`)}</tbody>
         </table>
       </div>
       ${preview.truncated ? html`<p class="muted">${t('preview.truncated', { n: PREVIEW_ROWS })}</p>` : ''}`;
+    }
     default:
       return html`<p class="muted">${t(preview.reason === 'too_large' ? 'preview.too_large' : preview.reason === 'unreadable' ? 'preview.unreadable' : 'preview.unsupported')}</p>`;
   }

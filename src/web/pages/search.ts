@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { addDatasetLink } from '../components/datasets.ts';
 import { html, type Html } from '../html.ts';
 import { call, page, render, type PageCtx, type Web } from '../context.ts';
 import { formatNumber } from '../format.ts';
@@ -154,6 +155,7 @@ export function searchRoutes(app: FastifyInstance, web: Web): void {
     const heading = q ? t('search.results_for', { n: formatNumber(lang, result.count), q }) : t('search.results', { n: formatNumber(lang, result.count) });
     const body = html`
       <h1>${t('nav.datasets')}</h1>
+      ${addDatasetLink(p)}
       ${searchForm(p, q, 'q', [...(sort !== SORTS[0]![0] ? [['sort', sort] as [string, string]] : []), ...FACETS.flatMap((f) => s.filters[f].map((v) => [f, v] as [string, string]))])}
       <div class="search-layout">
         <aside class="facets" aria-label="${t('search.filters')}">

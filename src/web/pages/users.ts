@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ValidationError, localizeErrors } from '../../actions/errors.ts';
 import { html } from '../html.ts';
-import { call, form, page, redirect, render, signedIn, type PageCtx, type Web } from '../context.ts';
+import { call, form, page, redirect, render, type PageCtx, type Web } from '../context.ts';
 import { csrfField } from '../layout.ts';
 import { richText, timeEl } from '../format.ts';
 import { datasetList } from '../components/datasets.ts';
@@ -61,11 +61,6 @@ async function tokensPage(p: PageCtx, user: Record<string, any>, created?: strin
 }
 
 export function userRoutes(app: FastifyInstance, web: Web): void {
-  app.get('/dashboard', page(web, async (p) => {
-    if (!signedIn(p)) return redirect(p, '/user/login?came_from=/dashboard');
-    return redirect(p, `/user/${encodeURIComponent(p.actor.user.name)}`);
-  }));
-
   app.get('/user/:id', page(web, async (p) => {
     const { t, lang } = p;
     // The user's datasets come with user_show: the ones the visitor may see (drafts only for themself).

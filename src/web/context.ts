@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Services } from '../actions/context.ts';
 import { findAction, runAction, type ActionInput } from '../actions/registry.ts';
-import { allActions, getAction, runAction, type ActionInput } from '../actions/registry.ts';
 import { AuthorizationError, BadRequestError, NotFoundError, SearchQueryError, ValidationError, type Lang } from '../actions/errors.ts';
 import { ANONYMOUS, type Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
@@ -53,9 +52,6 @@ const GET_WRITES = new Set(['user_login_oidc', 'user_totp_setup']);
 /** Runs an action as the page's caller (or as `actor`, e.g. anonymous for a sign-in step): the same path the API and CLI take. */
 export async function call<O = any>(p: PageCtx, name: string, input: ActionInput, actor: Actor = p.actor): Promise<O> {
   if (SAFE_METHODS.has(p.req.method) && !findAction(name)?.readOnly && !GET_WRITES.has(name)) throw new BadRequestError(`${name} needs POST`);
-  // Internal actions too (resource_download): getAction hides them from the API, not from pages.
-  const def = getAction(name) ?? allActions({ internal: true }).find((a) => a.name === name);
-  if (SAFE_METHODS.has(p.req.method) && !def?.readOnly && !GET_WRITES.has(name)) throw new BadRequestError(`${name} needs POST`);
   return runAction<O>(p.services, name, input, { actor, lang: p.lang, ip: p.req.ip });
 }
 

@@ -25,9 +25,6 @@ export const packageCreate = defineAction({
   summary: 'Create a dataset with the metadata of the national standard; returns the package dict.',
   async run(ctx, input) {
     const ownerRef = typeof input.owner_org === 'string' ? input.owner_org.trim() : '';
-    const org = ownerRef ? await findGroup(ctx.db, ownerRef, true) : undefined;
-    ctx.authorize('package_create', { owner_org: org?.state === 'active' ? org.id : null });
-    const prepared = await prepareDataset(ctx, clientPackageInput(input, ctx.services.config.siteUrl), null);
     const found = ownerRef ? await findGroup(ctx.db, ownerRef, true) : undefined;
     const org = found?.state === 'active' ? found : undefined;
     // A caller who may add datasets somewhere but named no usable organisation learns every field
@@ -36,7 +33,7 @@ export const packageCreate = defineAction({
     if (org || !ctx.can('package_create_somewhere')) ctx.authorize('package_create', { owner_org: org?.id ?? null });
     let prepared;
     try {
-      prepared = await prepareDataset(ctx, input, null);
+      prepared = await prepareDataset(ctx, clientPackageInput(input, ctx.services.config.siteUrl), null);
     } catch (e) {
       if (!(e instanceof ValidationError) || org || isSysadmin(ctx.actor) || e.errors.owner_org) throw e;
       throw new ValidationError({ ...e.errors, owner_org: [M.missing()] });

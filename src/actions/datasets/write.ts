@@ -193,10 +193,9 @@ export async function saveDataset(ctx: ActionContext, p: PreparedDataset, existi
 }
 
 /** History, audit and search for a dataset that just changed; every write path ends here. */
-export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string): Promise<void> {
+export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string, auditAction?: string): Promise<void> {
   // A dataset under publication review changes only when a reviewer sends it back (issue 11, P1).
   if (before) await assertDatasetNotUnderReview(ctx.db, row.id);
-export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, before: Record<string, unknown> | null, activityType: string, auditAction?: string): Promise<void> {
   const after = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
   const changes = diffPackages(before, after);
   await recordActivity(ctx, row.id, activityType, row.version, after, changes);

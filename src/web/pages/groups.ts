@@ -60,7 +60,6 @@ function readPage(kind: Kind) {
     const pageNo = Math.min(Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1), 1000);
     const fq = `${kind === 'organization' ? 'organization' : 'groups'}:"${String(g.name).replace(/["\\]/g, '\\$&')}"`;
     const result = await call<SearchResult>(p, 'package_search', { q, fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user', ...(rollUp ? { include_children: true } : {}) });
-    const result = await call<SearchResult>(p, 'package_search', { q, fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user' });
     // Working copies (drafts) of the organisation, for those who may edit its datasets.
     const drafts = kind === 'organization' && may(p, 'package_update', { owner_org: g.id })
       ? (await call<SearchResult>(p, 'package_search', { fq: `${fq} AND state:draft`, include_drafts: true, include_private: true, sort: 'metadata_modified desc', rows: 50 })).results
@@ -88,7 +87,6 @@ function readPage(kind: Kind) {
           ${datasetList(p, result.results)}
           ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => keep({ page: String(n) }))}
           ${drafts.length ? html`<section aria-labelledby="org-drafts"><h2 id="org-drafts">${t('org.drafts')}</h2>${datasetList(p, drafts, { compact: true, headingLevel: 3 })}</section>` : ''}
-          ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) })}`)}
         </div>
         <aside class="sidebar" aria-label="${t('org.about')}">
           ${g.image_url && isImageUrl(g.image_url) ? html`<img src="${safeHref(g.image_url)}" alt="" class="group-logo">` : ''}

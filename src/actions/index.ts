@@ -28,12 +28,14 @@ export function loadActions(): void {
   if (loaded) return;
   loaded = true;
   registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
-  registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);
+  // CKAN client compatibility (issue 12)
+  registerActions(ckanActions);
   // accounts (issue 12)
   registerActions([auditSearch]);
-  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...ckanActions]);
-  // governance cases (issue 11)
+  // governance (issue 11): cases, duties, notifications, letters; agreements, grants, partners, linkage, KPI
   registerActions(governanceCaseActions);
-  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions, ...datastoreActions]);
+  registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);
+  // DataStore (issue 9) and harvest (issue 8)
+  registerActions(datastoreActions);
   registerActions(harvestActions);
 }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { tableName as datastoreTable } from '../../datastore/ident.ts';
 import { defineAction } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -89,6 +91,14 @@ export const datasetPurge = defineAction({
     await ctx.db.deleteFrom('dataset_groups').where('dataset_id', '=', row.id).execute();
     await ctx.db.deleteFrom('dataset_grants').where('dataset_id', '=', row.id).execute();
     await ctx.db.deleteFrom('dataset_collaborators').where('dataset_id', '=', row.id).execute();
+    // The resources' DataStore tables and keys go with them (issue 9 tables refer to resources).
+    const resourceIds = (await ctx.db.selectFrom('resources').select('id').where('dataset_id', '=', row.id).execute()).map((r) => r.id);
+    for (const rid of resourceIds) await sql.raw(`DROP TABLE IF EXISTS ${datastoreTable(rid)}`).execute(ctx.db);
+    if (resourceIds.length) {
+      // Typed by src/datastore, not in the catalog schema: plain SQL.
+      await sql`DELETE FROM datastore_api_keys WHERE resource_id = ANY(${resourceIds}::uuid[])`.execute(ctx.db);
+      await sql`DELETE FROM datastore_tables WHERE resource_id = ANY(${resourceIds}::uuid[])`.execute(ctx.db);
+    }
     await ctx.db.deleteFrom('resources').where('dataset_id', '=', row.id).execute();
     await ctx.db.deleteFrom('activity').where('object_id', '=', row.id).execute();
     await ctx.db.deleteFrom('datasets').where('id', '=', row.id).execute();

@@ -47,5 +47,6 @@ export const dutyPolicies: PolicySet = {
 
 export const notificationPolicies: PolicySet = {
   notification_list: (a) => a.kind === 'user',
+  notification_count: (a) => a.kind === 'user',
   notification_mark_read: (a) => a.kind === 'user',
 };

@@ -23,4 +23,10 @@ export const harvestPolicies: PolicySet = {
   harvest_object_show: manages,
   /** The pipeline's own writes: only the system (job workers, `banchi harvest run`). */
   harvest_stage: (a) => a.kind === 'system',
+  // The stage actions are internal (jobs only) and ask harvest_stage; named here so each action has its rule.
+  harvest_gather_start: (a) => a.kind === 'system',
+  harvest_gather_page: (a) => a.kind === 'system',
+  harvest_gather_finish: (a) => a.kind === 'system',
+  harvest_import_batch: (a) => a.kind === 'system',
+  harvest_maintain: (a) => a.kind === 'system',
 };

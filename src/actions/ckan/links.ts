@@ -20,7 +20,7 @@ export function asLink<T extends Record<string, unknown>>(res: T, siteUrl?: stri
   return isForeignUpload(res, siteUrl) ? { ...res, url_type: null } : res;
 }
 
-const isEmpty = (v: unknown) => v === null || v === '' || (Array.isArray(v) && v.length === 0);
+const isEmpty = (v: unknown, strings: boolean) => v === null || (strings && v === '') || (Array.isArray(v) && v.length === 0);
 
 /**
  * What package_create/update read from a CKAN client's dict: empty values (null, "", []) are the
@@ -28,14 +28,17 @@ const isEmpty = (v: unknown) => v === null || v === '' || (Array.isArray(v) && v
  * a draft that may be incomplete), and foreign uploads are links. `resources: []` and `groups: []`
  * keep their meaning (remove all): for those, leaving the key out means "keep".
  */
-export function clientPackageInput(input: Record<string, unknown>, siteUrl?: string): Record<string, unknown> {
+export function clientPackageInput(input: Record<string, unknown>, siteUrl?: string, opts: { emptyStrings?: boolean } = {}): Record<string, unknown> {
+  // On create, "" is a value the caller typed (a form's empty field: its error is shown at once);
+  // on update, an echoed package_show dict carries "" for what a draft has not filled in yet.
+  const strings = opts.emptyStrings ?? true;
   const out: Record<string, unknown> = Object.create(null);
-  for (const [k, v] of Object.entries(input)) if (k === 'resources' || k === 'groups' ? v !== null : !isEmpty(v)) out[k] = v;
+  for (const [k, v] of Object.entries(input)) if (k === 'resources' || k === 'groups' ? v !== null : !isEmpty(v, strings)) out[k] = v;
   if (Array.isArray(out.resources)) {
     out.resources = out.resources.map((r) => {
       if (!r || typeof r !== 'object' || Array.isArray(r)) return r;
       const res: Record<string, unknown> = Object.create(null);
-      for (const [k, v] of Object.entries(r as Record<string, unknown>)) if (!isEmpty(v)) res[k] = v;
+      for (const [k, v] of Object.entries(r as Record<string, unknown>)) if (!isEmpty(v, strings)) res[k] = v;
       return asLink(res, siteUrl);
     });
   }

@@ -33,7 +33,7 @@ export const packageCreate = defineAction({
     if (org || !ctx.can('package_create_somewhere')) ctx.authorize('package_create', { owner_org: org?.id ?? null });
     let prepared;
     try {
-      prepared = await prepareDataset(ctx, clientPackageInput(input, ctx.services.config.siteUrl), null);
+      prepared = await prepareDataset(ctx, clientPackageInput(input, ctx.services.config.siteUrl, { emptyStrings: false }), null);
     } catch (e) {
       if (!(e instanceof ValidationError) || org || isSysadmin(ctx.actor) || e.errors.owner_org) throw e;
       throw new ValidationError({ ...e.errors, owner_org: [M.missing()] });

@@ -61,7 +61,10 @@ describe('sign-in with OpenID Connect through the portal (Chromium)', { skip: HA
     // The provider asks for consent once; then it redirects back to the portal.
     if (page.url().startsWith(provider.issuer)) await navigation(page, () => page.click('button[type=submit]'));
     assert.ok(page.url().startsWith(base), `back at the portal: ${page.url()}`);
-    assert.match(page.url(), /\/user\/somchai$/);
+    assert.match(page.url(), /\/dashboard$/);
+    // The new account is the one signed in: its profile is linked from the header by its user name.
+    assert.ok(await page.locator('a[href="/user/somchai"]').count() > 0, 'signed in as somchai');
+    await navigation(page, () => page.click('a[href="/user/somchai"] >> nth=0'));
     assert.equal((await page.textContent('h1'))?.trim(), 'สมชาย ใจดี');
     await screenshot(page, 'oidc-signed-in');
     const cookies = await ctx.cookies(base);

@@ -83,3 +83,11 @@ export interface HarvestRecordsTable {
 export type HarvestSourceRow = Selectable<HarvestSourcesTable>;
 export type HarvestJobRow = Selectable<HarvestJobsTable>;
 export type HarvestObjectRow = Selectable<HarvestObjectsTable>;
+
+/** The harvest tables (migration 013), listed in the store's Database type. */
+export interface HarvestTables {
+  harvest_sources: HarvestSourcesTable;
+  harvest_jobs: HarvestJobsTable;
+  harvest_objects: HarvestObjectsTable;
+  harvest_records: HarvestRecordsTable;
+}

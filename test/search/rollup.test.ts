@@ -76,5 +76,8 @@ describe('organisation roll-up (include_children)', () => {
     assert.match(own.body, /พบ 0 ชุดข้อมูล/);
     const list = await c.get('/organization');
     assert.match(list.body, /กระทรวงสาธารณสุข<\/a>\s*<span class="count">2 ชุดข้อมูล/);
+    // The home page's organisation tiles roll up the same way (anonymous: the private one is not counted).
+    const home = await c.get('/');
+    assert.match(home.body, /href="\/organization\/moph">กระทรวงสาธารณสุข<\/a><\/h3>\s*<p class="muted">2 ชุดข้อมูล/);
   });
 });

@@ -33,7 +33,8 @@ async function homeData(p: PageCtx): Promise<HomeData> {
     call<SearchResult>(p, 'package_search', { rows: 0 }, ANONYMOUS),
     newest(p, 'metadata_created desc'),
     newest(p, 'views_recent desc'),
-    call<GroupDict[]>(p, 'organization_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }, ANONYMOUS),
+    // Tiles count a ministry's departments too, as its own page does.
+    call<GroupDict[]>(p, 'organization_list', { all_fields: true, sort: 'package_count desc', limit: 1000, include_children: true }, ANONYMOUS),
     call<GroupDict[]>(p, 'group_list', { all_fields: true, sort: 'package_count desc', limit: 1000 }, ANONYMOUS),
   ]);
   return { count: all.count, recent, popular, orgs, groups };

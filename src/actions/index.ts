@@ -7,6 +7,7 @@ import { siteActions } from './site.ts';
 import { searchActions } from '../search/actions.ts';
 import { authActions } from './auth/actions.ts';
 import { packageImport } from '../import/action.ts';
+import { packageTemplateImport } from '../import/template/action.ts';
 // governance: agreements, grants, partners, linkage registry, cancellation, KPI
 import { agreementActions } from './governance/agreements.ts';
 import { grantList } from './governance/grants.ts';
@@ -27,7 +28,7 @@ let loaded = false;
 export function loadActions(): void {
   if (loaded) return;
   loaded = true;
-  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, ...authActions]);
+  registerActions([...datasetActions, ...resourceActions, ...organizationActions, ...userActions, ...siteActions, ...searchActions, packageImport, packageTemplateImport, ...authActions]);
   // CKAN client compatibility (issue 12)
   registerActions(ckanActions);
   // accounts (issue 12)

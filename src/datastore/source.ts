@@ -1,6 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { CsvReader, type CsvItem } from './csv.ts';
 import ExcelJS from 'exceljs';
+import { cellText } from '../util/xlsx-cell.ts';
 
 /** One record of a tabular file: its (last) line number and its cells as text. */
 export type SourceItem = { line: number; cells: string[] } | { line: number; error: string };
@@ -103,23 +104,6 @@ export async function* delimitedRows(stream: Readable, kind: 'csv' | 'tsv', stat
   }
   reader.end(out);
   for (const item of out) yield item;
-}
-
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) {
-    const iso = v.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
-  }
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('result' in o) return cellText(o.result);
-    if ('text' in o) return String(o.text);
-    if (Array.isArray(o.richText)) return o.richText.map((r: { text?: string }) => r.text ?? '').join('');
-    if ('error' in o) return '';
-    return '';
-  }
-  return String(v);
 }
 
 /** Rows of an XLSX file's first sheet, streamed (exceljs' reader: row by row, not the workbook). */

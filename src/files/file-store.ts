@@ -33,6 +33,8 @@ export interface FileStore {
   /** Removes a temporary file (an upload no committed row refers to). */
   discard(key: string): Promise<void>;
   read(key: string): Promise<OpenedFile | null>;
+  /** The bytes of an upload not yet committed (an action that reads a file and keeps none of it). */
+  readPending(key: string, maxBytes: number): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
   /** Removes a stored file; only the lifecycle (`src/files/lifecycle.ts`) calls it, after checking no row refers to it. */
   remove(key: string): Promise<void>;
@@ -114,6 +116,12 @@ export class LocalFileStore implements FileStore {
   async discard(key: string): Promise<void> {
     if (!KEY.test(key)) return;
     for (const n of await fs.promises.readdir(this.tmp)) if (n.startsWith(`${key}.`)) await fs.promises.rm(path.join(this.tmp, n), { force: true });
+  }
+
+  async readPending(key: string, maxBytes: number): Promise<Buffer> {
+    const st = await fs.promises.stat(this.tempOf(key));
+    if (st.size > maxBytes) throw new FileTooLargeError(maxBytes);
+    return fs.promises.readFile(this.tempOf(key));
   }
 
   async read(key: string): Promise<OpenedFile | null> {

@@ -7,6 +7,8 @@
 /** What an upload needs from its store; kept narrow so this module has no file-system code. */
 interface UploadOwner {
   discard(key: string): Promise<void>;
+  /** The bytes of a pending (temporary) upload, for actions that read a file without keeping it. */
+  readPending(key: string, maxBytes: number): Promise<Buffer>;
 }
 
 const minted = new WeakSet<object>();
@@ -51,6 +53,16 @@ export class Upload {
     if (this.#state !== 'pending') throw new Error('Upload already used');
     this.#state = 'claimed';
     return keys.get(this)!;
+  }
+
+  /**
+   * The uploaded bytes, for an action that reads a file and keeps none of it (an Excel template):
+   * the upload stays pending and the request's end discards it.
+   */
+  async bytes(maxBytes: number): Promise<Buffer> {
+    if (this.#state !== 'pending') throw new Error('Upload already used');
+    if (this.size > maxBytes) throw new Error('Upload larger than the limit');
+    return this.#owner.readPending(keys.get(this)!, maxBytes);
   }
 
   toJSON(): Record<string, unknown> {

@@ -40,6 +40,7 @@ export const datasetPolicies: PolicySet = {
       can(a, 'read_files', d.owner_org) ||
       d.fileGrant === true),
   package_import: (a, d: DatasetSubject) => can(a, 'create_dataset', d.owner_org),
+  package_template_import: (a, d: DatasetSubject) => can(a, 'create_dataset', d.owner_org),
   dataset_grant_create: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
   dataset_grant_list: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),
   dataset_grant_revoke: (a, d: DatasetSubject) => isSysadmin(a) || can(a, 'manage_members', d.owner_org),

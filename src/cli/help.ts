@@ -32,6 +32,9 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
       batch in flight leaves nothing; run the same file again and existing names are reported
       ค่าที่ไม่อยู่ในรายการที่กำหนดจะย้ายไปช่อง <field>_other และตั้งค่าเป็น "อื่นๆ"
       values outside a code list move to <field>_other and the field becomes "อื่นๆ"
+  import TEMPLATE.xlsx --org NAME [--template-org NAME]
+      นำเข้าแม่แบบ Excel ของ สสช. (แผ่นงาน Temp2_Meta_* / Temp3_Resource_*) ทั้งไฟล์หรือไม่นำเข้าเลย
+      import the national Excel metadata template: every row or none, errors by sheet, row and column
   seed demo
       สร้างข้อมูลตัวอย่าง (หน่วยงาน กลุ่ม ผู้ใช้ ชุดข้อมูล) ซ้ำได้โดยไม่เพิ่มซ้ำ
       load a demo catalog (organisations, groups, users, datasets); safe to run twice

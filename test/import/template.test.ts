@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { api, makeOrg, makeUser, STORE_KIND, sys, testEnv, type TestEnv } from '../helpers.ts';
 import { blankTemplate } from '../../src/import/template/write.ts';
 import { currentStandard } from '../../src/standard/index.ts';
+import { PageClient } from '../web/client.ts';
 
 /** A filled national template: the blank one this catalog hands out, with rows from row 6 on. */
 async function filled(rows: Record<string, Array<Record<number, unknown>>>): Promise<Buffer> {
@@ -41,7 +42,7 @@ describe(`[${STORE_KIND}] the national Excel metadata template`, () => {
   let env: TestEnv;
   let token = '';
   before(async () => {
-    env = await testEnv();
+    env = await testEnv({}, { web: true });
     await makeOrg(env, 'dept-x', 'กรมตัวอย่าง');
     await makeOrg(env, 'dept-y', 'กรมอื่น');
     ({ token } = await makeUser(env, 'officer', { org: 'dept-x', role: 'editor' }));
@@ -133,5 +134,34 @@ describe(`[${STORE_KIND}] the national Excel metadata template`, () => {
     const r = await send(file, { owner_org: 'dept-x', template_org: 'กรมตัวอย่าง' });
     assert.equal(r.statusCode, 200, r.body);
     assert.deepEqual(r.json().result.imported.map((x: { name: string }) => x.name), ['mine-a']);
+  });
+
+  it('the portal page: a blank template to download, errors in a table by sheet and row, then the imported datasets', async () => {
+    const c = new PageClient(env.app);
+    await c.signIn('officer', 'correct horse battery');
+    const list = await c.get('/dataset');
+    assert.match(list.body, /href="\/dataset\/import"/, 'the link sits beside "add dataset"');
+    const form = await c.get('/dataset/import');
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /<option value="dept-x"/);
+    assert.doesNotMatch(form.body, /<option value="dept-y"/, 'only organisations the caller may add to');
+    const blank = await env.app.inject({ url: '/dataset/import/template.xlsx' });
+    assert.equal(blank.statusCode, 200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(blank.rawPayload as unknown as ArrayBuffer);
+    assert.deepEqual(wb.worksheets.map((w) => w.name).filter((n) => n.startsWith('Temp2')), ['Temp2_Meta_Record', 'Temp2_Meta_Stat', 'Temp2_Meta_GIS', 'Temp2_Meta_Multi', 'Temp2_Meta_Other']);
+    assert.match(String(wb.getWorksheet('Temp2_Meta_Record')!.getCell(4, 3).value), /ชื่อชุดข้อมูล|ชื่อ/);
+
+    const bad = await c.postFile('/dataset/import', { owner_org: 'dept-x' }, { name: 'bad.xlsx', content: await filled({ Temp2_Meta_Record: [recordRow('page-bad', 'หน้าเว็บ', { 20: '32/01/2567' })] }) });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /ยังไม่ได้นำเข้า/);
+    assert.match(bad.body, /<td>Temp2_Meta_Record<\/td><td class="num">6<\/td><td>[^<]*\(last_updated_date\)<\/td>/);
+    const good = await c.postFile('/dataset/import', { owner_org: 'dept-x' }, { name: 'good.xlsx', content: await filled({ Temp2_Meta_Record: [recordRow('page-good', 'นำเข้าจากหน้าเว็บ')] }) });
+    assert.equal(good.statusCode, 200, good.body.slice(0, 500));
+    assert.match(good.body, /นำเข้าแล้ว 1 ชุดข้อมูล/);
+    assert.match(good.body, /href="\/dataset\/page-good"/);
+    const none = await c.postFile('/dataset/import', { owner_org: 'dept-x' }, null);
+    assert.equal(none.statusCode, 400);
+    assert.match(none.body, /กรุณาแนบไฟล์แม่แบบ/);
   });
 });

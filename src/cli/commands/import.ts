@@ -7,6 +7,7 @@ import { progress } from '../progress.ts';
 import { countLines, importFile, type ImportSummary, type LineFailure } from '../../import/file.ts';
 import { MAX_IMPORT_BATCH } from '../../import/action.ts';
 import { ValidationError, type Lang } from '../../actions/errors.ts';
+import { importTemplateFile, looksLikeWorkbook } from '../../import/template/file.ts';
 
 export function formatFailure(f: LineFailure, lang: Lang): string {
   const where = say(lang, { th: `บรรทัด ${f.line}`, en: `line ${f.line}` }) + (f.name ? ` (${f.name})` : '');
@@ -27,14 +28,22 @@ export function summaryLine(s: ImportSummary, lang: Lang): string {
     : `นำเข้าแล้ว ${s.imported} รายการ ไม่สำเร็จ ${s.failed} รายการ${detail} ใช้เวลา ${s.seconds.toFixed(1)} วินาที (${rate} ชุด/วินาที) — ${english}`;
 }
 
-/** `banchi import FILE.jsonl`: every line through package_import, a batch per transaction. */
+/** `banchi import FILE.jsonl`: every line through package_import, a batch per transaction; an .xlsx is the national template. */
 export const importCommand: Command = async (args, cli) => {
-  const { values, positionals } = parse(args, { org: { type: 'string' }, 'allow-incomplete': { type: 'boolean' }, 'batch-size': { type: 'string' }, progress: { type: 'boolean' } }, { min: 1, max: 1 });
+  const { values, positionals } = parse(args, { org: { type: 'string' }, 'template-org': { type: 'string' }, 'allow-incomplete': { type: 'boolean' }, 'batch-size': { type: 'string' }, progress: { type: 'boolean' } }, { min: 1, max: 1 });
   const file = positionals[0]!;
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError({ th: `ไม่พบไฟล์ ${file}`, en: `File not found: ${file}` });
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_IMPORT_BATCH)) {
     throw new UsageError({ th: `--batch-size ต้องเป็นจำนวนเต็ม 1-${MAX_IMPORT_BATCH}`, en: `--batch-size must be an integer from 1 to ${MAX_IMPORT_BATCH}` });
+  }
+  // A workbook is read as the national Excel template (all rows or none), not as JSON lines.
+  if (await looksLikeWorkbook(file)) {
+    return withServices(cli, async (services) => {
+      const r = await importTemplateFile(services, file, { org: values.org, templateOrg: values['template-org'], lang: cli.lang });
+      cli.out(say(cli.lang, { th: `นำเข้าแล้ว ${r.imported.length} ชุดข้อมูล ${r.resources} ทรัพยากร จากแผ่นงาน ${r.sheets.join(', ')}`, en: `imported ${r.imported.length} datasets and ${r.resources} resources from ${r.sheets.join(', ')}` }));
+      return 0;
+    });
   }
   return withServices(cli, async (services) => {
     const total = process.stdout.isTTY ? await countLines(file) : 0;

@@ -63,5 +63,6 @@ export function searchForm(p: PageCtx, q: string, id = 'q', hidden: Array<[strin
 export function addDatasetLink(p: PageCtx, ownerOrg?: string): Html {
   if (!may(p, 'package_create_somewhere')) return html``;
   const href = ownerOrg ? `/dataset/new?owner_org=${encodeURIComponent(ownerOrg)}` : '/dataset/new';
-  return html`<p class="add-dataset"><a class="button" href="${href}">${p.t('dataset.add')}</a></p>`;
+  const importHref = ownerOrg ? `/dataset/import?owner_org=${encodeURIComponent(ownerOrg)}` : '/dataset/import';
+  return html`<p class="add-dataset"><a class="button" href="${href}">${p.t('dataset.add')}</a> <a class="button secondary" href="${importHref}">${p.t('dataset.import_excel')}</a></p>`;
 }

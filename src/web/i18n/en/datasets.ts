@@ -29,6 +29,7 @@ export const datasets: Record<keyof typeof th, string> = {
   'facet.data_type': 'Data type',
   'facet.data_category': 'Data category',
   'facet.license_id': 'Licence',
+  'dataset.import_excel': 'Import from Excel',
   'dataset.open_data': 'Open data',
   'dataset.shared_data': 'Shared data (access conditions apply)',
   'dataset.private': 'Private',

@@ -27,6 +27,7 @@ export const datasets = {
   'facet.data_type': 'ประเภทชุดข้อมูล',
   'facet.data_category': 'หมวดหมู่ข้อมูล',
   'facet.license_id': 'สัญญาอนุญาต',
+  'dataset.import_excel': 'นำเข้าจาก Excel',
   'dataset.open_data': 'ข้อมูลเปิด',
   'dataset.shared_data': 'ข้อมูลแบ่งปัน (มีเงื่อนไขการเข้าถึง)',
   'dataset.private': 'ส่วนตัว',

@@ -29,6 +29,8 @@ export interface Config {
   siteKind?: 'agency' | 'registry' | 'area' | 'open_data';
   /** BANCHI_HARVEST_STALE_SECONDS: a running harvest stage without a heartbeat this long is taken over. */
   harvestStaleSeconds?: number;
+  /** BANCHI_OPEN_DATA_URL / _TOKEN / _ORG: the open-data portal (a CKAN site such as data.go.th) open datasets are pushed to. */
+  openData?: { url: string; token: string; org: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -80,9 +82,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
     siteKind: siteKindSetting(env.BANCHI_SITE_KIND),
     harvestStaleSeconds: intSetting(env, 'BANCHI_HARVEST_STALE_SECONDS', 60, 1, 86400),
+    openData: env.BANCHI_OPEN_DATA_URL ? { url: env.BANCHI_OPEN_DATA_URL.replace(/\/+$/, ''), token: env.BANCHI_OPEN_DATA_TOKEN || '', org: env.BANCHI_OPEN_DATA_ORG || '' } : null,
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
   if (cfg.smtpUrl && !/^smtps?:\/\/[^/]/.test(cfg.smtpUrl)) throw new ConfigError('BANCHI_SMTP_URL must start with smtp:// or smtps://');
+  if (cfg.openData) {
+    if (!/^https?:\/\/[^/]/.test(cfg.openData.url)) throw new ConfigError('BANCHI_OPEN_DATA_URL must be the http(s) address of a CKAN site');
+    if (!cfg.openData.token || !cfg.openData.org) throw new ConfigError('BANCHI_OPEN_DATA_TOKEN and BANCHI_OPEN_DATA_ORG are required with BANCHI_OPEN_DATA_URL');
+  }
   return cfg;
 }

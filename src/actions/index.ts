@@ -21,6 +21,7 @@ import { ckanActions } from './ckan/index.ts';
 import { governanceCaseActions } from './governance/cases-index.ts';
 import { datastoreActions } from '../datastore/index.ts';
 import { harvestActions } from '../harvest/actions.ts';
+import { opendataActions } from '../opendata/actions.ts';
 
 let loaded = false;
 
@@ -39,4 +40,6 @@ export function loadActions(): void {
   // DataStore (issue 9) and harvest (issue 8)
   registerActions(datastoreActions);
   registerActions(harvestActions);
+  // open-data push (issue 8)
+  registerActions(opendataActions);
 }

@@ -1,4 +1,5 @@
 import type { Services } from '../actions/context.ts';
+import { OPENDATA_QUEUE, runPush } from '../opendata/push.ts';
 import { claim, complete, fail } from './queue.ts';
 import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
 import { sweepFiles } from '../files/lifecycle.ts';
@@ -10,7 +11,7 @@ import { maintainHarvests } from '../harvest/maintenance.ts';
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
 /** Job handlers by queue name; later waves (harvest, notifications) add entries here. */
-export const handlers: Record<string, JobHandler> = { [MAIL_QUEUE]: sendQueuedMail, [DATASTORE_QUEUE]: runLoadJob, [HARVEST_QUEUE]: (s, p) => runStage(s, p) };
+export const handlers: Record<string, JobHandler> = { [MAIL_QUEUE]: sendQueuedMail, [DATASTORE_QUEUE]: runLoadJob, [HARVEST_QUEUE]: (s, p) => runStage(s, p), [OPENDATA_QUEUE]: runPush };
 
 export interface Workers {
   stop(): Promise<void>;

@@ -14,6 +14,7 @@ import { hiddenClashesLeft, recordHiddenClashes } from '../../access/probe-budge
 import { packageDicts } from './present.ts';
 import { diffPackages, recordActivity } from '../history.ts';
 import { indexDatasets } from '../../search/indexer.ts';
+import { queuePush } from '../../opendata/push.ts';
 import { userId } from '../../access/actor.ts';
 
 export interface PreparedDataset {
@@ -206,6 +207,8 @@ export async function afterDatasetWrite(ctx: ActionContext, row: DatasetRow, bef
     detail: { name: row.name, version: row.version, fields: changes.map((c) => c.field).slice(0, 200) },
   });
   await indexDatasets(ctx.db, [row.id]);
+  // Public-category entries go to the open-data portal (or leave it) by a job after commit.
+  if (after.data_category === currentStandard().rules.public_category || before?.data_category === currentStandard().rules.public_category) await queuePush(ctx.db, ctx.services, row.id);
 }
 
 async function replaceGroups(ctx: ActionContext, row: DatasetRow, groups: GroupRow[]): Promise<void> {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { pushSection, pushStatusFor, type PushStatus } from '../components/opendata.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import { call, form, may, page, redirect, render, type PageCtx, type Web } from '../context.ts';
 import { csrfField } from '../layout.ts';
@@ -60,7 +61,7 @@ function accessConditions(p: PageCtx, d: PackageDict): Html {
   </section>`;
 }
 
-function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[]): Html {
+function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[], push: PushStatus | null = null): Html {
   const { t } = p;
   const groups = (d.groups ?? []) as Array<Record<string, string>>;
   return html`<aside class="sidebar" aria-label="${t('dataset.about')}">
@@ -68,6 +69,7 @@ function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[]): Html {
     ${groups.length ? html`<section><h2>${t('nav.groups')}</h2><ul class="plain">${groups.map((g) => html`<li><a href="/group/${encodeURIComponent(g.name!)}">${g.title || g.name}</a></li>`)}</ul></section>` : ''}
     <section><h2>${t('dataset.license')}</h2><p>${d.license_url ? html`<a href="${safeHref(d.license_url)}" rel="license noopener">${d.license_title || d.license_id}</a>` : d.license_title || d.license_id || '—'}</p></section>
     ${similar.length ? html`<section><h2>${t('dataset.similar')}</h2><ul class="plain">${similar.map((x) => html`<li><a href="/dataset/${encodeURIComponent(x.name)}">${x.title || x.name}</a></li>`)}</ul></section>` : ''}
+    ${pushSection(p, d, push)}
     <section><h2>${t('dataset.api')}</h2><p><a href="/api/3/action/package_show?id=${encodeURIComponent(d.name)}">package_show</a></p></section>
     ${may(p, 'package_delete', { owner_org: d.owner_org }) && d.state !== 'deleted' ? html`<section><h2>${t('dataset.manage')}</h2><p><a href="/dataset/delete/${encodeURIComponent(d.name)}" class="danger-link">${t('dataset.delete')}</a></p></section>` : ''}
   </aside>`;
@@ -100,9 +102,15 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
             ${metadataTable(p, d)}
           </section>
         </div>
-        ${sidebar(p, d, similar)}
+        ${sidebar(p, d, similar, await pushStatusFor(p, d))}
       </div>`;
     return render(p, d.title || d.name, body, { breadcrumbs: datasetCrumbs(p, d) });
+  }));
+
+  app.post('/dataset/opendata-push/:id', form(web, async (p) => {
+    const d = await call<PackageDict>(p, 'package_show', { id: (p.req.params as { id: string }).id });
+    await call(p, 'opendata_push', { id: d.id });
+    return redirect(p, `/dataset/${encodeURIComponent(d.name)}`);
   }));
 
   app.get('/dataset/delete/:id', page(web, async (p) => {

@@ -1,65 +1,30 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { testEnv, sys, makeUser, api, STORE_KIND, type TestEnv } from '../helpers.ts';
 import { startWorkers, type Workers } from '../../src/jobs/worker.ts';
 import { PageClient } from '../web/client.ts';
+import { startInbox, type Inbox } from '../mail/inbox.ts';
 import { RESET_LIMITS } from '../../src/actions/auth/reset.ts';
 
 /** Forgot password end to end: the form, a real SMTP server on loopback, the link, the new password. */
-const inbox: Array<{ to: string[]; raw: string }> = [];
-let smtp: SMTPServer;
+let mail: Inbox;
 let env: TestEnv;
 let workers: Workers;
 const secrets = new Map<string, string>();
 
 before(async () => {
-  smtp = new SMTPServer({
-    hideSTARTTLS: true,
-    authOptional: true,
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  const port = (smtp.server.address() as AddressInfo).port;
-  env = await testEnv({ smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: 'noreply@catalog.example.go.th', siteUrl: 'http://127.0.0.1:5000' }, { web: true });
+  mail = await startInbox();
+  env = await testEnv({ smtpUrl: mail.url, mailFrom: 'noreply@catalog.example.go.th', siteUrl: 'http://127.0.0.1:5000' }, { web: true });
   workers = startWorkers(env.services, 100);
 });
 after(async () => {
   await workers.stop();
   await env.close();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await mail.close();
 });
 
-/** The decoded text of a message (nodemailer sends UTF-8 bodies quoted-printable or base64). */
-function bodyText(raw: string): string {
-  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-  const body = rest.join('\n\n');
-  if (/content-transfer-encoding:\s*base64/i.test(head!)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (/content-transfer-encoding:\s*quoted-printable/i.test(head!)) {
-    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-    return Buffer.from(bytes, 'latin1').toString('utf8');
-  }
-  return body;
-}
-
-async function mailFor(address: string, after: number): Promise<string> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const m = inbox.slice(after).find((x) => x.to.includes(address));
-    if (m) return bodyText(m.raw);
-    if (Date.now() > end) throw new Error(`no mail for ${address}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const inbox = { get length() { return mail.messages.length; }, slice: (n: number) => mail.messages.slice(n) };
+const mailFor = (address: string, from: number) => mail.mailFor(address, from);
 
 function linkIn(text: string): string {
   const m = /http:\/\/127\.0\.0\.1:5000(\/user\/reset\/[A-Za-z0-9_-]+)/.exec(text);

@@ -1,63 +1,25 @@
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import type { Browser, Page } from 'playwright-core';
 import { generate } from 'otplib';
 import { makeUser, sys, makeOrg, STORE_KIND } from '../helpers.ts';
 import { startWorkers, type Workers } from '../../src/jobs/worker.ts';
+import { startInbox, type Inbox } from '../mail/inbox.ts';
 import { HAVE_CHROMIUM, SKIP_REASON, launch, liveServer, navigation, screenshot, signIn, type LiveServer } from './browser.ts';
 
 /**
  * Two account journeys in a real browser: forgot password with the mail read from a real SMTP
  * server on loopback, and an admin deactivating an account while its owner is signed in elsewhere.
  */
-const inbox: Array<{ to: string[]; raw: string }> = [];
-
-function bodyText(raw: string): string {
-  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-  const body = rest.join('\n\n');
-  if (/content-transfer-encoding:\s*base64/i.test(head!)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (/content-transfer-encoding:\s*quoted-printable/i.test(head!)) {
-    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-    return Buffer.from(bytes, 'latin1').toString('utf8');
-  }
-  return body;
-}
-
-async function mailFor(address: string, from: number): Promise<string> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const m = inbox.slice(from).find((x) => x.to.includes(address));
-    if (m) return bodyText(m.raw);
-    if (Date.now() > end) throw new Error(`no mail for ${address}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe(`[${STORE_KIND}] account journeys in Chromium`, { skip: HAVE_CHROMIUM ? false : SKIP_REASON }, () => {
-  let smtp: SMTPServer;
+  let inbox: Inbox;
   let live: LiveServer;
   let workers: Workers;
   let browser: Browser;
 
   before(async () => {
-    smtp = new SMTPServer({
-      hideSTARTTLS: true,
-      authOptional: true,
-      logger: false,
-      onData(stream, session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-    const port = (smtp.server.address() as AddressInfo).port;
-    live = await liveServer(() => ({ smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: 'noreply@catalog.example.go.th' }));
+    inbox = await startInbox();
+    live = await liveServer(() => ({ smtpUrl: inbox.url, mailFrom: 'noreply@catalog.example.go.th' }));
     workers = startWorkers(live.env.services, 100);
     browser = await launch();
   });
@@ -65,7 +27,7 @@ describe(`[${STORE_KIND}] account journeys in Chromium`, { skip: HAVE_CHROMIUM ?
     await browser?.close();
     await workers?.stop();
     await live?.env.close();
-    await new Promise<void>((r) => smtp.close(() => r()));
+    await inbox?.close();
   });
 
   async function submit(page: Page, selector: string) {
@@ -78,10 +40,10 @@ describe(`[${STORE_KIND}] account journeys in Chromium`, { skip: HAVE_CHROMIUM ?
     await page.goto(`${live.url}/user/login`);
     await submit(page, 'main a[href="/user/reset"]');
     await page.fill('#field-login', 'malee@example.go.th');
-    const from = inbox.length;
+    const from = inbox.messages.length;
     await submit(page, 'main button[type=submit]');
     assert.match((await page.textContent('[role=status]')) ?? '', /หากชื่อผู้ใช้หรืออีเมลนี้มีบัญชีอยู่/);
-    const text = await mailFor('malee@example.go.th', from);
+    const text = await inbox.mailFor('malee@example.go.th', from);
     const link = new RegExp(`${live.url.replace(/[.:/]/g, (c) => `\\${c}`)}/user/reset/[A-Za-z0-9_-]+`).exec(text)?.[0];
     assert.ok(link, `a reset link to this site in the mail: ${text}`);
 

@@ -5,6 +5,7 @@ import { formatNumber, timeEl } from '../format.ts';
 import { datasetBadges } from '../components/datasets.ts';
 import type { GroupDict, PackageDict, SearchResult } from '../components/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import { governanceWork } from './governance/work.ts';
 
 /** Something waiting for the signed-in user: a review, an approval, a request to answer. */
 export interface WorkItem {
@@ -16,10 +17,10 @@ export interface WorkItem {
 }
 
 /**
- * Where later waves put what waits for a user (governance cases to review, requests to answer):
- * each provider lists the caller's items through actions, so their policies decide. None yet.
+ * What waits for a user (governance cases to review, requests to answer): each provider lists the
+ * caller's items through actions, so their policies decide.
  */
-export const workProviders: Array<(p: PageCtx) => Promise<WorkItem[]>> = [];
+export const workProviders: Array<(p: PageCtx) => Promise<WorkItem[]>> = [governanceWork];
 
 /**
  * States a dataset of mine can be in, in the order the dashboard counts them. Governance adds

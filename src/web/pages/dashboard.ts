@@ -28,6 +28,7 @@ export const workProviders: Array<(p: PageCtx) => Promise<WorkItem[]>> = [govern
  */
 export const DATASET_STATES: Array<{ state: string; label: MessageKey }> = [
   { state: 'draft', label: 'dashboard.state_draft' },
+  { state: 'under_review', label: 'dashboard.state_under_review' },
   { state: 'active', label: 'dashboard.state_active' },
   { state: 'deleted', label: 'dashboard.state_deleted' },
 ];
@@ -93,6 +94,12 @@ export function dashboardRoutes(app: FastifyInstance, web: Web): void {
       call<GroupDict[]>(p, 'organization_list_for_user', { permission: 'create_dataset' }),
     ]);
     const work = (await Promise.all(workProviders.map((f) => f(p)))).flat();
+    // A dataset with an open publication case (P1) shows as under review, the state its editors cannot change.
+    const reviewing = new Set(
+      (await call<{ results: Array<{ subjects: Array<{ type: string; id: string }> }> }>(p, 'case_list', { process: 'publication', open: true, limit: 200 })).results
+        .flatMap((c) => c.subjects.filter((s) => s.type === 'dataset').map((s) => s.id)),
+    );
+    for (const d of mine) if (d.state === 'active' && reviewing.has(d.id)) d.state = 'under_review';
     const recent = orgs.length
       ? (await call<SearchResult>(p, 'package_search', {
           fq: `owner_org:(${orgs.slice(0, 50).map((o) => o.id).join(' OR ')})`, include_private: true, include_drafts: true,

@@ -146,6 +146,7 @@ export const accounts: Record<keyof typeof th, string> = {
   // portal round 2 (dashboard, restore, dates, marks)
   'dashboard.title': 'My work',
   'dashboard.my_datasets': 'My datasets',
+  'dashboard.state_under_review': 'Under publication review',
   'dashboard.state_draft': 'Draft',
   'dashboard.state_active': 'Published',
   'dashboard.state_deleted': 'Deleted',

@@ -144,6 +144,7 @@ export const accounts = {
   // portal round 2 (dashboard, restore, dates, marks)
   'dashboard.title': 'งานของฉัน',
   'dashboard.my_datasets': 'ชุดข้อมูลของฉัน',
+  'dashboard.state_under_review': 'อยู่ระหว่างพิจารณาเผยแพร่',
   'dashboard.state_draft': 'ฉบับร่าง',
   'dashboard.state_active': 'เผยแพร่แล้ว',
   'dashboard.state_deleted': 'ถูกลบ',

@@ -29,6 +29,10 @@ export interface Config {
   siteKind?: 'agency' | 'registry' | 'area' | 'open_data';
   /** BANCHI_HARVEST_STALE_SECONDS: a running harvest stage without a heartbeat this long is taken over. */
   harvestStaleSeconds?: number;
+  /** BANCHI_EXCHANGE_KEY_FILE: Ed25519 key signing gateway answers; empty: generated into dataDir (exchange-ed25519.pem). */
+  exchangeKeyFile?: string;
+  /** BANCHI_TSA_URL: an RFC 3161 timestamp authority; when set, every gateway signature is time-stamped. */
+  tsaUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -80,9 +84,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
     siteKind: siteKindSetting(env.BANCHI_SITE_KIND),
     harvestStaleSeconds: intSetting(env, 'BANCHI_HARVEST_STALE_SECONDS', 60, 1, 86400),
+    exchangeKeyFile: env.BANCHI_EXCHANGE_KEY_FILE ? path.resolve(env.BANCHI_EXCHANGE_KEY_FILE) : '',
+    tsaUrl: env.BANCHI_TSA_URL || '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
   if (cfg.smtpUrl && !/^smtps?:\/\/[^/]/.test(cfg.smtpUrl)) throw new ConfigError('BANCHI_SMTP_URL must start with smtp:// or smtps://');
+  if (cfg.tsaUrl && !/^https?:\/\/[^/]/.test(cfg.tsaUrl)) throw new ConfigError('BANCHI_TSA_URL must start with http:// or https://');
   return cfg;
 }

@@ -9,6 +9,8 @@ import { runLoads, upload } from '../datastore/helpers.ts';
  */
 export interface Provider {
   env: TestEnv;
+  /** The provider's settings (a second server over the same database opens with these). */
+  config(): Config;
   dataset: string;
   resource: string;
   people: Record<'owner' | 'committee' | 'editor' | 'partner' | 'outsider', Actor>;
@@ -45,7 +47,7 @@ export async function provider(overrides: Partial<Config> = {}): Promise<Provide
   for (let i = 0; i < ROWS; i++) lines.push(`${1100000000000 + i},ผู้เช่า ${i},${PROVINCES[i % 3]},${10 + i * 2},${i % 2 ? 'active' : 'pending'}`);
   const res = await upload(env, tokens.editor, { package_id: 'tenants', name: 'ทะเบียน', data_dictionary: JSON.stringify(dict) }, 'tenants.csv', lines.join('\n') + '\n');
   await runLoads(env);
-  return { env, dataset: ds.id!, resource: res.id, people, tokens };
+  return { env, config: () => env.config, dataset: ds.id!, resource: res.id, people, tokens };
 }
 
 export function agreementInput(over: Record<string, unknown> = {}): Record<string, unknown> {

@@ -10,7 +10,7 @@ import { testEnv, makeUser, STORE_KIND, type TestEnv } from '../helpers.ts';
 import { provider, activeAgreement, ROWS, type Provider } from './fixture.ts';
 import { startTsa, type TestTsa } from './tsa-server.ts';
 import { callPartner, ExchangeClientError } from '../../src/exchange/gateway/client.ts';
-import { verifyDetached } from '../../src/exchange/gateway/jws.ts';
+import { verifyDetached, type JwkOkp } from '../../src/exchange/gateway/jws.ts';
 import { verifyTimestampToken } from '../../src/exchange/gateway/tsa.ts';
 
 /** Two banchi instances on loopback: the provider (nha, with a TSA configured) and the consumer (dopa's own banchi). */
@@ -47,7 +47,7 @@ test(`${K} two instances: the consumer calls the provider's gateway, verifies JW
   const rec = await consumer.services.store.db.selectFrom('exchange_receipts').selectAll().where('id', '=', got.receipt_id).executeTakeFirstOrThrow();
   assert.equal(rec.row_count, expected.length);
   assert.equal(rec.response_sha256, crypto.hash('sha256', rec.body, 'hex'));
-  const keys = (await (await fetch(`${base}/.well-known/jwks.json`)).json()).keys;
+  const keys = ((await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: JwkOkp[] }).keys;
   const { signature } = verifyDetached(rec.jws, Buffer.from(rec.body), keys);
   const facts = verifyTimestampToken(Buffer.from(rec.timestamp_token!, 'base64'), signature, { trusted: [tsa.cert] });
   assert.equal(facts.time.toISOString(), new Date(rec.timestamp_time!).toISOString());

@@ -12,6 +12,7 @@ import { loadExchangeKey } from './keys.ts';
 import { signDetached } from './jws.ts';
 import { admitCall, periodOf } from './quota.ts';
 import { timestamp } from './tsa.ts';
+import { soapRecords } from './soap.ts';
 
 /** Search parameters a partner may send (anything else in the query filters by that field). */
 export const SEARCH_PARAMS = new Set(['fields', 'filters', 'sort', 'limit', 'offset', 'q', 'include_total']);
@@ -66,6 +67,8 @@ export const exchangeRecords = defineAction({
       return refuse(new GatewayError(403, 'agreement_not_active', { th: `ข้อตกลงไม่อยู่ในสถานะใช้งาน (สถานะ: ${ag.state})`, en: `The agreement is not in force (state: ${ag.state})` }, { detail: { state: ag.state } }));
     }
     if (ctx.now < ag.access_from) return refuse(new GatewayError(403, 'agreement_not_started', { th: `ยังไม่ถึงช่วงเวลาเข้าถึง (เริ่ม ${ag.access_from.toISOString()})`, en: `The access window opens at ${ag.access_from.toISOString()}` }));
+    const soap = input.format === 'soap';
+    if (soap && ag.technology !== 'soap') return refuse(new GatewayError(403, 'soap_not_agreed', { th: 'ข้อตกลงนี้ไม่ได้กำหนดให้ใช้ SOAP ใช้ REST (/exchange/v1/agreements/…/records) แทน', en: 'This agreement does not name SOAP; use the REST endpoint (/exchange/v1/agreements/…/records)' }));
     if (ctx.now >= ag.access_to) return refuse(new GatewayError(403, 'agreement_expired', { th: `ข้อตกลงหมดอายุแล้ว (สิ้นสุด ${ag.access_to.toISOString()})`, en: `The agreement expired at ${ag.access_to.toISOString()}` }));
     if (!purpose || purpose.length > 500) throw ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' });
     let id: string;
@@ -105,9 +108,9 @@ export const exchangeRecords = defineAction({
     const fieldIds = access.fields.map((f) => f.id);
     const payload = {
       agreement: { id: ag.id, number: ag.number }, resource_id: id, dataset_id: access.dataset.id, purpose, call_id: callId, served_at: ctx.now.toISOString(),
-      fields: result.fields, records, ...(search.includeTotal ? { total: result.total } : {}), limit: search.limit, offset: search.offset,
+      fields: result.fields as Array<{ id: string; type: unknown }>, records, ...(search.includeTotal ? { total: result.total } : {}), limit: search.limit, offset: search.offset,
     };
-    const body = Buffer.from(JSON.stringify(payload));
+    const body = Buffer.from(soap ? soapRecords(payload) : JSON.stringify(payload));
     const hash = crypto.hash('sha256', body, 'hex');
     const key = loadExchangeKey(ctx.services.config);
     const { jws, signature } = signDetached(body, key.privateKey, {
@@ -132,7 +135,7 @@ export const exchangeRecords = defineAction({
       action: 'exchange_call', object_type: 'agreement', object_id: ag.id,
       detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(input.client_cert ? { client_cert: input.client_cert } : {}), ...(stamp ? { timestamp: stamp } : {}) },
     });
-    return { status: 200, body, headers };
+    return { status: 200, body, headers, type: soap ? 'text/xml; charset=utf-8' : 'application/json;charset=utf-8' };
   },
 });
 

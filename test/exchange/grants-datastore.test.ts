@@ -72,3 +72,29 @@ test(`${K} personal-data field: only to a grant that lists it; a grant outside i
   await p.env.services.store.db.updateTable('dataset_grants').set({ expires_at: new Date(Date.now() - 1000) }).where('reason', '=', 'by hand').execute();
   assert.equal((await api(p.env, 'datastore_search', { resource_id: p.resource }, { token: p.tokens.partner })).status, 404);
 });
+
+test(`${K} row conditions compiled to SQL select exactly the rows matchRow selects`, async () => {
+  const { parseRowCondition, matchRow } = await import('../../src/access/row-condition.ts');
+  const all = (await api(p.env, 'datastore_search', { resource_id: p.resource, limit: 1000 }, { token: p.tokens.editor })).json.result.records as Record<string, unknown>[];
+  const conditions = [
+    'age >= 30', "age < 20 OR province = 'น่าน'", "status != 'active'", "province in ('ลำพูน', 'น่าน') AND age <= 40", "name = 'ผู้เช่า 3'",
+    "age = 'abc'", "province > 'ลำพูน'", "name <= 'ผู้เช่า 2'", 'citizen_id > 1100000000020', "(age > 20 AND age < 40) OR (status = 'pending' AND province != 'เชียงใหม่')",
+    'age in (10, 12, 14)', "province = 'x'' OR 1=1 --'", 'status = true', 'nosuchfield = 1 OR age = 12',
+  ];
+  await p.env.services.store.db.updateTable('dataset_grants').set({ revoked_at: new Date() }).where('dataset_id', '=', p.dataset).execute();
+  const partnerOrg = (await p.env.services.store.db.selectFrom('groups').select('id').where('name', '=', 'dopa').executeTakeFirstOrThrow()).id;
+  const fields = ['citizen_id', 'name', 'province', 'age', 'status'];
+  for (const text of conditions) {
+    const cond = parseRowCondition(text);
+    await p.env.services.store.db.updateTable('dataset_grants').set({ revoked_at: new Date() }).where('dataset_id', '=', p.dataset).where('revoked_at', 'is', null).execute();
+    await p.env.services.store.db.insertInto('dataset_grants').values({
+      id: crypto.randomUUID(), dataset_id: p.dataset, grantee_user_id: null, grantee_org_id: partnerOrg, scope: 'metadata', granted_by: null, reason: 'prop', created: new Date(),
+      starts_at: null, expires_at: null, fields: JSON.stringify(fields), row_condition: JSON.stringify(cond),
+    } as never).execute();
+    const r = await api(p.env, 'datastore_search', { resource_id: p.resource, limit: 1000 }, { token: p.tokens.partner });
+    assert.equal(r.status, 200, `${text}: ${JSON.stringify(r.json)}`);
+    const got = (r.json.result.records as Record<string, unknown>[]).map((x) => x._id);
+    const want = all.filter((row) => matchRow(cond, row)).map((x) => x._id);
+    assert.deepEqual(got, want, text);
+  }
+});

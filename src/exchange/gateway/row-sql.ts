@@ -48,5 +48,7 @@ export function conditionSql(c: RowCondition, fieldFor: (name: string) => DsFiel
   if (c.cmp === 'in') return sql`(${lhs} = ANY(${typed}::${sql.raw(type + '[]')}))`;
   const op = OPS[c.cmp];
   if (!op) return sql`false`;
-  return sql`(${lhs} ${sql.raw(op)} ${typed[0]}::${t})`;
+  // Text orders by code point, as matchRow's string comparison does, whatever the database's collation.
+  const collate = type === 'text' && op !== '=' && op !== '<>' ? sql` COLLATE "C"` : sql``;
+  return sql`(${lhs}${collate} ${sql.raw(op)} ${typed[0]}::${t}${collate})`;
 }

@@ -74,6 +74,10 @@ test(`${K} gateway bad input: no token, no purpose, foreign or unknown agreement
     assert.equal(r.statusCode, 403, `${qs}: ${r.body}`);
     assert.equal(r.json().error.code, 'field_not_agreed');
   }
+  // full text would reach the fields not agreed
+  const q = await call(p.tokens.partner, '?purpose=x&q=pending');
+  assert.equal(q.statusCode, 400, q.body);
+  assert.ok(q.json().error.fields.q, q.body);
   const refused = await auditOf('exchange_refused');
   assert.ok(refused.some((x) => (x.detail as Record<string, unknown>).code === 'field_not_agreed'));
   // a resource of another dataset is not in the agreement

@@ -24,8 +24,8 @@ test(`${K} grant holder: agreed fields and rows only, through datastore_search a
   assert.deepEqual(recs.map((x) => x.name), expected.map((i) => `ผู้เช่า ${i}`));
   assert.equal(r.json.result.total, expected.length);
   assert.ok(recs.every((x) => !('citizen_id' in x) && !('status' in x)));
-  // a field not agreed cannot be asked for, filtered or sorted on
-  for (const input of [{ fields: ['citizen_id'] }, { filters: { status: 'active' } }, { sort: 'status' }]) {
+  // a field not agreed cannot be asked for, filtered or sorted on, nor found through full-text q
+  for (const input of [{ fields: ['citizen_id'] }, { filters: { status: 'active' } }, { sort: 'status' }, { q: 'active' }]) {
     const bad = await api(p.env, 'datastore_search', { resource_id: p.resource, ...input }, { token: p.tokens.partner });
     assert.equal(bad.status, 409, JSON.stringify(input));
   }

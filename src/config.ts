@@ -31,6 +31,10 @@ export interface Config {
   harvestStaleSeconds?: number;
   /** BANCHI_OPEN_DATA_URL / _TOKEN / _ORG: the open-data portal (a CKAN site such as data.go.th) open datasets are pushed to. */
   openData?: { url: string; token: string; org: string } | null;
+  /** BANCHI_EXCHANGE_KEY_FILE: Ed25519 key signing gateway answers; empty: generated into dataDir (exchange-ed25519.pem). */
+  exchangeKeyFile?: string;
+  /** BANCHI_TSA_URL: an RFC 3161 timestamp authority; when set, every gateway signature is time-stamped. */
+  tsaUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     siteKind: siteKindSetting(env.BANCHI_SITE_KIND),
     harvestStaleSeconds: intSetting(env, 'BANCHI_HARVEST_STALE_SECONDS', 60, 1, 86400),
     openData: env.BANCHI_OPEN_DATA_URL ? { url: env.BANCHI_OPEN_DATA_URL.replace(/\/+$/, ''), token: env.BANCHI_OPEN_DATA_TOKEN || '', org: env.BANCHI_OPEN_DATA_ORG || '' } : null,
+    exchangeKeyFile: env.BANCHI_EXCHANGE_KEY_FILE ? path.resolve(env.BANCHI_EXCHANGE_KEY_FILE) : '',
+    tsaUrl: env.BANCHI_TSA_URL || '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
@@ -91,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (!/^https?:\/\/[^/]/.test(cfg.openData.url)) throw new ConfigError('BANCHI_OPEN_DATA_URL must be the http(s) address of a CKAN site');
     if (!cfg.openData.token || !cfg.openData.org) throw new ConfigError('BANCHI_OPEN_DATA_TOKEN and BANCHI_OPEN_DATA_ORG are required with BANCHI_OPEN_DATA_URL');
   }
+  if (cfg.tsaUrl && !/^https?:\/\/[^/]/.test(cfg.tsaUrl)) throw new ConfigError('BANCHI_TSA_URL must start with http:// or https://');
   return cfg;
 }

@@ -22,6 +22,7 @@ import { governanceCaseActions } from './governance/cases-index.ts';
 import { datastoreActions } from '../datastore/index.ts';
 import { harvestActions } from '../harvest/actions.ts';
 import { opendataActions } from '../opendata/actions.ts';
+import { exchangeActions } from '../exchange/gateway/actions.ts';
 
 let loaded = false;
 
@@ -42,4 +43,5 @@ export function loadActions(): void {
   registerActions(harvestActions);
   // open-data push (issue 8)
   registerActions(opendataActions);
+  registerActions(exchangeActions);
 }

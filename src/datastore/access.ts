@@ -8,12 +8,16 @@ import type { DatasetRow, ResourceRow } from '../store/schema.ts';
 import type { Tx } from '../store/db.ts';
 import { isResourceId } from './ident.ts';
 import { getTable, type DsField, type DsTable } from './meta.ts';
+import { grantFor, type GrantTerms } from '../access/grants.ts';
+import { conditionSql } from '../exchange/gateway/row-sql.ts';
 
 export const NOT_FOUND = { th: 'ไม่พบทรัพยากรหรือตาราง DataStore', en: 'Not found: Resource "{id}" was not found.' };
 
 export interface DatastoreSubject extends DatasetSubject {
   /** The resource is marked private within its dataset (CKAN's resource_private). */
   resource_private?: boolean;
+  /** Set by openTable: the caller's right to read comes from usable grants (fields and rows limited). */
+  dataGrant?: boolean;
 }
 
 export interface TableAccess {
@@ -25,6 +29,8 @@ export interface TableAccess {
   fields: DsField[];
   /** Rows this caller may read: a condition over the table, or null for all rows. */
   rows: RawBuilder<unknown> | null;
+  /** The grants that limit this read (null: the caller's own right). */
+  grant?: GrantLimit | null;
 }
 
 export function readResourceId(input: Record<string, unknown>, key = 'resource_id'): string {
@@ -34,14 +40,53 @@ export function readResourceId(input: Record<string, unknown>, key = 'resource_i
   return id.toLowerCase();
 }
 
+/** What a grant holder may read of one table: the agreed columns and a condition on the rows. */
+export interface GrantLimit {
+  fields: DsField[];
+  rows: RawBuilder<unknown> | null;
+  /** The grants applied (ids, their agreements). */
+  grants: GrantTerms[];
+}
+
+interface DictEntry { name?: string; personal_data?: boolean }
+
 /**
- * The grant hook (governance, src/access/grants.ts `grantFor(db, actor, datasetId, now)`): a caller
- * whose right comes from an agreement sees only the agreed fields and the rows matching its
- * condition. Until grants are merged, callers without a role read through resource_download only,
- * so this returns "no restriction"; the gateway wires `grantFor` in here.
+ * The table's columns under their data-dictionary names (agreements name dictionary fields; the
+ * load matched the dictionary to the header by name, else by position), with the personal-data flag
+ * from the load or the dictionary as it is now, whichever says so.
  */
-export async function grantRestriction(_db: Tx, _actor: Actor, _datasetId: string, _now: Date): Promise<{ fields: string[] | null; rows: RawBuilder<unknown> | null } | null> {
-  return null;
+export function dictionaryView(fields: DsField[], dictionary: unknown): Array<{ field: DsField; name: string; personal: boolean }> {
+  const dict = (Array.isArray(dictionary) ? dictionary : []) as DictEntry[];
+  const byName = new Map(dict.filter((d) => typeof d?.name === 'string').map((d) => [d.name!.trim(), d]));
+  return fields.map((f, i) => {
+    const d = byName.get(f.label.trim()) ?? byName.get(f.id) ?? (dict.length === fields.length ? dict[i] : undefined);
+    return { field: f, name: d?.name?.trim() || f.label, personal: f.personal_data === true || d?.personal_data === true };
+  });
+}
+
+/**
+ * The grant hook: a caller whose right comes from agreements (grantFor, src/access/grants.ts, at
+ * `now`) reads only the agreed fields and the rows matching the agreed condition, compiled from the
+ * parsed tree to parameterised SQL. A personal-data field goes only to a grant that lists it by
+ * name (a grant made by hand, with no field list, never gets one). With several usable grants on one
+ * dataset, a column is shown only if every one of them lists it and a row if any condition admits
+ * it, so no row is shown with a column its own grant did not agree to. `agreementId` narrows to the
+ * grant of that one agreement (the exchange gateway answers per agreement). null: no usable grant.
+ */
+export async function grantRestriction(db: Tx, actor: Actor, datasetId: string, now: Date, table: DsField[], dictionary: unknown, opts: { agreementId?: string } = {}): Promise<GrantLimit | null> {
+  const answer = await grantFor(db, actor, datasetId, now);
+  const grants = (answer?.grants ?? []).filter((g) => !opts.agreementId || g.agreement_id === opts.agreementId);
+  if (!grants.length) return null;
+  const view = dictionaryView(table, dictionary);
+  const byName = new Map(view.map((v) => [v.name, v.field]));
+  let allowed = null as Set<string> | null;
+  for (const g of grants) {
+    const mine = new Set(view.filter((v) => (g.fields ? g.fields.includes(v.name) : !v.personal)).map((v) => v.field.id));
+    allowed = allowed ? new Set([...allowed].filter((id) => mine.has(id))) : mine;
+  }
+  const conds = grants.map((g) => g.row_condition);
+  const rows = conds.some((c) => !c) ? null : sql`(${sql.join(conds.map((c) => conditionSql(c!, (n) => byName.get(n))), sql` OR `)})`;
+  return { fields: table.filter((f) => allowed!.has(f.id)), rows, grants };
 }
 
 /** Personal-data columns are for the owning organisation's read_sensitive holders only. */
@@ -53,7 +98,7 @@ export function mayReadPersonal(actor: Actor, ownerOrg: string | null): boolean 
  * Loads a resource and its DataStore table for `rule`, answering 404 alike for a resource that
  * does not exist, one the caller may not see, and one without a table (so nothing is disclosed).
  */
-export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean } = {}): Promise<TableAccess> {
+export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string } = {}): Promise<TableAccess> {
   const notFound = () => new NotFoundError({ th: NOT_FOUND.th, en: NOT_FOUND.en.replace('{id}', resourceId) });
   const resource = await ctx.db.selectFrom('resources').selectAll().where('id', '=', resourceId).executeTakeFirst();
   const dataset = resource ? await findDataset(ctx.db, resource.dataset_id) : undefined;
@@ -70,6 +115,16 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
   // A write on an entry the caller can see is refused as such (403); a read of a table whose file
   // the caller may not download looks like a table that does not exist.
   if (opts.write) ctx.authorize(rule, subject);
+  const table = await getTable(ctx.db, resourceId);
+  // A right of one's own (a role, open data) reads the table whole; a right that comes only from
+  // grants (a whole-file grant included) reads what the grants agreed. The gateway always answers
+  // under the one agreement called.
+  let grant: GrantLimit | null = null;
+  if (!opts.write && !opts.personal && (opts.agreementId || !ctx.can(rule, { ...subject, fileGrant: false, dataGrant: false }))) {
+    grant = await grantRestriction(ctx.db, ctx.actor, dataset.id, ctx.now, table?.fields ?? [], resource.data_dictionary, { agreementId: opts.agreementId });
+    subject.fileGrant = false;
+    subject.dataGrant = !!grant;
+  }
   if (!ctx.can(rule, subject)) {
     // Forbidden and absent look the same to a caller without the file right.
     try {
@@ -80,17 +135,14 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
     throw notFound();
   }
   ctx.authorize(rule, subject);
-  const table = await getTable(ctx.db, resourceId);
   if (opts.needTable !== false && (!table || !table.active)) throw notFound();
   let fields = table?.fields ?? [];
-  if (!opts.personal && !mayReadPersonal(ctx.actor, dataset.owner_org)) fields = fields.filter((f) => !f.personal_data);
   let rows: RawBuilder<unknown> | null = null;
-  const grant = await grantRestriction(ctx.db, ctx.actor, dataset.id, ctx.now);
   if (grant) {
-    if (grant.fields) fields = fields.filter((f) => grant.fields!.includes(f.id));
+    fields = grant.fields;
     rows = grant.rows;
-  }
-  return { resource, dataset, subject, table, fields, rows };
+  } else if (!opts.personal && !mayReadPersonal(ctx.actor, dataset.owner_org)) fields = fields.filter((f) => !f.personal_data);
+  return { resource, dataset, subject, table, fields, rows, grant };
 }
 
 export const TRUE = sql`true`;

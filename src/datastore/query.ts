@@ -115,6 +115,10 @@ export function readSearch(input: Record<string, unknown>, access: TableAccess):
   let q = '';
   if (input.q !== undefined && input.q !== null && input.q !== '') {
     if (typeof input.q !== 'string') throw err('q', { th: 'q ต้องเป็นข้อความ', en: 'q must be a string (field-wise q is not supported)' });
+    // The full-text column covers every text column: a caller who may not read one of them (personal
+    // data, a grant's fields) could find its values through q, so q is for callers who see them all.
+    const hidden = (access.table?.fields ?? []).some((f) => f.type === 'text' && !byId.has(f.id));
+    if (hidden) throw err('q', { th: 'ค้นข้อความทั้งตารางไม่ได้ เพราะมีฟิลด์ที่ท่านไม่มีสิทธิ์อ่าน ใช้ filters แทน', en: 'Full-text q covers fields you may not read; use filters instead' });
     q = input.q.slice(0, 1000);
     const tq = tsquery(q);
     if (tq) conds.push(sql`_full_text @@ ${tq}::tsquery`);

@@ -4,7 +4,9 @@ import type { DatastoreSubject } from '../datastore/access.ts';
 
 /** Reading a table is downloading its file in another shape: the same right (resource_download), and a private resource needs an editor. */
 const mayRead = (a: Parameters<NonNullable<PolicySet[string]>>[0], d: DatastoreSubject) =>
-  datasetPolicies.dataset_files!(a, d) && (!d.resource_private || datasetPolicies.package_update!(a, d));
+  (datasetPolicies.dataset_files!(a, d) && (!d.resource_private || datasetPolicies.package_update!(a, d))) ||
+  // A grant holder reads the agreed fields and rows only (openTable applies them); a private resource stays the editors'.
+  (d.visible === true && d.dataGrant === true && !d.resource_private);
 const mayWrite = (a: Parameters<NonNullable<PolicySet[string]>>[0], d: DatastoreSubject) => d.visible === true && datasetPolicies.package_update!(a, d);
 
 export const datastorePolicies: PolicySet = {

@@ -13,6 +13,7 @@ import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
 import { datastorePolicies } from './datastore.ts';
 import { harvestPolicies } from './harvest.ts';
 import { opendataPolicies } from './opendata.ts';
+import { exchangePolicies } from './exchange.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -35,4 +36,5 @@ export const policies: PolicySet = {
   ...datastorePolicies,
   ...harvestPolicies,
   ...opendataPolicies,
+  ...exchangePolicies,
 };

@@ -19,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '013_harvest': await import('./migrations/013_harvest.ts'),
   '014_datastore': await import('./migrations/014_datastore.ts'),
   '021_opendata': await import('./migrations/021_opendata.ts'),
+  '017_exchange_gateway': await import('./migrations/017_exchange_gateway.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

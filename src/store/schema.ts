@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { HarvestTables } from '../harvest/schema.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 import type { OpendataTables } from '../opendata/schema.ts';
+import type { ExchangeTables } from '../exchange/gateway/schema.ts';
 
 /** Row types of every table, one interface each. Column names follow CKAN where CKAN has one. */
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -251,7 +252,7 @@ export interface DatasetSearchTable {
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
-export interface Database extends GovernanceTables, HarvestTables, OpendataTables {
+export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -1,0 +1,112 @@
+/**
+ * Exchange gateway benchmark: `npm run bench:exchange` (BANCHI_BENCH_SECONDS=30 for a longer run,
+ * BANCHI_BENCH_ROWS for the table size, BANCHI_BENCH_CLIENTS for the concurrency, default 32).
+ *
+ * On PostgreSQL (DATABASE_URL, else the local server, in a scratch database dropped afterwards):
+ * a provider agency with a DataStore table and an agreement (made and activated through the
+ * governance actions) giving a partner three fields and the rows of one province. The server
+ * listens on loopback; a worker thread runs 32 concurrent keep-alive clients. First the plain
+ * `datastore_search` of the same rows (an editor of the owning agency: filters province, the same
+ * fields and limit), then the gateway (`/exchange/v1/.../records`: token, agreement checks, grant,
+ * row condition, quota upsert, audit row, detached JWS). Prints requests/s and p50/p95 of both and
+ * the difference. Asserts nothing.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../src/config.ts';
+import { openServices } from '../src/services.ts';
+import { buildApp } from '../src/app.ts';
+import { runAction } from '../src/actions/registry.ts';
+import { SYSTEM, loadActor } from '../src/access/actor.ts';
+import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
+import { loadResource } from '../src/datastore/load.ts';
+
+const SECONDS = Number(process.env.BANCHI_BENCH_SECONDS || 8);
+const ROWS = Number(process.env.BANCHI_BENCH_ROWS || 20000);
+const CLIENTS = Number(process.env.BANCHI_BENCH_CLIENTS || 32);
+const PROVINCES = ['เชียงใหม่', 'ลำพูน', 'น่าน', 'แพร่', 'พะเยา', 'ขอนแก่น', 'อุดรธานี', 'ภูเก็ต'];
+
+const server = process.env.DATABASE_URL || LOCAL_POSTGRES;
+const scratch = await createScratchDatabase(server, 'banchi_bench_ex');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-bench-ex-'));
+const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: scratch.url } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'bench-secret-bench-secret-bench-secret-01' });
+const services = await openServices(config);
+const app = await buildApp(services);
+try {
+  const sys = (name: string, input: Record<string, unknown>) => runAction<any>(services, name, input, { actor: SYSTEM });
+  await sys('organization_create', { name: 'nha', title: 'การเคหะแห่งชาติ' });
+  await sys('organization_create', { name: 'dopa', title: 'กรมการปกครอง' });
+  const org = (await services.store.db.selectFrom('groups').select('id').where('name', '=', 'nha').executeTakeFirstOrThrow()).id;
+  const user = async (name: string, member?: [string, string], duty?: string) => {
+    await sys('user_create', { name, email: `${name}@example.go.th`, password: 'correct horse battery', sysadmin: false });
+    if (member) await sys('organization_member_create', { id: member[0], username: name, role: member[1] });
+    const u = await services.store.db.selectFrom('users').select(['id', 'name', 'sysadmin']).where('name', '=', name).executeTakeFirstOrThrow();
+    if (duty) await services.store.db.insertInto('duties').values({ group_id: org, user_id: u.id, role: duty, created_by: null }).execute();
+    return { actor: await loadActor(services.store.db, u), token: (await sys('api_token_create', { user: name, name: 'bench' })).token as string };
+  };
+  const editor = await user('editor', ['nha', 'editor']);
+  const owner = await user('owner', ['nha', 'member'], 'data_owner');
+  const committee = await user('committee', undefined, 'governance_committee');
+  const partner = await user('partner', ['dopa', 'member']);
+  await runAction(services, 'package_create', { name: 'tenants', title: 'ทะเบียนผู้เช่า', owner_org: 'nha', data_type: 'ข้อมูลสถิติ', maintainer: 'x', maintainer_email: 'x@example.go.th', tags: ['ทดสอบ'], notes: 'ทดสอบ', objective: ['พันธกิจหน่วยงาน'], update_frequency_unit: 'ปี', update_frequency_interval: '1', geo_coverage: 'ประเทศ', data_source: 'ทดสอบ', data_format: ['CSV'], data_category: 'ข้อมูลใช้ภายใน', data_classification: 'ชั้นเผยแพร่ภายในองค์กร', license_id: 'Open Data Common' }, { actor: editor.actor });
+  const res = await runAction<{ id: string }>(services, 'resource_create', { package_id: 'tenants', name: 'ทะเบียน', url: 'https://example.go.th/t.csv', format: 'CSV' }, { actor: editor.actor });
+  const key = crypto.randomUUID();
+  fs.mkdirSync(path.join(dataDir, 'files', key.slice(0, 2)), { recursive: true });
+  const lines = ['citizen_id,name,province,age'];
+  for (let i = 0; i < ROWS; i++) lines.push(`${1100000000000 + i},ผู้เช่า ${i},${PROVINCES[i % PROVINCES.length]},${18 + (i % 60)}`);
+  fs.writeFileSync(path.join(dataDir, 'files', key.slice(0, 2), key), lines.join('\n') + '\n');
+  const dict = ['citizen_id', 'name', 'province', 'age'].map((name) => ({ name, type: name === 'age' ? 'integer' : 'text', description_th: name, description_en: name, personal_data: name === 'citizen_id' }));
+  await sql`UPDATE resources SET storage_key = ${key}, url = 't.csv', url_type = 'upload', data_dictionary = ${JSON.stringify(dict)} WHERE id = ${res.id}`.execute(services.store.db);
+  await loadResource(services, res.id);
+  await runAction(services, 'datastore_create', { resource_id: res.id, indexes: ['province'] }, { actor: SYSTEM });
+  const now = Date.now();
+  const a = await runAction<{ id: string; number: string }>(services, 'agreement_create', {
+    kind: 'agreement', organization: 'nha', partner: 'dopa', title: 'ข้อตกลงทดสอบ', purpose: 'ทดสอบ', scope_of_use: 'ทดสอบ', access_from: new Date(now - 3600_000).toISOString(), access_to: new Date(now + 86400_000).toISOString(),
+    frequency_unit: 'calls_per_day', frequency_count: 1_000_000_000, service_level: '-', period_of_use: '-', technology: 'rest', legal_basis: 'ทดสอบ',
+    items: [{ dataset: 'tenants', fields: ['name', 'province', 'age'], row_condition: "province = 'เชียงใหม่'" }],
+  }, { actor: owner.actor });
+  await runAction(services, 'agreement_transition', { id: a.id, transition: 'submit' }, { actor: owner.actor });
+  await runAction(services, 'agreement_transition', { id: a.id, transition: 'approve' }, { actor: committee.actor });
+  await runAction(services, 'agreement_transition', { id: a.id, transition: 'activate' }, { actor: owner.actor });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const plainUrl = `${base}/api/3/action/datastore_search?resource_id=${res.id}&fields=name,province,age&limit=10&include_total=false&filters=${encodeURIComponent(JSON.stringify({ province: 'เชียงใหม่' }))}`;
+  const gwUrl = `${base}/exchange/v1/agreements/${a.number}/resources/${res.id}/records?purpose=bench&limit=10`;
+  // both answer the same rows
+  const p1 = (await (await fetch(plainUrl, { headers: { authorization: editor.token } })).json()) as { result: { records: unknown[] } };
+  const g1 = await fetch(gwUrl, { headers: { authorization: `Bearer ${partner.token}` } });
+  const g1j = (await g1.json()) as { records: unknown[] };
+  if (JSON.stringify(p1.result.records.map((r: any) => r.name)) !== JSON.stringify(g1j.records.map((r: any) => r.name))) throw new Error('the two endpoints answer different rows');
+  if (!g1.headers.get('x-jws-signature')) throw new Error('the gateway answer is not signed');
+
+  const run = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number }>((resolve, reject) => {
+    const w = new Worker(new URL('./exchange-load.ts', import.meta.url), { workerData: { url, token, seconds, clients: CLIENTS } });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  const pct = (xs: number[], p: number) => { const s = [...xs].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
+  const report = (label: string, r: { n: number; errors: number; lat: number[]; sec: number }) => {
+    const o = { rps: r.n / r.sec, p50: pct(r.lat, 50), p95: pct(r.lat, 95) };
+    console.log(`${label.padEnd(34)} ${o.rps.toFixed(0).padStart(6)} req/s   p50 ${o.p50.toFixed(2)} ms   p95 ${o.p95.toFixed(2)} ms   (${r.n} requests, ${r.errors} errors)`);
+    return o;
+  };
+  console.log(`PostgreSQL, ${ROWS.toLocaleString()} rows, ${CLIENTS} concurrent clients, ${SECONDS} s per run, 10 rows per answer, ${os.cpus().length} cores (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+  await run(plainUrl, editor.token, 1.5); // warm-up
+  const plain = report('plain datastore_search', await run(plainUrl, editor.token, SECONDS));
+  await run(gwUrl, `Bearer ${partner.token}`, 1.5);
+  const gw = report('gateway (signed, audited)', await run(gwUrl, `Bearer ${partner.token}`, SECONDS));
+  console.log(`difference: ${(gw.rps - plain.rps).toFixed(0)} req/s (${((gw.rps / plain.rps) * 100).toFixed(0)} % of plain), p50 +${(gw.p50 - plain.p50).toFixed(2)} ms, p95 +${(gw.p95 - plain.p95).toFixed(2)} ms`);
+  console.log(`targets: ≥ 1,000 signed audited requests/s ${gw.rps >= 1000 ? 'met' : 'NOT met'}; ≤ 5 ms p95 added ${gw.p95 - plain.p95 <= 5 ? 'met' : 'NOT met'}`);
+  const audited = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'exchange_call'`.execute(services.store.db);
+  console.log(`audit rows written by the gateway: ${audited.rows[0]!.n}`);
+} finally {
+  await app.close();
+  await services.store.close();
+  await scratch.drop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

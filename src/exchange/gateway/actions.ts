@@ -1,0 +1,188 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { defineAction } from '../../actions/registry.ts';
+import type { ActionContext } from '../../actions/context.ts';
+import { NotFoundError, ValidationError } from '../../actions/errors.ts';
+import { memberOrgs, userId } from '../../access/actor.ts';
+import { UUID } from '../../actions/governance/agreements-shared.ts';
+import { openTable, readResourceId } from '../../datastore/access.ts';
+import { readSearch, runSearch } from '../../datastore/query.ts';
+import { GatewayError } from './errors.ts';
+import { loadExchangeKey } from './keys.ts';
+import { signDetached } from './jws.ts';
+import { admitCall, periodOf } from './quota.ts';
+import { timestamp } from './tsa.ts';
+import { soapRecords } from './soap.ts';
+
+/** Search parameters a partner may send (anything else in the query filters by that field). */
+export const SEARCH_PARAMS = new Set(['fields', 'filters', 'sort', 'limit', 'offset', 'q', 'include_total']);
+const MAX_ROWS = 10000;
+
+interface AgreementRow {
+  id: string; number: string; state: string; partner_org: string; owner_org: string; access_from: Date; access_to: Date;
+  terminated_at: Date | null; frequency: { unit: string; count: number }; items: Array<{ dataset_id: string }>; technology: string;
+}
+
+async function findAgreement(ctx: ActionContext, ref: unknown): Promise<AgreementRow | undefined> {
+  if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
+  const q = ctx.db.selectFrom('agreements as a').innerJoin('cases as c', 'c.id', 'a.case_id')
+    .select(['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology']);
+  const row = await (UUID.test(ref) ? q.where('a.id', '=', ref.toLowerCase()) : q.where('c.number', '=', ref)).executeTakeFirst();
+  return row as unknown as AgreementRow | undefined;
+}
+
+const names = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * One gateway call: GET /exchange/v1/agreements/<agreement>/resources/<resource>/records. Checked
+ * against the agreement each time (the caller's organisation is its partner; in force; inside its
+ * window; the resource one of its datasets'; fields and rows as agreed; within its frequency), the
+ * purpose recorded, audited in the same transaction with the response's hash, and answered with a
+ * detached JWS over the exact bytes (time-stamped when a TSA is configured). Refusals are audited
+ * too (the row commits, then the caller gets the error).
+ */
+export const exchangeRecords = defineAction({
+  name: 'exchange_records',
+  readOnly: true,
+  internal: true,
+  summary: 'Rows of an agreed resource for the partner of an agreement, signed and audited.',
+  async run(ctx, input) {
+    const ag = await findAgreement(ctx, input.agreement);
+    const party = !!ag && memberOrgs(ctx.actor).includes(ag.partner_org);
+    const notFound = new GatewayError(404, 'agreement_not_found', { th: 'ไม่พบข้อตกลงนี้สำหรับหน่วยงานของท่าน', en: 'No such agreement for your organisation' });
+    if (!ag || !party) {
+      try { ctx.authorize('exchange_records', { party: false }); } catch { /* a foreign agreement looks like none */ }
+      throw notFound;
+    }
+    ctx.authorize('exchange_records', { party, owner_org: ag.owner_org, partner_org: ag.partner_org });
+    const params = (input.params ?? {}) as Record<string, unknown>;
+    const purpose = typeof params.purpose === 'string' ? params.purpose.trim() : '';
+    const rid = typeof input.resource_id === 'string' ? input.resource_id : '';
+    const refuse = async (err: GatewayError): Promise<null> => {
+      await ctx.audit({ action: 'exchange_refused', object_type: 'agreement', object_id: ag.id, detail: { agreement_number: ag.number, resource_id: rid.slice(0, 100), purpose: purpose.slice(0, 500), code: err.code, ...err.detail } });
+      ctx.failAfterCommit(err);
+      return null;
+    };
+    if (ag.state !== 'active' || ag.terminated_at) {
+      return refuse(new GatewayError(403, 'agreement_not_active', { th: `ข้อตกลงไม่อยู่ในสถานะใช้งาน (สถานะ: ${ag.state})`, en: `The agreement is not in force (state: ${ag.state})` }, { detail: { state: ag.state } }));
+    }
+    if (ctx.now < ag.access_from) return refuse(new GatewayError(403, 'agreement_not_started', { th: `ยังไม่ถึงช่วงเวลาเข้าถึง (เริ่ม ${ag.access_from.toISOString()})`, en: `The access window opens at ${ag.access_from.toISOString()}` }));
+    const soap = input.format === 'soap';
+    if (soap && ag.technology !== 'soap') return refuse(new GatewayError(403, 'soap_not_agreed', { th: 'ข้อตกลงนี้ไม่ได้กำหนดให้ใช้ SOAP ใช้ REST (/exchange/v1/agreements/…/records) แทน', en: 'This agreement does not name SOAP; use the REST endpoint (/exchange/v1/agreements/…/records)' }));
+    if (ctx.now >= ag.access_to) return refuse(new GatewayError(403, 'agreement_expired', { th: `ข้อตกลงหมดอายุแล้ว (สิ้นสุด ${ag.access_to.toISOString()})`, en: `The agreement expired at ${ag.access_to.toISOString()}` }));
+    if (!purpose || purpose.length > 500) throw ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' });
+    let id: string;
+    try { id = readResourceId({ resource_id: rid }); } catch { throw new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }); }
+    const res = await ctx.db.selectFrom('resources').select(['dataset_id']).where('id', '=', id).executeTakeFirst();
+    const agreed = (ag.items ?? []).map((i) => i.dataset_id);
+    if (!res || !agreed.includes(res.dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
+    let access;
+    try {
+      access = await openTable(ctx, id, 'exchange_read', { agreementId: ag.id });
+    } catch (e) {
+      if (e instanceof NotFoundError) return refuse(new GatewayError(404, 'resource_not_found', { th: 'ทรัพยากรนี้ยังไม่มีตารางข้อมูล หรือสิทธิ์ตามข้อตกลงใช้ไม่ได้ในขณะนี้', en: 'The resource has no table, or the agreement\'s grant is not usable now' }));
+      throw e;
+    }
+    // A field the table has but the agreement does not give is refused as such (and audited).
+    const all = new Set((access.table?.fields ?? []).map((f) => f.id));
+    const mine = new Set(access.fields.map((f) => f.id));
+    const filters = typeof params.filters === 'string' ? (() => { try { return JSON.parse(params.filters as string); } catch { return {}; } })() : params.filters;
+    const asked = [...names(params.fields), ...(filters && typeof filters === 'object' && !Array.isArray(filters) ? Object.keys(filters) : []),
+      ...names(params.sort).map((s) => s.replace(/\s+(asc|desc)$/i, '').replace(/^"|"$/g, ''))];
+    const notAgreed = [...new Set(asked.filter((n) => all.has(n) && !mine.has(n)))];
+    if (notAgreed.length) return refuse(new GatewayError(403, 'field_not_agreed', { th: `ฟิลด์ที่ไม่อยู่ในข้อตกลง: ${notAgreed.join(', ')}`, en: `Fields not in the agreement: ${notAgreed.join(', ')}` }, { detail: { fields: notAgreed } }));
+    const search = readSearch({ ...Object.fromEntries(Object.entries(params).filter(([k]) => SEARCH_PARAMS.has(k))), include_total: params.include_total ?? false, limit: params.limit ?? 100 }, access);
+    if (search.limit > MAX_ROWS) search.limit = MAX_ROWS;
+    search.format = 'objects';
+    const result = await runSearch(ctx, access, search, { base: `/exchange/v1/agreements/${ag.number}/resources/${id}/records` });
+    // Frequency and quota: the last statement before the audit row, so the counter's row lock is held only until commit.
+    const period = periodOf(ag.frequency.unit, ctx.now);
+    const calls = await admitCall(ctx.db, ag.id, period.start, ag.frequency.count);
+    const resetSeconds = Math.max(1, Math.ceil((period.end.getTime() - ctx.now.getTime()) / 1000));
+    if (calls === null) {
+      return refuse(new GatewayError(429, 'quota_exceeded', { th: `เรียกใช้ครบ ${ag.frequency.count} ครั้งของรอบนี้แล้ว (รอบใหม่เริ่ม ${period.end.toISOString()})`, en: `The agreement's ${ag.frequency.count} calls per ${period.period} are used up; the next period starts at ${period.end.toISOString()}` },
+        { headers: { 'retry-after': String(resetSeconds), 'x-ratelimit-limit': String(ag.frequency.count), 'x-ratelimit-remaining': '0' }, detail: { period: period.start.toISOString() } }));
+    }
+    const callId = crypto.randomUUID();
+    const records = result.records as Record<string, unknown>[];
+    const fieldIds = access.fields.map((f) => f.id);
+    const payload = {
+      agreement: { id: ag.id, number: ag.number }, resource_id: id, dataset_id: access.dataset.id, purpose, call_id: callId, served_at: ctx.now.toISOString(),
+      fields: result.fields as Array<{ id: string; type: unknown }>, records, ...(search.includeTotal ? { total: result.total } : {}), limit: search.limit, offset: search.offset,
+    };
+    const body = Buffer.from(soap ? soapRecords(payload) : JSON.stringify(payload));
+    const hash = crypto.hash('sha256', body, 'hex');
+    const key = loadExchangeKey(ctx.services.config);
+    const { jws, signature } = signDetached(body, key.privateKey, {
+      kid: key.kid, iat: Math.floor(ctx.now.getTime() / 1000), 'banchi.agreement': ag.number, 'banchi.call': callId, 'banchi.sha256': hash,
+    });
+    const headers: Record<string, string> = {
+      'x-jws-signature': jws, 'x-banchi-call-id': callId, 'x-ratelimit-limit': String(ag.frequency.count),
+      'x-ratelimit-remaining': String(ag.frequency.count - calls), 'x-ratelimit-reset': String(resetSeconds),
+    };
+    let stamp: { time: string } | { error: string } | null = null;
+    if (ctx.services.config.tsaUrl) {
+      try {
+        const t = await timestamp(ctx.services.config.tsaUrl, signature);
+        headers['x-jws-timestamp'] = t.token.toString('base64');
+        stamp = { time: t.time.toISOString() };
+      } catch (e) {
+        // The exchange goes on without the stamp; the audit says it is missing and why.
+        stamp = { error: (e as Error).message.slice(0, 200) };
+      }
+    }
+    await ctx.audit({
+      action: 'exchange_call', object_type: 'agreement', object_id: ag.id,
+      detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(input.client_cert ? { client_cert: input.client_cert } : {}), ...(stamp ? { timestamp: stamp } : {}) },
+    });
+    return { status: 200, body, headers, type: soap ? 'text/xml; charset=utf-8' : 'application/json;charset=utf-8' };
+  },
+});
+
+/** The caller's organisation's agreements as a partner, with the gateway endpoints of each agreed resource. */
+export const exchangeAgreements = defineAction({
+  name: 'exchange_agreements',
+  readOnly: true,
+  internal: true,
+  summary: 'Agreements where the caller\'s organisation is the partner, with their gateway endpoints.',
+  async run(ctx) {
+    ctx.authorize('exchange_agreements');
+    const orgs = memberOrgs(ctx.actor);
+    if (!orgs.length) return [];
+    const rows = await ctx.db.selectFrom('agreements as a').innerJoin('cases as c', 'c.id', 'a.case_id')
+      .select(['a.id', 'c.number', 'c.state', 'a.title', 'a.access_from', 'a.access_to', 'a.frequency', 'a.items'])
+      .where('a.partner_org', 'in', orgs).orderBy('a.created').execute();
+    const out = [];
+    for (const r of rows) {
+      const ds = ((r.items as Array<{ dataset_id: string; fields: string[] }>) ?? []);
+      const resources = ds.length ? await sql<{ id: string; name: string; dataset_id: string }>`SELECT r.id, r.name, r.dataset_id FROM resources r JOIN datastore_tables t ON t.resource_id = r.id AND t.active WHERE r.state = 'active' AND r.dataset_id = ANY(${ds.map((d) => d.dataset_id)}::uuid[]) ORDER BY r.position`.execute(ctx.db) : { rows: [] };
+      out.push({
+        id: r.id, number: r.number, state: r.state, title: r.title, access_from: r.access_from.toISOString(), access_to: r.access_to.toISOString(), frequency: r.frequency,
+        resources: resources.rows.map((x) => ({ ...x, fields: ds.find((d) => d.dataset_id === x.dataset_id)?.fields ?? [], records: `/exchange/v1/agreements/${r.number}/resources/${x.id}/records` })),
+      });
+    }
+    return out;
+  },
+});
+
+/** Consumer side: what a partner gateway answered, kept with its signature (src/exchange/gateway/client.ts). */
+export const exchangeReceiptRecord = defineAction({
+  name: 'exchange_receipt_record',
+  readOnly: false,
+  internal: true,
+  summary: 'Keeps a verified answer of a partner gateway.',
+  async run(ctx, input) {
+    ctx.authorize('exchange_receipt_record');
+    const r = input as Record<string, unknown>;
+    const id = crypto.randomUUID();
+    await ctx.db.insertInto('exchange_receipts').values({
+      id, partner_url: String(r.partner_url), agreement: String(r.agreement), resource_id: String(r.resource_id), purpose: String(r.purpose), request_url: String(r.request_url),
+      status: Number(r.status), body: String(r.body), response_sha256: String(r.response_sha256), jws: String(r.jws), kid: String(r.kid), verified: r.verified === true,
+      timestamp_token: (r.timestamp_token as string | null) ?? null, timestamp_time: (r.timestamp_time as string | null) ?? null, row_count: Number(r.row_count), received_by: userId(ctx.actor), received: ctx.now,
+    }).execute();
+    await ctx.audit({ action: 'exchange_receipt_record', object_type: 'exchange_receipt', object_id: id, detail: { partner_url: String(r.partner_url), agreement: String(r.agreement), resource_id: String(r.resource_id), response_sha256: String(r.response_sha256), row_count: Number(r.row_count) } });
+    return { id };
+  },
+});
+
+export const exchangeActions = [exchangeRecords, exchangeAgreements, exchangeReceiptRecord];

@@ -42,7 +42,8 @@ export function recordHiddenClashes(ctx: Pick<ActionContext, 'actor' | 'now' | '
     done = true;
     const db = ctx.services.store.db;
     try {
-      await db.insertInto('probe_answers').values({ caller: k, at, n }).execute();
+      // Answers of one caller at the same instant add up in one row (the key is caller and time).
+      await db.insertInto('probe_answers').values({ caller: k, at, n }).onConflict((oc) => oc.columns(['caller', 'at']).doUpdateSet((eb) => ({ n: eb('probe_answers.n', '+', eb.ref('excluded.n')) }))).execute();
       // Old answers are dropped here, where a write happens anyway.
       await db.deleteFrom('probe_answers').where('at', '<', new Date(at.getTime() - 2 * HIDDEN_CLASH_WINDOW_MS)).execute();
     } catch (e) {

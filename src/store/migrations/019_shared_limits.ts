@@ -11,9 +11,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TABLE probe_answers (
       caller text NOT NULL,
       at timestamptz NOT NULL,
-      n integer NOT NULL
+      n integer NOT NULL,
+      PRIMARY KEY (caller, at)
     )`.execute(db);
-  await sql`CREATE INDEX probe_answers_caller ON probe_answers(caller, at)`.execute(db);
   await sql`CREATE INDEX probe_answers_at ON probe_answers(at)`.execute(db);
   await sql`
     CREATE TABLE rate_limits (

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import type { Services } from './actions/context.ts';
 import { hashPassword, oneTimePassword } from './access/passwords.ts';
 import { writeAudit } from './actions/audit.ts';
@@ -10,6 +11,8 @@ import { SYSTEM } from './access/actor.ts';
  */
 export async function ensureFirstSysadmin(services: Services): Promise<{ name: string; password: string } | null> {
   return services.store.db.transaction().execute(async (db) => {
+    // App servers starting together over one empty database: one creates it, the others then see it.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('banchi:first_sysadmin'))`.execute(db);
     const any = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
     if (any) return null;
     const password = oneTimePassword();

@@ -31,7 +31,7 @@ function listenMessage(e: unknown, config: Config): string | null {
  * The port is bound before the first sysadmin is created, so a busy port never consumes the
  * one-time password (it is printed only once the server really serves).
  */
-export async function startServer(config: Config, opts: { logger?: boolean; memory?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { logger?: boolean; memory?: boolean; quiet?: boolean; bootstrap?: boolean } = {}): Promise<RunningServer> {
   const services = await openServices(config, { memory: opts.memory });
   let app: FastifyInstance | null = null;
   let address: string;
@@ -45,7 +45,8 @@ export async function startServer(config: Config, opts: { logger?: boolean; memo
     if (msg) throw new ListenError(msg);
     throw e;
   }
-  const first = await ensureFirstSysadmin(services);
+  // Under `serve --workers N` the primary does this once, after every worker listens.
+  const first = opts.bootstrap === false ? null : await ensureFirstSysadmin(services);
   if (first && !opts.quiet) {
     process.stdout.write(
       `\nบัญชีผู้ดูแลระบบถูกสร้างขึ้นครั้งแรก / First sysadmin account created\n  username: ${first.name}\n  one-time password: ${first.password}\n  (change it at first sign-in; it is not shown again)\n\n`,

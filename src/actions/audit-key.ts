@@ -35,11 +35,17 @@ export function loadAuditKey(config: Pick<Config, 'dataDir' | 'auditKeyFile'>): 
     const { privateKey } = crypto.generateKeyPairSync('ed25519');
     pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Written whole under a private name, then linked into place: app processes starting together
+    // all end up with the first one's key, and none ever reads a half-written file.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, pem, { mode: 0o600 });
     try {
-      fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+      fs.linkSync(tmp, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       pem = fs.readFileSync(file, 'utf8'); // another process generated it first
+    } finally {
+      fs.rmSync(tmp, { force: true });
     }
   }
   const privateKey = crypto.createPrivateKey(pem);

@@ -4,8 +4,9 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
 การใช้งาน / Usage: banchi <คำสั่ง/command> [ตัวเลือก/options]
 
 คำสั่ง / Commands:
-  serve [--port N] [--host H]
+  serve [--port N] [--host H] [--workers N]
       เปิดเว็บไซต์และ API / run the web portal and the CKAN API
+      --workers N: N โปรเซสบนพอร์ตเดียว (ต้องใช้ PostgreSQL) / N app processes on one port (PostgreSQL only)
   migrate
       ปรับโครงสร้างฐานข้อมูลให้เป็นรุ่นล่าสุด / bring the database schema up to date
   user create NAME --email E [--password-stdin] [--sysadmin] [--fullname F]

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
@@ -18,6 +19,8 @@ export interface StoreEntry {
   temp: boolean;
   /** The process that wrote a temporary file (0 when unknown). */
   pid: number;
+  /** Whether that process ran on this machine (a pid says nothing about another machine's processes). */
+  thisHost: boolean;
   mtimeMs: number;
 }
 
@@ -50,7 +53,10 @@ export class FileTooLargeError extends Error {
 }
 
 const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const TEMP = /^([0-9a-f-]{36})\.(\d+)\.part$/;
+// <key>.<pid>.<host tag>.part; names from before the host tag (<key>.<pid>.part) were this machine's.
+const TEMP = /^([0-9a-f-]{36})\.(\d+)(?:\.([0-9a-f]{8}))?\.part$/;
+/** Names the machine in temporary names, for app servers sharing one file directory. */
+export const HOST_TAG = crypto.createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
 
 export class LocalFileStore implements FileStore {
   readonly root: string;
@@ -69,7 +75,7 @@ export class LocalFileStore implements FileStore {
   /** The writer's pid in the name lets the sweep tell a dead writer's leftovers from a live upload. */
   private tempOf(key: string, pid = process.pid): string {
     if (!KEY.test(key)) throw new Error('Invalid file key');
-    return path.join(this.tmp, `${key}.${pid}.part`);
+    return path.join(this.tmp, `${key}.${pid}.${HOST_TAG}.part`);
   }
 
   async put(source: Readable, maxBytes: number, filename: string): Promise<Upload> {
@@ -169,7 +175,7 @@ export class LocalFileStore implements FileStore {
         const m = temp ? TEMP.exec(name) : KEY.test(name) ? [name, name, '0'] : null;
         if (!m || !KEY.test(m[1]!)) continue;
         const st = await fs.promises.stat(path.join(full, name)).catch(() => null);
-        if (st) yield { key: m[1]!, temp, pid: Number(m[2]), mtimeMs: st.mtimeMs };
+        if (st) yield { key: m[1]!, temp, pid: Number(m[2]), thisHost: !m[3] || m[3] === HOST_TAG, mtimeMs: st.mtimeMs };
       }
     }
   }

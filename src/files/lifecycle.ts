@@ -99,8 +99,9 @@ export async function sweepFiles(services: Services, opts: SweepOptions = {}): P
   if (suspicious) result.keptSuspicious = orphans.length;
   for (const e of entries) {
     if (e.temp) {
-      const ownStale = e.pid === process.pid && e.mtimeMs < BOOT;
-      const dead = ownStale || !alive(e.pid) || now - e.mtimeMs > tempGrace;
+      const ownStale = e.thisHost && e.pid === process.pid && e.mtimeMs < BOOT;
+      // Another machine's writer (app servers sharing one file directory) cannot be asked: its file waits out the grace.
+      const dead = ownStale || (e.thisHost && !alive(e.pid)) || now - e.mtimeMs > tempGrace;
       if (used.has(e.key)) {
         await services.files.commit(e.key);
         result.promoted++;

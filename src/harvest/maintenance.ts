@@ -28,9 +28,12 @@ export const harvestMaintain = defineAction({
   summary: 'Resumes dead runs, fails stalled ones and starts scheduled ones (internal).',
   async run(ctx, input) {
     ctx.authorize('harvest_stage');
+    const report = { resumed: 0, timed_out: 0, scheduled: 0 };
+    // Every app process runs this each ten seconds: one at a time, or two could start the same scheduled run.
+    const turn = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext('banchi:harvest_maintain')) AS ok`.execute(ctx.db);
+    if (!turn.rows[0]?.ok) return report;
     const staleSeconds = input.startup === true ? 0 : (ctx.services.config.harvestStaleSeconds ?? 60);
     const now = ctx.now;
-    const report = { resumed: 0, timed_out: 0, scheduled: 0 };
     const open = await ctx.db
       .selectFrom('harvest_jobs as j')
       .innerJoin('harvest_sources as s', 's.id', 'j.source_id')

@@ -168,14 +168,14 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
   // Only records the caller may write are checked against the store: the others fail anyway, and
   // answering "name taken" for them would turn a forbidden organisation into an oracle.
   const writable = checked.filter((x) => x.allowed);
-  if (writable.some((x) => x.c.v.name || x.c.v.id) && hiddenClashesLeft(ctx.actor) <= 0) throw ValidationError.field('records', M.tooManyProbes());
+  if (writable.some((x) => x.c.v.name || x.c.v.id) && (await hiddenClashesLeft(ctx)) <= 0) throw ValidationError.field('records', M.tooManyProbes());
   const clashes = await findClashes(ctx, writable.map(({ c }) => c));
   const accepted: ImportCandidate[] = [];
   let hidden = 0;
   for (const { c, bag, draftAllowed, allowed } of checked) {
     if (allowed) hidden += clashes.check(c, bag);
     if (hidden > MAX_HIDDEN_CLASHES_PER_CALL) {
-      recordHiddenClashes(ctx.actor, hidden);
+      recordHiddenClashes(ctx, hidden);
       throw ValidationError.field('records', M.tooManyProbes());
     }
     if (bag.has()) {
@@ -188,7 +188,7 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
     clashes.reserve(c);
     accepted.push(c);
   }
-  recordHiddenClashes(ctx.actor, hidden);
+  recordHiddenClashes(ctx, hidden);
   const plannedById = new Map([...dir.planned.values()].map((p) => [p.id, p]));
   for (const c of accepted) {
     for (const g of c.groups) if (g.planned) g.planned.used = true;

@@ -4,6 +4,7 @@ import { claim, complete, fail } from './queue.ts';
 import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
 import { sweepFiles } from '../files/lifecycle.ts';
 import { startAuditSealer } from './audit-sealer.ts';
+import { exclusive } from '../cluster/exclusive.ts';
 import { DATASTORE_QUEUE, runLoadJob } from '../datastore/load.ts';
 import { HARVEST_QUEUE, runStage } from '../harvest/pipeline.ts';
 import { maintainHarvests } from '../harvest/maintenance.ts';
@@ -35,8 +36,9 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
       }
     }
   };
-  // The file sweep runs at start (what a crash left: temporary uploads, files no row refers to) and hourly.
-  const sweep = (): Promise<void> => sweepFiles(services).then(() => undefined, (e: unknown) => process.emitWarning(`file sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+  // The file sweep runs at start (what a crash left: temporary uploads, files no row refers to) and
+  // hourly, in one app process at a time (the others skip that round).
+  const sweep = (): Promise<void> => exclusive(services, 'file_sweep', () => sweepFiles(services)).then(() => undefined, (e: unknown) => process.emitWarning(`file sweep failed: ${e instanceof Error ? e.message : String(e)}`));
   running = running.then(sweep);
   // Harvest runs a dead process left are resumed at start; stalled and scheduled ones every ten ticks.
   const maintain = (startup: boolean): Promise<void> => maintainHarvests(services, startup).then(() => undefined, (e: unknown) => process.emitWarning(`harvest maintenance failed: ${e instanceof Error ? e.message : String(e)}`));

@@ -6,6 +6,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
+import { BanchiPostgresDialect } from './migration-lock.ts';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -38,7 +39,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // An idle connection the server closes (restart, failover) must not take the process down;
     // the pool replaces it on the next checkout.
     pool.on('error', (err) => process.emitWarning(`PostgreSQL idle connection closed: ${err.message}`));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new BanchiPostgresDialect(pool) }); // pooler-safe migration lock
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const dir = opts.dataDir && opts.dataDir !== 'memory://' ? path.join(opts.dataDir, 'pgdata') : undefined;

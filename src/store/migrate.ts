@@ -20,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '014_datastore': await import('./migrations/014_datastore.ts'),
   '021_opendata': await import('./migrations/021_opendata.ts'),
   '017_exchange_gateway': await import('./migrations/017_exchange_gateway.ts'),
+  '019_shared_limits': await import('./migrations/019_shared_limits.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

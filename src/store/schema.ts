@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { HarvestTables } from '../harvest/schema.ts';
+import type { ClusterTables } from '../cluster/schema.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 import type { OpendataTables } from '../opendata/schema.ts';
 import type { ExchangeTables } from '../exchange/gateway/schema.ts';
@@ -252,7 +253,7 @@ export interface DatasetSearchTable {
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
-export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables {
+export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables, ClusterTables {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import { sharedRateLimitStore } from '../cluster/rate-limit-store.ts';
 import fastifyStatic from '@fastify/static';
 import type { Services } from '../actions/context.ts';
 import { registerSessionHook, isSecure } from './session.ts';
@@ -72,6 +73,7 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     });
     await scope.register(rateLimit, {
       global: false,
+      store: sharedRateLimitStore(services.store.db), // shared by every app process (docs/deployment.md)
       errorResponseBuilder: (_req, ctx) => Object.assign(new Error('Too many requests'), { statusCode: ctx.statusCode }),
     });
     await scope.register(fastifyStatic, {

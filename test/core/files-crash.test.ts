@@ -55,7 +55,7 @@ test(`[${STORE}] SIGKILL during a large multipart upload: no file, no resource, 
   await exited;
   sock.destroy();
   assert.equal(filesUnder(filesDir).length, 1, 'the killed server left its partial upload (under a temporary name)');
-  assert.match(filesUnder(filesDir)[0]!, /[/\\]tmp[/\\][0-9a-f-]{36}\.\d+\.part$/);
+  assert.match(filesUnder(filesDir)[0]!, /[/\\]tmp[/\\][0-9a-f-]{36}\.\d+\.[0-9a-f]{8}\.part$/);
 
   // The next start removes it: its writer is dead.
   const again = cli.start(['serve', '--port', '0']);

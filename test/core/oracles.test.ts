@@ -26,7 +26,7 @@ before(async () => {
   await sys(env, 'package_import', { records: HIDDEN.map((name) => datasetInput('org-b', { name, ...PERSONAL })) });
 });
 after(() => env.close());
-beforeEach(() => resetProbeBudgets());
+beforeEach(() => resetProbeBudgets(env.services.store.db));
 
 const create = (over: Record<string, unknown>) => api(env, 'package_create', datasetInput('org-a', over), { token: editorA.token, lang: 'en' });
 

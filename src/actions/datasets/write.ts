@@ -98,7 +98,7 @@ export async function prepareDataset(ctx: ActionContext, input: Record<string, u
 async function checkUnique(ctx: ActionContext, v: ValidatedDataset, orgId: string | null, existing: DatasetRow | null, bag: ErrorBag): Promise<void> {
   const newName = v.name !== undefined && v.name !== existing?.name;
   const newId = !!v.id && !existing;
-  if ((newName || newId) && hiddenClashesLeft(ctx.actor) <= 0) {
+  if ((newName || newId) && (await hiddenClashesLeft(ctx)) <= 0) {
     bag.add(newName ? 'name' : 'id', M.tooManyProbes());
     return;
   }
@@ -135,7 +135,7 @@ async function checkUnique(ctx: ActionContext, v: ValidatedDataset, orgId: strin
       }
     }
   }
-  recordHiddenClashes(ctx.actor, hidden);
+  recordHiddenClashes(ctx, hidden);
 }
 
 /** The dataset columns of a validated dataset, as single writes and bulk imports store them. */

@@ -25,6 +25,8 @@ export const FACET_LIMIT_DEFAULT = 50;
 export const DEFAULT_SORT = 'score desc, metadata_modified desc';
 /** pg_trgm word_similarity a typed word needs with a title word to count as a typo of it. */
 const FUZZY_THRESHOLD = 0.5;
+/** Memory for one search's matched set (a broad query at a million datasets holds some 100,000 rows). */
+const SEARCH_WORK_MEM = '32MB';
 
 const SORT_COLUMNS: Record<string, string> = {
   metadata_modified: 'metadata_modified',
@@ -238,6 +240,8 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
       WHERE ${vis} AND ${query.where as RawBuilder<SqlBool>}
     )
     SELECT (SELECT count(*)::int FROM m) AS count, ${page} AS ids, ${facets} AS facets`;
+  // The matched set is held once and read three times (count, page, facets): in memory, not in temporary files.
+  await sql`SELECT set_config('work_mem', ${SEARCH_WORK_MEM}, true)`.execute(ctx.db);
   const r = await stmt.execute(ctx.db);
   const row = r.rows[0]!;
   return { count: row.count, ids: row.ids, facets: row.facets, loosened };

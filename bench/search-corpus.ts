@@ -149,8 +149,9 @@ async function copyLines(services: Services, statement: string, lines: string[])
   const client = new pg.Client({ connectionString: services.config.databaseUrl });
   await client.connect();
   try {
+    // One write per COPY: pgCopy adds an error listener per flush.
     const sink = pgCopy(client, statement);
-    for (const l of lines) await sink.write(l);
+    await sink.write(lines.join(''));
     await sink.end();
   } finally {
     await client.end();

@@ -61,7 +61,7 @@ const children: ChildProcess[] = [];
 try {
   const agencyCfg = loadConfig({ DATABASE_URL: agencyDb.url, BANCHI_DATA_DIR: dirs[0] } as NodeJS.ProcessEnv);
   const agencyServices = await openServices(agencyCfg);
-  const corpus = await createCorpus(agencyServices.store.db, { total: N, publicShare: 1 });
+  const corpus = await createCorpus(agencyServices, { total: N, publicShare: 1 });
   await corpus.insert(0, N);
   await reindexAll(agencyServices);
   await agencyServices.store.close();

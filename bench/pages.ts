@@ -106,7 +106,7 @@ async function benchStore(kind: string): Promise<void> {
   try {
     const db = services.store.db;
     const t0 = performance.now();
-    const corpus = await createCorpus(db, { total: N, records: loadSeedRecords() });
+    const corpus = await createCorpus(services, { total: N, records: loadSeedRecords() });
     await corpus.insert(0, N);
     await sql`ANALYZE`.execute(db);
     const indexed = await reindexAll(services);

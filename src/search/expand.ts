@@ -33,7 +33,7 @@ export async function expandTerms(ctx: ActionContext, vis: RawBuilder<SqlBool>, 
   const expansions = new Map<string, Expansion>();
   const loosened: LoosenedTerm[] = [];
   if (!candidates.length) return { expansions, loosened };
-  const exists = (tsq: string) => sql<boolean>`EXISTS (SELECT 1 FROM dataset_search s JOIN datasets d ON d.id = s.dataset_id WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`;
+  const exists = (tsq: string) => sql<boolean>`EXISTS (SELECT 1 FROM dataset_search s WHERE ${vis} AND s.document @@ ${tsq}::tsquery)`;
   const found = async (queries: string[]): Promise<boolean[]> => {
     if (!queries.length) return [];
     return (await sql<{ found: boolean[] }>`SELECT ARRAY[${sql.join(queries.map(exists))}] AS found`.execute(ctx.db)).rows[0]!.found;

@@ -69,13 +69,13 @@ export function facetDisplayName(field: string, value: string, lang: Lang = 'th'
 
 /** The column each facet needs in the matched set `m`. */
 export const FACET_COLUMNS: Record<FacetField, string> = {
-  organization: 'd.owner_org',
+  organization: 's.owner_org',
   groups: 's.group_ids',
   tags: 's.tags',
   res_format: 's.res_formats',
   license_id: 's.license_id',
   data_type: 's.data_type',
-  data_category: 'd.data_category',
+  data_category: 's.data_category',
   data_classification: 's.data_classification',
   update_frequency_unit: 's.update_frequency_unit',
   geo_coverage: 's.geo_coverage',

@@ -1,74 +1,12 @@
 import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
-import { spacedWords, wordSlots } from './segment.ts';
+import { spacedWords } from './segment.ts';
+import { tsvectorLiteral, type DocumentPart } from './document.ts';
+import { documentsOf } from './segment-pool.ts';
+
+export { tsvectorLiteral } from './document.ts';
 import type { DatasetSearchTable } from '../store/schema.ts';
 import { rememberLexemes } from './vocab.ts';
-
-type Weight = 'A' | 'B' | 'C' | 'D';
-
-function lexeme(token: string): string {
-  return `'${token.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-}
-
-/** PostgreSQL keeps at most this many positions per word and positions below 16384. */
-const MAX_POSITIONS = 255;
-const MAX_POSITION = 16383;
-/** tsvector values are limited to 1 MB; a pathological description must not make a write fail. */
-const MAX_LEXEME_BYTES = 256 * 1024;
-
-/**
- * A tsvector literal with positions and weights, built from our own word slots, because
- * PostgreSQL's parser does not split Thai. Alternatives of a word share its position, and fields
- * are kept apart so a phrase never runs from one field into the next.
- * Weights: A title and name, B tags, C description, D everything else.
- */
-/**
- * Segmentation is the costly part of indexing, and catalogs repeat themselves (organisation
- * titles, maintainers, sources, resource names equal to the title): short texts are segmented
- * once per rebuild batch.
- */
-const slotCache = new Map<string, string[][]>();
-const CACHE_LIMIT = 20000;
-
-function cachedSlots(text: string): string[][] {
-  if (text.length > 300) return wordSlots(text);
-  let slots = slotCache.get(text);
-  if (!slots) {
-    if (slotCache.size >= CACHE_LIMIT) slotCache.clear();
-    slots = wordSlots(text);
-    slotCache.set(text, slots);
-  }
-  return slots;
-}
-
-export function tsvectorLiteral(parts: Array<{ text: string | string[]; weight: Weight }>, vocab?: Set<string>): string {
-  const positions = new Map<string, string[]>();
-  let pos = 1;
-  let bytes = 0;
-  for (const part of parts) {
-    // Separate texts of one field (tags, resource names) are a position apart, so a phrase never
-    // joins the end of one to the start of the next.
-    for (const text of Array.isArray(part.text) ? part.text : [part.text]) {
-      for (const slot of cachedSlots(text)) {
-        if (pos > MAX_POSITION) break;
-        for (const tok of slot) {
-          let list = positions.get(tok);
-          if (!list) {
-            bytes += Buffer.byteLength(tok) + 8;
-            if (bytes > MAX_LEXEME_BYTES) continue;
-            positions.set(tok, (list = []));
-          }
-          if (list.length < MAX_POSITIONS) list.push(`${pos}${part.weight}`);
-        }
-        pos++;
-      }
-      pos++;
-    }
-    pos += 10;
-  }
-  if (vocab) for (const tok of positions.keys()) vocab.add(tok);
-  return [...positions.entries()].map(([tok, ps]) => `${lexeme(tok)}:${ps.join(',')}`).join(' ');
-}
 
 /**
  * Supporting text repeats itself: the organisation title is also the maintainer and the source,
@@ -112,37 +50,69 @@ interface SourceRow {
   formats: string[] | null;
   res_text: string[] | null;
   group_ids: string[] | null;
+  state: string;
+  private: boolean;
+  data_category: string;
+  owner_org: string | null;
+  metadata_modified: Date;
+  metadata_created: Date;
 }
 
 /** What writeSearchRows stores: exactly the columns of the search table. */
 export type SearchRow = DatasetSearchTable;
 
-/** The search row of one dataset: pure, so the benchmark can measure it apart from SQL. Its words are added to `vocab`. */
-export function searchRow(r: SourceRow, vocab?: Set<string>): SearchRow {
+/** What a search row's text is made of, and its other columns (document and title words still to segment). */
+function rowParts(r: SourceRow): { parts: DocumentPart[]; title: string; row: Omit<SearchRow, 'document' | 'title_text'> } {
   const meta = r.metadata ?? {};
   const other = ['maintainer', 'data_source', 'objective', 'geo_coverage', 'data_type', 'unit_of_measure', 'disaggregate', 'data_support', 'data_collect'].map((k) => metaText(meta, k));
   return {
-    dataset_id: r.id,
-    document: tsvectorLiteral([
+    parts: [
       { text: r.title, weight: 'A' },
       { text: r.name, weight: 'A' },
       { text: r.tags, weight: 'B' },
       { text: plain(r.notes), weight: 'C' },
       { text: supporting([r.org_title ?? '', r.org_name ?? '', ...other, (r.formats ?? []).join(' '), ...(r.res_text ?? [])], r.title), weight: 'D' },
-    ], vocab),
-    title_text: spacedWords(r.title),
-    tags_text: '', // superseded by the tags array; left empty to keep rows narrow
-    res_formats: r.formats ?? [],
-    groups: [], // superseded by group_ids, named at query time
-    group_ids: r.group_ids ?? [],
-    popularity: r.view_count,
-    tags: r.tags,
-    data_type: r.data_type,
-    data_classification: r.data_classification,
-    license_id: r.license_id,
-    update_frequency_unit: metaText(meta, 'update_frequency_unit'),
-    geo_coverage: metaText(meta, 'geo_coverage'),
+    ],
+    title: r.title,
+    row: {
+      dataset_id: r.id,
+      tags_text: '', // superseded by the tags array; left empty to keep rows narrow
+      res_formats: r.formats ?? [],
+      groups: [], // superseded by group_ids, named at query time
+      group_ids: r.group_ids ?? [],
+      popularity: r.view_count,
+      tags: r.tags,
+      data_type: r.data_type,
+      data_classification: r.data_classification,
+      license_id: r.license_id,
+      update_frequency_unit: metaText(meta, 'update_frequency_unit'),
+      geo_coverage: metaText(meta, 'geo_coverage'),
+      state: r.state,
+      private: r.private,
+      data_category: r.data_category,
+      owner_org: r.owner_org,
+      metadata_modified: r.metadata_modified,
+      metadata_created: r.metadata_created,
+    },
   };
+}
+
+/** The search row of one dataset: pure, so the benchmark can measure it apart from SQL. Its words are added to `vocab`. */
+export function searchRow(r: SourceRow, vocab?: Set<string>): SearchRow {
+  const { parts, title, row } = rowParts(r);
+  return { ...row, document: tsvectorLiteral(parts, vocab), title_text: spacedWords(title) };
+}
+
+/**
+ * The search rows of many datasets. Word segmentation is most of an import's or a rebuild's
+ * CPU: a large batch is segmented on a worker thread (the second core) while this thread goes on
+ * with the next batch; a small one (a single edit) right here.
+ */
+export async function searchRows(sources: SourceRow[], vocab: Set<string>): Promise<SearchRow[]> {
+  const prepared = sources.map(rowParts);
+  const docs = await documentsOf(prepared.map((p) => ({ parts: p.parts, title: p.title })));
+  for (const d of docs) for (const w of d.words) vocab.add(w);
+  return prepared.map((p, i) => ({ ...p.row, document: docs[i]!.document, title_text: docs[i]!.title_text }));
 }
 
 /**
@@ -153,6 +123,7 @@ export function searchRow(r: SourceRow, vocab?: Set<string>): SearchRow {
 async function loadSources(db: Tx, ids: string[]): Promise<SourceRow[]> {
   const r = await sql<SourceRow>`
     SELECT d.id, d.name, d.title, d.notes, d.tags, d.data_type, d.data_classification, d.license_id, d.metadata, d.view_count, o.title AS org_title, o.name AS org_name,
+      d.state, d.private, d.data_category, d.owner_org, d.metadata_modified, d.metadata_created,
       (SELECT coalesce(array_agg(DISTINCT upper(r.format)) FILTER (WHERE r.format <> ''), '{}') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS formats,
       (SELECT array_agg(x.t) FROM resources r, unnest(ARRAY[r.name, r.description]) AS x(t) WHERE r.dataset_id = d.id AND r.state = 'active' AND x.t <> '') AS res_text,
       (SELECT coalesce(array_agg(dg.group_id ORDER BY dg.group_id), '{}') FROM dataset_groups dg WHERE dg.dataset_id = d.id) AS group_ids
@@ -167,17 +138,20 @@ export async function writeSearchRows(db: Tx, rows: SearchRow[]): Promise<void> 
   if (!rows.length) return;
   await sql`
     INSERT INTO dataset_search (dataset_id, document, title_text, tags_text, res_formats, groups, group_ids, popularity,
-      tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage)
+      tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage, state, private, data_category, owner_org, metadata_modified, metadata_created)
     SELECT x.dataset_id, x.document::tsvector, x.title_text, x.tags_text, x.res_formats, x.groups, x.group_ids, x.popularity,
-      x.tags, x.data_type, x.data_classification, x.license_id, x.update_frequency_unit, x.geo_coverage
+      x.tags, x.data_type, x.data_classification, x.license_id, x.update_frequency_unit, x.geo_coverage, x.state, x.private, x.data_category, x.owner_org, x.metadata_modified, x.metadata_created
     FROM json_to_recordset(${JSON.stringify(rows)}::json)
       AS x(dataset_id uuid, document text, title_text text, tags_text text, res_formats text[], groups text[], group_ids uuid[], popularity integer,
-        tags text[], data_type text, data_classification text, license_id text, update_frequency_unit text, geo_coverage text)
+        tags text[], data_type text, data_classification text, license_id text, update_frequency_unit text, geo_coverage text,
+        state text, private boolean, data_category text, owner_org uuid, metadata_modified timestamptz, metadata_created timestamptz)
     ON CONFLICT (dataset_id) DO UPDATE SET
       document = excluded.document, title_text = excluded.title_text, tags_text = excluded.tags_text,
       res_formats = excluded.res_formats, groups = excluded.groups, group_ids = excluded.group_ids, popularity = excluded.popularity,
       tags = excluded.tags, data_type = excluded.data_type, data_classification = excluded.data_classification, license_id = excluded.license_id,
-      update_frequency_unit = excluded.update_frequency_unit, geo_coverage = excluded.geo_coverage`.execute(db);
+      update_frequency_unit = excluded.update_frequency_unit, geo_coverage = excluded.geo_coverage,
+      state = excluded.state, private = excluded.private, data_category = excluded.data_category, owner_org = excluded.owner_org,
+      metadata_modified = excluded.metadata_modified, metadata_created = excluded.metadata_created`.execute(db);
 }
 
 /** Adds tags to the autocomplete vocabulary, in a fixed order so concurrent writers cannot deadlock. */
@@ -193,7 +167,7 @@ export async function indexDatasets(db: Tx, ids: string[]): Promise<void> {
   const sources = await loadSources(db, ids);
   if (!sources.length) return;
   const vocab = new Set<string>();
-  await writeSearchRows(db, sources.map((s) => searchRow(s, vocab)));
+  await writeSearchRows(db, await searchRows(sources, vocab));
   await rememberTags(db, sources.flatMap((s) => s.tags));
   await rememberLexemes(db, vocab);
 }

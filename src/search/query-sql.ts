@@ -5,12 +5,13 @@ import { normalizeText, words } from './segment.ts';
 import { graphemeLength } from './typo.ts';
 
 /**
- * Turns a parsed query into one parameterised SQL condition over `d` (datasets) and `s`
- * (dataset_search). User text only ever travels as bind parameters, including the tsquery
+ * Turns a parsed query into one parameterised SQL condition over `s` (dataset_search, which
+ * carries the dataset's own visibility and sort columns since migration 020). User text only ever travels as bind parameters, including the tsquery
  * literals we build from our own word segmentation.
  */
 
-type Column = { kind: 'column'; expr: string } | { kind: 'array'; expr: string; upper?: boolean };
+/** A search-row column, a list column, or a column only the datasets row has (name, type). */
+type Column = { kind: 'column'; expr: string } | { kind: 'array'; expr: string; upper?: boolean } | { kind: 'dataset'; expr: string };
 type FieldDef =
   | { kind: 'text'; weight: '' | 'A' | 'C'; fuzzy: boolean }
   | { kind: 'exact'; column: Column }
@@ -27,26 +28,26 @@ export const QUERY_FIELDS: Record<string, FieldDef> = {
   text: { kind: 'text', weight: '', fuzzy: true },
   title: { kind: 'text', weight: 'A', fuzzy: true },
   notes: { kind: 'text', weight: 'C', fuzzy: false },
-  name: { kind: 'exact', column: col('d.name') },
+  name: { kind: 'exact', column: { kind: 'dataset', expr: 'name' } },
   tags: { kind: 'exact', column: { kind: 'array', expr: 's.tags' } },
   organization: { kind: 'organization' },
-  owner_org: { kind: 'uuid', expr: 'd.owner_org' },
+  owner_org: { kind: 'uuid', expr: 's.owner_org' },
   groups: { kind: 'groups' },
   res_format: { kind: 'exact', column: { kind: 'array', expr: 's.res_formats', upper: true } },
   license_id: { kind: 'exact', column: col('s.license_id') },
   data_type: { kind: 'exact', column: col('s.data_type') },
-  data_category: { kind: 'exact', column: col('d.data_category') },
+  data_category: { kind: 'exact', column: col('s.data_category') },
   data_classification: { kind: 'exact', column: col('s.data_classification') },
   update_frequency_unit: { kind: 'exact', column: col('s.update_frequency_unit') },
   geo_coverage: { kind: 'exact', column: col('s.geo_coverage') },
-  id: { kind: 'uuid', expr: 'd.id' },
-  state: { kind: 'exact', column: col('d.state') },
-  dataset_type: { kind: 'exact', column: col('d.type') },
-  type: { kind: 'exact', column: col('d.type') },
-  private: { kind: 'bool', expr: 'd.private', trueWord: 'true', falseWord: 'false' },
-  capacity: { kind: 'bool', expr: 'd.private', trueWord: 'private', falseWord: 'public' },
-  metadata_modified: { kind: 'date', expr: 'd.metadata_modified' },
-  metadata_created: { kind: 'date', expr: 'd.metadata_created' },
+  id: { kind: 'uuid', expr: 's.dataset_id' },
+  state: { kind: 'exact', column: col('s.state') },
+  dataset_type: { kind: 'exact', column: { kind: 'dataset', expr: 'type' } },
+  type: { kind: 'exact', column: { kind: 'dataset', expr: 'type' } },
+  private: { kind: 'bool', expr: 's.private', trueWord: 'true', falseWord: 'false' },
+  capacity: { kind: 'bool', expr: 's.private', trueWord: 'private', falseWord: 'public' },
+  metadata_modified: { kind: 'date', expr: 's.metadata_modified' },
+  metadata_created: { kind: 'date', expr: 's.metadata_created' },
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -178,6 +179,11 @@ function escapeLike(v: string): string {
 function exactValue(column: Column, value: string, prefix: boolean): RawBuilder<SqlBool> {
   const v = column.kind === 'array' && column.upper ? value.toUpperCase() : value;
   const e = sql.raw(column.expr);
+  if (column.kind === 'dataset') {
+    // Only the datasets row has it; its own index (name is unique) finds the ids.
+    const cond = prefix ? (v === '' ? sql`d.${e} <> ''` : sql`d.${e} LIKE ${escapeLike(v) + '%'}`) : sql`d.${e} = ${v}`;
+    return sql<SqlBool>`s.dataset_id IN (SELECT d.id FROM datasets d WHERE ${cond})`;
+  }
   if (column.kind === 'array') {
     if (prefix && v === '') return sql<SqlBool>`cardinality(${e}) > 0`;
     if (prefix) return sql<SqlBool>`EXISTS (SELECT 1 FROM unnest(${e}) AS x(v) WHERE x.v LIKE ${escapeLike(v) + '%'})`;
@@ -279,13 +285,13 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
     case 'uuid':
       if (node.prefix && value === '') return sql<SqlBool>`${sql.raw(def.expr)} IS NOT NULL`;
       if (!UUID.test(value)) return sql<SqlBool>`FALSE`;
-      if (acc.includeChildren && node.field === 'owner_org') return sql<SqlBool>`d.owner_org IN (${orgTree(sql`g.id = ${value.toLowerCase()}::uuid`)})`;
+      if (acc.includeChildren && node.field === 'owner_org') return sql<SqlBool>`s.owner_org IN (${orgTree(sql`g.id = ${value.toLowerCase()}::uuid`)})`;
       return sql<SqlBool>`${sql.raw(def.expr)} = ${value.toLowerCase()}::uuid`;
     case 'organization': {
-      if (node.prefix && value === '') return sql<SqlBool>`d.owner_org IS NOT NULL`;
+      if (node.prefix && value === '') return sql<SqlBool>`s.owner_org IS NOT NULL`;
       const which = node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`;
-      if (acc.includeChildren) return sql<SqlBool>`d.owner_org IN (${orgTree(which)})`;
-      return sql<SqlBool>`d.owner_org IN (SELECT g.id FROM groups g WHERE g.is_organization AND ${which})`;
+      if (acc.includeChildren) return sql<SqlBool>`s.owner_org IN (${orgTree(which)})`;
+      return sql<SqlBool>`s.owner_org IN (SELECT g.id FROM groups g WHERE g.is_organization AND ${which})`;
     }
     case 'groups': {
       // The group ids are looked up once (an InitPlan), then matched by the GIN index on group_ids.

@@ -250,6 +250,13 @@ export interface DatasetSearchTable {
   license_id: string;
   update_frequency_unit: string;
   geo_coverage: string;
+  /** The dataset's own visibility and sort facts (migration 020), kept in step with datasets. */
+  state: string;
+  private: boolean;
+  data_category: string;
+  owner_org: string | null;
+  metadata_modified: Date;
+  metadata_created: Date;
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */

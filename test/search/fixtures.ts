@@ -16,7 +16,7 @@ export interface CorpusEnv {
 export async function corpusEnv(opts: { publicShare?: number } = {}): Promise<CorpusEnv> {
   const env = await testEnv();
   const records = loadSeedRecords();
-  const corpus = await createCorpus(env.services.store.db, { total: records.length, records, publicShare: opts.publicShare ?? 1 });
+  const corpus = await createCorpus(env.services, { total: records.length, records, publicShare: opts.publicShare ?? 1 });
   await corpus.insert(0, records.length);
   await reindexAll(env.services);
   return { env, corpus, records };

@@ -83,7 +83,7 @@ async function prepare(kind: string): Promise<Fixture> {
     const db = services.store.db;
     const t0 = performance.now();
     const records = loadSeedRecords();
-    const corpus = await createCorpus(db, { total: N, records });
+    const corpus = await createCorpus(services, { total: N, records });
     await corpus.insert(0, N);
     await sql`ANALYZE`.execute(db);
     await reindexAll(services);

@@ -69,16 +69,22 @@ export async function documentEffects(ctx: ActionContext, r: TransitionResult): 
     return {};
   }
   if (c.process === 'annual_review') {
-    if (t === 'send_memo') return { memo_sent_to: await sendMemo(ctx, c) };
+    if (t === 'send_memo') return { memo_sent_to: await tellUnits(ctx, c, 'memo', null) };
     if (t === 'draft_manual') return { document: { id: await saveDraft(ctx, c.id, c.org_id!, 'integration_manual', r.event.inputs), state: 'draft' } };
-    if (c.state === 'published') return { document: await publishDraft(ctx, c.id) };
+    if (c.state === 'published') {
+      const document = await publishDraft(ctx, c.id);
+      return { document, announced_to: await tellUnits(ctx, c, 'announce', document ? `${ctx.services.config.siteUrl}/policy/${document.id}` : null) };
+    }
     if (c.state === 'cancelled') await withdrawDraft(ctx, c.id);
   }
   return {};
 }
 
-/** The memo reaches the data owners and stewards of every unit: an inbox row and a mail each, after commit. */
-async function sendMemo(ctx: ActionContext, c: CaseRecord): Promise<number> {
+/**
+ * The memo (and, at the end, the announcement of the new manual) reaches the data owners and
+ * stewards of every unit: an inbox row and a mail each, the mail leaving after commit.
+ */
+async function tellUnits(ctx: ActionContext, c: CaseRecord, what: 'memo' | 'announce', link: string | null): Promise<number> {
   const proc = workflows().get(c.process);
   const state = proc.states.get(c.state)!.label;
   const told = new Set<string>();
@@ -87,15 +93,16 @@ async function sendMemo(ctx: ActionContext, c: CaseRecord): Promise<number> {
       for (const u of await dutyHolders(ctx.db, role, unit.id)) {
         if (told.has(u.id)) continue;
         told.add(u.id);
-        const url = `${ctx.services.config.siteUrl}/governance/reviews/${c.id}/reply/${unit.name}`;
+        const memo = what === 'memo';
+        const url = memo ? `${ctx.services.config.siteUrl}/governance/reviews/${c.id}/reply/${unit.name}` : link ?? `${ctx.services.config.siteUrl}/policy`;
         await ctx.db.insertInto('notifications').values({
-          id: crypto.randomUUID(), user_id: u.id, case_id: c.id, kind: 'case_waiting',
-          title_th: `[${c.number}] บันทึกขอความต้องการเชื่อมโยงข้อมูล ปี ${c.facts.review_year} — ${unit.title}`,
-          title_en: `[${c.number}] Memo: linkage needs and review of existing linkages, ${c.facts.review_year} — ${unit.title}`,
+          id: crypto.randomUUID(), user_id: u.id, case_id: c.id, kind: memo ? 'case_waiting' : 'case_closed',
+          title_th: memo ? `[${c.number}] บันทึกขอความต้องการเชื่อมโยงข้อมูล ปี ${c.facts.review_year} — ${unit.title}` : `[${c.number}] ประกาศใช้คู่มือการบูรณาการเชื่อมโยงข้อมูลฉบับใหม่`,
+          title_en: memo ? `[${c.number}] Memo: linkage needs and review of existing linkages, ${c.facts.review_year} — ${unit.title}` : `[${c.number}] New version of the integration manual announced`,
           url, created: ctx.now, read_at: null,
         }).execute();
         const lang = u.locale === 'en' ? 'en' : 'th';
-        await queueMail(ctx.db, { to: u.email, template: 'case_waiting', lang, vars: { name: u.fullname || u.name, number: c.number, process: lang === 'en' ? proc.def.label.en : proc.def.label.th, state: lang === 'en' ? state.en : state.th, url, site: ctx.services.config.siteTitle } });
+        await queueMail(ctx.db, { to: u.email, template: memo ? 'case_waiting' : 'case_closed', lang, vars: { name: u.fullname || u.name, number: c.number, process: lang === 'en' ? proc.def.label.en : proc.def.label.th, state: lang === 'en' ? state.en : state.th, url, reason: '', site: ctx.services.config.siteTitle } });
       }
     }
   }

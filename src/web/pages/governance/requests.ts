@@ -7,7 +7,7 @@ import { workflows } from '../../../actions/governance/cases-engine.ts';
 import type { InputDef } from '../../../workflow/types.ts';
 import { cssLink, errorBox, errorsOf, inputControl, L, readInputs, type InputView, type StepErrors } from './common.ts';
 
-const REQUEST_PROCESSES = ['information_request', 'subject_request', 'publication'];
+const REQUEST_PROCESSES = ['information_request', 'subject_request', 'publication', 'annual_review', 'data_policy'];
 
 function view(p: PageCtx, i: InputDef): InputView {
   return { name: i.name, type: i.type, label: L(p, i.label.th, i.label.en), required: !!i.required, required_when: i.required_when, max: i.max, options: i.options?.map((o) => ({ value: o.value, label: L(p, o.label.th, o.label.en) })) };

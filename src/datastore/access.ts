@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { noteRead } from '../actions/disclosure.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { NotFoundError, ValidationError } from '../actions/errors.ts';
 import { can, type Actor } from '../access/actor.ts';
@@ -80,6 +81,7 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
     throw notFound();
   }
   ctx.authorize(rule, subject);
+  if (!opts.write) noteRead(ctx, dataset, 'data', { type: 'resource', id: resource.id });
   const table = await getTable(ctx.db, resourceId);
   if (opts.needTable !== false && (!table || !table.active)) throw notFound();
   let fields = table?.fields ?? [];

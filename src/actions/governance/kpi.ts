@@ -116,6 +116,9 @@ export const kpiReportAction = defineAction({
       bag.throwIfAny();
     }
     const r = await kpiReport(ctx, input);
-    return input.format === 'csv' ? { ...r, csv: kpiCsv(r) } : r;
+    if (input.format !== 'csv') return r;
+    // The CSV leaves the catalog as a file: an export, audited (the JSON is the page's own view).
+    ctx.disclosed({ kind: 'export', object_type: 'kpi_report', object_id: null, detail: { format: 'csv', from: typeof input.from === 'string' ? input.from : null, to: typeof input.to === 'string' ? input.to : null } });
+    return { ...r, csv: kpiCsv(r) };
   },
 });

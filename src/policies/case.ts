@@ -40,6 +40,8 @@ export const casePolicies: PolicySet = {
    */
   annual_review_reply: (a, s: ReplySubject) => a.kind === 'system' || hasDuty(a, 'data_owner', s.unit_id) || hasDuty(a, 'data_steward', s.unit_id) || can(a, 'manage_members', s.unit_id),
   annual_review_reply_show: (a, s: ReplySubject) => a.kind === 'system' || hasDuty(a, 'data_owner', s.unit_id) || hasDuty(a, 'data_steward', s.unit_id) || can(a, 'manage_members', s.unit_id) || (!!s.org_id && isGovernanceOffice(a, s.org_id)),
+  /** A dataset's P1 state, for its page: signed-in people who may see the dataset (requireDataset answers 404 otherwise). */
+  publication_status: (a, d: { visible?: boolean }) => (a.kind === 'user' || a.kind === 'system') && d.visible !== false,
   /** The agency's published documents are public; drafts belong to its governance office. */
   policy_document_list: () => true,
   policy_document_show: (a, d: { state: string; agency_id: string }) => d.state === 'published' || d.state === 'superseded' || isGovernanceOffice(a, d.agency_id),

@@ -92,11 +92,11 @@ async function afterStep(ctx: ActionContext, r: TransitionResult): Promise<Recor
 export const caseCreate = defineAction({
   name: 'case_create',
   readOnly: false,
-  summary: 'Opens a case: process publication (dataset), information_request or subject_request (organization); the first step\'s inputs in `inputs` or beside.',
+  summary: 'Opens a case: process publication (dataset), information_request, subject_request, annual_review or data_policy (organization); the first step\'s inputs in `inputs` or beside.',
   params: {
-    process: { type: 'string', description: 'publication, information_request or subject_request', required: true },
+    process: { type: 'string', description: 'publication, information_request, subject_request, annual_review or data_policy', required: true },
     dataset: { type: 'string', description: 'publication: the dataset submitted' },
-    organization: { type: 'string', description: 'information_request, subject_request: the organisation asked' },
+    organization: { type: 'string', description: 'information_request, subject_request: the organisation asked; annual_review, data_policy: the agency' },
     inputs: { type: 'object', description: 'The first step\'s form (see workflow_show)' },
     reason: { type: 'string', description: 'A note for the timeline' },
   },

@@ -35,6 +35,8 @@ describe(`[${STORE_KIND}] policy and annual review pages`, () => {
     const id = caseUrl.split('/').pop()!;
 
     const owner = await client('owner');
+    const newForm = await it.get('/governance/new/annual_review');
+    assert.match(newForm.body, /href="\/policy\?kind=integration_manual">คู่มือการบูรณาการเชื่อมโยงข้อมูลและการดำเนินงานร่วมกัน</);
     const form = await owner.get(`/governance/reviews/${id}/reply/dopa`);
     assert.equal(form.statusCode, 200);
     assert.match(form.body, /ขอให้หน่วยงานแจ้งความต้องการเชื่อมโยงข้อมูล/);
@@ -65,7 +67,8 @@ describe(`[${STORE_KIND}] policy and annual review pages`, () => {
     assert.match(office.body, /ร่าง \(อยู่ระหว่างอนุมัติ\)/);
     await step(env, g.actors.cdo!, c.id, 'approve');
     await step(env, g.actors.committee!, c.id, 'approve');
-    const list = await anon.get('/policy');
+    assert.doesNotMatch((await anon.get('/policy?kind=quality')).body, new RegExp(c.document.id));
+    const list = await anon.get('/policy?kind=exchange');
     assert.match(list.body, new RegExp(`href="/policy/${c.document.id}">นโยบายการแลกเปลี่ยนข้อมูล กระทรวงมหาดไทย`));
     const doc = await anon.get(`/policy/${c.document.id}`);
     assert.equal(doc.statusCode, 200);

@@ -4,6 +4,14 @@ import { call, form, page, redirect, render, signedIn, type PageCtx, type Web } 
 import { csrfField, errorPage } from '../../layout.ts';
 import { formatDate } from '../../format.ts';
 import { cssLink, errorBox, errorsOf, inputControl, L, type StepErrors } from './common.ts';
+import { DOCUMENT_KINDS } from '../../../workflow/definitions.ts';
+import { KIND_LABELS } from '../../../actions/governance/documents.ts';
+
+/** Links to the published documents of the kinds a process applies (its page and its form). */
+export function policyKindLinks(p: PageCtx, kinds: readonly string[] | undefined): Html {
+  if (!kinds?.length) return html``;
+  return html`<p class="hint">${L(p, 'นโยบายที่กระบวนการนี้ใช้', 'Policies this process applies')}: ${kinds.map((k, i) => html`${i ? ' · ' : ''}<a href="/policy?kind=${k}">${L(p, KIND_LABELS[k]?.th ?? k, KIND_LABELS[k]?.en ?? k)}</a>`)}</p>`;
+}
 
 /**
  * The agency's published data policy and integration manual (public: published versions only), the
@@ -47,7 +55,11 @@ function paragraphs(text: string): Html {
 }
 
 async function listPage(p: PageCtx) {
-  const r = await call<{ results: Doc[] }>(p, 'policy_document_list', {});
+  const q = p.req.query as Record<string, unknown>;
+  const filter: Record<string, string> = {};
+  if (typeof q.kind === 'string' && DOCUMENT_KINDS.includes(q.kind)) filter.kind = q.kind;
+  if (typeof q.organization === 'string' && /^[a-z0-9_-]{1,100}$/.test(q.organization)) filter.organization = q.organization;
+  const r = await call<{ results: Doc[] }>(p, 'policy_document_list', filter);
   const byAgency = new Map<string, Doc[]>();
   for (const d of r.results) byAgency.set(d.organization_title, [...(byAgency.get(d.organization_title) ?? []), d]);
   const title = L(p, 'นโยบายข้อมูลและคู่มือของหน่วยงาน', 'Agencies\' data policies and manuals');

@@ -101,6 +101,17 @@ describe(`[${STORE_KIND}] audit of non-open reads`, () => {
     assert.deepEqual(rows.map((r) => [r.action, r.object_type, (r.detail as any).read, (r.detail as any).objects[0].filters.action]), [['audit_export', 'audit_log', 'export', 'package_show']]);
   });
 
+  it('DataStore reads: rows of a non-open entry are one row per call; an open table\'s none', async () => {
+    for (const name of ['open', 'personal']) {
+      const r = await api(env, 'datastore_create', { resource_id: res[name], fields: [{ id: 'a', type: 'int' }], records: [{ a: 1 }] }, { token });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+    const open = await rowsDuring(() => as(env, ANONYMOUS, 'datastore_search', { resource_id: res.open }));
+    assert.deepEqual(open, []);
+    const rows = await rowsDuring(() => as(env, editor, 'datastore_search', { resource_id: res.personal }));
+    assert.deepEqual(rows.map((r) => [r.action, r.object_type, r.object_id, (r.detail as any).read]), [['datastore_search', 'resource', res.personal, 'data']]);
+  });
+
   it('a write that shows the entry back keeps to its own audit row', async () => {
     const rows = await rowsDuring(() => as(env, editor, 'package_patch', { id: 'ds-personal', notes: 'ปรับคำอธิบาย' }));
     assert.ok(rows.length >= 1);

@@ -51,6 +51,8 @@ export interface ActionContext {
   audit(event: AuditEvent): Promise<void>;
   /** Notes a read of non-open data (see Disclosure); open reads note nothing, so they write nothing. */
   disclosed(d: Disclosure): void;
+  /** Writes the disclosure row now, before the action turns its transaction read-only (free SQL). */
+  flushDisclosures(): Promise<void>;
   /**
    * Commit what was written (e.g. a failed-sign-in counter and its audit row) and then answer the
    * caller with this error, instead of rolling the attempt's traces back.

@@ -107,6 +107,9 @@ export async function runAction<O = unknown>(services: Services, name: string, i
         disclosed(d) {
           disclosures.push(d);
         },
+        async flushDisclosures() {
+          if (disclosures.length && !audited) await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures.splice(0)));
+        },
         failAfterCommit(error) {
           deferredError = error;
         },

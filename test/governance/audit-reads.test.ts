@@ -104,12 +104,15 @@ describe(`[${STORE_KIND}] audit of non-open reads`, () => {
   it('DataStore reads: rows of a non-open entry are one row per call; an open table\'s none', async () => {
     for (const name of ['open', 'personal']) {
       const r = await api(env, 'datastore_create', { resource_id: res[name], fields: [{ id: 'a', type: 'int' }], records: [{ a: 1 }] }, { token });
-      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.status, 200, JSON.stringify(r.json));
     }
     const open = await rowsDuring(() => as(env, ANONYMOUS, 'datastore_search', { resource_id: res.open }));
     assert.deepEqual(open, []);
     const rows = await rowsDuring(() => as(env, editor, 'datastore_search', { resource_id: res.personal }));
     assert.deepEqual(rows.map((r) => [r.action, r.object_type, r.object_id, (r.detail as any).read]), [['datastore_search', 'resource', res.personal, 'data']]);
+    // Free SQL turns its transaction read-only: the row is written before that, still in it.
+    const bySql = await rowsDuring(() => as(env, editor, 'datastore_search_sql', { sql: `SELECT a FROM "${res.personal}"` }));
+    assert.deepEqual(bySql.map((r) => [r.action, r.object_id, (r.detail as any).read]), [['datastore_search_sql', res.personal, 'data']]);
   });
 
   it('a write that shows the entry back keeps to its own audit row', async () => {

@@ -4,6 +4,7 @@ import { ErrorBag, type Msg } from './errors.ts';
 import { naturalNumber } from './params.ts';
 import { UUID } from './datasets/load.ts';
 import { ckanTime } from '../util/time.ts';
+import type { ActionContext } from './context.ts';
 
 /**
  * Reading the audit log (issue 12): filters and paging over `audit_log`, newest first. It only
@@ -43,6 +44,30 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** The filters shared by the search and the CSV export, checked field by field. */
+function filtered(ctx: ActionContext, input: Record<string, unknown>) {
+  const bag = new ErrorBag();
+  const from = readTime(input.from, 'from', bag, false);
+  const to = readTime(input.to, 'to', bag, true);
+  const objectId = text(input.object_id, 100);
+  if (objectId && !UUID.test(objectId)) bag.add('object_id', { th: 'รหัสวัตถุต้องเป็น UUID', en: 'object_id must be a UUID' });
+  bag.throwIfAny();
+  const actor = text(input.actor, 100);
+  const action = text(input.action, 100);
+  const objectType = text(input.object_type, 100);
+  const q = text(input.q);
+  const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  let base = ctx.db.selectFrom('audit_log');
+  if (actor) base = UUID.test(actor) ? base.where('actor_id', '=', actor.toLowerCase()) : base.where('actor_name', '=', actor);
+  if (action) base = action.endsWith('*') ? base.where('action', 'like', `${action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : base.where('action', '=', action);
+  if (objectType) base = base.where('object_type', '=', objectType);
+  if (objectId) base = base.where('object_id', '=', objectId.toLowerCase());
+  if (from) base = base.where('at', '>=', from);
+  if (to) base = base.where('at', '<', to);
+  if (q) base = base.where((eb) => eb.or([eb(sql<string>`detail::text`, 'ilike', like(q)), eb('actor_name', 'ilike', like(q)), eb('ip', 'ilike', like(q)), eb('action', 'ilike', like(q))]));
+  return base;
+}
+
 export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }>({
   name: 'audit_search',
   readOnly: true,
@@ -60,27 +85,9 @@ export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }
   },
   async run(ctx, input) {
     ctx.authorize('audit_search');
-    const bag = new ErrorBag();
-    const from = readTime(input.from, 'from', bag, false);
-    const to = readTime(input.to, 'to', bag, true);
-    const objectId = text(input.object_id, 100);
-    if (objectId && !UUID.test(objectId)) bag.add('object_id', { th: 'รหัสวัตถุต้องเป็น UUID', en: 'object_id must be a UUID' });
-    bag.throwIfAny();
+    const base = filtered(ctx, input);
     const limit = Math.min(naturalNumber(input, 'limit', AUDIT_PAGE_MAX) ?? 50, AUDIT_PAGE_MAX);
     const offset = naturalNumber(input, 'offset') ?? 0;
-    const actor = text(input.actor, 100);
-    const action = text(input.action, 100);
-    const objectType = text(input.object_type, 100);
-    const q = text(input.q);
-    const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    let base = ctx.db.selectFrom('audit_log');
-    if (actor) base = UUID.test(actor) ? base.where('actor_id', '=', actor.toLowerCase()) : base.where('actor_name', '=', actor);
-    if (action) base = action.endsWith('*') ? base.where('action', 'like', `${action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : base.where('action', '=', action);
-    if (objectType) base = base.where('object_type', '=', objectType);
-    if (objectId) base = base.where('object_id', '=', objectId.toLowerCase());
-    if (from) base = base.where('at', '>=', from);
-    if (to) base = base.where('at', '<', to);
-    if (q) base = base.where((eb) => eb.or([eb(sql<string>`detail::text`, 'ilike', like(q)), eb('actor_name', 'ilike', like(q)), eb('ip', 'ilike', like(q)), eb('action', 'ilike', like(q))]));
     const total = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const rows = await base
       .select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'object_type', 'object_id', 'ip', 'detail'])
@@ -92,5 +99,39 @@ export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }
       count: Number(total.n),
       results: rows.map((r) => ({ seq: String(r.seq), at: ckanTime(r.at), actor_id: r.actor_id, actor_name: r.actor_name, action: r.action, object_type: r.object_type, object_id: r.object_id, ip: r.ip, detail: r.detail ?? {} })),
     };
+  },
+});
+
+export const AUDIT_EXPORT_MAX = 50_000;
+
+function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  // A spreadsheet must not run a cell as a formula.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The audit log as CSV (sysadmins), same filters as audit_search; the export itself is one audit row. */
+export const auditExport = defineAction<{ count: number; truncated: boolean; csv: string }>({
+  name: 'audit_export',
+  readOnly: true,
+  summary: `The audit log as CSV with audit_search's filters (newest first, at most ${AUDIT_EXPORT_MAX} rows); the export is itself audited.`,
+  params: {
+    actor: { type: 'string', description: 'As audit_search' }, action: { type: 'string', description: 'As audit_search' }, object_type: { type: 'string', description: 'As audit_search' },
+    object_id: { type: 'string', description: 'As audit_search' }, from: { type: 'string', description: 'As audit_search' }, to: { type: 'string', description: 'As audit_search' }, q: { type: 'string', description: 'As audit_search' },
+  },
+  async run(ctx, input) {
+    ctx.authorize('audit_export');
+    const rows = await filtered(ctx, input)
+      .select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'object_type', 'object_id', 'ip', 'detail'])
+      .orderBy('seq', 'desc')
+      .limit(AUDIT_EXPORT_MAX + 1)
+      .execute();
+    const truncated = rows.length > AUDIT_EXPORT_MAX;
+    const lines = ['seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail'];
+    for (const r of rows.slice(0, AUDIT_EXPORT_MAX)) lines.push([String(r.seq), ckanTime(r.at), r.actor_id, r.actor_name, r.action, r.object_type, r.object_id, r.ip, r.detail ?? {}].map(csvCell).join(','));
+    const filters = Object.fromEntries(['actor', 'action', 'object_type', 'object_id', 'from', 'to', 'q'].filter((k) => typeof input[k] === 'string' && input[k]).map((k) => [k, input[k]]));
+    ctx.disclosed({ kind: 'export', object_type: 'audit_log', object_id: null, detail: { format: 'csv', rows: Math.min(rows.length, AUDIT_EXPORT_MAX), filters } });
+    return { count: Math.min(rows.length, AUDIT_EXPORT_MAX), truncated, csv: `\uFEFF${lines.join('\r\n')}\r\n` };
   },
 });

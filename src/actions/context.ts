@@ -20,6 +20,18 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * Non-open data an action hands to its caller: metadata of an entry outside the public category, a
+ * file or table rows of a non-open entry, an export. runAction turns every disclosure of one call into
+ * ONE audit row, in the action's transaction (none when the action wrote its own audit row).
+ */
+export interface Disclosure {
+  kind: 'metadata' | 'file' | 'data' | 'export';
+  object_type: string;
+  object_id: string | null;
+  detail?: Record<string, unknown>;
+}
+
 /** Everything an action sees: the caller, the language, the transaction and the clock. No globals. */
 export interface ActionContext {
   readonly db: Tx;
@@ -37,6 +49,10 @@ export interface ActionContext {
   /** Work to undo outside the database if the transaction rolls back (e.g. a stored upload). */
   onRollback(fn: () => unknown): void;
   audit(event: AuditEvent): Promise<void>;
+  /** Notes a read of non-open data (see Disclosure); open reads note nothing, so they write nothing. */
+  disclosed(d: Disclosure): void;
+  /** Writes the disclosure row now, before the action turns its transaction read-only (free SQL). */
+  flushDisclosures(): Promise<void>;
   /**
    * Commit what was written (e.g. a failed-sign-in counter and its audit row) and then answer the
    * caller with this error, instead of rolling the attempt's traces back.

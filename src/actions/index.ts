@@ -15,7 +15,7 @@ import { partnerActions } from './governance/partners.ts';
 import { linkageActions } from './governance/linkage.ts';
 import { cancellationActions } from './governance/cancellation.ts';
 import { kpiReportAction } from './governance/kpi.ts';
-import { auditSearch } from './audit-search.ts';
+import { auditExport, auditSearch } from './audit-search.ts';
 import { ckanActions } from './ckan/index.ts';
 // governance cases (issue 11)
 import { governanceCaseActions } from './governance/cases-index.ts';
@@ -34,7 +34,7 @@ export function loadActions(): void {
   // CKAN client compatibility (issue 12)
   registerActions(ckanActions);
   // accounts (issue 12)
-  registerActions([auditSearch]);
+  registerActions([auditSearch, auditExport]);
   // governance (issue 11): cases, duties, notifications, letters; agreements, grants, partners, linkage, KPI
   registerActions(governanceCaseActions);
   registerActions([...agreementActions, grantList, ...partnerActions, ...linkageActions, ...cancellationActions, kpiReportAction]);

@@ -1,7 +1,7 @@
 import type { Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
 import { writeAudit } from './audit.ts';
-import type { ActionContext, Services } from './context.ts';
+import type { ActionContext, Disclosure, Services } from './context.ts';
 import { AuthorizationError, type Lang } from './errors.ts';
 import { checkActionInput } from './input-guard.ts';
 
@@ -75,6 +75,8 @@ export async function runAction<O = unknown>(services: Services, name: string, i
   const onRollback: Array<() => unknown> = [];
   let authorized = false;
   let deferredError: Error | null = null;
+  let audited = false;
+  const disclosures: Disclosure[] = [];
   const now = new Date();
   try {
     const result = await services.store.db.transaction().execute(async (db) => {
@@ -99,7 +101,14 @@ export async function runAction<O = unknown>(services: Services, name: string, i
           onRollback.push(fn);
         },
         audit(event) {
+          audited = true;
           return writeAudit(db, caller.actor, caller.ip ?? '', now, event);
+        },
+        disclosed(d) {
+          disclosures.push(d);
+        },
+        async flushDisclosures() {
+          if (disclosures.length && !audited) await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures.splice(0)));
         },
         failAfterCommit(error) {
           deferredError = error;
@@ -107,6 +116,7 @@ export async function runAction<O = unknown>(services: Services, name: string, i
       };
       const out = await def.run(ctx, input);
       if (!authorized) throw new MissingAuthorizationError(`Action ${name} returned without checking its policy`);
+      if (disclosures.length && !audited) await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures));
       return out;
     });
     for (const fn of afterCommit) await fn();
@@ -123,6 +133,22 @@ export async function runAction<O = unknown>(services: Services, name: string, i
     }
     throw e;
   }
+}
+
+/** One audit row for every disclosure of one action call: what kind, and which objects (at most 200 named). */
+function disclosureEvent(name: string, list: Disclosure[]) {
+  const first = list[0]!;
+  const one = list.every((d) => d.object_type === first.object_type && d.object_id === first.object_id);
+  return {
+    action: name,
+    object_type: first.object_type,
+    object_id: one ? first.object_id : null,
+    detail: {
+      read: [...new Set(list.map((d) => d.kind))].join(','),
+      count: list.length,
+      objects: list.slice(0, 200).map((d) => ({ type: d.object_type, id: d.object_id, kind: d.kind, ...(d.detail ?? {}) })),
+    },
+  };
 }
 
 /** Carries an error past the rollback handlers: its transaction has committed on purpose. */

@@ -21,14 +21,14 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
     try {
       const actor = (await apiActor(services, req, false)) ?? ANONYMOUS;
       // A link resource's download is the link itself, as in CKAN: a redirect (http/https only).
-      const shown = await runAction<Record<string, unknown>>(services, 'resource_show', { id: rid }, { actor, lang, ip: req.ip });
-      if (shown.url_type !== 'upload') {
-        if (shown.url_restricted === true) throw new AuthorizationError();
-        const target = redirectTarget(shown.url);
+      // One action per download, so a non-open file's download is one audit row.
+      const file = await runAction<DownloadInfo>(services, 'resource_download', { id: rid, follow_link: true }, { actor, lang, ip: req.ip });
+      if (file.link) {
+        if (file.link.restricted) throw new AuthorizationError();
+        const target = redirectTarget(file.link.url);
         if (!target) throw new NotFoundError();
         return reply.code(302).header('Location', target).header('Cache-Control', 'no-store').send();
       }
-      const file = await runAction<DownloadInfo>(services, 'resource_download', { id: rid }, { actor, lang, ip: req.ip });
       // The length comes from the opened file, never from the database: a wrong size there must not
       // let file bytes run into the next response on a keep-alive connection.
       const opened = await services.files.read(refKey(file.file));

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { noteRead } from '../actions/disclosure.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { NotFoundError, ValidationError } from '../actions/errors.ts';
 import { can, type Actor } from '../access/actor.ts';
@@ -135,6 +136,7 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
     throw notFound();
   }
   ctx.authorize(rule, subject);
+  if (!opts.write) noteRead(ctx, dataset, 'data', { type: 'resource', id: resource.id });
   if (opts.needTable !== false && (!table || !table.active)) throw notFound();
   let fields = table?.fields ?? [];
   let rows: RawBuilder<unknown> | null = null;

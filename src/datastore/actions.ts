@@ -85,6 +85,8 @@ export const datastoreSearchSql = defineAction({
         throw ValidationError.field('sql', { th: `ตาราง ${id} มีฟิลด์ที่จำกัดสิทธิ์ ใช้ datastore_search แทน`, en: `Table ${id} has fields you may not read; use datastore_search` });
       }
     }
+    // The audit row of reading non-open tables goes in before the transaction turns read-only.
+    await ctx.flushDisclosures();
     await sql`SET TRANSACTION READ ONLY`.execute(ctx.db);
     await sql.raw(`SET LOCAL statement_timeout = ${SQL_TIMEOUT_MS}`).execute(ctx.db);
     await sql.raw(`SET LOCAL search_path = datastore`).execute(ctx.db);

@@ -1,5 +1,7 @@
 import { can, isSysadmin, type Actor } from '../access/actor.ts';
 import { mayViewCase } from '../actions/governance/cases-engine.ts';
+import { isGovernanceOffice } from '../actions/governance/documents.ts';
+import { hasDuty } from '../access/duties.ts';
 import type { PolicySet } from './types.ts';
 
 export interface CaseSubject {
@@ -32,7 +34,24 @@ export const casePolicies: PolicySet = {
   evidence_letter_show: (a, c: CaseSubject) => mayViewCase(a, c) && !!c.closed_at,
   /** Only the verified requester follows the one-time answer link (checked again against the link's owner). */
   case_answer_download: (a) => a.kind === 'user',
+  /**
+   * P7: a unit's reply is given by its data owner or steward (or an admin of the unit); the agency's
+   * governance office may read it too.
+   */
+  annual_review_reply: (a, s: ReplySubject) => a.kind === 'system' || hasDuty(a, 'data_owner', s.unit_id) || hasDuty(a, 'data_steward', s.unit_id) || can(a, 'manage_members', s.unit_id),
+  annual_review_reply_show: (a, s: ReplySubject) => a.kind === 'system' || hasDuty(a, 'data_owner', s.unit_id) || hasDuty(a, 'data_steward', s.unit_id) || can(a, 'manage_members', s.unit_id) || (!!s.org_id && isGovernanceOffice(a, s.org_id)),
+  /** A dataset's P1 state, for its page: signed-in people who may see the dataset (requireDataset answers 404 otherwise). */
+  publication_status: (a, d: { visible?: boolean }) => (a.kind === 'user' || a.kind === 'system') && d.visible !== false,
+  /** The agency's published documents are public; drafts belong to its governance office. */
+  policy_document_list: () => true,
+  policy_document_show: (a, d: { state: string; agency_id: string }) => d.state === 'published' || d.state === 'superseded' || isGovernanceOffice(a, d.agency_id),
 };
+
+export interface ReplySubject {
+  unit_id: string;
+  org_id: string | null;
+}
+
 
 export const dutyPolicies: PolicySet = {
   /**

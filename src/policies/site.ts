@@ -11,5 +11,6 @@ export const sitePolicies: PolicySet = {
   standard_show: () => true,
   audit_verify: (a) => isSysadmin(a),
   audit_search: (a) => isSysadmin(a),
+  audit_export: (a) => isSysadmin(a),
   search_reindex: (a) => isSysadmin(a),
 };

@@ -12,6 +12,8 @@ export interface GovernanceTables {
   linkages: LinkagesTable;
   notifications: NotificationsTable;
   case_links: CaseLinksTable;
+  policy_documents: PolicyDocumentsTable;
+  annual_review_replies: AnnualReviewRepliesTable;
 }
 
 export interface CasesTable {
@@ -156,4 +158,34 @@ export interface CaseLinksTable {
   expires: Timestamp;
   created: Timestamp;
   used_at: Date | null;
+}
+
+// --- versioned policy documents and the yearly review's replies (migration 015) ---
+export interface PolicyDocumentsTable {
+  id: string;
+  agency_id: string;
+  kind: string;
+  version: number | null;
+  state: 'draft' | 'published' | 'superseded' | 'withdrawn';
+  title_th: string;
+  title_en: string;
+  body_th: string;
+  body_en: string;
+  change_note: string;
+  case_id: string | null;
+  created_by: string | null;
+  created: Timestamp;
+  modified: Timestamp;
+  published_at: Date | null;
+}
+
+export interface AnnualReviewRepliesTable {
+  id: string;
+  case_id: string;
+  unit_id: string;
+  needs: string;
+  linkage_review: string;
+  replied_by: string | null;
+  replied_by_name: string;
+  at: Timestamp;
 }

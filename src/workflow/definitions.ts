@@ -39,6 +39,8 @@ export interface CompiledProcess {
   outgoing: Map<string, CompiledTransition[]>;
 }
 
+/** Kinds of versioned governance documents a process may name as the rule it applies. */
+export const DOCUMENT_KINDS: readonly string[] = ['security_privacy', 'quality', 'exchange', 'integration_manual'];
 const TYPES = new Set(['string', 'text', 'email', 'enum', 'boolean', 'integer', 'date', 'string_list', 'thai_id']);
 const ROLES = new Set<string>(ROLE_KEYS);
 
@@ -57,6 +59,7 @@ export function compileProcess(def: ProcessDef, source = def?.name ?? '?'): Comp
   if (!Array.isArray(def.states) || !def.states.length) p('states must be a non-empty list');
   if (!Array.isArray(def.transitions)) p('transitions must be a list');
   if (!def.start || typeof def.start !== 'object') p('start is missing');
+  if (def.policy !== undefined && (!Array.isArray(def.policy) || def.policy.some((k) => !DOCUMENT_KINDS.includes(k)))) p(`policy must list document kinds (${DOCUMENT_KINDS.join(', ')})`);
   if (problems.length) throw new WorkflowDefinitionError(source, problems);
 
   const states = new Map<string, StateDef>();

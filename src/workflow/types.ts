@@ -113,6 +113,8 @@ export interface ProcessDef {
   description?: Msg;
   /** The rule of seed 000 the process applies, shown on its page. */
   rule?: Msg;
+  /** Kinds of the agency's published documents the process applies (policy parts, the integration manual); its pages link them. */
+  policy?: string[];
   /** Case numbers read PREFIX-<Buddhist year>-NNNNNN. */
   number_prefix: string;
   start: StartDef;

@@ -9,6 +9,7 @@ import { licenseFor } from '../licenses.ts';
 import { grantUsable } from '../../access/grants.ts';
 import { presentedUrlType } from '../ckan/links.ts';
 import { emptyDatasetKeys, emptyResourceKeys } from '../ckan/shape.ts';
+import { noteRead } from '../disclosure.ts';
 
 export type PackageDict = Record<string, unknown>;
 
@@ -113,6 +114,8 @@ export async function packageDicts(ctx: ActionContext, rows: DatasetRow[], opts:
   const groupsOf = groupBy(groupLinks, (g) => g.dataset_id);
   const out: PackageDict[] = [];
   for (const row of rows) {
+    // Internal snapshots (unrestricted) are not shown to anyone; what the caller receives is noted.
+    if (!opts.unrestricted) noteRead(ctx, row, 'metadata');
     const subject: DatasetSubject = { ...row, visible: true, fileGrant: grants.has(row.id) };
     const view: ResourceView = opts.unrestricted
       ? { files: true, privateResources: true, complete: false }

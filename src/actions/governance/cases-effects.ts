@@ -9,6 +9,7 @@ import { findDataset } from '../datasets/load.ts';
 import { packageDicts } from '../datasets/present.ts';
 import { afterDatasetWrite, bumpDataset } from '../datasets/write.ts';
 import type { DatasetRow } from '../../store/schema.ts';
+import { documentEffects } from './review.ts';
 
 /** Facts P1 reads from the dataset itself, recomputed at each step so a revision counts. */
 export async function publicationFacts(ctx: ActionContext, row: DatasetRow): Promise<Record<string, unknown>> {
@@ -49,6 +50,7 @@ export async function applyEffects(ctx: ActionContext, r: TransitionResult): Pro
     return { dataset: { id: row.id, publication, ready_for_registration: external } };
   }
   if (c.process === 'subject_request' && c.state === 'delivered') return { link: await createAnswerLink(ctx, c, String(r.event.inputs.link_expires_on ?? '')) };
+  if (c.process === 'annual_review' || c.process === 'data_policy') return documentEffects(ctx, r);
   return {};
 }
 

@@ -12,9 +12,11 @@ import { caseDict } from './cases-present.ts';
 import { applyEffects, datasetOf, publicationFacts } from './cases-effects.ts';
 import { notifyTransition } from './notifications.ts';
 import { isSysadmin } from '../../access/actor.ts';
+import { reviewFacts, reviewReplies, reviewUnits } from './review.ts';
+import { policyLinks } from './documents.ts';
 
 /** Processes a case may be opened for through the API today (the others come with their own work). */
-export const OPEN_PROCESSES = ['publication', 'information_request', 'subject_request'];
+export const OPEN_PROCESSES = ['publication', 'information_request', 'subject_request', 'annual_review', 'data_policy'];
 const NOT_FOUND: Msg = { th: 'ไม่พบเรื่องนี้', en: 'Case not found' };
 
 function processDict(p: ProcessDef, lang: 'th' | 'en', full: boolean) {
@@ -90,11 +92,11 @@ async function afterStep(ctx: ActionContext, r: TransitionResult): Promise<Recor
 export const caseCreate = defineAction({
   name: 'case_create',
   readOnly: false,
-  summary: 'Opens a case: process publication (dataset), information_request or subject_request (organization); the first step\'s inputs in `inputs` or beside.',
+  summary: 'Opens a case: process publication (dataset), information_request, subject_request, annual_review or data_policy (organization); the first step\'s inputs in `inputs` or beside.',
   params: {
-    process: { type: 'string', description: 'publication, information_request or subject_request', required: true },
+    process: { type: 'string', description: 'publication, information_request, subject_request, annual_review or data_policy', required: true },
     dataset: { type: 'string', description: 'publication: the dataset submitted' },
-    organization: { type: 'string', description: 'information_request, subject_request: the organisation asked' },
+    organization: { type: 'string', description: 'information_request, subject_request: the organisation asked; annual_review, data_policy: the agency' },
     inputs: { type: 'object', description: 'The first step\'s form (see workflow_show)' },
     reason: { type: 'string', description: 'A note for the timeline' },
   },
@@ -114,12 +116,15 @@ export const caseCreate = defineAction({
       opts = { inputs, facts: await publicationFacts(ctx, row), subjects: [{ type: 'dataset', id: row.id }], org: row.owner_org };
     } else {
       const org = await requireOrg(ctx, input.organization ?? input.owner_org);
-      opts = { inputs, facts: { organization_title: org.title }, subjects: [{ type: 'organization', id: org.id }], org: org.id };
+      const facts: Record<string, unknown> = { organization_title: org.title };
+      // P7: the memo names its units now, so later replies are checked against the list it was sent to.
+      if (process === 'annual_review') Object.assign(facts, { units: await reviewUnits(ctx, org), has_replies: false, replies_count: 0 });
+      opts = { inputs, facts, subjects: [{ type: 'organization', id: org.id }], org: org.id };
     }
     const r = await workflows().create(ctx.db, workflowActor(ctx.actor), process, { ...opts, reason: reasonOf(input), now: ctx.now });
     const effects = await afterStep(ctx, r);
     const view = await workflows().show(ctx.db, workflowActor(ctx.actor), r.case.id);
-    return caseDict(ctx, view.case, view.events, view.next, effects);
+    return caseDict(ctx, view.case, view.events, view.next, { ...(await caseExtras(ctx, view.case)), ...effects });
   },
 });
 
@@ -148,9 +153,22 @@ export const caseShow = defineAction({
   async run(ctx, input) {
     const c = await visibleCase(ctx, input.id ?? input.number, 'case_show');
     const view = await workflows().show(ctx.db, workflowActor(ctx.actor), c.id);
-    return caseDict(ctx, view.case, view.events, view.next);
+    return caseDict(ctx, view.case, view.events, view.next, await caseExtras(ctx, view.case));
   },
 });
+
+/** What a case page shows beside the engine's record: the policy documents it applies, P7's replies, its draft. */
+async function caseExtras(ctx: ActionContext, c: CaseRecord): Promise<Record<string, unknown>> {
+  const kinds = workflows().get(c.process).def.policy ?? [];
+  const policies = (await policyLinks(ctx.db, c.org_id, kinds)).map((d) => ({ kind: d.kind, id: d.id, version: d.version, title: ctx.lang === 'en' ? d.title_en : d.title_th }));
+  const out: Record<string, unknown> = { policies };
+  if (c.process === 'annual_review') out.replies = await reviewReplies(ctx, c.id);
+  if (c.process === 'annual_review' || c.process === 'data_policy') {
+    const doc = await ctx.db.selectFrom('policy_documents').select(['id', 'kind', 'state', 'version']).where('case_id', '=', c.id).orderBy('created', 'desc').executeTakeFirst();
+    out.document = doc ?? null;
+  }
+  return out;
+}
 
 export const caseTransition = defineAction({
   name: 'case_transition',
@@ -174,10 +192,11 @@ export const caseTransition = defineAction({
       const row = id ? await ctx.db.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
       if (row) facts = await publicationFacts(ctx, row);
     }
+    if (c.process === 'annual_review') facts = await reviewFacts(ctx, c);
     const r = await workflows().transition(ctx.db, workflowActor(ctx.actor), c.id, name, { reason: reasonOf(input), inputs: stepInputs(input), facts, expectedVersion, now: ctx.now });
     const effects = await afterStep(ctx, r);
     const view = await workflows().show(ctx.db, workflowActor(ctx.actor), c.id);
-    return caseDict(ctx, view.case, view.events, view.next, effects);
+    return caseDict(ctx, view.case, view.events, view.next, { ...(await caseExtras(ctx, view.case)), ...effects });
   },
 });
 
@@ -255,6 +274,8 @@ export function caseTitle(c: CaseRecord, facts: Record<string, unknown> = c.fact
   if (c.process === 'publication') return s(facts.dataset_title) || s(facts.dataset_name);
   if (c.process === 'information_request') return s(facts.purpose).slice(0, 200);
   if (c.process === 'subject_request') return s(facts.details).slice(0, 200);
+  if (c.process === 'annual_review') return `${s(facts.organization_title)} ${String(facts.review_year ?? '')}`.trim();
+  if (c.process === 'data_policy') return s(facts.title_th) || s(facts.title_en);
   return '';
 }
 

@@ -19,7 +19,12 @@ export interface KpiReport {
   linkages_by_status: { state: string; label: Msg; count: number }[];
   grants_expiring: { id: string; dataset_name: string; grantee_org_title: string | null; agreement_number: string | null; expires_at: string | null }[];
   expiring_within_days: number;
+  /** Rule 5: every finished disclosure has its evidence letter; how often each was taken (audit rows). */
+  evidence_letters: { issued: number; downloads: number; letters: { case_id: string; number: string; process: string; closed_at: string | null; downloads: number }[] };
 }
+
+/** States after which a case has disclosed data, so its evidence letter exists. */
+const DISCLOSED: Record<string, string> = { information_request: 'completed', subject_request: 'delivered' };
 
 /** Nearest-rank percentile of sorted numbers. */
 export function percentile(sorted: number[], p: number): number {
@@ -36,7 +41,7 @@ export async function kpiReport(ctx: ActionContext, input: Record<string, unknow
   const orgs = isSysadmin(ctx.actor) ? null : [...new Set(ROLE_KEYS.flatMap((r) => orgsWithDuty(ctx.actor, r)))];
   const none = ['00000000-0000-0000-0000-000000000000'];
   const wf = workflows();
-  let cq = ctx.db.selectFrom('cases').select(['id', 'process', 'state']);
+  let cq = ctx.db.selectFrom('cases').select(['id', 'process', 'state', 'number', 'closed_at']);
   if (orgs) cq = cq.where('org_id', 'in', orgs.length ? orgs : none);
   if (from) cq = cq.where('created', '>=', from);
   if (to) cq = cq.where('created', '<', to);
@@ -76,9 +81,20 @@ export async function kpiReport(ctx: ActionContext, input: Record<string, unknow
   const lrows = await lq.execute();
   const linkages_by_status = (wf.processes.get('linkage')?.def.states ?? []).map((s) => ({ state: s.name, label: s.label, count: Number(lrows.find((r) => r.state === s.name)?.n ?? 0) }));
   const grants = await listGrants(ctx, { days, limit: 500, offset: 0 });
+  const disclosed = cases.filter((c) => DISCLOSED[c.process] === c.state);
+  const downloads = new Map<string, number>();
+  for (let i = 0; i < disclosed.length; i += 1000) {
+    const part = disclosed.slice(i, i + 1000).map((c) => c.id);
+    const rows = await ctx.db.selectFrom('audit_log').select('object_id').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'evidence_letter_show').where('object_type', '=', 'case').where('object_id', 'in', part).groupBy('object_id').execute();
+    for (const r of rows) if (r.object_id) downloads.set(r.object_id, Number(r.n));
+  }
+  const letters = disclosed
+    .map((c) => ({ case_id: c.id, number: c.number, process: c.process, closed_at: c.closed_at ? new Date(c.closed_at).toISOString() : null, downloads: downloads.get(c.id) ?? 0 }))
+    .sort((a, b) => (b.closed_at ?? '').localeCompare(a.closed_at ?? ''));
+  const evidence_letters = { issued: letters.length, downloads: letters.reduce((n, l) => n + l.downloads, 0), letters: letters.slice(0, 500) };
   return {
     generated: ctx.now.toISOString(), period: { from: from?.toISOString() ?? null, to: to?.toISOString() ?? null },
-    requests_by_outcome, time_in_step, linkages_by_status, expiring_within_days: days,
+    requests_by_outcome, time_in_step, linkages_by_status, expiring_within_days: days, evidence_letters,
     grants_expiring: grants.map((g) => ({ id: g.id, dataset_name: g.dataset_name, grantee_org_title: g.grantee_org_title, agreement_number: g.agreement_number, expires_at: g.expires_at })),
   };
 }
@@ -96,6 +112,8 @@ export function kpiCsv(r: KpiReport): string {
   for (const x of r.requests_by_outcome) rows.push(['requests_by_outcome', x.process, x.state, x.label.th, x.label.en, x.count, '', '', '']);
   for (const x of r.time_in_step) rows.push(['time_in_step', x.process, x.state, x.label.th, x.label.en, x.count, x.median_hours, x.p90_hours, '']);
   for (const x of r.linkages_by_status) rows.push(['linkages_by_status', 'linkage', x.state, x.label.th, x.label.en, x.count, '', '', '']);
+  rows.push(['evidence_letters', 'all', 'issued', 'หนังสือหลักฐานการเปิดเผยข้อมูลที่ออก', 'Evidence letters issued', r.evidence_letters.issued, '', '', '']);
+  for (const x of r.evidence_letters.letters) rows.push(['evidence_letters', x.process, x.number, 'ดาวน์โหลด', 'downloads', x.downloads, '', '', '']);
   for (const x of r.grants_expiring) rows.push(['grants_expiring', 'agreement', x.agreement_number ?? x.id, x.dataset_name, x.grantee_org_title ?? '', 1, '', '', x.expires_at]);
   return `\uFEFF${rows.map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }
@@ -116,6 +134,9 @@ export const kpiReportAction = defineAction({
       bag.throwIfAny();
     }
     const r = await kpiReport(ctx, input);
-    return input.format === 'csv' ? { ...r, csv: kpiCsv(r) } : r;
+    if (input.format !== 'csv') return r;
+    // The CSV leaves the catalog as a file: an export, audited (the JSON is the page's own view).
+    ctx.disclosed({ kind: 'export', object_type: 'kpi_report', object_id: null, detail: { format: 'csv', from: typeof input.from === 'string' ? input.from : null, to: typeof input.to === 'string' ? input.to : null } });
+    return { ...r, csv: kpiCsv(r) };
   },
 });

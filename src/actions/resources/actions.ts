@@ -15,6 +15,7 @@ import { afterDatasetWrite, bumpDataset, checkResourceRoom, resourceColumns } fr
 import { formatFor, mimeFor, safeFilename } from '../../files/mime.ts';
 import { sourceKind } from '../../datastore/source.ts';
 import { queueLoadAfterCommit } from '../../datastore/trigger.ts';
+import { noteRead } from '../disclosure.ts';
 
 const RESOURCE_NOT_FOUND = { th: 'ไม่พบทรัพยากร', en: 'Not found: Resource was not found.' };
 
@@ -153,15 +154,18 @@ export const resourceShow = defineAction({
   summary: 'One resource by id. File links of shared data are shown only with a right to the files.',
   params: { id: { type: 'string', description: 'resource id', required: true } },
   async run(ctx, input) {
-    const { res, subject } = await loadResource(ctx, input, 'resource_show');
+    const { res, dataset, subject } = await loadResource(ctx, input, 'resource_show');
     const dict = resourceDict(ctx, res, { files: ctx.can('dataset_files', subject), privateResources: ctx.can('package_update', subject) });
     if (!dict) throw resourceNotFound();
+    noteRead(ctx, dataset, 'metadata', { type: 'resource', id: res.id });
     return dict;
   },
 });
 
 /** What the download route and the resource page get: a handle on the bytes, never the storage key. */
 export interface DownloadInfo {
+  /** With `follow_link`: a link resource's target (the route redirects), `restricted` without the file right. */
+  link?: { url: unknown; restricted: boolean };
   file: FileRef;
   filename: string;
   /** The server's measurement when the file arrived: a cache key for previews. */
@@ -178,10 +182,20 @@ export const resourceDownload = defineAction<DownloadInfo>({
   internal: true,
   summary: 'Authorise a download of an uploaded file (used by /dataset/<id>/resource/<id>/download).',
   async run(ctx, input) {
-    const { res, subject } = await loadResource(ctx, input, 'resource_show');
+    const { res, dataset, subject } = await loadResource(ctx, input, 'resource_show');
     if ((res.metadata as Record<string, unknown>).resource_private === true && !ctx.can('package_update', subject)) throw resourceNotFound();
+    // The download route asks once: a link resource answers with its target, as resource_show shows it.
+    if (input.follow_link === true && !res.storage_key) {
+      const dict = resourceDict(ctx, res, { files: ctx.can('dataset_files', subject), privateResources: ctx.can('package_update', subject) });
+      if (!dict) throw resourceNotFound();
+      if (dict.url_type !== 'upload') {
+        noteRead(ctx, dataset, 'metadata', { type: 'resource', id: res.id });
+        return { link: { url: dict.url, restricted: dict.url_restricted === true } } as DownloadInfo;
+      }
+    }
     ctx.authorize('resource_download', subject);
     if (!res.storage_key) throw new NotFoundError({ th: 'ทรัพยากรนี้เป็นลิงก์ ไม่ใช่ไฟล์', en: 'Not found: this resource is a link, not a file.' });
+    noteRead(ctx, dataset, 'file', { type: 'resource', id: res.id });
     return { file: FileRef.of(res.storage_key), filename: res.url || 'file', sha256: res.hash };
   },
 });

@@ -8,6 +8,7 @@ import { canEdit, datasetCrumbs, datasetHeader } from '../components/dataset-hea
 import { metadataTable } from '../components/field-values.ts';
 import type { PackageDict, ResourceDict } from '../components/types.ts';
 import { mayPreview } from './resource.ts';
+import { publicationBox } from './governance/publication.ts';
 
 export function resourceUrl(d: PackageDict, r: ResourceDict): string {
   return `/dataset/${encodeURIComponent(d.name)}/resource/${encodeURIComponent(r.id)}`;
@@ -83,6 +84,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
     p.services.views.record(d.id as string);
     const similar = d.state === 'active' ? await call<PackageDict[]>(p, 'package_similar', { id: d.id, rows: 5 }) : [];
     const tags = (d.tags ?? []) as Array<{ name: string }>;
+    const publication = await publicationBox(p, d as { id: string; name: string; state?: string });
     const body = html`
       ${datasetHeader(p, d, 'read')}
       ${d.state === 'deleted' ? html`<div class="notice notice-restricted" role="note"><p><span class="badge badge-deleted">${t('dataset.deleted')}</span> ${t('dataset.deleted_notice')}</p>
@@ -90,6 +92,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
       ${d.state === 'draft' && canEdit(p, d) ? html`<div class="notice" role="note"><p>${t('dataset.draft_notice')}</p><p><a class="button" href="/dataset/resources/${encodeURIComponent(d.name)}">${t('dataset.continue_draft')}</a></p></div>` : ''}
       <div class="with-sidebar">
         <div class="main-col">
+          ${publication}
           <section class="notes" aria-label="${t('dataset.description')}">${richText(d.notes)}</section>
           ${tags.length ? html`<section aria-labelledby="tags-title"><h2 id="tags-title" class="h3">${t('dataset.tags')}</h2><ul class="tag-list">${tags.map((tag) => html`<li><a class="chip" href="/dataset?tags=${encodeURIComponent(tag.name)}">${tag.name}</a></li>`)}</ul></section>` : ''}
           ${accessConditions(p, d)}

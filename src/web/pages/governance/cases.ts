@@ -40,6 +40,7 @@ async function listPage(p: PageCtx) {
     <h1>${L(p, 'งานธรรมาภิบาลข้อมูล', 'Data governance')}</h1>
     <p class="no-print"><a class="button" href="/governance/new/information_request">${L(p, 'ยื่นคำขอข้อมูล (ISMS-FRM-ITD-040)', 'Request data (ISMS-FRM-ITD-040)')}</a>
       <a class="button secondary" href="/governance/new/subject_request">${L(p, 'ขอข้อมูลส่วนบุคคลของตนเอง', 'Ask for my personal data')}</a>
+      <a class="button secondary" href="/governance/policy">${L(p, 'นโยบายและคู่มือ', 'Policies and manual')}</a>
       <a class="button secondary" href="/governance/inbox">${L(p, 'กล่องแจ้งเตือน', 'Inbox')}${p.req.inboxUnread ? ` (${p.req.inboxUnread})` : ''}</a></p>
     <nav aria-label="${L(p, 'มุมมอง', 'Views')}"><ul class="gov-tabs">${TABS.map(([k, th, en]) => html`<li><a href="/governance?tab=${k}"${k === tab ? html` aria-current="page"` : ''}>${L(p, th, en)}</a></li>`)}</ul></nav>
     <p>${L(p, `${list.count} เรื่อง`, `${list.count} case(s)`)}</p>
@@ -72,6 +73,18 @@ function factRows(p: PageCtx, c: any): Html {
   const rows = Object.entries(c.facts as Record<string, unknown>).filter(([k]) => names.get(k)?.fact);
   if (!rows.length) return html``;
   return html`<h2>${L(p, 'ข้อมูลของเรื่อง', 'Case details')}</h2><table class="metadata"><tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${names.get(k)!.label}</th><td>${shown(names, k, v)}</td></tr>`)}</tbody></table>`;
+}
+
+/** P7: every unit the memo went to, with its reply or that it has not replied. */
+function replyRows(p: PageCtx, c: any): Html {
+  const byUnit = new Map<string, any>((c.replies ?? []).map((r: any) => [r.unit_id, r]));
+  const units: any[] = Array.isArray(c.facts.units) ? c.facts.units : [];
+  return html`<h2>${L(p, 'คำตอบของหน่วยงาน', 'Units\' replies')} (${byUnit.size}/${units.length})</h2>
+    <table><thead><tr><th scope="col">${L(p, 'หน่วยงาน', 'Unit')}</th><th scope="col">${L(p, 'ความต้องการเชื่อมโยง', 'Linkage needs')}</th><th scope="col">${L(p, 'ทบทวนการเชื่อมโยงเดิม', 'Existing linkages')}</th><th scope="col">${L(p, 'ผู้ตอบ', 'Replied by')}</th></tr></thead>
+    <tbody>${units.map((u) => {
+      const r = byUnit.get(u.id);
+      return html`<tr><td><a href="/governance/reviews/${c.id}/reply/${u.name}">${u.title}</a></td><td>${r ? r.needs : L(p, 'ยังไม่ตอบ', 'No reply yet')}</td><td>${r?.linkage_review ?? ''}</td><td>${r ? html`${r.replied_by} ${timeEl(p.lang, r.at + 'Z', true)}` : ''}</td></tr>`;
+    })}</tbody></table>`;
 }
 
 function timeline(p: PageCtx, c: any): Html {
@@ -111,6 +124,8 @@ async function casePage(p: PageCtx, id: string, failed?: { step: string; values:
     <p>${L(p, 'สถานะปัจจุบัน', 'Current state')}: ${badge(c)}
       ${c.waiting_for.length && !c.closed_at ? html` · ${L(p, 'รอ', 'Waiting for')}: ${c.waiting_for.map((w: any) => w.label).join(', ')}` : ''}</p>
     ${proc.def.rule ? html`<p class="hint">${L(p, 'ตามหลักเกณฑ์', 'Applies')}: ${L(p, proc.def.rule.th, proc.def.rule.en)}</p>` : ''}
+    ${c.policies?.length ? html`<p class="hint">${L(p, 'นโยบายที่ใช้', 'Policies applied')}: ${c.policies.map((d: any, i: number) => html`${i ? ' · ' : ''}<a href="/policy/${d.id}">${d.title} (${L(p, 'ฉบับที่', 'v.')} ${d.version})</a>`)}</p>` : ''}
+    ${c.document ? html`<p>${L(p, 'เอกสารของเรื่องนี้', 'This case\'s document')}: <a href="/policy/${c.document.id}">${c.document.version ? `${L(p, 'ฉบับที่', 'version')} ${c.document.version}` : L(p, 'ร่าง', 'draft')}</a></p>` : ''}
     <p class="no-print">${c.process === 'information_request' ? html`<a href="/governance/cases/${c.id}/form">${L(p, 'แบบฟอร์ม ISMS-FRM-ITD-040 (พิมพ์)', 'Form ISMS-FRM-ITD-040 (print)')}</a>` : ''}
       ${disclosed ? html` · <a href="/governance/cases/${c.id}/letter.pdf" download>${L(p, 'หนังสือหลักฐานการเปิดเผยข้อมูล (PDF)', 'Evidence letter (PDF)')}</a>` : ''}
       ${c.subjects.filter((s: any) => s.type === 'dataset').map((s: any) => html` · <a href="/dataset/${s.id}">${L(p, 'ชุดข้อมูล', 'Dataset')}</a>`)}</p>
@@ -119,6 +134,7 @@ async function casePage(p: PageCtx, id: string, failed?: { step: string; values:
     ${c.next.length ? html`<h2>${L(p, 'ขั้นตอนที่ท่านดำเนินการได้', 'Steps you may take')}</h2><div class="step-forms">${c.next.map((n: NextView) => stepForm(p, c, n, failed?.step === n.name ? failed.values : {}, failed?.step === n.name ? failed.errors : {}))}</div>` : ''}
     ${failed && !c.next.some((n: NextView) => n.name === failed.step) ? errorBox(p, failed.errors, {}) : ''}
     ${factRows(p, c)}
+    ${c.process === 'annual_review' ? replyRows(p, c) : ''}
     ${timeline(p, c)}`;
   return render(p, `${c.number} ${c.process_label}`, body, { breadcrumbs: [[L(p, 'ธรรมาภิบาลข้อมูล', 'Governance'), '/governance'], [c.number]], noindex: true }, failed ? 400 : 200);
 }

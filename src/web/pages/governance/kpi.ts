@@ -48,6 +48,10 @@ export function kpiRoutes(app: FastifyInstance, web: Web): void {
       <h2>${tt(p, 'การเชื่อมโยงจำแนกตามสถานะ', 'Linkages by status')}</h2>
       ${barChart(tt(p, 'การเชื่อมโยงจำแนกตามสถานะ', 'Linkages by status'), r.linkages_by_status.map((x) => ({ label: L(p, x.label), value: x.count })))}
       <table><tbody>${r.linkages_by_status.map((x) => html`<tr><td>${L(p, x.label)}</td><td>${x.count}</td></tr>`)}</tbody></table>
+      <h2>${tt(p, 'หนังสือหลักฐานการเปิดเผยข้อมูล (หลักเกณฑ์ข้อ 5)', 'Evidence letters (rule 5)')}</h2>
+      <p>${tt(p, `ออกแล้ว ${r.evidence_letters.issued} ฉบับ · ดาวน์โหลด ${r.evidence_letters.downloads} ครั้ง`, `${r.evidence_letters.issued} issued · ${r.evidence_letters.downloads} download(s)`)}</p>
+      <table><thead><tr><th>${tt(p, 'เรื่อง', 'Case')}</th><th>${tt(p, 'กระบวนการ', 'Process')}</th><th>${tt(p, 'สิ้นสุดเมื่อ', 'Closed')}</th><th>${tt(p, 'ดาวน์โหลด', 'Downloads')}</th><th>${tt(p, 'หนังสือ', 'Letter')}</th></tr></thead><tbody>
+        ${r.evidence_letters.letters.map((l) => html`<tr><td><a href="/governance/cases/${l.case_id}">${l.number}</a></td><td>${l.process}</td><td>${l.closed_at ?? ''}</td><td>${l.downloads}</td><td><a href="/governance/cases/${l.case_id}/letter.pdf" download>PDF</a></td></tr>`)}</tbody></table>
       <h2>${tt(p, `สิทธิ์ที่จะหมดอายุภายใน ${r.expiring_within_days} วัน`, `Grants ending within ${r.expiring_within_days} days`)}</h2>
       <table><thead><tr><th>${tt(p, 'สัญญา', 'Agreement')}</th><th>${tt(p, 'ชุดข้อมูล', 'Dataset')}</th><th>${tt(p, 'ผู้รับสิทธิ์', 'Grantee')}</th><th>${tt(p, 'สิ้นสุด', 'Ends')}</th></tr></thead><tbody>
         ${r.grants_expiring.map((g) => html`<tr><td>${g.agreement_number ?? ''}</td><td>${g.dataset_name}</td><td>${g.grantee_org_title ?? ''}</td><td>${g.expires_at ?? ''}</td></tr>`)}</tbody></table>`;

@@ -5,9 +5,10 @@ import { csrfField, errorPage } from '../../layout.ts';
 import { formatDate } from '../../format.ts';
 import { workflows } from '../../../actions/governance/cases-engine.ts';
 import type { InputDef } from '../../../workflow/types.ts';
+import { policyKindLinks } from './policy.ts';
 import { cssLink, errorBox, errorsOf, inputControl, L, readInputs, type InputView, type StepErrors } from './common.ts';
 
-const REQUEST_PROCESSES = ['information_request', 'subject_request', 'publication'];
+const REQUEST_PROCESSES = ['information_request', 'subject_request', 'publication', 'annual_review', 'data_policy'];
 
 function view(p: PageCtx, i: InputDef): InputView {
   return { name: i.name, type: i.type, label: L(p, i.label.th, i.label.en), required: !!i.required, required_when: i.required_when, max: i.max, options: i.options?.map((o) => ({ value: o.value, label: L(p, o.label.th, o.label.en) })) };
@@ -35,6 +36,7 @@ async function newPage(p: PageCtx, process: string, values: Record<string, unkno
   const body = html`${cssLink()}<h1>${title}</h1>
     ${proc.def.description ? html`<p>${L(p, proc.def.description.th, proc.def.description.en)}</p>` : ''}
     ${proc.def.rule ? html`<p class="hint">${L(p, proc.def.rule.th, proc.def.rule.en)}</p>` : ''}
+    ${policyKindLinks(p, proc.def.policy)}
     ${errorBox(p, errors, labels)}
     <form method="post" action="/governance/new/${process}" novalidate>${csrfField(p)}
       ${target}

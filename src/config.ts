@@ -29,6 +29,9 @@ export interface Config {
   siteKind?: 'agency' | 'registry' | 'area' | 'open_data';
   /** BANCHI_HARVEST_STALE_SECONDS: a running harvest stage without a heartbeat this long is taken over. */
   harvestStaleSeconds?: number;
+  /** BANCHI_REGISTRY_URL / BANCHI_REGISTRY_TOKEN: the national registry an agency site registers with (issue 8, src/registry/client.ts). */
+  registryUrl?: string;
+  registryToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -80,9 +83,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
     siteKind: siteKindSetting(env.BANCHI_SITE_KIND),
     harvestStaleSeconds: intSetting(env, 'BANCHI_HARVEST_STALE_SECONDS', 60, 1, 86400),
+    registryUrl: (env.BANCHI_REGISTRY_URL || '').replace(/\/$/, ''),
+    registryToken: env.BANCHI_REGISTRY_TOKEN || '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
   if (cfg.smtpUrl && !/^smtps?:\/\/[^/]/.test(cfg.smtpUrl)) throw new ConfigError('BANCHI_SMTP_URL must start with smtp:// or smtps://');
+  if (cfg.registryUrl && !/^https?:\/\/[^/]/.test(cfg.registryUrl)) throw new ConfigError('BANCHI_REGISTRY_URL must start with http:// or https://');
   return cfg;
 }

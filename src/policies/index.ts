@@ -12,6 +12,7 @@ import { ckanPolicies } from './ckan.ts';
 import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
 import { datastorePolicies } from './datastore.ts';
 import { harvestPolicies } from './harvest.ts';
+import { registrationPolicies } from './registration.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -33,4 +34,5 @@ export const policies: PolicySet = {
   ...notificationPolicies,
   ...datastorePolicies,
   ...harvestPolicies,
+  ...registrationPolicies,
 };

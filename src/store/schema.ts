@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { HarvestTables } from '../harvest/schema.ts';
+import type { RegistryTables } from '../registry/schema.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 
 /** Row types of every table, one interface each. Column names follow CKAN where CKAN has one. */
@@ -250,7 +251,7 @@ export interface DatasetSearchTable {
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
-export interface Database extends GovernanceTables, HarvestTables {
+export interface Database extends GovernanceTables, HarvestTables, RegistryTables {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -167,6 +167,8 @@ export const caseTransition = defineAction({
     const c = await visibleCase(ctx, input.id, 'case_transition');
     const name = input.transition;
     if (typeof name !== 'string' || !name) throw ValidationError.field('transition', M.missing());
+    // Registration steps carry effects of their own (the national copy): only registration_transition takes them.
+    if (c.process === 'registration') throw ValidationError.field('process', { th: 'ขั้นตอนการลงทะเบียนทำได้ที่ registration_transition', en: 'Registration steps are taken with registration_transition' });
     const expectedVersion = naturalNumber(input, 'version');
     let facts: Record<string, unknown> | undefined;
     if (c.process === 'publication') {

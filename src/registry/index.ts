@@ -1,0 +1,4 @@
+import { registryActions as registrySide } from './actions.ts';
+
+/** Every registration action: the registry's (states, queue, status API) and the agency catalog's (client side). */
+export const registryActions = [...registrySide];

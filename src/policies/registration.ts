@@ -23,8 +23,7 @@ export const registrationPolicies: PolicySet = {
   registration_show: mayViewRegistration,
   /** Seeing it is the gate; which step and whose turn is the engine's (registration.json roles). */
   registration_transition: mayViewRegistration,
-  /** An agency catalog acting for its officer (API token of a registration officer) or an NSO coordinator. */
-  registration_submit: officerOrNational,
+  /** "ดึงชุดข้อมูล": an agency catalog acting for its officer (API token of a registration officer) or an NSO duty holder. */
   registration_pull: officerOrNational,
   registration_categorize: (a) => a.kind === 'system' || nationalRoles(a).includes('categorizer'),
   /** The status API thai_gdc catalogs call without credentials: states only, no names of unpublished entries. */

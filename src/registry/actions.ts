@@ -4,6 +4,7 @@ import type { ActionContext } from '../actions/context.ts';
 import { NotFoundError, ValidationError, type Msg } from '../actions/errors.ts';
 import { isSysadmin } from '../access/actor.ts';
 import { M } from '../standard/messages.ts';
+import { UUID } from '../actions/datasets/load.ts';
 import { createJob } from '../harvest/job-actions.ts';
 import { mayViewRegistration } from '../policies/registration.ts';
 import { bySite, loadRegistration, nationalRoles, officerOrgs, registrationActor, registrationWorkflow, siteOf, stateText, step, PUBLISHED_STATES, PROCESS, type RegistrationView } from './engine.ts';
@@ -123,7 +124,7 @@ export const registrationShow = defineAction({
   params: { id: { type: 'string', description: 'Registration id or case number (GDC-2569-000001)', required: true } },
   async run(ctx, input) {
     const id = text(input.id);
-    const row = id ? await listColumns(visible(ctx)).where((eb) => eb.or([eb('c.number', '=', id), ...(/^[0-9a-f-]{36}$/i.test(id) ? [eb('r.id', '=', id)] : [])])).executeTakeFirst() : undefined;
+    const row = id ? await listColumns(visible(ctx)).where((eb) => eb.or([eb('c.number', '=', id), ...(UUID.test(id) ? [eb('r.id', '=', id)] : [])])).executeTakeFirst() : undefined;
     if (!row) {
       ctx.authorize('registration_list', {});
       throw new NotFoundError({ th: 'ไม่พบรายการลงทะเบียนนี้', en: 'Registration not found' });

@@ -8,6 +8,7 @@ import type { CaseRecord, WorkflowActor } from '../workflow/types.ts';
 import { policies } from '../policies/index.ts';
 import type { HarvestSourceRow } from '../harvest/schema.ts';
 import type { RegistrationRow } from './schema.ts';
+import { UUID } from '../actions/datasets/load.ts';
 import { publishCopy, unpublishCopy } from './publish.ts';
 import { nationalRoles } from './roles.ts';
 export { NATIONAL_ROLES, nationalRoles, officerOrgs } from './roles.ts';
@@ -64,7 +65,7 @@ export interface RegistrationView extends RegistrationRow {
 }
 
 export async function loadRegistration(ctx: ActionContext, id: string, forUpdate = false): Promise<RegistrationView> {
-  const ok = /^[0-9a-f-]{36}$/i.test(id);
+  const ok = UUID.test(id);
   let q = ctx.db
     .selectFrom('registrations as r')
     .innerJoin('cases as c', 'c.id', 'r.case_id')

@@ -3,6 +3,7 @@ import type { Web } from '../../context.ts';
 import { registryQueueRoutes } from './queue.ts';
 import { registryDashboardRoutes } from './dashboard.ts';
 import { registryAgencyRoutes } from './agency.ts';
+import { registryCatalogRoutes } from './catalogs.ts';
 
 export { registryPanel } from './agency.ts';
 
@@ -11,4 +12,5 @@ export function registryRoutes(app: FastifyInstance, web: Web): void {
   registryQueueRoutes(app, web);
   registryDashboardRoutes(app, web);
   registryAgencyRoutes(app, web);
+  registryCatalogRoutes(app, web);
 }

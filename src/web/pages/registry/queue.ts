@@ -12,7 +12,7 @@ export function registryQueueRoutes(app: FastifyInstance, web: Web): void {
     const state = q(p, 'state');
     const list = await call<{ count: number; results: Array<Record<string, any>> }>(p, 'registration_list', { ...(state ? { state } : { queue: 'review' }), q: q(p, 'q'), checks: true, limit: 200 });
     const body = html`<h1>${L(p, 'คิวตรวจสอบการลงทะเบียน', 'Registration review queue')}</h1>
-      <p><a href="/registry/dashboard">${L(p, 'ภาพรวมการลงทะเบียน', 'Registration dashboard')}</a> · <a href="/harvest">${L(p, 'แหล่งเก็บเกี่ยวข้อมูล', 'Harvest sources')}</a></p>
+      <p><a href="/registry/dashboard">${L(p, 'ภาพรวมการลงทะเบียน', 'Registration dashboard')}</a> · <a href="/registry/catalogs">${L(p, 'บัญชีข้อมูลหน่วยงานที่ลงทะเบียน', 'Registered agency catalogs')}</a></p>
       <form method="get" action="/registry/queue" class="filters">
         <label>${L(p, 'ชื่อชุดข้อมูล', 'Title')} <input name="q" value="${q(p, 'q')}"></label>
         <label>${L(p, 'สถานะ', 'State')} <select name="state"><option value="">${L(p, 'รอท่านดำเนินการ', 'Waiting for me')}</option>${STATES.map((s) => html`<option value="${s}" ${s === state ? 'selected' : ''}>${s}</option>`)}</select></label>

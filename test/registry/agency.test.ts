@@ -38,7 +38,7 @@ describe('an agency catalog registering with a registry over HTTP', () => {
     await sys(ag, 'duty_create', { id: 'dopa', username: 'officer', role: 'registration_officer' });
     await sys(ag, 'package_create', datasetInput('registry-unit', { name: 'population', title: 'จำนวนประชากร รายจังหวัด', tags: ['ประชากร'] }));
     await sys(ag, 'package_create', datasetInput('dopa', { name: 'internal', data_category: 'ข้อมูลใช้ภายใน', data_classification: 'ชั้นเผยแพร่ภายในองค์กร' }));
-    await sys(reg, 'harvest_source_create', { name: 'dopa', url: agUrl, source_type: 'ckan', owner_org: 'dopa-catalog' });
+    await makeUser(reg, 'dopa-admin', { org: 'dopa-catalog', role: 'admin' });
   });
   after(async () => {
     await ag.close();
@@ -49,6 +49,14 @@ describe('an agency catalog registering with a registry over HTTP', () => {
     const list = await as(reg, await actorFor(reg, user), 'registration_list', { queue: 'review' });
     return as(reg, await actorFor(reg, user), 'registration_transition', { ids: list.results.map((r: any) => r.id), transition });
   };
+
+  test('the agency catalog is registered on the registry from its page', async () => {
+    const admin = new PageClient(reg.app);
+    await admin.signInWith2fa('dopa-admin', PASSWORD, secrets);
+    const created = await admin.post('/registry/catalogs', { name: 'dopa', title: 'บัญชีข้อมูลกรมการปกครอง', url: agUrl, source_type: 'ckan', frequency: 'DAILY', owner_org: 'dopa-catalog' });
+    assert.equal(created.statusCode, 303, created.body.slice(0, 500));
+    assert.match((await admin.get('/registry/catalogs')).body, /บัญชีข้อมูลกรมการปกครอง/);
+  });
 
   test('the officer pulls, filters, ticks and registers from the agency page; the dataset page shows the state; delete is refused until revoked', async () => {
     const officer = new PageClient(ag.app);

@@ -99,8 +99,9 @@ export const registrationList = defineAction({
     if (text(input.site_url)) q = q.where('r.site', '=', siteOf(text(input.site_url)));
     if (text(input.organization)) q = q.where((eb) => eb.or([eb('g.name', '=', text(input.organization)), eb('a.name', '=', text(input.organization))]));
     if (text(input.q)) q = q.where('r.remote_title', 'ilike', `%${text(input.q).replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    const limit = Math.min(Math.max(Number(input.limit ?? 100) || 100, 1), 1000);
-    const offset = Math.max(Number(input.offset ?? 0) || 0, 0);
+    const whole = (v: unknown, d: number) => (Number.isFinite(Number(v)) && v !== null && v !== '' ? Math.trunc(Number(v)) : d);
+    const limit = Math.min(Math.max(whole(input.limit ?? 100, 100), 1), 1000);
+    const offset = Math.min(Math.max(whole(input.offset ?? 0, 0), 0), 1_000_000);
     const total = (await q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirst())?.n ?? 0;
     const rows = await listColumns(q).orderBy('r.state_changed', 'desc').orderBy('r.id').limit(limit).offset(offset).execute();
     const reasons = await lastReasons(ctx, rows.map((r) => r.case_id));

@@ -92,7 +92,7 @@ export const registryAgencyList = defineAction({
       .limit(2000)
       .execute();
     const cfg = ctx.services.config;
-    const remote = registryConfigured(cfg) ? await registryCall<{ results: Array<Record<string, any>> }>(cfg, 'registration_list', { site_url: ownSite(cfg), limit: 1000 }) : { results: [] };
+    const remote = registryConfigured(cfg) ? await registryCall<{ results: Array<Record<string, any>> }>(cfg, 'registration_list', { site_url: ownSite(cfg), limit: 1000 }, { lang: ctx.lang }) : { results: [] };
     const byId = new Map(remote.results.map((r) => [r.remote_id as string, r]));
     const status = text(input.status).toUpperCase();
     const out = rows.map((d) => {
@@ -130,7 +130,7 @@ export const registryAgencySubmit = defineAction({
     if (!ids.length) throw ValidationError.field('ids', { th: 'เลือกชุดข้อมูลอย่างน้อยหนึ่งรายการ', en: 'Tick at least one dataset' });
     const mine = await officerDatasets(ctx).select('d.id').where('d.id', 'in', ids).execute();
     if (mine.length !== new Set(ids).size) throw ValidationError.field('ids', { th: 'มีชุดข้อมูลที่ท่านไม่ได้เป็นเจ้าหน้าที่ลงทะเบียน', en: 'Some datasets are not yours to register' });
-    const result = await registryCall<unknown[]>(cfg, 'registration_transition', { site_url: ownSite(cfg), packages: ids, transition });
+    const result = await registryCall<unknown[]>(cfg, 'registration_transition', { site_url: ownSite(cfg), packages: ids, transition }, { lang: ctx.lang });
     await ctx.audit({ action: `registry_${op}`, object_type: 'dataset', object_id: ids[0]!, detail: { ids, registry: cfg.registryUrl } });
     return { op, results: result };
   },

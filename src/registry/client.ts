@@ -23,9 +23,9 @@ export function ownSite(config: Config): string {
  * One action on the registry. Its validation errors come back as ours (field → Thai / English
  * text), anything else (down, time-out, not JSON) as RegistryUnavailableError.
  */
-export async function registryCall<T = unknown>(config: Config, action: string, body: Record<string, unknown>, opts: { auth?: boolean; timeoutMs?: number } = {}): Promise<T> {
+export async function registryCall<T = unknown>(config: Config, action: string, body: Record<string, unknown>, opts: { auth?: boolean; timeoutMs?: number; lang?: 'th' | 'en' } = {}): Promise<T> {
   if (!config.registryUrl) throw new ValidationError({ registry: [{ th: 'ยังไม่ได้ตั้งค่า BANCHI_REGISTRY_URL', en: 'BANCHI_REGISTRY_URL is not set' }] });
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-language': opts.lang ?? 'th' };
   if (opts.auth !== false && config.registryToken) headers.authorization = config.registryToken;
   let res;
   try {

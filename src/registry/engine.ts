@@ -10,7 +10,9 @@ import type { HarvestSourceRow } from '../harvest/schema.ts';
 import type { RegistrationRow } from './schema.ts';
 import { UUID } from '../actions/datasets/load.ts';
 import { publishCopy, unpublishCopy } from './publish.ts';
-import { nationalRoles } from './roles.ts';
+import { NATIONAL_ROLES, nationalRoles } from './roles.ts';
+import { notifyTransition } from '../actions/governance/notifications.ts';
+import type { TransitionResult } from '../workflow/engine.ts';
 export { NATIONAL_ROLES, nationalRoles, officerOrgs } from './roles.ts';
 
 export const PROCESS = 'registration';
@@ -110,8 +112,23 @@ export async function step(ctx: ActionContext, reg: RegistrationView, transition
     set.published_at = null;
   }
   await ctx.db.updateTable('registrations').set(set).where('id', '=', reg.id).execute();
+  await notifyStep(ctx, r);
   await ctx.audit({ action: `registration_${transition}`, object_type: 'registration', object_id: reg.id, detail: { number: r.case.number, from, to, reason: r.event.reason, remote: reg.remote_name, site: reg.site } });
   return { ...reg, ...(set as Partial<RegistrationView>), state: to, version: r.case.version };
+}
+
+/**
+ * Inbox rows and mail for the roles the step names (`notify`), in the step's transaction: agency
+ * officers through the case's organisation (their duty reaches down to it), NSO duty holders in
+ * whichever organisation they hold the duty.
+ */
+async function notifyStep(ctx: ActionContext, r: TransitionResult): Promise<void> {
+  const agency = r.notify.filter((x) => !(NATIONAL_ROLES as readonly string[]).includes(x));
+  if (agency.length) await notifyTransition(ctx, { ...r, notify: agency });
+  const national = r.notify.filter((x) => (NATIONAL_ROLES as readonly string[]).includes(x));
+  if (!national.length) return;
+  const where = await ctx.db.selectFrom('duties').select(['group_id', 'role']).distinct().where('role', 'in', national).execute();
+  for (const w of where) await notifyTransition(ctx, { ...r, case: { ...r.case, org_id: w.group_id }, notify: [w.role] });
 }
 
 /** Opens a registration case (WAIT) for a harvested record, or a new one when the last case ended (DELETED). */

@@ -97,6 +97,11 @@ describe('registration states on a registry', () => {
     assert.equal(rejected.state, 'REJECT');
     assert.equal(rejected.reject_reason, 'ขาดพจนานุกรมข้อมูล');
     assert.equal(rejected.state_text, 'ไม่ผ่านเกณฑ์');
+    // The agency's officer is told (inbox), and the reviewers were told of the submission.
+    const inbox = async (user: string) => (await reg.services.store.db.selectFrom('notifications as n').innerJoin('users as u', 'u.id', 'n.user_id').select('n.title_th').where('u.name', '=', user).execute()).map((x) => x.title_th);
+    assert.ok((await inbox('officer-a')).some((t) => t.includes('ไม่ผ่านเกณฑ์')));
+    assert.ok((await inbox('reviewer')).some((t) => t.includes('อยู่ระหว่างกระบวนการอนุมัติ')));
+    assert.deepEqual(await inbox('officer-b'), []);
     ns = (await st('gdcatalog_nonpublish_state')).json.result[0];
     assert.equal(ns.governance_state, 'REJECT');
     assert.notEqual(ns.validate_time, '');

@@ -123,18 +123,19 @@ export async function step(ctx: ActionContext, reg: RegistrationView, transition
  * whichever organisation they hold the duty.
  */
 async function notifyStep(ctx: ActionContext, r: TransitionResult): Promise<void> {
+  const url = { url: () => `${ctx.services.config.siteUrl}/registry/entry/${encodeURIComponent(r.case.number)}` };
   const agency = r.notify.filter((x) => !(NATIONAL_ROLES as readonly string[]).includes(x));
-  if (agency.length) await notifyTransition(ctx, { ...r, notify: agency });
+  if (agency.length) await notifyTransition(ctx, { ...r, notify: agency }, url);
   const national = r.notify.filter((x) => (NATIONAL_ROLES as readonly string[]).includes(x));
   if (!national.length) return;
   const where = await ctx.db.selectFrom('duties').select(['group_id', 'role']).distinct().where('role', 'in', national).execute();
-  for (const w of where) await notifyTransition(ctx, { ...r, case: { ...r.case, org_id: w.group_id }, notify: [w.role] });
+  for (const w of where) await notifyTransition(ctx, { ...r, case: { ...r.case, org_id: w.group_id }, notify: [w.role] }, url);
 }
 
 /** Opens a registration case (WAIT) for a harvested record, or a new one when the last case ended (DELETED). */
-async function openCase(ctx: ActionContext, orgId: string, subject: string): Promise<CaseRecord> {
+async function openCase(ctx: ActionContext, orgId: string, subject: string, title: string): Promise<CaseRecord> {
   const wf = registrationWorkflow();
-  const r = await wf.create(ctx.db, registrationActor(SYSTEM), PROCESS, { org: orgId, subjects: [{ type: 'registration', id: subject }], facts: { revised: false }, now: ctx.now });
+  const r = await wf.create(ctx.db, registrationActor(SYSTEM), PROCESS, { org: orgId, subjects: [{ type: 'registration', id: subject }], facts: { revised: false, title }, now: ctx.now });
   return r.case;
 }
 
@@ -177,7 +178,7 @@ export async function onHarvested(ctx: ActionContext, source: HarvestSourceRow, 
   }
   if (!existing) {
     const id = crypto.randomUUID();
-    const c = await openCase(ctx, rec.orgId, id);
+    const c = await openCase(ctx, rec.orgId, id, remote.remote_title);
     await ctx.db
       .insertInto('registrations')
       .values({ id, source_id: source.id, guid: rec.guid, case_id: c.id, org_id: rec.orgId, dataset_id: rec.datasetId, published_id: null, site: siteOf(source.url), ...remote, validate_time: null, published_at: null, state_changed: ctx.now, categories: '[]', created: ctx.now })
@@ -188,7 +189,7 @@ export async function onHarvested(ctx: ActionContext, source: HarvestSourceRow, 
   await ctx.db.updateTable('registrations').set({ ...remote, dataset_id: rec.datasetId ?? existing.dataset_id, org_id: rec.orgId }).where('id', '=', existing.id).execute();
   const reg = { ...existing, ...remote };
   if (existing.state === 'DELETED') {
-    const c = await openCase(ctx, rec.orgId, existing.id);
+    const c = await openCase(ctx, rec.orgId, existing.id, remote.remote_title);
     await ctx.db.updateTable('registrations').set({ case_id: c.id, state_changed: ctx.now, published_id: null, validate_time: null, revised: false }).where('id', '=', existing.id).execute();
     return;
   }

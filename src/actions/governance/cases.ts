@@ -257,6 +257,7 @@ export function caseTitle(c: CaseRecord, facts: Record<string, unknown> = c.fact
   if (c.process === 'publication') return s(facts.dataset_title) || s(facts.dataset_name);
   if (c.process === 'information_request') return s(facts.purpose).slice(0, 200);
   if (c.process === 'subject_request') return s(facts.details).slice(0, 200);
+  if (c.process === 'registration') return s(facts.title).slice(0, 200);
   return '';
 }
 

@@ -188,9 +188,10 @@ export async function onHarvested(ctx: ActionContext, source: HarvestSourceRow, 
   const changed = rec.report === 'updated' || rec.report === 'added';
   await ctx.db.updateTable('registrations').set({ ...remote, dataset_id: rec.datasetId ?? existing.dataset_id, org_id: rec.orgId }).where('id', '=', existing.id).execute();
   const reg = { ...existing, ...remote };
-  if (existing.state === 'DELETED') {
+  // A revoked entry stays revoked while the agency leaves it as it is; a changed or returning record starts again (WAIT).
+  if (existing.state === 'DELETED' && changed) {
     const c = await openCase(ctx, rec.orgId, existing.id, remote.remote_title);
-    await ctx.db.updateTable('registrations').set({ case_id: c.id, state_changed: ctx.now, published_id: null, validate_time: null, revised: false }).where('id', '=', existing.id).execute();
+    await ctx.db.updateTable('registrations').set({ case_id: c.id, state_changed: ctx.now, validate_time: null, revised: false }).where('id', '=', existing.id).execute();
     return;
   }
   if (!changed) return;

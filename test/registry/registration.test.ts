@@ -194,5 +194,14 @@ describe('registration states on a registry', () => {
     await runHarvest(reg.services, 'moph-catalog');
     const r = (await run(officerB, 'registration_list', {})).results[0];
     assert.equal(r.state, 'WAIT_REVOKE');
+    // A revoked entry stays revoked on an unchanged re-harvest, and starts again (WAIT, a new case) once the agency changes it.
+    const revoked = (await run(officerA, 'registration_list', { state: 'DELETED' })).results[0];
+    await runHarvest(reg.services, 'dopa-catalog');
+    assert.equal(await state(revoked.id), 'DELETED');
+    await sys(a, 'package_patch', { id: 'population', notes: 'กลับมาลงทะเบียนใหม่' });
+    await runHarvest(reg.services, 'dopa-catalog');
+    const again = await run(officerA, 'registration_show', { id: revoked.id });
+    assert.equal(again.state, 'WAIT');
+    assert.notEqual(again.number, revoked.number);
   });
 });

@@ -35,6 +35,9 @@ export interface Config {
   exchangeKeyFile?: string;
   /** BANCHI_TSA_URL: an RFC 3161 timestamp authority; when set, every gateway signature is time-stamped. */
   tsaUrl?: string;
+  /** BANCHI_REGISTRY_URL / BANCHI_REGISTRY_TOKEN: the national registry an agency site registers with (issue 8, src/registry/client.ts). */
+  registryUrl?: string;
+  registryToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     openData: env.BANCHI_OPEN_DATA_URL ? { url: env.BANCHI_OPEN_DATA_URL.replace(/\/+$/, ''), token: env.BANCHI_OPEN_DATA_TOKEN || '', org: env.BANCHI_OPEN_DATA_ORG || '' } : null,
     exchangeKeyFile: env.BANCHI_EXCHANGE_KEY_FILE ? path.resolve(env.BANCHI_EXCHANGE_KEY_FILE) : '',
     tsaUrl: env.BANCHI_TSA_URL || '',
+    registryUrl: (env.BANCHI_REGISTRY_URL || '').replace(/\/$/, ''),
+    registryToken: env.BANCHI_REGISTRY_TOKEN || '',
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
@@ -98,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (!cfg.openData.token || !cfg.openData.org) throw new ConfigError('BANCHI_OPEN_DATA_TOKEN and BANCHI_OPEN_DATA_ORG are required with BANCHI_OPEN_DATA_URL');
   }
   if (cfg.tsaUrl && !/^https?:\/\/[^/]/.test(cfg.tsaUrl)) throw new ConfigError('BANCHI_TSA_URL must start with http:// or https://');
+  if (cfg.registryUrl && !/^https?:\/\/[^/]/.test(cfg.registryUrl)) throw new ConfigError('BANCHI_REGISTRY_URL must start with http:// or https://');
   return cfg;
 }

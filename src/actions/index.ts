@@ -23,6 +23,7 @@ import { datastoreActions } from '../datastore/index.ts';
 import { harvestActions } from '../harvest/actions.ts';
 import { opendataActions } from '../opendata/actions.ts';
 import { exchangeActions } from '../exchange/gateway/actions.ts';
+import { registryActions } from '../registry/index.ts';
 
 let loaded = false;
 
@@ -44,4 +45,6 @@ export function loadActions(): void {
   // open-data push (issue 8)
   registerActions(opendataActions);
   registerActions(exchangeActions);
+  // national registration (issue 8): registry side, status API, agency side
+  registerActions(registryActions);
 }

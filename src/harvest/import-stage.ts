@@ -8,6 +8,8 @@ import { packageUpdate } from '../actions/datasets/actions.ts';
 import { normalizePackage } from '../import/normalize.ts';
 import { currentStandard } from '../standard/index.ts';
 import type { HarvestObjectRow, HarvestSourceRow } from './schema.ts';
+import { mapsOrganizations, mappedOrg } from '../registry/orgs.ts';
+import { onHarvested } from '../registry/engine.ts';
 
 /** Fields of the remote dict that mean nothing here (ids, the remote organisation and groups). */
 const REMOTE_ONLY = ['id', 'owner_org', 'organization', 'groups', 'revision_id', 'relationships_as_object', 'relationships_as_subject', 'num_resources', 'num_tags', 'metadata_modified', 'creator_user_id', 'state', 'private', 'type'];
@@ -51,7 +53,11 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
     .where('guid', 'in', objects.map((o) => o.guid).length ? objects.map((o) => o.guid) : [''])
     .execute();
   const byGuid = new Map(records.map((r) => [r.guid, r]));
-  const creates: Array<{ o: HarvestObjectRow; dict: Record<string, unknown> }> = [];
+  const creates: Array<{ o: HarvestObjectRow; dict: Record<string, unknown>; org: string }> = [];
+  // Registry: each remote organisation has its local one (src/registry/orgs.ts); otherwise the source's owner.
+  const mapping = mapsOrganizations(ctx, source);
+  const orgCache = new Map<string, string>();
+  const orgOf = (d: Record<string, unknown>) => (mapping ? mappedOrg(ctx, source, d, orgCache) : Promise.resolve(source.owner_org));
   for (const o of objects) {
     const rec = byGuid.get(o.guid);
     if (o.content === null) {
@@ -91,7 +97,7 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
       await sql`SAVEPOINT harvest_one`.execute(ctx.db);
       try {
         const input = normalizePackage(std, local);
-        await packageUpdate.run(ctx, { ...input, id: existing.id, owner_org: source.owner_org });
+        await packageUpdate.run(ctx, { ...input, id: existing.id, owner_org: await orgOf(d) });
         await sql`RELEASE SAVEPOINT harvest_one`.execute(ctx.db);
         outcomes.set(o.id, { state: 'COMPLETE', report: 'updated', datasetId: existing.id, normalized: input });
       } catch (e) {
@@ -100,15 +106,17 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
         const errors = e instanceof ValidationError ? localizeErrors(e.errors, lang) : err('record', e.message, e.message, lang);
         outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors, datasetId: existing.id });
       }
-    } else creates.push({ o, dict: local });
+    } else creates.push({ o, dict: local, org: await orgOf(d) });
   }
-  if (creates.length) {
-    const result = (await packageImport.run(ctx, { records: creates.map((c) => c.dict), owner_org: source.owner_org })) as ImportResult;
+  if (mapping) await renameClashes(ctx, creates);
+  for (const org of new Set(creates.map((c) => c.org))) {
+    const batch = creates.filter((c) => c.org === org);
+    const result = (await packageImport.run(ctx, { records: batch.map((c) => c.dict), owner_org: org })) as ImportResult;
     for (const imp of result.imported) {
-      const c = creates[imp.index]!;
+      const c = batch[imp.index]!;
       outcomes.set(c.o.id, { state: 'COMPLETE', report: 'added', datasetId: imp.id, normalized: normalizePackage(std, c.dict) });
     }
-    for (const f of result.failed) outcomes.set(creates[f.index]!.o.id, { state: 'ERROR', report: 'errored', errors: f.errors });
+    for (const f of result.failed) outcomes.set(batch[f.index]!.o.id, { state: 'ERROR', report: 'errored', errors: f.errors });
   }
   await writeOutcomes(ctx, source, objects, outcomes);
 }
@@ -139,6 +147,29 @@ async function writeOutcomes(ctx: ActionContext, source: HarvestSourceRow, objec
     const set: Record<string, unknown> = { last_job_id: o.job_id, last_object_id: o.id, state: values.state, updated: ctx.now };
     if (o.content !== null) Object.assign(set, { content_hash: values.content_hash, raw: values.raw, remote_modified: values.remote_modified, dataset_id: values.dataset_id });
     await ctx.db.insertInto('harvest_records').values(values).onConflict((oc) => oc.columns(['source_id', 'guid']).doUpdateSet(set)).execute();
+    // Registry: the record's registration (WAIT, revised, VALIDATE_MODIFIED, revocation), same transaction.
+    if (ctx.services.config.siteKind === 'registry') {
+      const rawDict = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : null;
+      const orgId = rawDict && mapsOrganizations(ctx, source) ? await mappedOrg(ctx, source, rawDict, new Map()) : source.owner_org;
+      await onHarvested(ctx, source, { guid: o.guid, datasetId: out.datasetId ?? null, raw: rawDict, orgId, report: out.report as 'added' });
+    }
+  }
+}
+
+/**
+ * Names are unique across a catalog, but two agencies may both call an entry "population": the
+ * second keeps its title and gets the name with a short suffix (the registration keeps the remote name).
+ */
+async function renameClashes(ctx: ActionContext, creates: Array<{ o: HarvestObjectRow; dict: Record<string, unknown> }>): Promise<void> {
+  const names = creates.map((c) => c.dict.name).filter((n): n is string => typeof n === 'string' && !!n);
+  if (!names.length) return;
+  const taken = new Set((await ctx.db.selectFrom('datasets').select('name').where('name', 'in', names).execute()).map((r) => r.name));
+  const seen = new Set<string>();
+  for (const c of creates) {
+    const n = c.dict.name;
+    if (typeof n !== 'string' || !n) continue;
+    if (taken.has(n) || seen.has(n)) c.dict.name = `${n.slice(0, 90)}-${contentHash(c.o.source_id + c.o.guid).slice(0, 6)}`;
+    seen.add(c.dict.name as string);
   }
 }
 

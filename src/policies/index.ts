@@ -14,6 +14,7 @@ import { datastorePolicies } from './datastore.ts';
 import { harvestPolicies } from './harvest.ts';
 import { opendataPolicies } from './opendata.ts';
 import { exchangePolicies } from './exchange.ts';
+import { registrationPolicies } from './registration.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -37,4 +38,5 @@ export const policies: PolicySet = {
   ...harvestPolicies,
   ...opendataPolicies,
   ...exchangePolicies,
+  ...registrationPolicies,
 };

@@ -19,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '013_harvest': await import('./migrations/013_harvest.ts'),
   '014_datastore': await import('./migrations/014_datastore.ts'),
   '015_governance_documents': await import('./migrations/015_governance_documents.ts'),
+  '016_registration': await import('./migrations/016_registration.ts'),
   '017_exchange_gateway': await import('./migrations/017_exchange_gateway.ts'),
   '019_shared_limits': await import('./migrations/019_shared_limits.ts'),
   '020_search_scale': await import('./migrations/020_search_scale.ts'),

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { HarvestTables } from '../harvest/schema.ts';
 import type { ClusterTables } from '../cluster/schema.ts';
+import type { RegistryTables } from '../registry/schema.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 import type { OpendataTables } from '../opendata/schema.ts';
 import type { ExchangeTables } from '../exchange/gateway/schema.ts';
@@ -260,7 +261,7 @@ export interface DatasetSearchTable {
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
-export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables, ClusterTables {
+export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables, ClusterTables, RegistryTables {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;

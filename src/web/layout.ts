@@ -64,6 +64,15 @@ function breadcrumbs(p: PageCtx, items: Array<[string, string?]>): Html {
 }
 
 /** The one page shell: skip link, language, landmarks, navigation, flash message, footer. */
+/** Registration (issue 8): the NSO queue on a registry, the officer's page on an agency site with a registry. */
+function registryNav(p: PageCtx, path: string): Html | string {
+  if (p.actor.kind !== 'user') return '';
+  const cfg = p.services.config;
+  const href = cfg.siteKind === 'registry' ? '/registry/queue' : cfg.registryUrl ? '/registry/agency' : '';
+  if (!href) return '';
+  return html`<li><a href="${href}"${path.startsWith('/registry/') ? html` aria-current="page"` : ''}>${p.lang === 'en' ? 'Registration' : 'ลงทะเบียน'}</a></li>`;
+}
+
 export function layout(p: PageCtx, title: string, body: Html, opts: LayoutOptions = {}): Html {
   const { t, lang } = p;
   const other = lang === 'th' ? 'en' : 'th';
@@ -94,6 +103,7 @@ ${opts.noindex ? html`<meta name="robots" content="noindex">` : ''}
         ${navLink('/organization', 'nav.organizations')}
         ${navLink('/group', 'nav.groups')}
         ${p.actor.kind === 'user' ? html`<li><a href="/governance"${path === '/governance' || path.startsWith('/governance/') ? html` aria-current="page"` : ''}>${lang === 'en' ? 'Governance' : 'ธรรมาภิบาลข้อมูล'}</a></li>` : ''}
+        ${registryNav(p, path)}
         ${navLink('/about', 'nav.about')}
       </ul>
     </nav>

@@ -34,6 +34,7 @@ import { kpiRoutes } from './pages/governance/kpi.ts';
 // governance cases (issue 11)
 import { governanceRoutes } from './pages/governance/index.ts';
 import { harvestRoutes } from './pages/harvest.ts';
+import { registryRoutes } from './pages/registry/index.ts';
 import { dashboardRoutes } from './pages/dashboard.ts';
 import { templateImportRoutes } from './pages/template-import.ts';
 
@@ -92,6 +93,7 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     governanceRoutes(scope, web);
     homeRoutes(scope, web);
     harvestRoutes(scope, web);
+    registryRoutes(scope, web);
     searchRoutes(scope, web);
     datasetFormRoutes(scope, web);
     resourceFormRoutes(scope, web);

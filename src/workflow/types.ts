@@ -10,6 +10,13 @@ export const ROLE_KEYS = [
   'governance_committee',
   'it_officer',
   'legal_officer',
+  // national registration (issue 8, process registration.json)
+  'registration_officer',
+  'registrar',
+  'registry_manager',
+  'catalog_reviewer',
+  'agency_coordinator',
+  'categorizer',
   'requester',
   'creator',
 ] as const;
@@ -24,6 +31,12 @@ export const ROLE_LABELS: Record<string, { th: string; en: string }> = {
   governance_committee: { th: 'คณะกรรมการธรรมาภิบาลข้อมูล', en: 'Data governance committee' },
   it_officer: { th: 'เจ้าหน้าที่ฝ่ายเทคโนโลยีสารสนเทศ (ทส.)', en: 'IT officer' },
   legal_officer: { th: 'นิติกร', en: 'Legal officer' },
+  registration_officer: { th: 'เจ้าหน้าที่ลงทะเบียนบัญชีข้อมูล', en: 'Registration officer' },
+  registrar: { th: 'นายทะเบียนบัญชีข้อมูลภาครัฐ', en: 'Registrar' },
+  registry_manager: { th: 'ผู้ดูแลระบบลงทะเบียน', en: 'Registration-system manager' },
+  catalog_reviewer: { th: 'ผู้ตรวจสอบบัญชีข้อมูล', en: 'Catalog reviewer' },
+  agency_coordinator: { th: 'ผู้ประสานงานหน่วยงาน', en: 'Agency coordinator' },
+  categorizer: { th: 'ผู้จัดหมวดหมู่ข้อมูล', en: 'Categorizer' },
   requester: { th: 'ผู้ขอ', en: 'Requester' },
   creator: { th: 'ผู้ยื่นเรื่อง', en: 'Submitter' },
 };

@@ -26,7 +26,7 @@ describe(`[${STORE_KIND}] governance duties`, () => {
   after(() => env.close());
 
   it('the role list is data with Thai and English names, and the eight keys of the issue', () => {
-    assert.deepEqual(GOVERNANCE_ROLES.map((r) => r.key).sort(), ['cdo', 'data_creator', 'data_owner', 'data_steward', 'dpo', 'governance_committee', 'it_officer', 'legal_officer']);
+    assert.deepEqual(GOVERNANCE_ROLES.map((r) => r.key).sort(), ['agency_coordinator', 'catalog_reviewer', 'categorizer', 'cdo', 'data_creator', 'data_owner', 'data_steward', 'dpo', 'governance_committee', 'it_officer', 'legal_officer', 'registrar', 'registration_officer', 'registry_manager']);
     for (const r of GOVERNANCE_ROLES) assert.ok(r.label.th && r.label.en && (r.scope === 'agency' || r.scope === 'organization'));
     assert.equal(isGovernanceRole('admin'), false);
     assert.equal(isGovernanceRole('constructor'), false);

@@ -11,7 +11,7 @@ const base = () => JSON.parse(fs.readFileSync(path.join(PROCESSES_DIR, 'publicat
 
 test('the shipped process files load: publication, information request, data-subject request', () => {
   const all = loadProcessDir();
-  assert.deepEqual([...all.keys()].sort(), ['agreement', 'information_request', 'linkage', 'publication', 'subject_request']);
+  assert.deepEqual([...all.keys()].sort(), ['agreement', 'information_request', 'linkage', 'publication', 'registration', 'subject_request']);
   for (const p of all.values()) {
     assert.ok(p.def.label.th && p.def.label.en);
     for (const s of p.def.states) assert.ok(s.label.th && s.label.en, s.name);

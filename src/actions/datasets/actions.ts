@@ -1,3 +1,4 @@
+import { assertNotRegistered } from '../../registry/agency-actions.ts';
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { defineAction, type ActionInput } from '../registry.ts';
@@ -82,6 +83,8 @@ export const packageDelete = defineAction({
   async run(ctx, input) {
     const { row } = await requireDataset(ctx, input, 'package_delete');
     if (row.state === 'deleted') return null;
+    // An agency catalog with a national registry: a registered dataset stays until revoked (issue 8).
+    await assertNotRegistered(ctx, row);
     const before = (await packageDicts(ctx, [row], { unrestricted: true }))[0]!;
     const updated = await ctx.db
       .updateTable('datasets')

@@ -185,6 +185,8 @@ export const caseTransition = defineAction({
     const c = await visibleCase(ctx, input.id, 'case_transition');
     const name = input.transition;
     if (typeof name !== 'string' || !name) throw ValidationError.field('transition', M.missing());
+    // Registration steps carry effects of their own (the national copy): only registration_transition takes them.
+    if (c.process === 'registration') throw ValidationError.field('process', { th: 'ขั้นตอนการลงทะเบียนทำได้ที่ registration_transition', en: 'Registration steps are taken with registration_transition' });
     const expectedVersion = naturalNumber(input, 'version');
     let facts: Record<string, unknown> | undefined;
     if (c.process === 'publication') {
@@ -276,6 +278,7 @@ export function caseTitle(c: CaseRecord, facts: Record<string, unknown> = c.fact
   if (c.process === 'subject_request') return s(facts.details).slice(0, 200);
   if (c.process === 'annual_review') return `${s(facts.organization_title)} ${String(facts.review_year ?? '')}`.trim();
   if (c.process === 'data_policy') return s(facts.title_th) || s(facts.title_en);
+  if (c.process === 'registration') return s(facts.title).slice(0, 200);
   return '';
 }
 

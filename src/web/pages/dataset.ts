@@ -1,3 +1,4 @@
+import { registryPanel } from './registry/index.ts';
 import type { FastifyInstance } from 'fastify';
 import { pushSection, pushStatusFor, type PushStatus } from '../components/opendata.ts';
 import { html, safeHref, type Html } from '../html.ts';
@@ -85,8 +86,10 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
     const similar = d.state === 'active' ? await call<PackageDict[]>(p, 'package_similar', { id: d.id, rows: 5 }) : [];
     const tags = (d.tags ?? []) as Array<{ name: string }>;
     const publication = await publicationBox(p, d as { id: string; name: string; state?: string });
+    const gdc = await registryPanel(p, d);
     const body = html`
       ${datasetHeader(p, d, 'read')}
+      ${gdc}
       ${d.state === 'deleted' ? html`<div class="notice notice-restricted" role="note"><p><span class="badge badge-deleted">${t('dataset.deleted')}</span> ${t('dataset.deleted_notice')}</p>
         ${may(p, 'package_restore', { owner_org: d.owner_org }) ? html`<form method="post" action="/dataset/restore/${encodeURIComponent(d.name)}">${csrfField(p)}<button type="submit">${t('dataset.restore')}</button></form>` : ''}</div>` : ''}
       ${d.state === 'draft' && canEdit(p, d) ? html`<div class="notice" role="note"><p>${t('dataset.draft_notice')}</p><p><a class="button" href="/dataset/resources/${encodeURIComponent(d.name)}">${t('dataset.continue_draft')}</a></p></div>` : ''}

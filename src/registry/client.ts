@@ -1,0 +1,80 @@
+import type { Config } from '../config.ts';
+import { ValidationError, type Msg } from '../actions/errors.ts';
+import { harvestFetch } from '../harvest/http.ts';
+import { siteOf } from './engine.ts';
+
+/** The agency catalog's side: calls to its national registry (BANCHI_REGISTRY_URL) through its CKAN Action API. */
+export class RegistryUnavailableError extends ValidationError {
+  constructor(detail: string) {
+    super({ registry: [{ th: `ติดต่อระบบลงทะเบียนบัญชีข้อมูลภาครัฐไม่ได้: ${detail}`, en: `The national registry cannot be reached: ${detail}` }] });
+  }
+}
+
+export function registryConfigured(config: Config): boolean {
+  return !!config.registryUrl;
+}
+
+/** This catalog as the registry knows it: the host of its site URL (what thai_gdc sends as site_url). */
+export function ownSite(config: Config): string {
+  return siteOf(config.siteUrl);
+}
+
+/**
+ * One action on the registry. Its validation errors come back as ours (field → Thai / English
+ * text), anything else (down, time-out, not JSON) as RegistryUnavailableError.
+ */
+export async function registryCall<T = unknown>(config: Config, action: string, body: Record<string, unknown>, opts: { auth?: boolean; timeoutMs?: number; lang?: 'th' | 'en' } = {}): Promise<T> {
+  if (!config.registryUrl) throw new ValidationError({ registry: [{ th: 'ยังไม่ได้ตั้งค่า BANCHI_REGISTRY_URL', en: 'BANCHI_REGISTRY_URL is not set' }] });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-language': opts.lang ?? 'th' };
+  if (opts.auth !== false && config.registryToken) headers.authorization = config.registryToken;
+  let res;
+  try {
+    res = await harvestFetch(`${config.registryUrl}/api/3/action/${action}`, { method: 'POST', body: JSON.stringify(body), headers, timeoutMs: opts.timeoutMs ?? 10_000, maxBytes: 16 * 1024 * 1024 });
+  } catch (e) {
+    throw new RegistryUnavailableError((e as Error).message);
+  }
+  let json: { success?: boolean; result?: T; error?: Record<string, unknown> };
+  try {
+    json = JSON.parse(res.text);
+  } catch {
+    throw new RegistryUnavailableError(`HTTP ${res.status}`);
+  }
+  if (json.success) return json.result as T;
+  const err = json.error ?? {};
+  const fields: Record<string, Msg[]> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (k === '__type' || k === 'message' || k === 'next' || k === 'state') continue;
+    const list = Array.isArray(v) ? v.map(String) : [String(v)];
+    fields[k] = list.map((t) => ({ th: t, en: t }));
+  }
+  if (!Object.keys(fields).length) fields.registry = [{ th: `ระบบลงทะเบียนตอบว่า: ${String(err.message ?? err.__type ?? res.status)}`, en: `The registry answered: ${String(err.message ?? err.__type ?? res.status)}` }];
+  throw new ValidationError(fields);
+}
+
+export interface RemoteState {
+  /** The published copy (gdpublish-<name>) and its date, when registered. */
+  published: { name: string; metadata_modified: string } | null;
+  governance_state: string | null;
+  validate_time: string;
+  revised: boolean;
+}
+
+/** thai_gdc's two status calls for one local dataset. */
+export async function remoteState(config: Config, packageId: string): Promise<RemoteState> {
+  const body = { site_url: ownSite(config), package: packageId };
+  const [pub, non] = await Promise.all([
+    registryCall<Array<{ metadata_modified: string; name: string }>>(config, 'gdcatalog_published_state', body, { auth: false, timeoutMs: 5000 }),
+    registryCall<Array<{ governance_state: string; validate_time: string; revised?: boolean }>>(config, 'gdcatalog_nonpublish_state', body, { auth: false, timeoutMs: 5000 }),
+  ]);
+  const p = pub[0];
+  const n = non[0];
+  return {
+    published: p && p.metadata_modified ? { name: p.name, metadata_modified: p.metadata_modified } : null,
+    governance_state: n?.governance_state ?? null,
+    validate_time: n?.validate_time ?? '',
+    revised: !!n?.revised,
+  };
+}
+
+/** States in which the agency may not delete its dataset: it is registered or on its way. */
+export const LOCKING_STATES = new Set(['VALIDATE', 'VALIDATE_MODIFIED', 'APPROVAL', 'COMPLETED', 'WAIT_REVOKE', 'REVOKE']);

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { html } from '../../html.ts';
+import { call, page, render, type Web } from '../../context.ts';
+import { barChart } from '../governance/kpi.ts';
+import { L } from './common.ts';
+import { STATES } from '../../../registry/actions.ts';
+
+interface Dashboard {
+  total: number;
+  states: Array<{ state: string; label: string; count: number }>;
+  agencies: Array<{ name: string; title: string; total: number; states: Record<string, number> }>;
+}
+
+/** Registration counts by state and by agency: server-rendered SVG charts with the same numbers in tables. */
+export function registryDashboardRoutes(app: FastifyInstance, web: Web): void {
+  app.get('/registry/dashboard', page(web, async (p) => {
+    const d = await call<Dashboard>(p, 'registration_dashboard', {});
+    const title = L(p, 'ภาพรวมการลงทะเบียน', 'Registration dashboard');
+    const body = html`<h1>${title}</h1>
+      <p>${L(p, `ทั้งหมด ${d.total} รายการ`, `${d.total} registrations`)}</p>
+      ${barChart(L(p, 'จำนวนตามสถานะ', 'By state'), d.states.map((s) => ({ label: `${s.state} ${s.label}`, value: s.count })))}
+      <table class="data"><caption>${L(p, 'จำนวนตามสถานะ', 'By state')}</caption>
+        <thead><tr><th scope="col">${L(p, 'สถานะ', 'State')}</th><th scope="col">${L(p, 'จำนวน', 'Count')}</th></tr></thead>
+        <tbody>${d.states.map((s) => html`<tr><th scope="row">${s.state} ${s.label}</th><td>${String(s.count)}</td></tr>`)}</tbody></table>
+      ${barChart(L(p, 'จำนวนตามหน่วยงาน', 'By agency'), d.agencies.map((a) => ({ label: a.title, value: a.total })))}
+      <table class="data"><caption>${L(p, 'จำนวนตามหน่วยงานและสถานะ', 'By agency and state')}</caption>
+        <thead><tr><th scope="col">${L(p, 'หน่วยงาน', 'Agency')}</th>${STATES.map((s) => html`<th scope="col">${s}</th>`)}<th scope="col">${L(p, 'รวม', 'Total')}</th></tr></thead>
+        <tbody>${d.agencies.map((a) => html`<tr><th scope="row">${a.title}</th>${STATES.map((s) => html`<td>${String(a.states[s] ?? 0)}</td>`)}<td>${String(a.total)}</td></tr>`)}</tbody></table>`;
+    return render(p, title, body, { breadcrumbs: [[title]], noindex: true });
+  }));
+}

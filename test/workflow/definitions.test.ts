@@ -11,7 +11,7 @@ const base = () => JSON.parse(fs.readFileSync(path.join(PROCESSES_DIR, 'publicat
 
 test('the shipped process files load: publication, information request, data-subject request', () => {
   const all = loadProcessDir();
-  assert.deepEqual([...all.keys()].sort(), ['agreement', 'information_request', 'linkage', 'publication', 'registration', 'subject_request']);
+  assert.deepEqual([...all.keys()].sort(), ['agreement', 'annual_review', 'data_policy', 'information_request', 'linkage', 'publication', 'registration', 'subject_request']);
   for (const p of all.values()) {
     assert.ok(p.def.label.th && p.def.label.en);
     for (const s of p.def.states) assert.ok(s.label.th && s.label.en, s.name);
@@ -97,7 +97,7 @@ test('every role key has Thai and English names; states waiting for a role', asy
   const { loadWorkflows } = await import('../../src/workflow/engine.ts');
   const wf = loadWorkflows();
   assert.deepEqual(wf.statesWaitingFor(['dpo']).map((s) => `${s.process}.${s.state}`).sort(), [
-    'information_request.dpo_decision', 'publication.dpo_review', 'subject_request.delivery', 'subject_request.dpo_review', 'subject_request.verification',
+    'data_policy.dpo_review', 'information_request.dpo_decision', 'publication.dpo_review', 'subject_request.delivery', 'subject_request.dpo_review', 'subject_request.verification',
   ]);
   assert.ok(!wf.statesWaitingFor(['creator']).some((s) => s.state === 'owner_analysis'), 'withdrawing is optional');
 });

@@ -20,6 +20,7 @@ import { ckanActions } from './ckan/index.ts';
 import { governanceCaseActions } from './governance/cases-index.ts';
 import { datastoreActions } from '../datastore/index.ts';
 import { harvestActions } from '../harvest/actions.ts';
+import { exchangeActions } from '../exchange/index.ts';
 
 let loaded = false;
 
@@ -38,4 +39,6 @@ export function loadActions(): void {
   // DataStore (issue 9) and harvest (issue 8)
   registerActions(datastoreActions);
   registerActions(harvestActions);
+  // exchange data items, citizen look-up, integration monitoring (issue 9)
+  registerActions(exchangeActions);
 }

@@ -5,6 +5,7 @@ import type { Services } from '../actions/context.ts';
 import type { DataDictionaryField } from '../store/schema.ts';
 import { tokenize } from '../search/segment.ts';
 import { columnIds, isResourceId, quoteIdent, tableName } from './ident.ts';
+import { recordResourceDelivery } from '../exchange/monitoring/deliveries.ts';
 import { convert, dictionaryType, SQL_TYPE, TypeGuess, type ColumnType } from './types.ts';
 import { delimitedRows, sourceKind, xlsxRows, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
 import { copyValue, pgCopy, pgliteCopy, type CopySink } from './copy.ts';
@@ -271,10 +272,13 @@ export async function loadResource(services: Services, resourceId: string): Prom
 export async function runLoadJob(services: Services, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.resource_id ?? '');
   try {
-    await loadResource(services, id);
+    const r = await loadResource(services, id);
+    // Integration monitoring (src/exchange/monitoring): a load is a delivery of the resource's dataset.
+    await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', rows: r.rows, detail: { errors: r.error_count } });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     await setLoadState(services.store.db, id, { load_state: e instanceof LoadError ? 'failed' : 'retrying', load_error: msg.slice(0, 2000), load_finished: new Date() }).catch(() => undefined);
+    if (e instanceof LoadError) await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', ok: false, detail: { error: msg.slice(0, 300) } }).catch(() => undefined);
     if (!(e instanceof LoadError)) throw e;
   }
 }

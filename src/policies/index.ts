@@ -12,6 +12,9 @@ import { ckanPolicies } from './ckan.ts';
 import { casePolicies, dutyPolicies, notificationPolicies } from './case.ts';
 import { datastorePolicies } from './datastore.ts';
 import { harvestPolicies } from './harvest.ts';
+import { exchangeItemPolicies } from './exchange-item.ts';
+import { lookupPolicies } from './lookup.ts';
+import { monitoringPolicies } from './monitoring.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -33,4 +36,8 @@ export const policies: PolicySet = {
   ...notificationPolicies,
   ...datastorePolicies,
   ...harvestPolicies,
+  // exchange: data items, citizen look-up, monitoring (issue 9)
+  ...exchangeItemPolicies,
+  ...lookupPolicies,
+  ...monitoringPolicies,
 };

@@ -18,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '012_agreements': await import('./migrations/012_agreements.ts'),
   '013_harvest': await import('./migrations/013_harvest.ts'),
   '014_datastore': await import('./migrations/014_datastore.ts'),
+  '018_exchange': await import('./migrations/018_exchange.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { HarvestTables } from '../harvest/schema.ts';
 import type { GovernanceTables } from './schema-governance.ts';
+import type { ExchangeTables } from '../exchange/schema.ts';
 
 /** Row types of every table, one interface each. Column names follow CKAN where CKAN has one. */
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -250,7 +251,7 @@ export interface DatasetSearchTable {
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
-export interface Database extends GovernanceTables, HarvestTables {
+export interface Database extends GovernanceTables, HarvestTables, ExchangeTables {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -34,6 +34,7 @@ import { kpiRoutes } from './pages/governance/kpi.ts';
 import { governanceRoutes } from './pages/governance/index.ts';
 import { harvestRoutes } from './pages/harvest.ts';
 import { dashboardRoutes } from './pages/dashboard.ts';
+import { exchangeRoutes } from './pages/exchange/index.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -110,6 +111,8 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     apiDocsRoutes(scope, web);
     feedRoutes(scope, web);
     dashboardRoutes(scope, web);
+    // exchange: data items, citizen look-up, monitoring (issue 9)
+    exchangeRoutes(scope, web);
     // Browsers ask for /favicon.ico whatever the page says; the pages also name the SVG one.
     scope.get('/favicon.ico', (_req, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').sendFile('favicon.ico'));
   });

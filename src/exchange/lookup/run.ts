@@ -125,8 +125,15 @@ export interface SourceResult {
  * The whole look-up, as pages and the API run it: start, ask every source at once (each with its
  * own time-out), call `onAnswer` as each one comes back, finish. Results come back in source order.
  */
-export async function runLookup(services: Services, caller: Caller, input: Record<string, unknown>, onAnswer?: (r: SourceResult) => void | Promise<void>): Promise<{ lookup_id: string; results: SourceResult[] }> {
+export interface LookupHooks {
+  /** After the checks passed and the audit row is committed, before any source is asked. */
+  onStart?: (sources: PlannedSource[]) => void;
+  onAnswer?: (r: SourceResult) => void | Promise<void>;
+}
+
+export async function runLookup(services: Services, caller: Caller, input: Record<string, unknown>, hooks: LookupHooks = {}): Promise<{ lookup_id: string; results: SourceResult[] }> {
   const started = await runAction<{ lookup_id: string; sources: PlannedSource[] }>(services, 'lookup_start', input, caller);
+  hooks.onStart?.(started.sources);
   const cid = readCitizenId(input.citizen_id)!;
   const results = await Promise.all(started.sources.map(async (s) => {
     const signal = AbortSignal.timeout(s.connector.timeout_ms);
@@ -137,7 +144,7 @@ export async function runLookup(services: Services, caller: Caller, input: Recor
       answer = { status: 'unavailable', reason: 'network' };
     }
     const r: SourceResult = { source: s.name, title_th: s.title_th, title_en: s.title_en, organization: s.organization, answer };
-    await onAnswer?.(r);
+    await hooks.onAnswer?.(r);
     return r;
   }));
   await runAction(services, 'lookup_finish', { lookup_id: started.lookup_id, outcomes: results.map((r) => ({ source: r.source, answered: r.answer.status !== 'unavailable', ...(r.answer.reason ? { reason: r.answer.reason } : {}) })) }, caller);

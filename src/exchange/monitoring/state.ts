@@ -11,7 +11,7 @@ import data from './monitoring.json' with { type: 'json' };
  * one item): delivered while the last good delivery is inside its period (+ grace), late once the
  * period and grace have passed since the last delivery (or since the linkage was registered, when
  * nothing came yet), waiting otherwise. Only active linkages become late; the others carry the
- * computed not_linked flag.
+ * computed not_linked flag and wait.
  */
 export type ItemState = 'delivered' | 'waiting' | 'late';
 export interface FlagDef { value: string; computed: boolean; label: Msg }
@@ -40,11 +40,13 @@ export interface MonitorItem {
 
 export function itemState(frequency: string, linkageActive: boolean, last: Date | null, registered: Date, now: Date): { state: ItemState; due: Date | null } {
   const f = FREQ[frequency] ?? FREQ.other!;
+  // Not yet linked: whatever arrives for its datasets, the item waits for the linkage to start.
+  if (!linkageActive) return { state: 'waiting', due: null };
   if (f.period_seconds === null) return { state: last ? 'delivered' : 'waiting', due: null };
   const span = (f.period_seconds + (f.grace_seconds ?? 0)) * 1000;
   const due = new Date((last ?? registered).getTime() + span);
   if (last && now.getTime() <= due.getTime()) return { state: 'delivered', due };
-  if (linkageActive && now.getTime() > due.getTime()) return { state: 'late', due };
+  if (now.getTime() > due.getTime()) return { state: 'late', due };
   return { state: 'waiting', due };
 }
 

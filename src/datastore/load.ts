@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -35,9 +36,24 @@ interface Opened {
   dictionary: DataDictionaryField[];
 }
 
-async function openResource(services: Services, resourceId: string): Promise<Opened> {
+/** A file pulled by the exchange's data integration (src/exchange/integration), loaded in place of the resource's upload. */
+export interface PulledFile {
+  path: string;
+  kind: SourceKind;
+}
+
+async function openResource(services: Services, resourceId: string, pulled?: PulledFile): Promise<Opened> {
   const res = await services.store.db.selectFrom('resources').select(['storage_key', 'format', 'url', 'state', 'data_dictionary']).where('id', '=', resourceId).executeTakeFirst();
   if (!res || res.state === 'deleted') throw new LoadError('resource not found');
+  if (pulled) {
+    return {
+      kind: pulled.kind,
+      dictionary: (res.data_dictionary as DataDictionaryField[] | null) ?? [],
+      async open() {
+        return { stream: fs.createReadStream(pulled.path), size: (await fs.promises.stat(pulled.path)).size };
+      },
+    };
+  }
   if (!res.storage_key) throw new LoadError('the resource is a link, not an uploaded file');
   const kind = sourceKind(res.format, res.url);
   if (!kind) throw new LoadError(`format ${res.format || '(none)'} is not tabular (CSV, TSV or XLSX)`);
@@ -126,9 +142,9 @@ interface Session {
  * both times; the new table is created, filled by COPY and swapped in by rename inside ONE
  * transaction, so readers see the old table until the commit and a killed load leaves it intact.
  */
-export async function loadResource(services: Services, resourceId: string): Promise<LoadResult> {
+export async function loadResource(services: Services, resourceId: string, pulled?: PulledFile): Promise<LoadResult> {
   if (!isResourceId(resourceId)) throw new LoadError('not a resource id');
-  const src = await openResource(services, resourceId);
+  const src = await openResource(services, resourceId, pulled);
   const db = services.store.db;
   const previous = await getTable(db, resourceId);
   const { size: total } = await src.open().then((f) => (f.stream.destroy(), f));

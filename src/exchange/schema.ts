@@ -11,6 +11,7 @@ export interface ExchangeTables {
   exchange_deliveries: ExchangeDeliveriesTable;
   monitor_flags: MonitorFlagsTable;
   monitor_late_notices: MonitorLateNoticesTable;
+  integration_sources: IntegrationSourcesTable;
 }
 
 export interface ExchangeItemsTable {
@@ -103,4 +104,28 @@ export interface MonitorLateNoticesTable {
   due_at: Timestamp;
   notified_at: Timestamp;
   recipients: number;
+}
+
+export interface IntegrationSourcesTable {
+  id: string;
+  name: string;
+  resource_id: string;
+  org_id: string;
+  kind: string;
+  url: string;
+  query: string;
+  records_path: string;
+  /** The sealed connection string of a database source (src/harvest/secrets.ts), never returned. */
+  secret: string | null;
+  frequency: string;
+  linkage_id: string | null;
+  active: Generated<boolean>;
+  next_run: Date | null;
+  last_run: Date | null;
+  last_state: Generated<string>;
+  last_rows: ColumnType<string | null, number | null | undefined, number | null>;
+  last_error: string | null;
+  created: Timestamp;
+  modified: Timestamp;
+  created_by: string | null;
 }

@@ -12,6 +12,7 @@ const keeper = (a: Actor, s: { org_id: string | null }) => a.kind === 'system' |
 
 export const lookupPolicies: PolicySet = {
   lookup_run: (a) => a.kind === 'user',
+  lookup_sources_available: (a) => a.kind === 'user',
   lookup_source_create: keeper,
   lookup_source_update: keeper,
   lookup_source_list: (a) => isSysadmin(a) || orgsWithDuty(a, 'it_officer').length > 0,

@@ -143,7 +143,7 @@ export const sourcesAvailable = defineAction({
   readOnly: true,
   summary: 'The look-up sources the caller\'s agreements cover now (what a citizen look-up would ask), with the purposes and legal bases to choose from.',
   async run(ctx) {
-    ctx.authorize('lookup_run');
+    ctx.authorize('lookup_sources_available');
     const rows = await coveredSources(ctx.db, ctx.actor, ctx.now);
     return rows.map((r) => ({ id: r.id, name: r.name, title_th: r.title_th, title_en: r.title_en, organization: r.org_title }));
   },

@@ -97,11 +97,11 @@ export const deliveryList = defineAction({
   async run(ctx, input) {
     const lid = typeof input.linkage_id === 'string' && UUID.test(input.linkage_id) ? input.linkage_id.toLowerCase() : null;
     const l = lid ? await ctx.db.selectFrom('linkages').select(['id', 'owner_org', 'partner_org', 'datasets', 'agreement_id']).where('id', '=', lid).executeTakeFirst() : undefined;
-    if (!l || !ctx.can('linkage_show', { owner_org: l.owner_org, partner_org: l.partner_org })) {
-      try { ctx.authorize('linkage_show', { owner_org: null }); } catch { /* 404 either way */ }
+    if (!l || !ctx.can('delivery_list', { owner_org: l.owner_org, partner_org: l.partner_org })) {
+      try { ctx.authorize('delivery_list', { owner_org: null }); } catch { /* 404 either way */ }
       throw new NotFoundError({ th: 'ไม่พบการเชื่อมโยง', en: 'Linkage not found' });
     }
-    ctx.authorize('linkage_show', { owner_org: l.owner_org, partner_org: l.partner_org });
+    ctx.authorize('delivery_list', { owner_org: l.owner_org, partner_org: l.partner_org });
     const ds = l.datasets as string[];
     const rows = await ctx.db.selectFrom('exchange_deliveries').selectAll().where((eb) => eb.or([
       eb('linkage_id', '=', l.id),

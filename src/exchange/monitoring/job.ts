@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Services } from '../../actions/context.ts';
 import { runAction } from '../../actions/registry.ts';
 import { SYSTEM } from '../../access/actor.ts';
+import { scheduleIntegrations } from '../integration/actions.ts';
 
 /**
  * The late-delivery check as a durable job: one is kept queued (the worker's maintenance step asks
@@ -20,4 +21,10 @@ export async function scheduleMonitor(services: Services, delayMs = EVERY_MS): P
   await sql`INSERT INTO jobs (queue, payload, state, attempts, max_attempts, run_at, created)
     SELECT ${MONITOR_QUEUE}, '{}'::jsonb, 'queued', 0, 3, ${runAt}::timestamptz, now()
     WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE queue = ${MONITOR_QUEUE} AND state IN ('queued', 'running'))`.execute(services.store.db);
+}
+
+/** The worker's maintenance step for the exchange: the late check kept queued, due integration pulls queued. */
+export async function maintainExchange(services: Services): Promise<void> {
+  await scheduleMonitor(services);
+  await scheduleIntegrations(services);
 }

@@ -6,6 +6,7 @@ import seed from '../../exchange/items/seed-items.json' with { type: 'json' };
  * Exchange (issue 9, helper h-lookup): the registry of exchange data items (versioned) and the
  * mapping of data-dictionary fields to them; citizen look-up sources (connectors as data) and the
  * per-official rate counters; observed deliveries, monitoring flags and the late notices sent.
+ * Integration sources pull rows into a DataStore resource on a schedule.
  * Deliveries and sources name datasets without a foreign key: a purge must not be blocked by
  * history, and every reader checks the dataset it joins.
  */
@@ -110,6 +111,30 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       recipients integer NOT NULL,
       PRIMARY KEY (item_key, due_at)
     )`.execute(db);
+  await sql`
+    CREATE TABLE integration_sources (
+      id uuid PRIMARY KEY,
+      name text NOT NULL UNIQUE,
+      resource_id uuid NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+      org_id uuid NOT NULL REFERENCES groups(id),
+      kind text NOT NULL CHECK (kind IN ('postgresql','mariadb','csv_url','json_url')),
+      url text NOT NULL DEFAULT '',
+      query text NOT NULL DEFAULT '',
+      records_path text NOT NULL DEFAULT '',
+      secret text,
+      frequency text NOT NULL,
+      linkage_id uuid REFERENCES linkages(id),
+      active boolean NOT NULL DEFAULT true,
+      next_run timestamptz,
+      last_run timestamptz,
+      last_state text NOT NULL DEFAULT 'never',
+      last_rows bigint,
+      last_error text,
+      created timestamptz NOT NULL,
+      modified timestamptz NOT NULL,
+      created_by uuid REFERENCES users(id)
+    )`.execute(db);
+  await sql`CREATE INDEX integration_sources_due ON integration_sources(next_run) WHERE active`.execute(db);
   // The seed items (src/exchange/items/seed-items.json) are version 1 of the registry.
   const now = new Date().toISOString();
   for (const it of seed.items) {
@@ -121,5 +146,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['monitor_late_notices', 'monitor_flags', 'exchange_deliveries', 'lookup_rate', 'lookup_sources', 'exchange_item_mappings', 'exchange_item_versions', 'exchange_items']) await sql`DROP TABLE ${sql.raw(t)}`.execute(db);
+  for (const t of ['integration_sources', 'monitor_late_notices', 'monitor_flags', 'exchange_deliveries', 'lookup_rate', 'lookup_sources', 'exchange_item_mappings', 'exchange_item_versions', 'exchange_items']) await sql`DROP TABLE ${sql.raw(t)}`.execute(db);
 }

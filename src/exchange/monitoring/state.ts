@@ -62,12 +62,16 @@ export async function monitorItems(db: Tx, actor: Actor, now: Date): Promise<Mon
     const duty = [...new Set(ROLE_KEYS.flatMap((r) => orgsWithDuty(actor, r)))];
     scope = sql`(l.owner_org = ANY(${duty}::uuid[]) OR l.partner_org = ANY(${memberOrgs(actor)}::uuid[]))`;
   }
+  // Three lookups, one per index (linkage, dataset, agreement), instead of one OR that no index serves.
+  const t = sql`${now.toISOString()}::timestamptz`;
   const rows = await sql<Row>`
     SELECT l.id AS linkage_id, c.number, c.state AS linkage_state, l.direction, l.owner_org, oo.title AS owner_title, l.partner_org, po.title AS partner_title,
       l.frequency, l.created AS registered, i.dataset_id, ds.name AS dataset_name, ds.title AS dataset_title, f.flags,
-      (SELECT max(d.at) FROM exchange_deliveries d WHERE d.ok AND d.at <= ${now.toISOString()}::timestamptz AND (
-        d.linkage_id = l.id OR (d.linkage_id IS NULL AND (d.agreement_id IS NULL OR d.agreement_id = l.agreement_id)
-          AND (d.dataset_id = i.dataset_id OR (d.dataset_id IS NULL AND d.agreement_id IS NOT NULL))))) AS last_at
+      GREATEST(
+        (SELECT max(d.at) FROM exchange_deliveries d WHERE d.linkage_id = l.id AND d.ok AND d.at <= ${t}),
+        (SELECT max(d.at) FROM exchange_deliveries d WHERE d.dataset_id = i.dataset_id AND d.linkage_id IS NULL AND (d.agreement_id IS NULL OR d.agreement_id = l.agreement_id) AND d.ok AND d.at <= ${t}),
+        (SELECT max(d.at) FROM exchange_deliveries d WHERE d.agreement_id = l.agreement_id AND d.dataset_id IS NULL AND d.linkage_id IS NULL AND d.ok AND d.at <= ${t})
+      ) AS last_at
     FROM linkages l
     JOIN cases c ON c.id = l.case_id
     JOIN groups oo ON oo.id = l.owner_org

@@ -24,6 +24,7 @@ import { harvestActions } from '../harvest/actions.ts';
 import { opendataActions } from '../opendata/actions.ts';
 import { exchangeActions } from '../exchange/gateway/actions.ts';
 import { registryActions } from '../registry/index.ts';
+import { exchangeActions as exchangeDataActions } from '../exchange/index.ts';
 
 let loaded = false;
 
@@ -44,7 +45,10 @@ export function loadActions(): void {
   registerActions(harvestActions);
   // open-data push (issue 8)
   registerActions(opendataActions);
+  // exchange gateway (issue 9)
   registerActions(exchangeActions);
   // national registration (issue 8): registry side, status API, agency side
   registerActions(registryActions);
+  // exchange data items, citizen look-up, integration monitoring (issue 9)
+  registerActions(exchangeDataActions);
 }

@@ -9,7 +9,7 @@ import { ckanError } from './ckan/routes.ts';
 import { isDatastoreKey } from '../datastore/actions-keys.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
-const PARAMS = new Set(['q', 'fields', 'sort', 'limit', 'offset', 'records_format', 'distinct', 'include_total', 'filters']);
+const PARAMS = new Set(['q', 'fields', 'sort', 'limit', 'offset', 'records_format', 'distinct', 'include_total', 'filters', 'item_names']);
 
 /**
  * The no-code API: every DataStore resource answers at /api/datastore/<resource_id> with

@@ -9,6 +9,7 @@ import { checkSql } from './sql-check.ts';
 import { liveProgress, setLoadState } from './meta.ts';
 import { DATASTORE_QUEUE } from './load.ts';
 import { sourceKind } from './source.ts';
+import { columnItemNames, inputFromItemNames, renameAnswer } from '../exchange/items/mapping.ts';
 
 const SQL_TIMEOUT_MS = 5000;
 
@@ -31,10 +32,15 @@ export const datastoreSearch = defineAction({
     distinct: { type: 'boolean', description: 'distinct rows only' },
     include_total: { type: 'boolean', description: 'count matching rows (default true)' },
     records_format: { type: 'string', description: 'objects (default), lists, csv or tsv' },
+    item_names: { type: 'boolean', description: 'answer (and read filters/fields) in exchange data item names where fields are mapped to items' },
   },
   async run(ctx, input) {
     const access = await openTable(ctx, readResourceId(input), 'datastore_search');
-    return runSearch(ctx, access, readSearch(input, access), searchLinks(ctx));
+    const { item_names: byItem, ...rest } = input;
+    if (byItem !== true && byItem !== 'true') return runSearch(ctx, access, readSearch(rest, access), searchLinks(ctx));
+    // Exchange data items (src/exchange/items/mapping.ts): partners read every agency's table in the same names.
+    const names = await columnItemNames(ctx.db, access.resource.id, access.fields);
+    return renameAnswer(await runSearch(ctx, access, readSearch(inputFromItemNames(rest, names), access), searchLinks(ctx)), names);
   },
 });
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -5,6 +6,7 @@ import type { Services } from '../actions/context.ts';
 import type { DataDictionaryField } from '../store/schema.ts';
 import { tokenize } from '../search/segment.ts';
 import { columnIds, isResourceId, quoteIdent, tableName } from './ident.ts';
+import { recordResourceDelivery } from '../exchange/monitoring/deliveries.ts';
 import { convert, dictionaryType, SQL_TYPE, TypeGuess, type ColumnType } from './types.ts';
 import { delimitedRows, sourceKind, xlsxRows, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
 import { copyValue, pgCopy, pgliteCopy, type CopySink } from './copy.ts';
@@ -34,9 +36,24 @@ interface Opened {
   dictionary: DataDictionaryField[];
 }
 
-async function openResource(services: Services, resourceId: string): Promise<Opened> {
+/** A file pulled by the exchange's data integration (src/exchange/integration), loaded in place of the resource's upload. */
+export interface PulledFile {
+  path: string;
+  kind: SourceKind;
+}
+
+async function openResource(services: Services, resourceId: string, pulled?: PulledFile): Promise<Opened> {
   const res = await services.store.db.selectFrom('resources').select(['storage_key', 'format', 'url', 'state', 'data_dictionary']).where('id', '=', resourceId).executeTakeFirst();
   if (!res || res.state === 'deleted') throw new LoadError('resource not found');
+  if (pulled) {
+    return {
+      kind: pulled.kind,
+      dictionary: (res.data_dictionary as DataDictionaryField[] | null) ?? [],
+      async open() {
+        return { stream: fs.createReadStream(pulled.path), size: (await fs.promises.stat(pulled.path)).size };
+      },
+    };
+  }
   if (!res.storage_key) throw new LoadError('the resource is a link, not an uploaded file');
   const kind = sourceKind(res.format, res.url);
   if (!kind) throw new LoadError(`format ${res.format || '(none)'} is not tabular (CSV, TSV or XLSX)`);
@@ -125,9 +142,9 @@ interface Session {
  * both times; the new table is created, filled by COPY and swapped in by rename inside ONE
  * transaction, so readers see the old table until the commit and a killed load leaves it intact.
  */
-export async function loadResource(services: Services, resourceId: string): Promise<LoadResult> {
+export async function loadResource(services: Services, resourceId: string, pulled?: PulledFile): Promise<LoadResult> {
   if (!isResourceId(resourceId)) throw new LoadError('not a resource id');
-  const src = await openResource(services, resourceId);
+  const src = await openResource(services, resourceId, pulled);
   const db = services.store.db;
   const previous = await getTable(db, resourceId);
   const { size: total } = await src.open().then((f) => (f.stream.destroy(), f));
@@ -271,10 +288,13 @@ export async function loadResource(services: Services, resourceId: string): Prom
 export async function runLoadJob(services: Services, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.resource_id ?? '');
   try {
-    await loadResource(services, id);
+    const r = await loadResource(services, id);
+    // Integration monitoring (src/exchange/monitoring): a load is a delivery of the resource's dataset.
+    await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', rows: r.rows, detail: { errors: r.error_count } });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     await setLoadState(services.store.db, id, { load_state: e instanceof LoadError ? 'failed' : 'retrying', load_error: msg.slice(0, 2000), load_finished: new Date() }).catch(() => undefined);
+    if (e instanceof LoadError) await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', ok: false, detail: { error: msg.slice(0, 300) } }).catch(() => undefined);
     if (!(e instanceof LoadError)) throw e;
   }
 }

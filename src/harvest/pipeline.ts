@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { recordHarvestDeliveries } from '../exchange/monitoring/deliveries.ts';
 import { sql } from 'kysely';
 import { SYSTEM } from '../access/actor.ts';
 import { defineAction, runAction } from '../actions/registry.ts';
@@ -124,6 +125,7 @@ async function finishJob(ctx: ActionContext, job: HarvestJobRow, source: Harvest
     s['not modified'] += Number(unseen.numUpdatedRows);
   }
   await ctx.db.updateTable('harvest_jobs').set({ status: 'Finished', finished: ctx.now, stats: JSON.stringify(s) }).where('id', '=', job.id).execute();
+  await recordHarvestDeliveries(ctx.db, job.id, ctx.now); // integration monitoring (src/exchange/monitoring)
   // The next run asks for changes since this one began, with a margin for clocks (unchanged records answer "not modified").
   const since = new Date((job.gather_started ?? job.created).getTime() - 5 * 60_000);
   await ctx.db.updateTable('harvest_sources').set({ last_good_since: since, next_run: nextRun(source.frequency, ctx.now) }).where('id', '=', source.id).execute();

@@ -8,11 +8,20 @@ import { exclusive } from '../cluster/exclusive.ts';
 import { DATASTORE_QUEUE, runLoadJob } from '../datastore/load.ts';
 import { HARVEST_QUEUE, runStage } from '../harvest/pipeline.ts';
 import { maintainHarvests } from '../harvest/maintenance.ts';
+import { MONITOR_QUEUE, maintainExchange, runMonitorJob } from '../exchange/monitoring/job.ts';
+import { INTEGRATION_QUEUE, runIntegrationJob } from '../exchange/integration/actions.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
 /** Job handlers by queue name; later waves (harvest, notifications) add entries here. */
-export const handlers: Record<string, JobHandler> = { [MAIL_QUEUE]: sendQueuedMail, [DATASTORE_QUEUE]: runLoadJob, [HARVEST_QUEUE]: (s, p) => runStage(s, p), [OPENDATA_QUEUE]: runPush };
+export const handlers: Record<string, JobHandler> = {
+  [MAIL_QUEUE]: sendQueuedMail,
+  [DATASTORE_QUEUE]: runLoadJob,
+  [HARVEST_QUEUE]: (s, p) => runStage(s, p),
+  [OPENDATA_QUEUE]: runPush,
+  [MONITOR_QUEUE]: (s) => runMonitorJob(s),
+  [INTEGRATION_QUEUE]: runIntegrationJob,
+};
 
 export interface Workers {
   stop(): Promise<void>;
@@ -41,7 +50,7 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
   const sweep = (): Promise<void> => exclusive(services, 'file_sweep', () => sweepFiles(services)).then(() => undefined, (e: unknown) => process.emitWarning(`file sweep failed: ${e instanceof Error ? e.message : String(e)}`));
   running = running.then(sweep);
   // Harvest runs a dead process left are resumed at start; stalled and scheduled ones every ten ticks.
-  const maintain = (startup: boolean): Promise<void> => maintainHarvests(services, startup).then(() => undefined, (e: unknown) => process.emitWarning(`harvest maintenance failed: ${e instanceof Error ? e.message : String(e)}`));
+  const maintain = (startup: boolean): Promise<void> => maintainHarvests(services, startup).then(() => maintainExchange(services)).then(() => undefined, (e: unknown) => process.emitWarning(`harvest maintenance failed: ${e instanceof Error ? e.message : String(e)}`));
   running = running.then(() => maintain(true));
   let ticks = 0;
   const sweepEvery = Math.max(1, Math.round(3600_000 / intervalMs));

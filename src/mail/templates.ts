@@ -49,6 +49,15 @@ export const TEMPLATES: Record<string, MailTemplate> = {
   },
 };
 
+// Integration monitoring (issue 9, src/exchange/monitoring): a linkage item became late.
+TEMPLATES.delivery_late = {
+  subject: { th: '[{{number}}] ส่งข้อมูลล่าช้า: {{item}} ({{partner}})', en: '[{{number}}] Late delivery: {{item}} ({{partner}})' },
+  body: {
+    th: 'เรียน {{name}}\n\nรายการเชื่อมโยง {{number}} "{{item}}" กับ {{partner}} มีกำหนดส่งข้อมูล {{frequency}} แต่ยังไม่ได้รับข้อมูลตามกำหนด\nส่งครั้งล่าสุด: {{last}}\nครบกำหนด: {{due}}\n\nดูการติดตามการเชื่อมโยงได้ที่ {{url}}\n\n{{site}}',
+    en: 'Dear {{name}},\n\nLinkage item {{number}} "{{item}}" with {{partner}} is delivered {{frequency}}, and no delivery came in time.\nLast delivery: {{last}}\nDue: {{due}}\n\nSee the integration monitor at {{url}}\n\n{{site}}',
+  },
+};
+
 export class UnknownTemplateError extends Error {}
 
 function pickLang(texts: Partial<Record<Lang, string>>, lang: Lang): string {

@@ -15,6 +15,9 @@ import { harvestPolicies } from './harvest.ts';
 import { opendataPolicies } from './opendata.ts';
 import { exchangePolicies } from './exchange.ts';
 import { registrationPolicies } from './registration.ts';
+import { exchangeItemPolicies } from './exchange-item.ts';
+import { lookupPolicies } from './lookup.ts';
+import { monitoringPolicies } from './monitoring.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -39,4 +42,8 @@ export const policies: PolicySet = {
   ...opendataPolicies,
   ...exchangePolicies,
   ...registrationPolicies,
+  // exchange: data items, citizen look-up, monitoring (issue 9)
+  ...exchangeItemPolicies,
+  ...lookupPolicies,
+  ...monitoringPolicies,
 };

@@ -21,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '015_governance_documents': await import('./migrations/015_governance_documents.ts'),
   '016_registration': await import('./migrations/016_registration.ts'),
   '017_exchange_gateway': await import('./migrations/017_exchange_gateway.ts'),
+  '018_exchange': await import('./migrations/018_exchange.ts'),
   '019_shared_limits': await import('./migrations/019_shared_limits.ts'),
   '020_search_scale': await import('./migrations/020_search_scale.ts'),
   '021_opendata': await import('./migrations/021_opendata.ts'),

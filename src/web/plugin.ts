@@ -37,6 +37,7 @@ import { harvestRoutes } from './pages/harvest.ts';
 import { registryRoutes } from './pages/registry/index.ts';
 import { dashboardRoutes } from './pages/dashboard.ts';
 import { templateImportRoutes } from './pages/template-import.ts';
+import { exchangeRoutes } from './pages/exchange/index.ts';
 
 /**
  * The portal: server-rendered pages over the same actions as the API. Runs in the root context
@@ -116,6 +117,8 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     feedRoutes(scope, web);
     dashboardRoutes(scope, web);
     templateImportRoutes(scope, web);
+    // exchange: data items, citizen look-up, monitoring (issue 9)
+    exchangeRoutes(scope, web);
     // Browsers ask for /favicon.ico whatever the page says; the pages also name the SVG one.
     scope.get('/favicon.ico', (_req, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').sendFile('favicon.ico'));
   });

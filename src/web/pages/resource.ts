@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { itemMappingSection } from './exchange/items.ts';
 import { NotFoundError } from '../../actions/errors.ts';
 import { servingType } from '../../files/mime.ts';
 import { currentStandard } from '../../standard/index.ts';
@@ -106,6 +107,7 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
           ${r.description ? html`<section aria-labelledby="res-desc"><h2 id="res-desc" class="h3">${t('resource.description')}</h2>${richText(r.description)}</section>` : ''}
           ${restricted || !mayPreview(r) ? '' : html`<section aria-labelledby="preview-title"><h2 id="preview-title">${t('preview.title')}</h2>${previewBlock(p, d, r, preview)}</section>`}
           <section aria-labelledby="res-meta"><h2 id="res-meta">${t('dataset.additional_info')}</h2>${resourceTable(p, d, r)}</section>
+          ${await itemMappingSection(p, r.id, (d.owner_org as string | null) ?? null, p.req.url.split('?')[0]!)}
         </div>
         <aside class="sidebar" aria-label="${t('resource.others')}">
           <section><h2>${t('resource.others')}</h2>

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { once } from 'node:events';
+import pg from 'pg';
+
+/**
+ * Data integration (seed 004's "Data Integration", seed 003's connectors to legacy systems): a
+ * pull writes the source's rows to a CSV file, streamed (never the whole result in memory), and
+ * the DataStore loader then loads that file as it loads an upload (types, COPY, atomic swap).
+ * Database pulls run ONE read-only SELECT inside a READ ONLY transaction with a statement
+ * time-out; MariaDB/MySQL is reached through the `mariadb`/`mysql` client program, the password
+ * passed in its environment, never on the command line.
+ */
+export type PullKind = 'postgresql' | 'mariadb' | 'csv_url' | 'json_url';
+export const PULL_KINDS: PullKind[] = ['postgresql', 'mariadb', 'csv_url', 'json_url'];
+export const STATEMENT_TIMEOUT_S = 120;
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+export class PullError extends Error {}
+
+/** One SELECT (or WITH … SELECT), no statement separator, no comments that could hide a second one. */
+export function checkQuery(q: unknown): string | null {
+  if (typeof q !== 'string') return null;
+  const s = q.trim().replace(/;\s*$/, '');
+  if (!s || s.length > 20000 || !/^(select|with)\b/i.test(s) || /;|--|\/\*|#/.test(s)) return null;
+  return s;
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? (Buffer.isBuffer(v) ? v.toString('base64') : JSON.stringify(v)) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+const line = (vals: unknown[]) => vals.map(cell).join(',') + '\n';
+
+async function write(out: fs.WriteStream, s: string): Promise<void> {
+  if (!out.write(s)) await once(out, 'drain');
+}
+
+async function close(out: fs.WriteStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+async function pullPostgres(dsn: string, query: string, out: fs.WriteStream): Promise<number> {
+  const client = new pg.Client({ connectionString: dsn, connectionTimeoutMillis: 15_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  let n = 0;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_S * 1000}`);
+    await client.query(`DECLARE banchi_pull NO SCROLL CURSOR FOR ${query}`);
+    let header = false;
+    for (;;) {
+      const r = await client.query({ text: 'FETCH 5000 FROM banchi_pull', rowMode: 'array' });
+      if (!header) {
+        await write(out, line(r.fields.map((f) => f.name)));
+        header = true;
+      }
+      if (!r.rows.length) break;
+      for (const row of r.rows as unknown[][]) await write(out, line(row));
+      n += r.rows.length;
+    }
+    await client.query('ROLLBACK');
+  } catch (e) {
+    throw new PullError(`PostgreSQL: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return n;
+}
+
+/** mysql --batch escapes \t \n \\ and \0 and writes NULL for null. */
+function unescapeBatch(v: string): string {
+  if (v === 'NULL') return '';
+  return v.replace(/\\(.)/g, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === '0' ? '\0' : c));
+}
+
+async function pullMariadb(dsn: string, query: string, out: fs.WriteStream): Promise<number> {
+  let u: URL;
+  try {
+    u = new URL(dsn);
+  } catch {
+    throw new PullError('MariaDB: the connection is mysql://user:password@host:port/database');
+  }
+  const bin = fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mysql';
+  const args = ['--batch', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${decodeURIComponent(u.username)}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (db) args.push(`--database=${db}`);
+  const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MYSQL_PWD: decodeURIComponent(u.password) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  child.stdin.end(`SET SESSION TRANSACTION READ ONLY;\nSTART TRANSACTION READ ONLY;\nSET STATEMENT max_statement_time=${STATEMENT_TIMEOUT_S} FOR ${query};\nROLLBACK;\n`);
+  const exited = once(child, 'close') as Promise<[number | null]>;
+  let n = -1;
+  for await (const l of readline.createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+    await write(out, line(l.split('\t').map((v) => (n < 0 ? v : unescapeBatch(v)))));
+    n++;
+  }
+  const [code] = await exited;
+  if (code !== 0) throw new PullError(`MariaDB: ${stderr.trim() || `client exited with ${code}`}`);
+  return Math.max(0, n);
+}
+
+async function fetchChecked(url: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(STATEMENT_TIMEOUT_S * 1000) });
+  } catch (e) {
+    throw new PullError(`could not fetch ${url}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!res.ok || !res.body) throw new PullError(`${url} answered HTTP ${res.status}`);
+  return res;
+}
+
+async function pullCsvUrl(url: string, out: fs.WriteStream): Promise<number> {
+  const res = await fetchChecked(url);
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    if (bytes > MAX_FILE_BYTES) throw new PullError('the file is larger than 2 GB');
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  return -1; // the loader counts the rows
+}
+
+async function pullJsonUrl(url: string, recordsPath: string, out: fs.WriteStream): Promise<number> {
+  const res = await fetchChecked(url);
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    if (bytes > MAX_JSON_BYTES) throw new PullError('the JSON answer is larger than 64 MB; serve it as CSV');
+    parts.push(chunk);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(parts).toString('utf8'));
+  } catch {
+    throw new PullError('the answer is not JSON');
+  }
+  let records: unknown = json;
+  for (const k of recordsPath ? recordsPath.split('.') : []) records = records && typeof records === 'object' && Object.hasOwn(records, k) ? (records as Record<string, unknown>)[k] : undefined;
+  if (!Array.isArray(records) || records.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) throw new PullError(`no list of records at "${recordsPath || '(top)'}"`);
+  const keys: string[] = [];
+  for (const r of records.slice(0, 1000)) for (const k of Object.keys(r as object)) if (!keys.includes(k)) keys.push(k);
+  await write(out, line(keys));
+  for (const r of records as Record<string, unknown>[]) await write(out, line(keys.map((k) => (Object.hasOwn(r, k) ? r[k] : null))));
+  return records.length;
+}
+
+export interface PullSpec {
+  kind: PullKind;
+  /** URL of a CSV/JSON source, or (for databases) nothing: the connection string is the sealed secret. */
+  url: string;
+  query: string;
+  records_path: string;
+}
+
+/** Pulls into `file` (CSV); answers the rows written (-1: a CSV passed through as it came). */
+export async function pullToFile(spec: PullSpec, secret: string | null, file: string): Promise<number> {
+  const out = fs.createWriteStream(file, { mode: 0o600 });
+  try {
+    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', spec.query, out)
+      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', spec.query, out)
+      : spec.kind === 'csv_url' ? await pullCsvUrl(spec.url, out)
+      : await pullJsonUrl(spec.url, spec.records_path, out);
+    await close(out);
+    return n;
+  } catch (e) {
+    out.destroy();
+    throw e;
+  }
+}

@@ -49,6 +49,9 @@ test(`${K} gateway: agreed fields and rows, purpose recorded, audited with the r
   assert.deepEqual(d.fields, ['name', 'province', 'age']);
   assert.equal(d.row_count, expected.length);
   assert.equal(d.response_sha256, hash);
+  // The call counts as a delivery for monitoring (P10), under its agreement.
+  const deliveries = await p.env.services.store.db.selectFrom('exchange_deliveries').select(['kind', 'agreement_id', 'row_count', 'ref']).where('kind', '=', 'gateway').execute();
+  assert.deepEqual(deliveries.map((x) => [x.agreement_id, x.row_count, x.ref]), [[ag.id, expected.length, d.call_id]]);
   assert.equal(r.headers['x-ratelimit-limit'], '1000');
   assert.equal(r.headers['x-ratelimit-remaining'], '999');
   // the caller's list of agreements names the endpoint

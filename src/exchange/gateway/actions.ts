@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { recordDelivery } from '../monitoring/deliveries.ts';
 import { sql } from 'kysely';
 import { defineAction } from '../../actions/registry.ts';
 import type { ActionContext } from '../../actions/context.ts';
@@ -135,6 +136,8 @@ export const exchangeRecords = defineAction({
       action: 'exchange_call', object_type: 'agreement', object_id: ag.id,
       detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(input.client_cert ? { client_cert: input.client_cert } : {}), ...(stamp ? { timestamp: stamp } : {}) },
     });
+    // The call is an observed delivery of the linkages under this agreement (P10 monitoring).
+    await recordDelivery(ctx.db, { kind: 'gateway', agreementId: ag.id, datasetId: access.dataset.id, resourceId: id, rows: records.length, ref: callId, at: ctx.now });
     return { status: 200, body, headers, type: soap ? 'text/xml; charset=utf-8' : 'application/json;charset=utf-8' };
   },
 });

@@ -12,6 +12,8 @@ export interface LetterContext {
   to?: string;
   /** Exact per-dataset counts from the export, when the caller has them. */
   disclosed?: DisclosureLetter['disclosed'];
+  /** Further disclosures under the agreements this case produced (gateway calls), listed after the case's own. */
+  alsoDisclosed?: DisclosureLetter['disclosed'];
   /** Full names and positions of the people who acted, by user id (the case keeps their user names). */
   people?: Record<string, { name?: string; position?: string }>;
 }
@@ -72,7 +74,7 @@ export function letterFromCase(view: { case: CaseRecord; events: readonly CaseEv
     records = Number(disclosure.inputs.records_count ?? 0);
   }
   const datasets = list(f.datasets);
-  const disclosed = ctx.disclosed ?? [{ dataset: datasets.join(', ') || '-', fields: list(f.fields), records }];
+  const disclosed = [...(ctx.disclosed ?? [{ dataset: datasets.join(', ') || '-', fields: list(f.fields), records }]), ...(ctx.alsoDisclosed ?? [])];
   const approvers = events
     .filter((e) => e.transition === 'approve' && e.roles.some((r) => DECIDING_ROLES.includes(r)))
     .map((e) => {

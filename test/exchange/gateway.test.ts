@@ -52,6 +52,16 @@ test(`${K} gateway: agreed fields and rows, purpose recorded, audited with the r
   // The call counts as a delivery for monitoring (P10), under its agreement.
   const deliveries = await p.env.services.store.db.selectFrom('exchange_deliveries').select(['kind', 'agreement_id', 'row_count', 'ref']).where('kind', '=', 'gateway').execute();
   assert.deepEqual(deliveries.map((x) => [x.agreement_id, x.row_count, x.ref]), [[ag.id, expected.length, d.call_id]]);
+  // The evidence letter of the request an agreement came from lists what the gateway served under it.
+  const db = p.env.services.store.db;
+  const lifecycle = await db.selectFrom('agreements').select('case_id').where('id', '=', ag.id).executeTakeFirstOrThrow();
+  await db.updateTable('agreements').set({ request_case_id: lifecycle.case_id }).where('id', '=', ag.id).execute();
+  const { gatewayDisclosures } = await import('../../src/actions/governance/letters.ts');
+  const served = await gatewayDisclosures({ db } as never, lifecycle.case_id);
+  assert.equal(served.length, 1);
+  assert.deepEqual(served[0]!.fields, ['age', 'name', 'province']);
+  assert.equal(served[0]!.records, expected.length);
+  assert.match(served[0]!.note!, new RegExp(`${ag.number} \\(1 ครั้ง\\)`));
   assert.equal(r.headers['x-ratelimit-limit'], '1000');
   assert.equal(r.headers['x-ratelimit-remaining'], '999');
   // the caller's list of agreements names the endpoint

@@ -40,6 +40,34 @@ async function agencyOf(ctx: ActionContext, orgId: string | null) {
   };
 }
 
+/**
+ * What the exchange gateway served under the agreements this request produced, per dataset: the
+ * fields and the records, summed from the audited calls (the audit row is the record of what went out).
+ */
+export async function gatewayDisclosures(ctx: Pick<ActionContext, "db">, caseId: string): Promise<{ dataset: string; fields: string[]; records: number; note?: string }[]> {
+  const agreements = await ctx.db.selectFrom('agreements as a').innerJoin('cases as c', 'c.id', 'a.case_id').select(['a.id', 'c.number']).where('a.request_case_id', '=', caseId).execute();
+  if (!agreements.length) return [];
+  const ids = agreements.map((x) => x.id);
+  const r = await sql<{ agreement: string; dataset_id: string; calls: string; records: string }>`
+    SELECT object_id::text AS agreement, detail->>'dataset_id' AS dataset_id, count(*) AS calls, coalesce(sum((detail->>'row_count')::int), 0) AS records
+    FROM audit_log WHERE action = 'exchange_call' AND object_id::text = ANY(${ids}::text[])
+    GROUP BY object_id::text, detail->>'dataset_id'`.execute(ctx.db);
+  const f = await sql<{ agreement: string; dataset_id: string; field: string }>`
+    SELECT DISTINCT a.object_id::text AS agreement, a.detail->>'dataset_id' AS dataset_id, f.value AS field
+    FROM audit_log a CROSS JOIN LATERAL jsonb_array_elements_text(a.detail->'fields') AS f(value)
+    WHERE a.action = 'exchange_call' AND a.object_id::text = ANY(${ids}::text[])`.execute(ctx.db);
+  const fieldsOf = (ag: string, ds: string) => f.rows.filter((x) => x.agreement === ag && x.dataset_id === ds).map((x) => x.field).sort();
+  if (!r.rows.length) return [];
+  const titles = new Map((await ctx.db.selectFrom('datasets').select(['id', 'title']).where('id', 'in', r.rows.map((x) => x.dataset_id)).execute()).map((d) => [d.id, d.title]));
+  const numbers = new Map(agreements.map((a) => [a.id, a.number]));
+  return r.rows.map((x) => ({
+    dataset: titles.get(x.dataset_id) ?? x.dataset_id,
+    fields: fieldsOf(x.agreement, x.dataset_id),
+    records: Number(x.records),
+    note: `ผ่านเกตเวย์ตามข้อตกลง ${numbers.get(x.agreement) ?? ''} (${Number(x.calls)} ครั้ง)`,
+  }));
+}
+
 /** The evidence letter (seed 000 rule 5) of a finished case that disclosed data, as PDF bytes. */
 export async function evidenceLetter(ctx: ActionContext, c: CaseRecord): Promise<{ filename: string; pdf: Buffer }> {
   const events = await loadEvents(ctx, c.id);
@@ -56,6 +84,7 @@ export async function evidenceLetter(ctx: ActionContext, c: CaseRecord): Promise
     date: c.closed_at ?? ctx.now,
     signer: { name: signer.name ?? closing.actor_name, position: 'เจ้าหน้าที่ผู้บันทึกการเปิดเผยข้อมูล' },
     people,
+    alsoDisclosed: await gatewayDisclosures(ctx, c.id),
   });
   return { filename: `evidence-${c.number}.pdf`, pdf: await renderDisclosureLetter(letter) };
 }

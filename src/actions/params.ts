@@ -14,6 +14,11 @@ export function naturalNumber(input: Record<string, unknown>, key: string, max =
   return n;
 }
 
+/** `limit` (default, capped at max) and `offset` of a list action, as CKAN reads them. */
+export function readPaging(input: Record<string, unknown>, fallback: number, max: number): { limit: number; offset: number } {
+  return { limit: Math.min(naturalNumber(input, 'limit') ?? fallback, max), offset: naturalNumber(input, 'offset') ?? 0 };
+}
+
 export function boolParam(input: Record<string, unknown>, key: string, fallback: boolean): boolean {
   const v = input[key];
   if (v === undefined || v === null || v === '') return fallback;

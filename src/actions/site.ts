@@ -6,7 +6,7 @@ import { visibleDatasets } from '../access/visibility.ts';
 import { currentStandard, standards } from '../standard/index.ts';
 import { verifyAudit } from './audit-verify.ts';
 import { loadAuditKey } from './audit-key.ts';
-import { boolParam, naturalNumber, stringParam } from './params.ts';
+import { boolParam, naturalNumber, readPaging, stringParam } from './params.ts';
 import { isSysadmin } from '../access/actor.ts';
 import { M } from '../standard/messages.ts';
 import { tagId } from './tags.ts';
@@ -57,8 +57,7 @@ export const tagList = defineAction({
   async run(ctx, input) {
     ctx.authorize('tag_list');
     const query = (stringParam(input, 'query') ?? stringParam(input, 'q') ?? '').trim().normalize('NFC');
-    const limit = Math.min(naturalNumber(input, 'limit') ?? 1000, 1000);
-    const offset = naturalNumber(input, 'offset') ?? 0;
+    const { limit, offset } = readPaging(input, 1000, 1000);
     if (typeof input.vocabulary_id === 'string' && input.vocabulary_id) return [];
     const rows = await sql<{ tag: string; n: number }>`
       SELECT t.tag, count(*)::int AS n FROM datasets d, unnest(d.tags) AS t(tag)

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { defineAction } from '../actions/registry.ts';
 import { ValidationError } from '../actions/errors.ts';
-import { naturalNumber, stringParam } from '../actions/params.ts';
+import { naturalNumber, readPaging, stringParam } from '../actions/params.ts';
 import { visibleDatasets } from '../access/visibility.ts';
 import { M } from '../standard/messages.ts';
 import { normalizeText, spacedWords, words } from './segment.ts';
@@ -35,8 +35,7 @@ export const tagAutocomplete = defineAction({
   async run(ctx, input) {
     ctx.authorize('tag_autocomplete');
     const q = queryText(input, 'query', 'q');
-    const limit = Math.min(naturalNumber(input, 'limit') ?? LIMIT_DEFAULT, LIMIT_MAX);
-    const offset = naturalNumber(input, 'offset') ?? 0;
+    const { limit, offset } = readPaging(input, LIMIT_DEFAULT, LIMIT_MAX);
     if (!q || !limit) return [];
     // Candidates come from the vocabulary (small); each is checked against visible datasets by
     // the tag GIN index, so a private dataset's tag is never suggested to an outsider.

@@ -7,7 +7,7 @@ import { visibleDatasets } from '../../access/visibility.ts';
 import { memberOrgs, userId } from '../../access/actor.ts';
 import { versionColumns } from '../datasets/activity.ts';
 import { findGroup } from '../datasets/load.ts';
-import { naturalNumber, stringParam } from '../params.ts';
+import { readPaging, stringParam } from '../params.ts';
 
 interface FeedRow {
   id: string;
@@ -31,8 +31,7 @@ const OPTS = { includeDrafts: true, includeDeleted: true };
  * judges the version before.
  */
 export async function activityFeed(ctx: ActionContext, where: RawBuilder<SqlBool>, input: Record<string, unknown>) {
-  const limit = Math.min(naturalNumber(input, 'limit') ?? 31, 100);
-  const offset = naturalNumber(input, 'offset') ?? 0;
+  const { limit, offset } = readPaging(input, 31, 100);
   const rows = (
     await sql<FeedRow>`
       SELECT a.id, a.timestamp, a.user_id, a.object_id, a.activity_type, a.version,

@@ -4,7 +4,7 @@ import type { ActionContext } from '../context.ts';
 import type { FieldChange } from '../../store/schema.ts';
 import type { DatasetSubject } from '../../policies/dataset.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
-import { naturalNumber } from '../params.ts';
+import { readPaging } from '../params.ts';
 import { requireDataset } from './load.ts';
 
 /**
@@ -65,8 +65,7 @@ export const packageActivityList = defineAction({
   params: { id: { type: 'string', description: 'dataset id or name', required: true }, limit: { type: 'integer', description: 'at most 100' }, offset: { type: 'integer', description: 'start' } },
   async run(ctx, input) {
     const { row, subject } = await requireDataset(ctx, input, 'package_activity_list');
-    const limit = Math.min(naturalNumber(input, 'limit') ?? 31, 100);
-    const offset = naturalNumber(input, 'offset') ?? 0;
+    const { limit, offset } = readPaging(input, 31, 100);
     // Those who may edit the dataset now hold its whole record; everyone else sees the versions the
     // visibility SQL would have let them see, judged on each snapshot.
     const editorNow = ctx.can('package_update', subject);

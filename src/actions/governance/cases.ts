@@ -3,7 +3,7 @@ import { defineAction, type ActionDef, type ActionInput } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError, pick, type Msg } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
-import { boolParam, naturalNumber } from '../params.ts';
+import { boolParam, naturalNumber, readPaging } from '../params.ts';
 import { requireDataset, findGroup } from '../datasets/load.ts';
 import type { CaseRecord, ProcessDef } from '../../workflow/types.ts';
 import type { TransitionResult } from '../../workflow/engine.ts';
@@ -217,8 +217,7 @@ export const caseList = defineAction({
   },
   async run(ctx, input) {
     ctx.authorize('case_list');
-    const limit = Math.min(naturalNumber(input, 'limit') ?? 50, 200);
-    const offset = naturalNumber(input, 'offset') ?? 0;
+    const { limit, offset } = readPaging(input, 50, 200);
     const mine = boolParam(input, 'mine', false);
     const waiting = boolParam(input, 'waiting_for_me', false);
     const me = ctx.actor.kind === 'user' ? ctx.actor.user.id : null;

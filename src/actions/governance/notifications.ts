@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { defineAction, type ActionDef } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { ValidationError } from '../errors.ts';
-import { naturalNumber } from '../params.ts';
+import { readPaging } from '../params.ts';
 import { queueTransitionMail, type Recipient } from '../../workflow/notify.ts';
 import type { TransitionResult } from '../../workflow/engine.ts';
 import type { CaseRecord } from '../../workflow/types.ts';
@@ -76,8 +76,7 @@ export const notificationList = defineAction({
     ctx.authorize('notification_list');
     if (ctx.actor.kind !== 'user') return { count: 0, unread: 0, results: [] };
     const uid = ctx.actor.user.id;
-    const limit = Math.min(naturalNumber(input, 'limit') ?? 50, 200);
-    const offset = naturalNumber(input, 'offset') ?? 0;
+    const { limit, offset } = readPaging(input, 50, 200);
     const unreadOnly = input.unread_only === true || input.unread_only === 'true';
     let q = ctx.db.selectFrom('notifications').selectAll().where('user_id', '=', uid);
     if (unreadOnly) q = q.where('read_at', 'is', null);

@@ -15,7 +15,7 @@ import { isRole, ROLE_PERMISSIONS } from '../../access/roles.ts';
 import type { GroupRow } from '../../store/schema.ts';
 import { findGroup, UUID } from '../datasets/load.ts';
 import { groupDict, packageDicts } from '../datasets/present.ts';
-import { boolParam, naturalNumber, stringParam } from '../params.ts';
+import { boolParam, readPaging, stringParam } from '../params.ts';
 import { memberCreate, memberDelete } from './members.ts';
 import { packageCounts } from './counts.ts';
 import { changeDuty, isGovernanceRole } from '../governance/duties.ts';
@@ -156,8 +156,7 @@ function listAction(kind: Kind): ActionDef {
     async run(ctx, input) {
       ctx.authorize(`${kind}_list`);
       const allFields = boolParam(input, 'all_fields', false);
-      const limit = Math.min(naturalNumber(input, 'limit') ?? (allFields ? 25 : 1000), 1000);
-      const offset = naturalNumber(input, 'offset') ?? 0;
+      const { limit, offset } = readPaging(input, (allFields ? 25 : 1000), 1000);
       const sortRaw = (stringParam(input, 'sort') ?? 'title asc').trim().toLowerCase();
       const m = /^(name|title|package_count)(?:\s+(asc|desc))?$/.exec(sortRaw);
       if (!m) throw ValidationError.field('sort', M.notInList(sortRaw));

@@ -12,6 +12,9 @@ const keeper = (a: Actor, s: { org_id: string | null }) => a.kind === 'system' |
 
 export const lookupPolicies: PolicySet = {
   lookup_run: (a) => a.kind === 'user',
+  // The two internal steps of lookup_run, each with a rule of its own name.
+  lookup_start: (a) => a.kind === 'user',
+  lookup_finish: (a) => a.kind === 'user',
   lookup_sources_available: (a) => a.kind === 'user',
   lookup_source_create: keeper,
   lookup_source_update: keeper,

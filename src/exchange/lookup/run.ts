@@ -83,7 +83,7 @@ export const lookupStart = defineAction({
   internal: true,
   summary: 'Begin a citizen look-up: check the ID (mod 11), purpose and legal basis, the agreements covering each source and the official\'s rate; audit it with a keyed hash of the ID.',
   async run(ctx, input) {
-    ctx.authorize('lookup_run');
+    ctx.authorize('lookup_start');
     const bag = new ErrorBag();
     const cid = readCitizenId(input.citizen_id);
     if (!cid) bag.add('citizen_id', { th: 'เลขประจำตัวประชาชนต้องมี 13 หลักและเลขตรวจสอบถูกต้อง', en: 'The citizen ID is 13 digits with a valid check digit' });
@@ -106,7 +106,7 @@ export const lookupFinish = defineAction({
   internal: true,
   summary: 'Audit which sources of a look-up answered or were unavailable (not what they answered).',
   async run(ctx, input) {
-    ctx.authorize('lookup_run');
+    ctx.authorize('lookup_finish');
     const outcomes = Array.isArray(input.outcomes) ? input.outcomes.slice(0, 200) : [];
     await ctx.audit({ action: 'citizen_lookup_result', object_type: 'citizen', object_id: null, detail: { lookup_id: String(input.lookup_id ?? ''), outcomes } });
     return { ok: true };

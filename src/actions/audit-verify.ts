@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../store/db.ts';
-import { auditHash, GENESIS_HASH, leafHash } from './audit.ts';
+import { auditHash, GENESIS_HASH, leafHash, type AuditRowContent } from './audit.ts';
+import { contentSql, leafV2 } from './audit-leaf.ts';
 import type { AuditKey } from './audit-key.ts';
 import { checkpointHash, merkleRoot, parseSeqRanges, readWitness, seqsHash, toCheckpoint, verifyCheckpointSignature, type SignedCheckpoint } from './audit-seal.ts';
 
@@ -42,21 +43,30 @@ export interface VerifyOptions {
   key?: AuditKey;
   /** Where the witness copy of the latest checkpoint is kept. */
   dataDir?: string;
+  /** Rows per page (a seq range); 10,000 unless given. */
   pageSize?: number;
+  /** Pages asked for at once (on a server they render on separate connections); 3 unless given. */
+  parallel?: number;
 }
 
 interface Row {
   seq: number;
   leaf: string;
+  leaf_v: number;
   xid: string | null;
   prev_hash: string | null;
   hash: string | null;
-  /** [at, actor_id, actor_name, action, object_type, object_id, ip, detail] as one JSON text: one field to decode, not eight. */
+  /**
+   * Leaf v2 rows: the content text the leaf is hashed over, rendered by the same expression as the
+   * insert used (audit-leaf.ts). v1 rows: [at, actor_id, actor_name, action, object_type,
+   * object_id, ip, detail] as one JSON text, decoded and serialised canonically as they were written.
+   */
   c: string;
 }
 
-const COLUMNS = sql`seq, leaf, xid::text AS xid, prev_hash, hash,
-  json_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), actor_id, actor_name, action, object_type, object_id, ip, detail)::text AS c`;
+const COLUMNS = sql`seq, leaf, leaf_v, xid::text AS xid, prev_hash, hash,
+  CASE WHEN leaf_v = 2 THEN ${contentSql()}
+    ELSE json_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), actor_id, actor_name, action, object_type, object_id, ip, detail)::text END AS c`;
 
 /** xid8 values as decimal text, compared without BigInt. */
 const xidCmp = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -129,23 +139,37 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
     add(locate(o, locator ? parseSeqRanges(locator.seqs) : [], locator ? Buffer.from(locator.leaf_prefixes) : Buffer.alloc(0)));
   };
 
-  // The next page is asked for before this one is hashed, so the database and the hashing overlap.
-  const nextPage = (after: number) => sql<Row>`SELECT ${COLUMNS} FROM audit_log WHERE seq > ${after} ORDER BY seq LIMIT ${pageSize}`.execute(db);
-  let pending = nextPage(-Number.MAX_SAFE_INTEGER);
-  for (;;) {
-    const page = (await pending).rows;
-    if (page.length === pageSize) pending = nextPage(Number(page[page.length - 1]!.seq));
+  // Pages are seq ranges, a few asked for ahead of the one being hashed: rendering a row's content
+  // is most of the database's cost, and on a server the ranges render on several connections at
+  // once while this process hashes (in order). Rows written after the verify began are not read.
+  const bounds = (await sql<{ lo: number | null; hi: number | null }>`SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log`.execute(db)).rows[0]!;
+  const lo = bounds.lo == null ? 1 : Number(bounds.lo);
+  const hi = bounds.hi == null ? 0 : Number(bounds.hi);
+  const pageOf = (from: number) => sql<Row>`SELECT ${COLUMNS} FROM audit_log WHERE seq >= ${from} AND seq < ${from + pageSize} ORDER BY seq`.execute(db);
+  const ahead: Array<Promise<{ rows: Row[] }>> = [];
+  let nextFrom = lo;
+  const fill = () => {
+    while (ahead.length < (opts.parallel ?? 3) && nextFrom <= hi) {
+      ahead.push(pageOf(nextFrom));
+      nextFrom += pageSize;
+    }
+  };
+  fill();
+  for (let from = lo; from <= hi; from += pageSize) {
+    const page = (await ahead.shift()!).rows;
+    fill();
     for (const r of page) {
       const seq = Number(r.seq);
       rowsRead++;
-      const a = JSON.parse(r.c) as [string, string | null, string, string, string, string | null, string, Record<string, unknown>];
-      const content = { at: a[0], actor_id: a[1], actor_name: a[2], action: a[3], object_type: a[4], object_id: a[5], ip: a[6], detail: a[7] };
-      if (r.prev_hash !== null) {
+      if (r.leaf_v === 2 && r.prev_hash === null) {
+        if (leafV2(r.c) !== r.leaf) add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
+      } else if (r.prev_hash !== null) {
+        const content = v1Content(r.c);
         // A row of the old hash chain: its link and its hash, which is also its leaf.
         if (r.prev_hash !== legacyPrev) add({ seq, batch: oldChain?.batch ?? null, kind: 'deleted', reason: `row ${seq}: its link to the previous row of the old hash chain is broken (a row before it was deleted, inserted or moved)` });
         else if (auditHash(r.prev_hash, content) !== r.hash || r.leaf !== r.hash) add({ seq, batch: oldChain?.batch ?? null, kind: 'edited', reason: `row ${seq}: its content does not match its hash (edited)` });
         legacyPrev = r.hash ?? '';
-      } else if (leafHash(content) !== r.leaf) {
+      } else if (leafHash(v1Content(r.c)) !== r.leaf) {
         add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
       }
       const cp = r.xid === null ? (r.prev_hash !== null ? oldChain : undefined) : batchOf(r.xid, seq);
@@ -170,9 +194,8 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
       o.leaves.push(r.leaf);
     }
     // Batches the stream has passed cannot gain rows any more: check them now, keep memory small.
-    const reached = page.length ? Number(page[page.length - 1]!.seq) : Number.MAX_SAFE_INTEGER;
-    for (const o of [...open.values()]) if (o.cp.last_seq <= reached && page.length === pageSize) await close(o);
-    if (page.length < pageSize) break;
+    const reached = from + pageSize - 1;
+    for (const o of [...open.values()]) if (o.cp.last_seq <= reached) await close(o);
   }
   for (const o of [...open.values()]) await close(o);
 
@@ -266,6 +289,11 @@ function locate(o: Open, sealedSeqs: number[], prefixes: Buffer): AuditProblem {
     j++;
   }
   return { seq: cp.first_seq, batch: b, kind: 'checkpoint', reason: `batch ${b} (seq ${cp.first_seq}–${cp.last_seq}) does not match its signed root although every row matches the sealed locator (the checkpoint or its locator was altered)` };
+}
+
+function v1Content(c: string): AuditRowContent {
+  const a = JSON.parse(c) as [string, string | null, string, string, string, string | null, string, Record<string, unknown>];
+  return { at: a[0], actor_id: a[1], actor_name: a[2], action: a[3], object_type: a[4], object_id: a[5], ip: a[6], detail: a[7] };
 }
 
 /** The first problem as {seq, reason}, or null when the log is intact (the short form tests use). */

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from './context.ts';
+import { leafSql } from './audit-leaf.ts';
 
 /**
  * The audit log's write side. A write appends one row with its own leaf hash and takes no lock:
@@ -71,33 +72,35 @@ function collectKeys(v: object, keys: Set<string>): void {
   }
 }
 
-export interface AuditRow extends AuditRowContent {
-  leaf: string;
+/** The content of an audit row for each event. */
+export function auditRows(actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRowContent[] {
+  const at = now.toISOString();
+  const actor_id = actor.kind === 'user' ? actor.user.id : null;
+  const actor_name = actor.kind === 'user' ? actor.user.name : actor.kind;
+  return events.map((event) => ({ at, actor_id, actor_name, action: event.action, object_type: event.object_type, object_id: event.object_id, ip, detail: event.detail ?? {} }));
 }
 
-/** Audit rows for events, each with its leaf hash; the transaction id is the column's default. */
-export function auditRows(actor: Actor, ip: string, now: Date, events: AuditEvent[]): AuditRow[] {
-  return events.map((event) => {
-    const content: AuditRowContent = {
-      at: now.toISOString(),
-      actor_id: actor.kind === 'user' ? actor.user.id : null,
-      actor_name: actor.kind === 'user' ? actor.user.name : actor.kind,
-      action: event.action,
-      object_type: event.object_type,
-      object_id: event.object_id,
-      ip,
-      detail: event.detail ?? {},
-    };
-    return { ...content, leaf: leafHash(content) };
-  });
-}
+const V = sql.raw('v(at, actor_id, actor_name, action, object_type, object_id, ip, detail)');
+const INSERT = sql.raw(`INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf)
+  SELECT v.at, v.actor_id, v.actor_name, v.action, v.object_type, v.object_id, v.ip, v.detail, 2, `);
 
-/** Appends one event inside the caller's transaction; concurrent writers do not wait for each other. */
+/**
+ * Appends one event inside the caller's transaction; concurrent writers do not wait for each other.
+ * The database computes the leaf (v2, audit-leaf.ts) from exactly the values it stores.
+ */
 export async function writeAudit(db: Tx, actor: Actor, ip: string, now: Date, event: AuditEvent): Promise<void> {
   const r = auditRows(actor, ip, now, [event])[0]!;
   // Plain SQL: this runs in every write, and building the query is a noticeable part of its cost.
-  await sql`INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf)
-    VALUES (${now}, ${r.actor_id}, ${r.actor_name}, ${r.action}, ${r.object_type}, ${r.object_id}, ${r.ip}, ${JSON.stringify(r.detail)}, ${r.leaf})`.execute(db);
+  await sql`${INSERT}${leafSql('v.')}
+    FROM (VALUES (${now}::timestamptz, ${r.actor_id}::uuid, ${r.actor_name}::text, ${r.action}::text, ${r.object_type}::text, ${r.object_id}::uuid, ${r.ip}::text, ${JSON.stringify(r.detail)}::jsonb)) AS ${V}`.execute(db);
+}
+
+/** Many events in one insert (imports): the same rows and leaves as writeAudit, in order. */
+export async function writeAuditRows(db: Tx, rows: AuditRowContent[]): Promise<void> {
+  if (!rows.length) return;
+  await sql`${INSERT}${leafSql('v.')}
+    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (at timestamptz, actor_id uuid, actor_name text, action text, object_type text, object_id uuid, ip text, detail jsonb))
+      WITH ORDINALITY AS ${sql.raw('v(at, actor_id, actor_name, action, object_type, object_id, ip, detail, n)')} ORDER BY v.n`.execute(db);
 }
 
 export { verifyAuditChain } from './audit-verify.ts';

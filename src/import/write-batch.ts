@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from '../actions/context.ts';
-import { auditRows } from '../actions/audit.ts';
+import { auditRows, writeAuditRows } from '../actions/audit.ts';
 
 /** Column → PostgreSQL type of the rows handed to insertRows. */
 export type ColumnTypes = Record<string, string>;
@@ -22,7 +22,6 @@ export const COLUMNS = {
   },
   dataset_groups: { dataset_id: 'uuid', group_id: 'uuid' },
   activity: { id: 'uuid', object_id: 'uuid', object_type: 'text', activity_type: 'text', user_id: 'uuid', timestamp: 'timestamptz', version: 'integer', data: 'jsonb', changes: 'jsonb' },
-  audit_log: { at: 'timestamptz', actor_id: 'uuid', actor_name: 'text', action: 'text', object_type: 'text', object_id: 'uuid', ip: 'text', detail: 'jsonb', leaf: 'text' },
 } satisfies Record<string, ColumnTypes>;
 
 /**
@@ -60,7 +59,7 @@ export async function insertGroupsIfAbsent(db: Tx, rows: object[]): Promise<Set<
  */
 export async function writeAuditBatch(db: Tx, actor: Actor, ip: string, now: Date, events: AuditEvent[]): Promise<void> {
   if (!events.length) return;
-  await insertRows(db, 'audit_log', auditRows(actor, ip, now, events));
+  await writeAuditRows(db, auditRows(actor, ip, now, events));
 }
 
 /**

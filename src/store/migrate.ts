@@ -25,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '019_shared_limits': await import('./migrations/019_shared_limits.ts'),
   '020_search_scale': await import('./migrations/020_search_scale.ts'),
   '021_opendata': await import('./migrations/021_opendata.ts'),
+  '022_audit_leaf_v2': await import('./migrations/022_audit_leaf_v2.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -161,6 +161,8 @@ export interface AuditLogTable {
   hash: string | null;
   /** RFC 6962 leaf hash of the row's canonical content (old rows: their chain hash). */
   leaf: string;
+  /** 2: the leaf is over the database's rendering of the row (audit-leaf.ts); 1: over canonical JSON. */
+  leaf_v: Generated<number>;
   /** The writing transaction (pg_current_xact_id()); NULL for old rows. It places the row in a batch. */
   xid: Generated<string | null>;
 }

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { testEnv, sys, makeOrg, datasetInput, STORE_KIND, SERVER_URL, type TestEnv } from '../helpers.ts';
 import { SYSTEM } from '../../src/access/actor.ts';
 import { runAction } from '../../src/actions/registry.ts';
-import { auditHash, canonicalContent, canonicalJson, GENESIS_HASH, writeAudit } from '../../src/actions/audit.ts';
+import { auditHash, canonicalContent, canonicalJson, GENESIS_HASH, leafHash, writeAudit } from '../../src/actions/audit.ts';
 import { merkleRoot, sealAudit, sealPending } from '../../src/actions/audit-seal.ts';
 import { loadAuditKey } from '../../src/actions/audit-key.ts';
 import { verifyAudit } from '../../src/actions/audit-verify.ts';
@@ -89,6 +89,35 @@ test(`[${STORE_KIND}] rows of the old hash chain are sealed first and still chec
   await sql`UPDATE audit_log SET detail = '{"name":"changed"}' WHERE seq = ${seqs[1]}`.execute(db);
   assert.deepEqual([(await verifyAudit(db, opts())).problem?.seq, (await verifyAudit(db, opts())).problem?.kind], [seqs[1], 'edited']);
   await sql`UPDATE audit_log SET detail = '{"name":"old-1"}' WHERE seq = ${seqs[1]}`.execute(db);
+  assert.equal((await verifyAudit(db, opts())).problem, null);
+});
+
+test(`[${STORE_KIND}] rows with leaf v1 (canonical JSON, written before migration 022) verify beside v2 rows, and edits of either are found`, async () => {
+  const db = env.services.store.db;
+  await sealPending(env.services);
+  // As writeAudit wrote them from 006 to 022: the leaf over canonical JSON, computed in Node.
+  const content = { at: new Date().toISOString(), actor_id: null, actor_name: 'system', action: 'package_update', object_type: 'dataset', object_id: null, ip: '10.0.0.1', detail: { name: 'v1-row', tags: ['ก', 'ข'] } };
+  const v1 = await db.transaction().execute(async (tx) => {
+    const r = await sql<{ seq: number }>`INSERT INTO audit_log (at, actor_name, action, object_type, ip, detail, leaf) VALUES (${content.at}, 'system', 'package_update', 'dataset', '10.0.0.1', ${JSON.stringify(content.detail)}, ${leafHash(content)}) RETURNING seq`.execute(tx);
+    return Number(r.rows[0]!.seq);
+  });
+  await db.transaction().execute((tx) => writeAudit(tx, SYSTEM, '10.0.0.2', new Date(), { action: 'package_update', object_type: 'dataset', object_id: null, detail: { name: 'v2 "row"', n: 1.5, nested: { b: [1, null], a: 'ไทย\n' } } }));
+  const v2 = Number((await db.selectFrom('audit_log').select(['seq', 'leaf_v']).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow()).seq);
+  assert.equal(Number((await db.selectFrom('audit_log').select('leaf_v').where('seq', '=', String(v2)).executeTakeFirstOrThrow()).leaf_v), 2);
+  await sealPending(env.services);
+  // The leaf does not depend on the session's settings: verify under other ones.
+  const r = await db.transaction().execute(async (tx) => {
+    await sql`SET LOCAL TimeZone = 'Asia/Bangkok'`.execute(tx);
+    await sql`SET LOCAL extra_float_digits = 0`.execute(tx);
+    return verifyAudit(tx, opts());
+  });
+  assert.deepEqual([r.problem, r.unsealed], [null, 0], JSON.stringify(r.problem));
+  for (const seq of [v1, v2]) {
+    await sql`UPDATE audit_log SET ip = '10.9.9.9' WHERE seq = ${seq}`.execute(db);
+    const bad = await verifyAudit(db, opts());
+    assert.deepEqual([bad.problem?.seq, bad.problem?.kind], [seq, 'edited'], `seq ${seq}: ${bad.problem?.reason}`);
+    await sql`UPDATE audit_log SET ip = ${seq === v1 ? '10.0.0.1' : '10.0.0.2'} WHERE seq = ${seq}`.execute(db);
+  }
   assert.equal((await verifyAudit(db, opts())).problem, null);
 });
 

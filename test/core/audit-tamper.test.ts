@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { testEnv, sys, makeOrg, datasetInput, STORE_KIND, type TestEnv } from '../helpers.ts';
 import { SYSTEM } from '../../src/access/actor.ts';
 import { leafHash, writeAudit } from '../../src/actions/audit.ts';
+import { leafSql } from '../../src/actions/audit-leaf.ts';
 import { sealAudit } from '../../src/actions/audit-seal.ts';
 import { loadAuditKey } from '../../src/actions/audit-key.ts';
 import { verifyAudit, type AuditReport } from '../../src/actions/audit-verify.ts';
@@ -90,10 +91,20 @@ test(`[${STORE_KIND}] editing a row and rewriting its leaf hash too breaks its b
     const row = await middleOf(tx, 2);
     victim = Number(row.seq);
     batch = 2;
-    const content = { at: new Date(row.at).toISOString(), actor_id: row.actor_id, actor_name: 'someone-else', action: row.action, object_type: row.object_type, object_id: row.object_id, ip: row.ip, detail: row.detail };
-    await sql`UPDATE audit_log SET actor_name = 'someone-else', leaf = ${leafHash(content)} WHERE seq = ${victim}`.execute(tx);
+    // The forger recomputes the leaf as the insert does (leaf v2), from the edited row.
+    await sql`UPDATE audit_log SET actor_name = 'someone-else' WHERE seq = ${victim}`.execute(tx);
+    await sql`UPDATE audit_log SET leaf = ${leafSql()} WHERE seq = ${victim}`.execute(tx);
   });
   assert.deepEqual([r.problem!.seq, r.problem!.kind, r.problem!.batch], [victim, 'edited', batch], r.problem!.reason);
+});
+
+test(`[${STORE_KIND}] a row's leaf version changed (to be hashed the old way) is an edit`, async () => {
+  let victim = 0;
+  const r = await tampered(async (tx) => {
+    victim = Number((await middleOf(tx, 2)).seq);
+    await sql`UPDATE audit_log SET leaf_v = 1 WHERE seq = ${victim}`.execute(tx);
+  });
+  assert.deepEqual([r.problem!.seq, r.problem!.kind], [victim, 'edited'], r.problem!.reason);
 });
 
 test(`[${STORE_KIND}] deleting a sealed row names its place`, async () => {
@@ -108,8 +119,8 @@ test(`[${STORE_KIND}] deleting a sealed row names its place`, async () => {
 test(`[${STORE_KIND}] inserting a row into a sealed batch names the inserted row`, async () => {
   const r = await tampered(async (tx) => {
     // A copy of its neighbour, in the free seq, with the neighbour's transaction id (so its batch).
-    await sql`INSERT INTO audit_log (seq, at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf, xid)
-      SELECT ${gap}, at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf, xid
+    await sql`INSERT INTO audit_log (seq, at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf, xid)
+      SELECT ${gap}, at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf, xid
       FROM audit_log WHERE seq = ${gap - 1}`.execute(tx);
   });
   assert.deepEqual([r.problem!.seq, r.problem!.kind], [gap, 'inserted'], r.problem!.reason);
@@ -125,9 +136,9 @@ test(`[${STORE_KIND}] a forged row is found whether its leaf is wrong, right wit
   // With a leaf that matches, the old transaction id puts it in a sealed batch that never held it.
   const r2 = await tampered(async (tx) => {
     const src = (await rows(tx)).find((x) => Number(x.seq) === gap - 1)!;
-    const content = { at: new Date(src.at).toISOString(), actor_id: null, actor_name: 'ghost', action: 'user_create', object_type: 'user', object_id: null, ip: '', detail: {} };
-    await sql`INSERT INTO audit_log (seq, at, actor_name, action, object_type, ip, detail, leaf, xid)
-      VALUES (${gap}, ${content.at}, 'ghost', 'user_create', 'user', '', '{}', ${leafHash(content)}, ${src.xid}::xid8)`.execute(tx);
+    await sql`INSERT INTO audit_log (seq, at, actor_name, action, object_type, ip, detail, leaf_v, leaf, xid)
+      VALUES (${gap}, ${src.at}, 'ghost', 'user_create', 'user', '', '{}', 2, '', ${src.xid}::xid8)`.execute(tx);
+    await sql`UPDATE audit_log SET leaf = ${leafSql()} WHERE seq = ${gap}`.execute(tx);
   });
   assert.deepEqual([r2.problem!.seq, r2.problem!.kind], [gap, 'inserted'], r2.problem!.reason);
   const r3 = await tampered(async (tx) => {

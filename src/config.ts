@@ -7,6 +7,8 @@ export interface Config {
   dataDir: string;
   /** postgres://… selects a PostgreSQL server; empty selects embedded PGlite in dataDir. */
   databaseUrl: string;
+  /** BANCHI_PG_PREPARED_STATEMENTS=off: no named prepared statements (poolers without support for them). */
+  pgPreparedStatements?: boolean;
   siteUrl: string;
   siteTitle: string;
   maxUploadBytes: number;
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host,
     dataDir,
     databaseUrl,
+    pgPreparedStatements: env.BANCHI_PG_PREPARED_STATEMENTS !== 'off',
     siteUrl: (env.BANCHI_SITE_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     siteTitle: env.BANCHI_SITE_TITLE || 'บัญชีข้อมูลหน่วยงาน',
     maxUploadBytes: intSetting(env, 'BANCHI_MAX_UPLOAD_MB', 100, 1, 10240) * 1024 * 1024,

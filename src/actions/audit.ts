@@ -4,6 +4,7 @@ import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from './context.ts';
 import { leafSql } from './audit-leaf.ts';
+import { PREPARED } from '../store/prepared.ts';
 
 /**
  * The audit log's write side. A write appends one row with its own leaf hash and takes no lock:
@@ -81,7 +82,7 @@ export function auditRows(actor: Actor, ip: string, now: Date, events: AuditEven
 }
 
 const V = sql.raw('v(at, actor_id, actor_name, action, object_type, object_id, ip, detail)');
-const INSERT = sql.raw(`INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf)
+const INSERT = sql.raw(`${PREPARED}INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf)
   SELECT v.at, v.actor_id, v.actor_name, v.action, v.object_type, v.object_id, v.ip, v.detail, 2, `);
 
 /**

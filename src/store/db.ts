@@ -7,6 +7,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import { BanchiPostgresDialect } from './migration-lock.ts';
+import { usePreparedStatements } from './prepared.ts';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -25,6 +26,8 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** PGlite data directory; 'memory://' (or empty) for an in-memory store. */
   dataDir?: string;
+  /** Named prepared statements for the hot statements that ask for them (prepared.ts); on unless false. */
+  preparedStatements?: boolean;
 }
 
 // bigint counts come back as numbers: no count in a catalog nears 2^53.
@@ -39,6 +42,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // An idle connection the server closes (restart, failover) must not take the process down;
     // the pool replaces it on the next checkout.
     pool.on('error', (err) => process.emitWarning(`PostgreSQL idle connection closed: ${err.message}`));
+    if (opts.preparedStatements !== false) usePreparedStatements(pool);
     const db = new Kysely<Database>({ dialect: new BanchiPostgresDialect(pool) }); // pooler-safe migration lock
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

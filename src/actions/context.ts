@@ -49,6 +49,8 @@ export interface ActionContext {
   /** Work to undo outside the database if the transaction rolls back (e.g. a stored upload). */
   onRollback(fn: () => unknown): void;
   audit(event: AuditEvent): Promise<void>;
+  /** Many audit rows in one insert (imports), as audit() writes them one by one. */
+  auditMany(events: AuditEvent[]): Promise<void>;
   /** Notes a read of non-open data (see Disclosure); open reads note nothing, so they write nothing. */
   disclosed(d: Disclosure): void;
   /** Writes the disclosure row now, before the action turns its transaction read-only (free SQL). */

@@ -1,6 +1,7 @@
 import type { Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
 import { writeAudit } from './audit.ts';
+import { writeAuditBatch } from '../import/write-batch.ts';
 import type { ActionContext, Disclosure, Services } from './context.ts';
 import { AuthorizationError, type Lang } from './errors.ts';
 import { checkActionInput } from './input-guard.ts';
@@ -23,6 +24,11 @@ export interface ActionDef<O = unknown> {
   params?: Record<string, ParamDoc>;
   /** Input keys whose items the action checks one by one (package_import's records fail alone, not the batch). */
   itemKeys?: readonly string[];
+  /**
+   * false: a write that leaves no audit row (job bookkeeping whose effects are audited where they
+   * land). Every other write that writes no row of its own gets runAction's (writeEvent below).
+   */
+  audit?: false;
   run(ctx: ActionContext, input: ActionInput): Promise<O>;
 }
 
@@ -104,6 +110,10 @@ export async function runAction<O = unknown>(services: Services, name: string, i
           audited = true;
           return writeAudit(db, caller.actor, caller.ip ?? '', now, event);
         },
+        auditMany(events) {
+          audited ||= events.length > 0;
+          return writeAuditBatch(db, caller.actor, caller.ip ?? '', now, events);
+        },
         disclosed(d) {
           disclosures.push(d);
         },
@@ -116,7 +126,11 @@ export async function runAction<O = unknown>(services: Services, name: string, i
       };
       const out = await def.run(ctx, input);
       if (!authorized) throw new MissingAuthorizationError(`Action ${name} returned without checking its policy`);
-      if (disclosures.length && !audited) await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures));
+      if (disclosures.length && !audited) {
+        audited = true;
+        await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures));
+      }
+      if (!def.readOnly && !audited && def.audit !== false) await writeAudit(db, caller.actor, caller.ip ?? '', now, writeEvent(name, input));
       return out;
     });
     for (const fn of afterCommit) await fn();
@@ -136,6 +150,31 @@ export async function runAction<O = unknown>(services: Services, name: string, i
 }
 
 /** One audit row for every disclosure of one action call: what kind, and which objects (at most 200 named). */
+/** Input keys that name what a write touched; only these go into its default audit row (never secrets). */
+const ID_KEYS = ['id', 'name', 'package_id', 'resource_id', 'dataset', 'user', 'user_id', 'username', 'role', 'capacity', 'object', 'object_type', 'group', 'organization', 'org', 'owner_org', 'source', 'source_id', 'job_id', 'process', 'transition', 'method', 'force'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The audit row of a write that wrote none of its own: the action, what it named and which other
+ * keys it was given (their names only). Decisions and configuration changes are never unaudited.
+ */
+function writeEvent(name: string, input: ActionInput) {
+  const named: Record<string, unknown> = {};
+  for (const k of ID_KEYS) {
+    const v = input[k];
+    if (typeof v === 'string') named[k] = v.slice(0, 200);
+    else if (typeof v === 'number' || typeof v === 'boolean') named[k] = v;
+    else if (Array.isArray(v) && k === 'id') named[k] = v.slice(0, 50).map((x) => String(x).slice(0, 200));
+  }
+  const ids = ['id', 'resource_id', 'package_id', 'user_id', 'object'].map((k) => input[k]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+  return {
+    action: name,
+    object_type: name.split('_')[0]!,
+    object_id: ids[0] ?? null,
+    detail: { ...named, keys: Object.keys(input).filter((k) => !ID_KEYS.includes(k)).sort().slice(0, 50) },
+  };
+}
+
 function disclosureEvent(name: string, list: Disclosure[]) {
   const first = list[0]!;
   const one = list.every((d) => d.object_type === first.object_type && d.object_id === first.object_id);

@@ -24,6 +24,7 @@ export function retryDelayMs(attempt: number): number {
 export const harvestMaintain = defineAction({
   name: 'harvest_maintain',
   readOnly: false,
+  audit: false, // every process runs it every ten seconds; the runs it starts are audited
   internal: true,
   summary: 'Resumes dead runs, fails stalled ones and starts scheduled ones (internal).',
   async run(ctx, input) {

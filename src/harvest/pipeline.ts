@@ -36,6 +36,7 @@ async function loadJob(ctx: ActionContext, jobId: unknown): Promise<{ job: Harve
 export const harvestGatherPage = defineAction({
   name: 'harvest_gather_page',
   readOnly: false,
+  audit: false, // job bookkeeping: what a run changes is audited by its import
   internal: true,
   itemKeys: ['items'],
   summary: 'Stores one gathered page of a run and its cursor (internal).',
@@ -57,6 +58,7 @@ export const harvestGatherPage = defineAction({
 export const harvestGatherFinish = defineAction({
   name: 'harvest_gather_finish',
   readOnly: false,
+  audit: false, // job bookkeeping: what a run changes is audited by its import
   internal: true,
   itemKeys: ['names'],
   summary: 'Ends gathering: records the source no longer lists become withdrawal objects; import is queued (internal).',

@@ -10,7 +10,7 @@ import { diffPackages } from '../actions/history.ts';
 import { indexDatasets } from '../search/indexer.ts';
 import type { ImportCandidate } from './action.ts';
 import type { PlannedGroup } from './groups.ts';
-import { insertRows, insertGroupsIfAbsent, writeAuditBatch } from './write-batch.ts';
+import { insertRows, insertGroupsIfAbsent } from './write-batch.ts';
 import { datasetColumns } from '../actions/datasets/write.ts';
 
 /**
@@ -87,7 +87,7 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
   }
   await insertRows(ctx.db, 'activity', activity);
   await indexDatasets(ctx.db, rows.map((r) => r.id));
-  await writeAuditBatch(ctx.db, ctx.actor, ctx.ip, now, audit);
+  await ctx.auditMany(audit);
   return { rows, created };
 }
 

@@ -99,6 +99,7 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const notificationMarkRead = defineAction({
   name: 'notification_mark_read',
   readOnly: false,
+  audit: false, // the caller's own inbox state: neither a disclosure nor a decision
   summary: 'Marks the caller\'s notifications read: `id` (one or a list) or `all: true`.',
   params: { id: { type: 'string', description: 'A notification id, or a list of them' }, all: { type: 'boolean', description: 'Mark every notification read' } },
   async run(ctx, input) {

@@ -121,6 +121,7 @@ export const deliveryList = defineAction({
 export const monitorLateCheck = defineAction({
   name: 'monitor_late_check',
   readOnly: false,
+  audit: false, // a sweep every minute; the notices it sends stay in the mail outbox
   internal: true,
   summary: 'Notify owners and IT of linkage items that became late (once per lateness).',
   async run(ctx) {

@@ -64,6 +64,22 @@ describe(`[${STORE_KIND}] audit of non-open reads`, () => {
     assert.deepEqual(rows, []);
   });
 
+  it('history of a personal-data entry is a disclosure too (one row per call); an open entry\'s history writes nothing', async () => {
+    let rows = await rowsDuring(() => as(env, editor, 'package_activity_list', { id: 'ds-personal' }));
+    assert.equal(rows.length, 1);
+    assert.deepEqual([rows[0]!.action, (rows[0]!.detail as any).read], ['package_activity_list', 'metadata']);
+    assert.ok((rows[0]!.detail as any).objects.every((o: any) => o.type === 'activity' && o.dataset === ids.personal));
+    rows = await rowsDuring(() => as(env, editor, 'organization_activity_list', { id: 'nso' }));
+    assert.equal(rows.length, 1);
+    assert.ok((rows[0]!.detail as any).objects.some((o: any) => o.dataset === ids.personal));
+    assert.ok(!(rows[0]!.detail as any).objects.some((o: any) => o.dataset === ids.open), 'open entries are not disclosures');
+    rows = await rowsDuring(async () => {
+      await as(env, editor, 'package_activity_list', { id: 'ds-open' });
+      await as(env, ANONYMOUS, 'package_activity_list', { id: 'ds-open' });
+    });
+    assert.deepEqual(rows, []);
+  });
+
   it('metadata of a personal-data entry: one row per read, naming the dataset and the reader', async () => {
     let rows = await rowsDuring(() => as(env, editor, 'package_show', { id: 'ds-personal' }));
     assert.equal(rows.length, 1);

@@ -8,6 +8,7 @@ import { memberOrgs, userId } from '../../access/actor.ts';
 import { versionColumns } from '../datasets/activity.ts';
 import { findGroup } from '../datasets/load.ts';
 import { readPaging, stringParam } from '../params.ts';
+import { noteRead } from '../disclosure.ts';
 
 interface FeedRow {
   id: string;
@@ -19,6 +20,10 @@ interface FeedRow {
   pkg: Record<string, unknown> | null;
   user_name: string | null;
   user_fullname: string | null;
+  v_state: string;
+  v_private: boolean;
+  v_category: string;
+  v_classification: string;
 }
 
 const OPTS = { includeDrafts: true, includeDeleted: true };
@@ -39,7 +44,8 @@ export async function activityFeed(ctx: ActionContext, where: RawBuilder<SqlBool
           'type', a.data->'package'->'type', 'owner_org', a.data->'package'->'owner_org', 'private', a.data->'package'->'private',
           'state', a.data->'package'->'state', 'metadata_modified', a.data->'package'->'metadata_modified',
           'organization', a.data->'package'->'organization'->'title') AS pkg,
-        u.name AS user_name, u.fullname AS user_fullname
+        u.name AS user_name, u.fullname AS user_fullname,
+        d.state AS v_state, d.private AS v_private, d.data_category AS v_category, d.data_classification AS v_classification
       FROM activity a
       LEFT JOIN users u ON u.id = a.user_id
       CROSS JOIN LATERAL ${versionColumns(sql`a.data`, sql`a.object_id`)} d
@@ -48,6 +54,8 @@ export async function activityFeed(ctx: ActionContext, where: RawBuilder<SqlBool
       LIMIT ${limit} OFFSET ${offset}`.execute(ctx.db)
   ).rows;
   return rows.map((a) => {
+    // A summary of a version outside the public category (its title, name) is a disclosure too.
+    noteRead(ctx, { id: a.object_id, state: a.v_state, private: a.v_private, data_category: a.v_category, data_classification: a.v_classification }, 'metadata', { type: 'activity', id: a.id });
     const pkg = { ...(a.pkg ?? {}) };
     const orgTitle = typeof pkg.organization === 'string' ? pkg.organization : null;
     delete pkg.organization;

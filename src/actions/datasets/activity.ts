@@ -6,6 +6,7 @@ import type { DatasetSubject } from '../../policies/dataset.ts';
 import { visibleDatasets } from '../../access/visibility.ts';
 import { readPaging } from '../params.ts';
 import { requireDataset } from './load.ts';
+import { noteRead } from '../disclosure.ts';
 
 /**
  * The columns the visibility SQL reads, taken from a version's snapshot instead of the live row:
@@ -32,6 +33,11 @@ interface ActivityRow {
   changes: FieldChange[];
   user_name: string | null;
   user_fullname: string | null;
+  /** The version's own classification (versionColumns): a non-public one is a disclosure to note. */
+  v_state: string;
+  v_private: boolean;
+  v_category: string;
+  v_classification: string;
   prev_exists: boolean;
   prev_visible: boolean;
   prev_state: string | null;
@@ -74,6 +80,7 @@ export const packageActivityList = defineAction({
       await sql<ActivityRow>`
         SELECT a.id, a.timestamp, a.user_id, a.object_id, a.activity_type, a.version, a.data, a.changes,
           u.name AS user_name, u.fullname AS user_fullname,
+          d.state AS v_state, d.private AS v_private, d.data_category AS v_category, d.data_classification AS v_classification,
           prev.data IS NOT NULL AS prev_exists,
           (prev.data IS NOT NULL AND ${editorNow ? sql`TRUE` : visibleDatasets(ctx.actor, 'pd', opts)}) AS prev_visible,
           pd.state AS prev_state, pd.private AS prev_private, pd.data_category AS prev_category,
@@ -98,6 +105,7 @@ export const packageActivityList = defineAction({
     const currentOrg = row.owner_org ? await ctx.db.selectFrom('groups').select(['name', 'title']).where('id', '=', row.owner_org).executeTakeFirst() : undefined;
     const fileGrant = subject.fileGrant === true;
     return rows.map((a) => {
+      noteRead(ctx, { id: a.object_id, state: a.v_state, private: a.v_private, data_category: a.v_category, data_classification: a.v_classification }, 'metadata', { type: 'activity', id: a.id });
       const pkg: Snapshot = { ...(a.data?.package ?? {}) };
       const then = versionSubject(pkg, fileGrant);
       const before: DatasetSubject = {

@@ -8,11 +8,12 @@ import { governanceWorld, requestForm } from './cases-fixture.ts';
 const PASSWORD = 'correct horse battery';
 
 /**
- * One P2 journey in Chromium against the real server: an analyst of another agency files the
- * request from the form, IT receives it, the owner analyses and approves, the CDO decides, IT
+ * Governance journeys in Chromium against the real server. P2: an analyst of another agency files
+ * the request from the form, IT receives it, the owner analyses and approves, the CDO decides, IT
  * records the exchange, and the requester sees the outcome and downloads the evidence letter.
+ * The data policy: proposed from the form, approved step by step, read by the public.
  */
-describe('P2 journey in the browser (Chromium)', { skip: HAVE_CHROMIUM ? false : SKIP_REASON }, () => {
+describe('governance journeys in the browser (Chromium)', { skip: HAVE_CHROMIUM ? false : SKIP_REASON }, () => {
   let live: LiveServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -93,5 +94,42 @@ describe('P2 journey in the browser (Chromium)', { skip: HAVE_CHROMIUM ? false :
     const file = await download.path();
     assert.equal(fs.readFileSync(file!).subarray(0, 5).toString(), '%PDF-');
     await screenshot(req, 'governance-p2-requester');
+  });
+  it('the data policy from the pages: IT proposes the privacy part, CDO, DPO and committee approve, the public reads it', async () => {
+    const it = await as('it');
+    await it.goto(`${live.url}/governance/new/data_policy`);
+    await it.selectOption('#new-organization', 'moi');
+    await it.selectOption('#new-part', 'security_privacy');
+    await it.fill('#new-title_th', 'นโยบายคุ้มครองข้อมูลส่วนบุคคล กระทรวงมหาดไทย');
+    await it.fill('#new-title_en', 'MOI personal data protection policy');
+    await it.fill('#new-body_th', 'ข้อ ๑ ผู้ควบคุมข้อมูลส่วนบุคคลต้องแจ้งวัตถุประสงค์ก่อนเก็บรวบรวม');
+    await it.fill('#new-body_en', '1. The controller states the purpose before collecting.');
+    assert.deepEqual(await seriousViolations(it), [], 'the policy form passes axe');
+    await navigation(it, () => it.click('main form button[type=submit]'));
+    const caseUrl = it.url();
+    assert.match(caseUrl, /\/governance\/cases\/[0-9a-f-]{36}$/);
+    assert.equal(await it.locator('svg.process-diagram g.state.current').getAttribute('data-state'), 'cdo_review');
+    // The proposer cannot approve their own draft: no approve form on their page.
+    assert.equal(await it.locator('form.step-form:has(input[name=transition][value="approve"])').count(), 0);
+    const anon = await browser.newContext();
+    contexts.push(anon);
+    const visitor = await anon.newPage();
+    await visitor.goto(`${live.url}/policy`);
+    assert.doesNotMatch((await visitor.textContent('main')) ?? '', /นโยบายคุ้มครองข้อมูลส่วนบุคคล กระทรวงมหาดไทย/, 'a draft is not public');
+
+    await take(await as('cdo'), caseUrl, 'approve');
+    const dpo = await as('dpo');
+    await take(dpo, caseUrl, 'approve');
+    assert.equal(await dpo.locator('svg.process-diagram g.state.current').getAttribute('data-state'), 'committee_review', 'the privacy part goes through the DPO');
+    const committee = await as('committee');
+    await take(committee, caseUrl, 'approve');
+    assert.equal(await committee.locator('svg.process-diagram g.state.current').getAttribute('data-state'), 'published');
+
+    await visitor.goto(`${live.url}/policy`);
+    await navigation(visitor, () => visitor.click('a:has-text("นโยบายคุ้มครองข้อมูลส่วนบุคคล กระทรวงมหาดไทย")'));
+    assert.match((await visitor.textContent('main')) ?? '', /ผู้ควบคุมข้อมูลส่วนบุคคลต้องแจ้งวัตถุประสงค์ก่อนเก็บรวบรวม/);
+    assert.match((await visitor.textContent('main')) ?? '', /The controller states the purpose before collecting\./);
+    assert.deepEqual(await seriousViolations(visitor), [], 'the public policy page passes axe');
+    await screenshot(visitor, 'governance-policy-public');
   });
 });

@@ -15,6 +15,7 @@ import { parseJsonBody } from './api/ckan/json-body.ts';
 import { clientErrorHandler } from './api/ckan/raw-query.ts';
 import { dcatRoutes } from './api/dcat.ts';
 import { exchangeRoutes } from './exchange/gateway/routes.ts';
+import { lookupApiRoutes } from './exchange/lookup/routes.ts';
 
 export interface AppOptions {
   logger?: boolean | object;
@@ -106,6 +107,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(async (scope) => auditKeyRoutes(scope, services));
   await app.register(async (scope) => datastoreRoutes(scope, services));
   await app.register(async (scope) => exchangeRoutes(scope, services));
+  await app.register(async (scope) => lookupApiRoutes(scope, services));
   await app.register(Object.assign(async (scope: FastifyInstance) => dcatRoutes(scope, services), { [Symbol.for('skip-override')]: true }));
   // skip-override (as fastify-plugin does): the portal's session hook must also reach the API's routes above.
   for (const plugin of opts.plugins ?? []) await app.register(Object.assign(async (scope: FastifyInstance) => plugin(scope, services), { [Symbol.for('skip-override')]: true }));

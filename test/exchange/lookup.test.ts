@@ -124,6 +124,36 @@ test(`[${STORE_KIND}] look-ups are rate-limited per official in the database (sh
   await db.deleteFrom('settings').where('key', '=', 'exchange.lookup_rate').execute();
 });
 
+test(`[${STORE_KIND}] the JSON API runs the same look-up for systems: token, checks, answers per source, 400/401/403/429`, async () => {
+  const post = (body: unknown, token?: string) => f.env.app.inject({ method: 'POST', url: '/exchange/v1/lookup', payload: body as object, headers: { 'content-type': 'application/json', 'accept-language': 'en', ...(token ? { authorization: token } : {}) } });
+  const good = { citizen_id: PAID, purpose: 'welfare_eligibility', legal_basis: 'pdpa_24_4' };
+  assert.equal((await post(good)).statusCode, 401);
+  const bad = await post({ citizen_id: '1101700230709', purpose: 'x', legal_basis: 'pdpa_24_4' }, f.tokens.partner_user);
+  assert.equal(bad.statusCode, 400, bad.body);
+  assert.deepEqual(Object.keys(bad.json().error.fields).sort(), ['citizen_id', 'purpose']);
+  assert.equal((await post({}, f.tokens.partner_user)).statusCode, 400);
+  assert.equal((await post(good, f.tokens.outsider)).statusCode, 403);
+  const seen = src.seen.length;
+  const r = await post(good, f.tokens.partner_user);
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.headers['cache-control'], 'no-store');
+  const by = Object.fromEntries(r.json().results.map((x: any) => [x.source, x.status]));
+  assert.deepEqual(by, { 'a-good': 'received', 'b-slow': 'unavailable', 'c-broken': 'unavailable', 'd-badjson': 'unavailable', 'e-banchi': 'received' });
+  assert.ok(src.seen.length > seen);
+  const audit = await f.env.services.store.db.selectFrom('audit_log').select('detail').where('action', '=', 'citizen_lookup').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+  assert.equal((audit.detail as any).lookup_id, r.json().lookup_id);
+  const sources = await f.env.app.inject({ url: '/exchange/v1/lookup/sources', headers: { authorization: f.tokens.partner_user! } });
+  assert.deepEqual(sources.json().map((x: any) => x.name), ['a-good', 'b-slow', 'c-broken', 'd-badjson', 'e-banchi']);
+  // The official's daily limit reached: 429 with Retry-After, as the page refuses it.
+  const db = f.env.services.store.db;
+  const used = (await db.selectFrom('lookup_rate').select('count').where('window_kind', '=', 'day').executeTakeFirstOrThrow()).count;
+  await db.insertInto('settings').values({ key: 'exchange.lookup_rate', value: JSON.stringify({ per_minute: 1000, per_day: used }) }).execute();
+  const limited = await post(good, f.tokens.partner_user);
+  assert.equal(limited.statusCode, 429, limited.body);
+  assert.ok(Number(limited.headers['retry-after']) > 0);
+  await db.deleteFrom('settings').where('key', '=', 'exchange.lookup_rate').execute();
+});
+
 test(`[${STORE_KIND}] an agreement that ends stops the look-up at once`, async () => {
   await as(f.env, f.people.owner, 'agreement_terminate', { id: agreement, ground: 'purpose_not_met', reason: 'สิ้นสุด' });
   assert.equal((await fails(ask(PAID))).name, 'AuthorizationError');

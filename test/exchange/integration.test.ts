@@ -11,6 +11,7 @@ import { handlers } from '../../src/jobs/worker.ts';
 import { claim, complete } from '../../src/jobs/queue.ts';
 import { INTEGRATION_QUEUE, scheduleIntegrations } from '../../src/exchange/integration/actions.ts';
 import { search } from '../datastore/helpers.ts';
+import { PageClient } from '../web/client.ts';
 
 /** Pulls from the real PostgreSQL and MariaDB servers of this machine and from CSV/JSON URLs on loopback. */
 const PG_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -36,7 +37,7 @@ async function runQueue(env: TestEnv, queue: string): Promise<number> {
 }
 
 before(async () => {
-  f = await fixture();
+  f = await fixture({ web: true });
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   await c.query(`CREATE TABLE ${table} (id int PRIMARY KEY, province text, amount numeric, paid_on date)`);
@@ -123,4 +124,37 @@ test(`[${STORE_KIND}] due pulls are queued by the schedule, one per source`, asy
   assert.equal(await runQueue(f.env, INTEGRATION_QUEUE), 1);
   const next = await db.selectFrom('integration_sources').select('next_run').where('name', '=', 'csv-pull').executeTakeFirstOrThrow();
   assert.ok(next.next_run!.getTime() > Date.now() + 20 * 3600_000, 'the next daily run is a day on');
+});
+
+test(`[${STORE_KIND}] the integration page lists the organisation's pulls, schedules one from the form (errors beside the fields), runs one now`, async () => {
+  const editor = new PageClient(f.env.app);
+  assert.equal((await editor.signIn('editor', 'correct horse battery')).statusCode, 303);
+  const page = await editor.get('/exchange/integration');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<code>csv-pull<\/code>/);
+  assert.match(page.body, /สำเร็จ/, 'the last run\'s result');
+  assert.doesNotMatch(page.body, /postgres:\/\/|postgresql:\/\/postgres@/, 'connection strings are never shown');
+  const bad = await editor.post('/exchange/integration', { name: 'x', resource_id: resources.csv!, kind: 'postgresql', connection: 'postgresql://u:secret-pw@127.0.0.1/db', query: 'DELETE FROM t', frequency: 'daily' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /id="i-name-err"/);
+  assert.match(bad.body, /id="i-query-err"/);
+  assert.doesNotMatch(bad.body, /secret-pw/, 'the connection is not echoed back');
+  await editor.get('/exchange/integration');
+  const ok = await editor.post('/exchange/integration', { name: 'page-pull', resource_id: resources.csv!, kind: 'csv_url', url: `${base}/data.csv`, frequency: 'daily' });
+  assert.equal(ok.statusCode, 303, ok.body.slice(0, 400));
+  const listed = await editor.get('/exchange/integration');
+  assert.match(listed.body, /<code>page-pull<\/code>/);
+  const id = (await f.env.services.store.db.selectFrom('integration_sources').select('id').where('name', '=', 'page-pull').executeTakeFirstOrThrow()).id;
+  assert.equal((await editor.post(`/exchange/integration/${id}/run`, {})).statusCode, 303);
+  assert.equal(await runQueue(f.env, INTEGRATION_QUEUE), 1);
+  assert.match((await editor.get('/exchange/integration')).body, /<code>page-pull<\/code>[\s\S]*?สำเร็จ/);
+  // Someone of another organisation: the form refuses the resource beside its field; the list shows nothing of ours.
+  const outsider = new PageClient(f.env.app);
+  await outsider.signIn('outsider', 'correct horse battery');
+  const theirs = await outsider.get('/exchange/integration');
+  assert.doesNotMatch(theirs.body, /page-pull/);
+  const refused = await outsider.post('/exchange/integration', { name: 'steal', resource_id: resources.csv!, kind: 'csv_url', url: `${base}/data.csv`, frequency: 'daily' });
+  assert.equal(refused.statusCode, 403);
+  assert.match(refused.body, /id="i-resource_id-err"/);
+  assert.equal((await outsider.post(`/exchange/integration/${id}/run`, {})).statusCode, 404);
 });

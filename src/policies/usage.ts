@@ -25,4 +25,7 @@ export const usagePolicies: PolicySet = {
   am_following_dataset: (a, d: DatasetSubject) => a.kind === 'user' && d.visible === true,
   dataset_follower_count: (_a, d: DatasetSubject) => d.visible === true,
   user_list_dataset_add: (a, d: DatasetSubject) => a.kind === 'user' && d.visible === true,
+  /** The registry's store step is the collection job's own; the summary as the registration dashboard. */
+  registry_usage_store: (a) => a.kind === 'system',
+  registry_usage_summary: (a) => a.kind === 'user' || a.kind === 'system',
 };

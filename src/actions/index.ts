@@ -28,6 +28,7 @@ import { exchangeActions as exchangeDataActions } from '../exchange/index.ts';
 import { usageActions } from '../usage/actions.ts';
 import { followActions } from '../lists/follows.ts';
 import { listActions } from '../lists/lists.ts';
+import { areaActions } from '../area/reference.ts';
 
 let loaded = false;
 
@@ -55,5 +56,5 @@ export function loadActions(): void {
   // exchange data items, citizen look-up, integration monitoring (issue 9)
   registerActions(exchangeDataActions);
   // usage statistics, follows and personal lists (issue 8)
-  registerActions([...usageActions, ...followActions, ...listActions]);
+  registerActions([...usageActions, ...followActions, ...listActions, ...areaActions]);
 }

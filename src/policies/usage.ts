@@ -1,4 +1,4 @@
-import type { Actor } from '../access/actor.ts';
+import { can, type Actor } from '../access/actor.ts';
 import type { DatasetSubject } from './dataset.ts';
 import type { PolicySet } from './types.ts';
 
@@ -27,5 +27,7 @@ export const usagePolicies: PolicySet = {
   user_list_dataset_add: (a, d: DatasetSubject) => a.kind === 'user' && d.visible === true,
   /** The registry's store step is the collection job's own; the summary as the registration dashboard. */
   registry_usage_store: (a) => a.kind === 'system',
+  /** Area catalogs: referencing another catalog's dataset is creating one here. */
+  package_reference_create: (a, d: DatasetSubject) => can(a, 'create_dataset', d.owner_org),
   registry_usage_summary: (a) => a.kind === 'user' || a.kind === 'system',
 };

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { actorFor, api, as, datasetInput, makeOrg, makeUser, STORE_KIND, sys, testEnv, type TestEnv } from '../helpers.ts';
 import { runHarvest } from '../../src/harvest/run.ts';
+import { PageClient } from '../web/client.ts';
 
 /**
  * Area catalogs reference other catalogs' datasets (reference_url_catalog) and those are never
@@ -22,7 +23,7 @@ describe(`[${STORE_KIND}] area catalogs' references`, () => {
     await sys(agency, 'package_create', datasetInput('dopa', { name: 'population', title: 'จำนวนประชากร', resources: [{ name: 'CSV', url: 'https://dopa.example.go.th/pop.csv', format: 'CSV' }] }));
     await sys(agency, 'package_create', datasetInput('dopa', { name: 'households', title: 'จำนวนครัวเรือน' }));
     agencyUrl = await agency.app.listen({ port: 0, host: '127.0.0.1' });
-    area = await testEnv({ siteKind: 'area' });
+    area = await testEnv({ siteKind: 'area' }, { web: true });
     await makeOrg(area, 'chiangmai', 'จังหวัดเชียงใหม่');
     ({ token: areaEditor } = await makeUser(area, 'cm-editor', { org: 'chiangmai', role: 'editor' }));
     await makeUser(area, 'cm-officer', { org: 'chiangmai', role: 'member' });
@@ -58,6 +59,18 @@ describe(`[${STORE_KIND}] area catalogs' references`, () => {
     const notArea = await api(agency, 'package_reference_create', { owner_org: 'dopa', url: `${areaUrl}/dataset/cm-tourists` }, { token });
     assert.equal(notArea.status, 409);
     assert.match(notArea.json.error.url[0], /BANCHI_SITE_KIND=area/);
+  });
+
+  test('the reference form works without JavaScript and shows field errors in Thai', async () => {
+    const c = new PageClient(area.app);
+    await c.signIn('cm-editor', 'correct horse battery');
+    const form = await c.get('/area/reference');
+    assert.equal(form.statusCode, 200);
+    const bad = await c.post('/area/reference', { owner_org: 'chiangmai', url: 'not a url' }, { csrf: c.csrf(form.body) });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /ต้องเป็น URL ของหน้าชุดข้อมูล/);
+    await c.post('/area/reference', { owner_org: 'chiangmai', url: `${agencyUrl}/dataset/households` }, { csrf: c.csrf(bad.body) });
+    assert.equal(c.last!.headers.location, '/dataset/households');
   });
 
   test('the area’s pull list leaves references out and registering one is refused, naming the source catalog (Thai and English)', async () => {

@@ -51,6 +51,7 @@ export const followDataset = defineAction({
     const user = userId(ctx.actor)!;
     const done = await ctx.db.insertInto('dataset_follows').values({ user_id: user, dataset_id: row.id, created: ctx.now }).onConflict((oc) => oc.doNothing()).returning('created').executeTakeFirst();
     if (!done) throw ValidationError.field('message', { th: 'คุณติดตามชุดข้อมูลนี้อยู่แล้ว', en: `You are already following ${row.name}` });
+    await ctx.audit({ action: 'follow_dataset', object_type: 'dataset', object_id: row.id });
     return { follower_id: user, object_id: row.id, datetime: ckanTime(ctx.now) };
   },
 });
@@ -68,6 +69,7 @@ export const unfollowDataset = defineAction({
     // Only the caller's own follow row is touched, so naming a dataset they cannot see discloses nothing.
     const gone = row ? await ctx.db.deleteFrom('dataset_follows').where('user_id', '=', user).where('dataset_id', '=', row.id).executeTakeFirst() : undefined;
     if (!gone || Number(gone.numDeletedRows) === 0) throw new NotFoundError({ th: 'คุณไม่ได้ติดตามชุดข้อมูลนี้', en: 'You are not following this dataset' });
+    await ctx.audit({ action: 'unfollow_dataset', object_type: 'dataset', object_id: row!.id });
     return null;
   },
 });
@@ -93,6 +95,26 @@ export const datasetFollowerCount = defineAction({
     const { row } = await requireDataset(ctx, input, 'dataset_follower_count');
     const r = await ctx.db.selectFrom('dataset_follows').select((eb) => eb.fn.countAll<string>().as('n')).where('dataset_id', '=', row.id).executeTakeFirstOrThrow();
     return Number(r.n);
+  },
+});
+
+/** CKAN's dataset_follower_list: who follows a dataset; sysadmins only, as in CKAN (follows are personal). */
+export const datasetFollowerList = defineAction({
+  name: 'dataset_follower_list',
+  readOnly: true,
+  summary: 'The users who follow a dataset (sysadmins only, as in CKAN).',
+  params: { id: { type: 'string', description: 'dataset id or name', required: true } },
+  async run(ctx, input) {
+    const { row } = await requireDataset(ctx, input, 'dataset_follower_list');
+    const users = await ctx.db
+      .selectFrom('dataset_follows as f')
+      .innerJoin('users as u', 'u.id', 'f.user_id')
+      .select(['u.id', 'u.name', 'u.fullname'])
+      .where('f.dataset_id', '=', row.id)
+      .where('u.state', '=', 'active')
+      .orderBy('u.name')
+      .execute();
+    return users.map((u) => ({ id: u.id, name: u.name, display_name: u.fullname || u.name }));
   },
 });
 
@@ -138,4 +160,4 @@ export const followeeList = defineAction({
   },
 });
 
-export const followActions: ActionDef[] = [followDataset, unfollowDataset, amFollowingDataset, datasetFollowerCount, datasetFolloweeCount, datasetFolloweeList, followeeList];
+export const followActions: ActionDef[] = [followDataset, unfollowDataset, amFollowingDataset, datasetFollowerCount, datasetFollowerList, datasetFolloweeCount, datasetFolloweeList, followeeList];

@@ -72,6 +72,7 @@ export const userListCreate = defineAction({
     await titleFree(ctx, user, title);
     const id = crypto.randomUUID();
     await ctx.db.insertInto('user_lists').values({ id, owner_id: user, title, created: ctx.now, modified: ctx.now }).execute();
+    await ctx.audit({ action: 'user_list_create', object_type: 'user_list', object_id: id });
     return (await listRows(ctx, user, id))[0];
   },
 });
@@ -87,6 +88,7 @@ export const userListUpdate = defineAction({
     const title = readTitle(input);
     await titleFree(ctx, user, title, list.id);
     await ctx.db.updateTable('user_lists').set({ title, modified: ctx.now }).where('id', '=', list.id).execute();
+    await ctx.audit({ action: 'user_list_update', object_type: 'user_list', object_id: list.id });
     return (await listRows(ctx, user, list.id))[0];
   },
 });
@@ -100,6 +102,7 @@ export const userListDelete = defineAction({
     const user = owner(ctx, 'user_list_delete');
     const list = await ownList(ctx, input, user);
     await ctx.db.deleteFrom('user_lists').where('id', '=', list.id).execute();
+    await ctx.audit({ action: 'user_list_delete', object_type: 'user_list', object_id: list.id });
     return null;
   },
 });
@@ -115,6 +118,7 @@ export const userListDatasetAdd = defineAction({
     const user = userId(ctx.actor)!;
     const list = await ownList(ctx, input, user);
     await ctx.db.insertInto('user_list_items').values({ list_id: list.id, dataset_id: row.id, added: ctx.now }).onConflict((oc) => oc.doNothing()).execute();
+    await ctx.audit({ action: 'user_list_dataset_add', object_type: 'user_list', object_id: list.id, detail: { dataset_id: row.id } });
     await ctx.db.updateTable('user_lists').set({ modified: ctx.now }).where('id', '=', list.id).execute();
     return (await listRows(ctx, user, list.id))[0];
   },
@@ -132,6 +136,7 @@ export const userListDatasetRemove = defineAction({
     if (!ref) throw ValidationError.field('dataset', M.missing());
     const row = await findDataset(ctx.db, ref);
     if (row) await ctx.db.deleteFrom('user_list_items').where('list_id', '=', list.id).where('dataset_id', '=', row.id).execute();
+    await ctx.audit({ action: 'user_list_dataset_remove', object_type: 'user_list', object_id: list.id, detail: { dataset_id: row?.id ?? null } });
     await ctx.db.updateTable('user_lists').set({ modified: ctx.now }).where('id', '=', list.id).execute();
     return (await listRows(ctx, user, list.id))[0];
   },

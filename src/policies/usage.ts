@@ -1,4 +1,4 @@
-import { can, type Actor } from '../access/actor.ts';
+import { can, isSysadmin, type Actor } from '../access/actor.ts';
 import type { DatasetSubject } from './dataset.ts';
 import type { PolicySet } from './types.ts';
 
@@ -24,6 +24,7 @@ export const usagePolicies: PolicySet = {
   follow_dataset: (a, d: DatasetSubject) => a.kind === 'user' && d.visible === true,
   am_following_dataset: (a, d: DatasetSubject) => a.kind === 'user' && d.visible === true,
   dataset_follower_count: (_a, d: DatasetSubject) => d.visible === true,
+  dataset_follower_list: (a, d: DatasetSubject) => isSysadmin(a) && d.visible === true,
   user_list_dataset_add: (a, d: DatasetSubject) => a.kind === 'user' && d.visible === true,
   /** The registry's store step is the collection job's own; the summary as the registration dashboard. */
   registry_usage_store: (a) => a.kind === 'system',

@@ -45,6 +45,9 @@ describe(`[${STORE_KIND}] follows and personal lists`, () => {
     const fl = (await call('followee_list', {}, outsider)).json.result;
     assert.deepEqual(fl.map((x: any) => [x.type, x.display_name, x.dict.name]), [['dataset', 'จำนวนการเกิด', 'births']]);
     assert.equal((await call('dataset_followee_count', {}, outsider)).json.result, 1);
+    assert.equal((await call('dataset_follower_list', { id: 'births' }, outsider)).status, 403, 'followers are for sysadmins');
+    const { token: admin } = await makeUser(env, 'admin-f', { sysadmin: true });
+    assert.deepEqual((await call('dataset_follower_list', { id: 'births' }, admin)).json.result.map((u: any) => u.name), ['outsider-l']);
     assert.equal((await call('follow_dataset', { id: 'deaths' })).status, 403);
     assert.equal((await call('dataset_followee_list', { id: 'outsider-l' }, reader)).status, 403, 'another user’s followees are theirs');
     assert.equal((await call('unfollow_dataset', { id: 'births' }, outsider)).status, 200);

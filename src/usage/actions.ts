@@ -50,8 +50,12 @@ export const usageStatsShow = defineAction({
     const org = stringParam(input, 'organization');
     if (org !== undefined && input.id === undefined) {
       const g = await findGroup(ctx.db, org.trim(), true);
-      ctx.authorize('usage_stats_show', { owner_org: g?.id ?? null, visible: !!g && g.state === 'active' });
-      if (!g) throw new NotFoundError();
+      if (!g || g.state !== 'active') {
+        ctx.authorize('usage_stats_list'); // organisations are public: an unknown one is simply not found
+        throw new NotFoundError();
+      }
+      // The organisation's sums: every row below is filtered by what the caller may see.
+      ctx.authorize('usage_stats_show', { owner_org: g.id, visible: true });
       const rows = await sql<{ month: string; views: string; downloads: string }>`
         SELECT to_char(u.day, 'YYYY-MM') AS month, sum(u.views) AS views, sum(u.downloads) AS downloads
         FROM usage_daily u JOIN datasets d ON d.id = u.dataset_id

@@ -92,6 +92,7 @@ describe(`[${STORE_KIND}] usage statistics`, () => {
     const list = (await api(agency, 'usage_stats_list', { since: bangkokMonth(new Date()) })).json.result.results;
     assert.deepEqual(list.map((r: any) => r.name), ['births']);
     assert.equal((await api(agency, 'usage_stats_list', { since: '2026-13' })).status, 409);
+    assert.equal((await api(agency, 'usage_stats_show', { organization: 'no-such-org' })).status, 404);
     assert.equal((await api(agency, 'usage_stats_show', { id: 'births', months: 99 })).status, 409);
   });
 

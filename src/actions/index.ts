@@ -25,6 +25,10 @@ import { opendataActions } from '../opendata/actions.ts';
 import { exchangeActions } from '../exchange/gateway/actions.ts';
 import { registryActions } from '../registry/index.ts';
 import { exchangeActions as exchangeDataActions } from '../exchange/index.ts';
+import { usageActions } from '../usage/actions.ts';
+import { followActions } from '../lists/follows.ts';
+import { listActions } from '../lists/lists.ts';
+import { areaActions } from '../area/reference.ts';
 
 let loaded = false;
 
@@ -51,4 +55,6 @@ export function loadActions(): void {
   registerActions(registryActions);
   // exchange data items, citizen look-up, integration monitoring (issue 9)
   registerActions(exchangeDataActions);
+  // usage statistics, follows and personal lists (issue 8)
+  registerActions([...usageActions, ...followActions, ...listActions, ...areaActions]);
 }

@@ -27,12 +27,14 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
         if (file.link.restricted) throw new AuthorizationError();
         const target = redirectTarget(file.link.url);
         if (!target) throw new NotFoundError();
+        if (file.dataset_id) services.views.recordResource(file.dataset_id, rid.toLowerCase(), 'download');
         return reply.code(302).header('Location', target).header('Cache-Control', 'no-store').send();
       }
       // The length comes from the opened file, never from the database: a wrong size there must not
       // let file bytes run into the next response on a keep-alive connection.
       const opened = await services.files.read(refKey(file.file));
       if (!opened) throw new NotFoundError();
+      if (file.dataset_id) services.views.recordResource(file.dataset_id, rid.toLowerCase(), 'download');
       const { contentType, inline } = servingType(file.filename);
       reply
         .header('Content-Type', contentType)

@@ -26,7 +26,7 @@ function apiUrl(base: string, action: string): string {
   return `${base.replace(/\/+$/, '').replace(/\/api(\/3)?(\/action)?$/, '')}/api/3/action/${action}`;
 }
 
-async function callAction(a: SourceAccess, action: string, params: Record<string, string>): Promise<unknown> {
+export async function callAction(a: SourceAccess, action: string, params: Record<string, string>): Promise<unknown> {
   const qs = new URLSearchParams(params).toString();
   const res = await harvestFetch(`${apiUrl(a.source.url, action)}${qs ? `?${qs}` : ''}`, {
     timeoutMs: a.timeoutMs,

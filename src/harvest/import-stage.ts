@@ -10,6 +10,7 @@ import { currentStandard } from '../standard/index.ts';
 import type { HarvestObjectRow, HarvestSourceRow } from './schema.ts';
 import { mapsOrganizations, mappedOrg } from '../registry/orgs.ts';
 import { onHarvested } from '../registry/engine.ts';
+import { sourceKey } from '../registry/identity.ts';
 
 /** Fields of the remote dict that mean nothing here (ids, the remote organisation and groups). */
 const REMOTE_ONLY = ['id', 'owner_org', 'organization', 'groups', 'revision_id', 'relationships_as_object', 'relationships_as_subject', 'num_resources', 'num_tags', 'metadata_modified', 'creator_user_id', 'state', 'private', 'type'];
@@ -32,6 +33,8 @@ interface Outcome {
   datasetId?: string | null;
   errors?: Record<string, string[]>;
   normalized?: Record<string, unknown> | null;
+  /** The origin dataset's identity (src/registry/identity.ts). */
+  key?: string | null;
 }
 
 const err = (field: string, th: string, en: string, lang: 'th' | 'en') => ({ [field]: [lang === 'en' ? en : th] });
@@ -53,7 +56,7 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
     .where('guid', 'in', objects.map((o) => o.guid).length ? objects.map((o) => o.guid) : [''])
     .execute();
   const byGuid = new Map(records.map((r) => [r.guid, r]));
-  const creates: Array<{ o: HarvestObjectRow; dict: Record<string, unknown>; org: string }> = [];
+  let creates: Array<{ o: HarvestObjectRow; dict: Record<string, unknown>; org: string; key: string | null }> = [];
   // Registry: each remote organisation has its local one (src/registry/orgs.ts); otherwise the source's owner.
   const mapping = mapsOrganizations(ctx, source);
   const orgCache = new Map<string, string>();
@@ -85,6 +88,7 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
       outcomes.set(o.id, { state: 'COMPLETE', report: 'not modified', datasetId: rec.dataset_id });
       continue;
     }
+    const key = sourceKey(source, d, o.guid);
     const local: Record<string, unknown> = { ...d };
     for (const k of REMOTE_ONLY) delete local[k];
     const problems = inputProblems(local);
@@ -99,22 +103,23 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
         const input = normalizePackage(std, local);
         await packageUpdate.run(ctx, { ...input, id: existing.id, owner_org: await orgOf(d) });
         await sql`RELEASE SAVEPOINT harvest_one`.execute(ctx.db);
-        outcomes.set(o.id, { state: 'COMPLETE', report: 'updated', datasetId: existing.id, normalized: input });
+        outcomes.set(o.id, { state: 'COMPLETE', report: 'updated', datasetId: existing.id, normalized: input, key });
       } catch (e) {
         await sql`ROLLBACK TO SAVEPOINT harvest_one`.execute(ctx.db);
         if (!(e instanceof ValidationError || e instanceof NotFoundError || e instanceof AuthorizationError)) throw e;
         const errors = e instanceof ValidationError ? localizeErrors(e.errors, lang) : err('record', e.message, e.message, lang);
         outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors, datasetId: existing.id });
       }
-    } else creates.push({ o, dict: local, org: await orgOf(d) });
+    } else creates.push({ o, dict: local, org: await orgOf(d), key });
   }
+  creates = await skipHeldElsewhere(ctx, source, creates, outcomes);
   if (mapping) await renameClashes(ctx, creates);
   for (const org of new Set(creates.map((c) => c.org))) {
     const batch = creates.filter((c) => c.org === org);
     const result = (await packageImport.run(ctx, { records: batch.map((c) => c.dict), owner_org: org })) as ImportResult;
     for (const imp of result.imported) {
       const c = batch[imp.index]!;
-      outcomes.set(c.o.id, { state: 'COMPLETE', report: 'added', datasetId: imp.id, normalized: normalizePackage(std, c.dict) });
+      outcomes.set(c.o.id, { state: 'COMPLETE', report: 'added', datasetId: imp.id, normalized: normalizePackage(std, c.dict), key: c.key });
     }
     for (const f of result.failed) outcomes.set(batch[f.index]!.o.id, { state: 'ERROR', report: 'errored', errors: f.errors });
   }
@@ -133,6 +138,7 @@ async function writeOutcomes(ctx: ActionContext, source: HarvestSourceRow, objec
     const withdrawn = out.report === 'deleted' || out.report === 'skipped';
     const raw = o.content === null ? undefined : safeJson(o.content);
     const values = {
+      source_key: out.key ?? null,
       source_id: source.id,
       guid: o.guid,
       dataset_id: out.datasetId ?? null,
@@ -146,6 +152,7 @@ async function writeOutcomes(ctx: ActionContext, source: HarvestSourceRow, objec
     };
     const set: Record<string, unknown> = { last_job_id: o.job_id, last_object_id: o.id, state: values.state, updated: ctx.now };
     if (o.content !== null) Object.assign(set, { content_hash: values.content_hash, raw: values.raw, remote_modified: values.remote_modified, dataset_id: values.dataset_id });
+    if (out.key) set.source_key = out.key;
     await ctx.db.insertInto('harvest_records').values(values).onConflict((oc) => oc.columns(['source_id', 'guid']).doUpdateSet(set)).execute();
     // Registry: the record's registration (WAIT, revised, VALIDATE_MODIFIED, revocation), same transaction.
     if (ctx.services.config.siteKind === 'registry') {
@@ -154,6 +161,35 @@ async function writeOutcomes(ctx: ActionContext, source: HarvestSourceRow, objec
       await onHarvested(ctx, source, { guid: o.guid, datasetId: out.datasetId ?? null, raw: rawDict, orgId, report: out.report as 'added' });
     }
   }
+}
+
+/**
+ * One source dataset is held once: a new record whose origin another source already brought (the
+ * same catalog under another address, or a copy naming it) is skipped with the reason, not imported.
+ */
+async function skipHeldElsewhere<C extends { o: HarvestObjectRow; key: string | null }>(ctx: ActionContext, source: HarvestSourceRow, creates: C[], outcomes: Map<string, Outcome>): Promise<C[]> {
+  const keys = [...new Set(creates.map((c) => c.key).filter((k): k is string => !!k))];
+  if (!keys.length) return creates;
+  const held = await ctx.db
+    .selectFrom('harvest_records as r')
+    .innerJoin('harvest_sources as s', 's.id', 'r.source_id')
+    .select(['r.source_key', 's.name', 's.url'])
+    .where('r.source_key', 'in', keys)
+    .where('r.source_id', '<>', source.id)
+    .where('r.state', '=', 'active')
+    .execute();
+  if (!held.length) return creates;
+  const by = new Map(held.map((h) => [h.source_key!, h]));
+  return creates.filter((c) => {
+    const h = c.key ? by.get(c.key) : undefined;
+    if (!h) return true;
+    outcomes.set(c.o.id, {
+      state: 'COMPLETE',
+      report: 'skipped',
+      errors: err('record', `ชุดข้อมูลต้นทางนี้ (${c.key}) มีอยู่แล้วจากแหล่ง ${h.name} (${h.url}) จึงไม่นำเข้าซ้ำ`, `This source dataset (${c.key}) is already held from the source ${h.name} (${h.url}); not imported twice`, ctx.lang),
+    });
+    return false;
+  });
 }
 
 /**

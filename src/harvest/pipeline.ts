@@ -6,6 +6,7 @@ import { defineAction, runAction } from '../actions/registry.ts';
 import type { ActionContext, Services } from '../actions/context.ts';
 import { NotFoundError } from '../actions/errors.ts';
 import { enqueue } from '../jobs/queue.ts';
+import { USAGE_QUEUE } from '../registry/usage.ts';
 import { tuneForBulkWrite } from '../import/write-batch.ts';
 import { ckanNameList, gatherCkanPage, type GatheredItem, type SourceAccess } from './gather-ckan.ts';
 import { gatherDcat } from './gather-dcat.ts';
@@ -128,6 +129,8 @@ async function finishJob(ctx: ActionContext, job: HarvestJobRow, source: Harvest
   }
   await ctx.db.updateTable('harvest_jobs').set({ status: 'Finished', finished: ctx.now, stats: JSON.stringify(s) }).where('id', '=', job.id).execute();
   await recordHarvestDeliveries(ctx.db, job.id, ctx.now); // integration monitoring (src/exchange/monitoring)
+  // Registry: collect the agency's usage figures after the run (src/registry/usage.ts), a job of its own.
+  if (ctx.services.config.siteKind === 'registry' && source.source_type === 'ckan') await enqueue(ctx.db, USAGE_QUEUE, { source_id: source.id }, { maxAttempts: 3 });
   // The next run asks for changes since this one began, with a margin for clocks (unchanged records answer "not modified").
   const since = new Date((job.gather_started ?? job.created).getTime() - 5 * 60_000);
   await ctx.db.updateTable('harvest_sources').set({ last_good_since: since, next_run: nextRun(source.frequency, ctx.now) }).where('id', '=', source.id).execute();

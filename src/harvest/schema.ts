@@ -29,6 +29,8 @@ export interface HarvestSourcesTable {
   modified: Timestamp;
   last_good_since: NullableTime;
   next_run: NullableTime;
+  /** When the registry last collected the agency's usage figures (migration 024). */
+  usage_collected: Generated<Date | null>;
 }
 
 export interface HarvestJobsTable {
@@ -78,6 +80,8 @@ export interface HarvestRecordsTable {
   state: Generated<string>;
   remote_modified: string | null;
   updated: Timestamp;
+  /** The origin dataset's identity (migration 024): one source dataset is held once. */
+  source_key: Generated<string | null>;
 }
 
 export type HarvestSourceRow = Selectable<HarvestSourcesTable>;

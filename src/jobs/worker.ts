@@ -10,6 +10,7 @@ import { HARVEST_QUEUE, runStage } from '../harvest/pipeline.ts';
 import { maintainHarvests } from '../harvest/maintenance.ts';
 import { MONITOR_QUEUE, maintainExchange, runMonitorJob } from '../exchange/monitoring/job.ts';
 import { INTEGRATION_QUEUE, runIntegrationJob } from '../exchange/integration/actions.ts';
+import { USAGE_QUEUE, collectUsage } from '../registry/usage.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
@@ -21,6 +22,7 @@ export const handlers: Record<string, JobHandler> = {
   [OPENDATA_QUEUE]: runPush,
   [MONITOR_QUEUE]: (s) => runMonitorJob(s),
   [INTEGRATION_QUEUE]: runIntegrationJob,
+  [USAGE_QUEUE]: collectUsage,
 };
 
 export interface Workers {

@@ -18,6 +18,7 @@ import { registrationPolicies } from './registration.ts';
 import { exchangeItemPolicies } from './exchange-item.ts';
 import { lookupPolicies } from './lookup.ts';
 import { monitoringPolicies } from './monitoring.ts';
+import { usagePolicies } from './usage.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -46,4 +47,6 @@ export const policies: PolicySet = {
   ...exchangeItemPolicies,
   ...lookupPolicies,
   ...monitoringPolicies,
+  // usage statistics, follows and personal lists (issue 8)
+  ...usagePolicies,
 };

@@ -17,7 +17,7 @@ export const STATES = ['WAIT', 'VALIDATE', 'VALIDATE_MODIFIED', 'APPROVAL', 'REJ
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /** Every registration the caller may see: all for NSO duty holders and sysadmins, their agencies' for officers. */
-function visible(ctx: ActionContext) {
+export function visible(ctx: ActionContext) {
   let q = ctx.db
     .selectFrom('registrations as r')
     .innerJoin('cases as c', 'c.id', 'r.case_id')

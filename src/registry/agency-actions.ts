@@ -74,7 +74,8 @@ export const registryAgencyList = defineAction({
   },
   async run(ctx, input) {
     ctx.authorize('registry_agency_list', {});
-    let q = officerDatasets(ctx);
+    // An area catalog's references to other catalogs' datasets are registered at their source, never here.
+    let q = officerDatasets(ctx).where(notReference);
     if (text(input.q)) q = q.where('d.title', 'ilike', `%${text(input.q).replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
     if (text(input.data_type)) {
       const dt = currentStandard().dataTypeValue(text(input.data_type));
@@ -130,11 +131,43 @@ export const registryAgencySubmit = defineAction({
     if (!ids.length) throw ValidationError.field('ids', { th: 'เลือกชุดข้อมูลอย่างน้อยหนึ่งรายการ', en: 'Tick at least one dataset' });
     const mine = await officerDatasets(ctx).select('d.id').where('d.id', 'in', ids).execute();
     if (mine.length !== new Set(ids).size) throw ValidationError.field('ids', { th: 'มีชุดข้อมูลที่ท่านไม่ได้เป็นเจ้าหน้าที่ลงทะเบียน', en: 'Some datasets are not yours to register' });
+    if (transition === 'register') await refuseReferences(ctx, ids);
     const result = await registryCall<unknown[]>(cfg, 'registration_transition', { site_url: ownSite(cfg), packages: ids, transition }, { lang: ctx.lang });
     await ctx.audit({ action: `registry_${op}`, object_type: 'dataset', object_id: ids[0]!, detail: { ids, registry: cfg.registryUrl } });
     return { op, results: result };
   },
 });
+
+/** SQL: the dataset is not a reference to another catalog's dataset (reference_url_catalog empty). */
+const notReference = sql<boolean>`coalesce(d.metadata->>'reference_url_catalog', '') = ''`;
+
+/**
+ * A dataset copied from another catalog (reference_url_catalog) is registered by its source catalog:
+ * registering it here would put the same dataset in the national directory twice.
+ */
+export async function refuseReferences(ctx: ActionContext, ids: string[]): Promise<void> {
+  const refs = await ctx.db
+    .selectFrom('datasets as d')
+    .select(['d.title', sql<string>`d.metadata->>'reference_url_catalog'`.as('ref')])
+    .where('d.id', 'in', ids)
+    .where(sql<boolean>`coalesce(d.metadata->>'reference_url_catalog', '') <> ''`)
+    .orderBy('d.title')
+    .execute();
+  if (!refs.length) return;
+  const source = (u: string) => {
+    try {
+      return new URL(u).host;
+    } catch {
+      return u;
+    }
+  };
+  throw new ValidationError({
+    ids: refs.map((r) => ({
+      th: `ลงทะเบียน "${r.title}" ไม่ได้ เพราะเป็นชุดข้อมูลที่อ้างอิงจากบัญชีข้อมูล ${source(r.ref)} (${r.ref}) ซึ่งต้องลงทะเบียนที่บัญชีข้อมูลต้นทาง`,
+      en: `"${r.title}" cannot be registered: it references a dataset of the catalog ${source(r.ref)} (${r.ref}), which registers it at its source`,
+    })),
+  });
+}
 
 /**
  * package_delete's hook on an agency site with a registry: a dataset registered or on its way may

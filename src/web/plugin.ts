@@ -36,6 +36,8 @@ import { governanceRoutes } from './pages/governance/index.ts';
 import { harvestRoutes } from './pages/harvest.ts';
 import { registryRoutes } from './pages/registry/index.ts';
 import { dashboardRoutes } from './pages/dashboard.ts';
+import { listRoutes } from './pages/lists.ts';
+import { areaRoutes } from './pages/area.ts';
 import { templateImportRoutes } from './pages/template-import.ts';
 import { exchangeRoutes } from './pages/exchange/index.ts';
 
@@ -116,6 +118,9 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     apiDocsRoutes(scope, web);
     feedRoutes(scope, web);
     dashboardRoutes(scope, web);
+    // follows, personal lists (issue 8)
+    listRoutes(scope, web);
+    areaRoutes(scope, web);
     templateImportRoutes(scope, web);
     // exchange: data items, citizen look-up, monitoring (issue 9)
     exchangeRoutes(scope, web);

@@ -13,7 +13,8 @@ import { findDataset, findGroup, requireDataset } from './load.ts';
 import { packageDicts } from './present.ts';
 import { afterDatasetWrite, prepareDataset, saveDataset } from './write.ts';
 import { packageActivityList } from './activity.ts';
-import { naturalNumber } from '../params.ts';
+import { boolParam, naturalNumber } from '../params.ts';
+import { withTracking } from '../../usage/tracking.ts';
 import { clientPackageInput } from '../ckan/links.ts';
 
 async function showDict(ctx: ActionContext, row: DatasetRow) {
@@ -134,10 +135,11 @@ export const packageShow = defineAction({
   name: 'package_show',
   readOnly: true,
   summary: 'One dataset by id or name. Private and sensitive entries answer only to those with a right to them.',
-  params: { id: { type: 'string', description: 'id or name of the dataset', required: true } },
+  params: { id: { type: 'string', description: 'id or name of the dataset', required: true }, include_tracking: { type: 'boolean', description: 'add tracking_summary {total, recent} to the dataset and its resources' } },
   async run(ctx, input) {
     const { row } = await requireDataset(ctx, input, 'package_show');
-    return showDict(ctx, row);
+    const dict = await showDict(ctx, row);
+    return boolParam(input, 'include_tracking', false) ? withTracking(ctx, row.id, dict) : dict;
   },
 });
 

@@ -170,6 +170,8 @@ export interface DownloadInfo {
   filename: string;
   /** The server's measurement when the file arrived: a cache key for previews. */
   sha256: string;
+  /** The dataset the resource belongs to (the download route counts the download against it). */
+  dataset_id?: string;
 }
 
 /**
@@ -190,13 +192,13 @@ export const resourceDownload = defineAction<DownloadInfo>({
       if (!dict) throw resourceNotFound();
       if (dict.url_type !== 'upload') {
         noteRead(ctx, dataset, 'metadata', { type: 'resource', id: res.id });
-        return { link: { url: dict.url, restricted: dict.url_restricted === true } } as DownloadInfo;
+        return { link: { url: dict.url, restricted: dict.url_restricted === true }, dataset_id: dataset.id } as DownloadInfo;
       }
     }
     ctx.authorize('resource_download', subject);
     if (!res.storage_key) throw new NotFoundError({ th: 'ทรัพยากรนี้เป็นลิงก์ ไม่ใช่ไฟล์', en: 'Not found: this resource is a link, not a file.' });
     noteRead(ctx, dataset, 'file', { type: 'resource', id: res.id });
-    return { file: FileRef.of(res.storage_key), filename: res.url || 'file', sha256: res.hash };
+    return { file: FileRef.of(res.storage_key), filename: res.url || 'file', sha256: res.hash, dataset_id: dataset.id };
   },
 });
 

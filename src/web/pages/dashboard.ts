@@ -108,6 +108,7 @@ export function dashboardRoutes(app: FastifyInstance, web: Web): void {
       : [];
     const counts = DATASET_STATES.map((s) => ({ ...s, n: mine.filter((d) => d.state === s.state).length }));
     const body = html`<h1>${t('dashboard.title')}</h1>
+      <p><a href="/dashboard/lists">${t('lists.title')}</a>${p.services.config.siteKind === 'area' && editable.length ? html` · <a href="/area/reference">${t('area.reference_title')}</a>` : ''}</p>
       ${may(p, 'organization_create') || editable.length ? addDatasetAction(p, editable) : ''}
       <section aria-labelledby="dash-mine">
         <h2 id="dash-mine">${t('dashboard.my_datasets')}</h2>

@@ -10,6 +10,7 @@ import { metadataTable } from '../components/field-values.ts';
 import type { PackageDict, ResourceDict } from '../components/types.ts';
 import { mayPreview } from './resource.ts';
 import { publicationBox } from './governance/publication.ts';
+import { listsPanel } from './lists.ts';
 
 export function resourceUrl(d: PackageDict, r: ResourceDict): string {
   return `/dataset/${encodeURIComponent(d.name)}/resource/${encodeURIComponent(r.id)}`;
@@ -63,7 +64,7 @@ function accessConditions(p: PageCtx, d: PackageDict): Html {
   </section>`;
 }
 
-function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[], push: PushStatus | null = null): Html {
+function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[], push: PushStatus | null = null, mine: Html = html``): Html {
   const { t } = p;
   const groups = (d.groups ?? []) as Array<Record<string, string>>;
   return html`<aside class="sidebar" aria-label="${t('dataset.about')}">
@@ -72,6 +73,7 @@ function sidebar(p: PageCtx, d: PackageDict, similar: PackageDict[], push: PushS
     <section><h2>${t('dataset.license')}</h2><p>${d.license_url ? html`<a href="${safeHref(d.license_url)}" rel="license noopener">${d.license_title || d.license_id}</a>` : d.license_title || d.license_id || '—'}</p></section>
     ${similar.length ? html`<section><h2>${t('dataset.similar')}</h2><ul class="plain">${similar.map((x) => html`<li><a href="/dataset/${encodeURIComponent(x.name)}">${x.title || x.name}</a></li>`)}</ul></section>` : ''}
     ${pushSection(p, d, push)}
+    ${mine}
     <section><h2>${t('dataset.api')}</h2><p><a href="/api/3/action/package_show?id=${encodeURIComponent(d.name)}">package_show</a></p></section>
     ${may(p, 'package_delete', { owner_org: d.owner_org }) && d.state !== 'deleted' ? html`<section><h2>${t('dataset.manage')}</h2><p><a href="/dataset/delete/${encodeURIComponent(d.name)}" class="danger-link">${t('dataset.delete')}</a></p></section>` : ''}
   </aside>`;
@@ -108,7 +110,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
             ${metadataTable(p, d)}
           </section>
         </div>
-        ${sidebar(p, d, similar, await pushStatusFor(p, d))}
+        ${sidebar(p, d, similar, await pushStatusFor(p, d), await listsPanel(p, d))}
       </div>`;
     return render(p, d.title || d.name, body, { breadcrumbs: datasetCrumbs(p, d) });
   }));

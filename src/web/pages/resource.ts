@@ -80,6 +80,7 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
   app.get('/dataset/:id/resource/:rid', page(web, async (p) => {
     const { t } = p;
     const { d, r } = await loadBoth(p);
+    p.services.views.recordResource(d.id as string, r.id as string, 'view');
     const restricted = r.url_restricted === true || d.access?.files === false;
     let preview: Preview | null = null;
     if (!restricted && r.url_type === 'upload') {

@@ -4,6 +4,7 @@ import { call, page, render, type Web } from '../../context.ts';
 import { barChart } from '../governance/kpi.ts';
 import { L } from './common.ts';
 import { STATES } from '../../../registry/actions.ts';
+import { usageSection, type UsageSummary } from './usage.ts';
 
 interface Dashboard {
   total: number;
@@ -15,6 +16,7 @@ interface Dashboard {
 export function registryDashboardRoutes(app: FastifyInstance, web: Web): void {
   app.get('/registry/dashboard', page(web, async (p) => {
     const d = await call<Dashboard>(p, 'registration_dashboard', {});
+    const usage = await call<UsageSummary>(p, 'registry_usage_summary', {});
     const title = L(p, 'ภาพรวมการลงทะเบียน', 'Registration dashboard');
     const body = html`<h1>${title}</h1>
       <p>${L(p, `ทั้งหมด ${d.total} รายการ`, `${d.total} registrations`)}</p>
@@ -25,7 +27,8 @@ export function registryDashboardRoutes(app: FastifyInstance, web: Web): void {
       ${barChart(L(p, 'จำนวนตามหน่วยงาน', 'By agency'), d.agencies.map((a) => ({ label: a.title, value: a.total })))}
       <table class="data"><caption>${L(p, 'จำนวนตามหน่วยงานและสถานะ', 'By agency and state')}</caption>
         <thead><tr><th scope="col">${L(p, 'หน่วยงาน', 'Agency')}</th>${STATES.map((s) => html`<th scope="col">${s}</th>`)}<th scope="col">${L(p, 'รวม', 'Total')}</th></tr></thead>
-        <tbody>${d.agencies.map((a) => html`<tr><th scope="row">${a.title}</th>${STATES.map((s) => html`<td>${String(a.states[s] ?? 0)}</td>`)}<td>${String(a.total)}</td></tr>`)}</tbody></table>`;
+        <tbody>${d.agencies.map((a) => html`<tr><th scope="row">${a.title}</th>${STATES.map((s) => html`<td>${String(a.states[s] ?? 0)}</td>`)}<td>${String(a.total)}</td></tr>`)}</tbody></table>
+      ${usageSection(p, usage)}`;
     return render(p, title, body, { breadcrumbs: [[title]], noindex: true });
   }));
 }

@@ -25,6 +25,7 @@ import { opendataActions } from '../opendata/actions.ts';
 import { exchangeActions } from '../exchange/gateway/actions.ts';
 import { registryActions } from '../registry/index.ts';
 import { exchangeActions as exchangeDataActions } from '../exchange/index.ts';
+import { qualityActions } from '../quality/index.ts';
 
 let loaded = false;
 
@@ -51,4 +52,6 @@ export function loadActions(): void {
   registerActions(registryActions);
   // exchange data items, citizen look-up, integration monitoring (issue 9)
   registerActions(exchangeDataActions);
+  // metadata quality, link checker, OIT checklist (issue 8)
+  registerActions(qualityActions);
 }

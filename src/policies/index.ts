@@ -18,6 +18,7 @@ import { registrationPolicies } from './registration.ts';
 import { exchangeItemPolicies } from './exchange-item.ts';
 import { lookupPolicies } from './lookup.ts';
 import { monitoringPolicies } from './monitoring.ts';
+import { qualityPolicies } from './quality.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -46,4 +47,6 @@ export const policies: PolicySet = {
   ...exchangeItemPolicies,
   ...lookupPolicies,
   ...monitoringPolicies,
+  // metadata quality, link checker, OIT checklist (issue 8)
+  ...qualityPolicies,
 };

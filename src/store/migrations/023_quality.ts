@@ -1,0 +1,79 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * Metadata quality (issue 8): a stored score per dataset, the link checker's last answer per
+ * resource, and the OIT checklist links of each agency (processes.md P11).
+ *
+ * A dataset or resource write marks the dataset's score dirty in the same transaction (trigger)
+ * and queues one `quality` job if none waits; the job recomputes dirty scores after commit. A
+ * crash between the two loses nothing: the dirty mark is in the database.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    CREATE TABLE dataset_quality (
+      dataset_id uuid PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+      score integer,
+      results jsonb NOT NULL DEFAULT '[]',
+      criteria_version integer NOT NULL DEFAULT 0,
+      dirty boolean NOT NULL DEFAULT true,
+      computed_at timestamptz
+    )`.execute(db);
+  await sql`CREATE INDEX dataset_quality_dirty ON dataset_quality(dataset_id) WHERE dirty`.execute(db);
+  await sql`
+    CREATE TABLE resource_links (
+      resource_id uuid PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+      url text NOT NULL,
+      status text NOT NULL CHECK (status IN ('ok','broken','timeout')),
+      http_status integer,
+      error text NOT NULL DEFAULT '',
+      checked_at timestamptz NOT NULL
+    )`.execute(db);
+  await sql`
+    CREATE TABLE oit_links (
+      org_id uuid NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+      item text NOT NULL,
+      dataset_id uuid NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+      linked_by uuid REFERENCES users(id) ON DELETE SET NULL,
+      linked_at timestamptz NOT NULL,
+      PRIMARY KEY (org_id, item)
+    )`.execute(db);
+  await sql`
+    CREATE FUNCTION banchi_quality_dirty(ds uuid) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO dataset_quality (dataset_id, dirty) VALUES (ds, true)
+        ON CONFLICT (dataset_id) DO UPDATE SET dirty = true WHERE dataset_quality.dirty = false;
+      IF NOT EXISTS (SELECT 1 FROM jobs WHERE queue = 'quality' AND state = 'queued') THEN
+        INSERT INTO jobs (queue, payload, state, attempts, max_attempts, run_at, created)
+        VALUES ('quality', '{}'::jsonb, 'queued', 0, 5, now(), now());
+      END IF;
+    END $$`.execute(db);
+  await sql`
+    CREATE FUNCTION banchi_quality_dataset_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM banchi_quality_dirty(NEW.id);
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`
+    CREATE FUNCTION banchi_quality_resource_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM banchi_quality_dirty(NEW.dataset_id);
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`
+    CREATE TRIGGER datasets_quality_dirty AFTER INSERT OR UPDATE ON datasets
+    FOR EACH ROW EXECUTE FUNCTION banchi_quality_dataset_changed()`.execute(db);
+  await sql`
+    CREATE TRIGGER resources_quality_dirty AFTER INSERT OR UPDATE ON resources
+    FOR EACH ROW EXECUTE FUNCTION banchi_quality_resource_changed()`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP TRIGGER IF EXISTS resources_quality_dirty ON resources`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS datasets_quality_dirty ON datasets`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS banchi_quality_resource_changed()`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS banchi_quality_dataset_changed()`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS banchi_quality_dirty(uuid)`.execute(db);
+  await sql`DROP TABLE IF EXISTS oit_links`.execute(db);
+  await sql`DROP TABLE IF EXISTS resource_links`.execute(db);
+  await sql`DROP TABLE IF EXISTS dataset_quality`.execute(db);
+}

@@ -47,3 +47,6 @@ export function checkCriteria(file: CriteriaFile): CriteriaFile {
 }
 
 export const CRITERIA: CriteriaFile = checkCriteria(JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'criteria.json'), 'utf8')) as CriteriaFile);
+
+/** The open, machine-readable formats of the criteria file: the registry's automatic checks read the same list. */
+export const OPEN_FORMATS: ReadonlySet<string> = new Set(CRITERIA.criteria.find((c) => c.kind === 'formats')?.open ?? []);

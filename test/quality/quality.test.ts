@@ -128,6 +128,9 @@ describe('scoring on real records', () => {
     const row = await env.services.store.db.selectFrom('dataset_quality').selectAll().where('dataset_id', '=', mixed.id).executeTakeFirstOrThrow();
     assert.equal(row.dirty, false);
     assert.equal(row.score, (await show(editor.actor, mixed.id)).score);
+    // Counting page views into the row changes no score.
+    await env.services.store.db.updateTable('datasets').set((eb) => ({ view_count: eb('view_count', '+', 1) })).where('id', '=', mixed.id).execute();
+    assert.equal((await env.services.store.db.selectFrom('dataset_quality').select('dirty').where('dataset_id', '=', mixed.id).executeTakeFirstOrThrow()).dirty, false);
     await as(env, editor.actor, 'package_patch', { id: mixed.id, accessible_condition: 'ไม่มีการจำกัดการเข้าถึงข้อมูล' });
     const dirty = await env.services.store.db.selectFrom('dataset_quality').select('dirty').where('dataset_id', '=', mixed.id).executeTakeFirstOrThrow();
     assert.equal(dirty.dirty, true);

@@ -37,6 +37,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       linked_at timestamptz NOT NULL,
       PRIMARY KEY (org_id, item)
     )`.execute(db);
+  // Entries written before this migration get their first score from the job too.
+  await sql`INSERT INTO dataset_quality (dataset_id) SELECT id FROM datasets`.execute(db);
+  await sql`
+    INSERT INTO jobs (queue, payload, state, attempts, max_attempts, run_at, created)
+    SELECT 'quality', '{}'::jsonb, 'queued', 0, 5, now(), now() WHERE EXISTS (SELECT 1 FROM dataset_quality)`.execute(db);
   await sql`
     CREATE FUNCTION banchi_quality_dirty(ds uuid) RETURNS void LANGUAGE plpgsql AS $$
     BEGIN
@@ -60,8 +65,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURN NULL;
     END $$`.execute(db);
   await sql`
-    CREATE TRIGGER datasets_quality_dirty AFTER INSERT OR UPDATE ON datasets
+    CREATE TRIGGER datasets_quality_dirty AFTER INSERT ON datasets
     FOR EACH ROW EXECUTE FUNCTION banchi_quality_dataset_changed()`.execute(db);
+  // Page views are counted into the row every ten seconds: a view changes no score.
+  await sql`
+    CREATE TRIGGER datasets_quality_changed AFTER UPDATE ON datasets
+    FOR EACH ROW WHEN ((to_jsonb(OLD) - 'view_count') IS DISTINCT FROM (to_jsonb(NEW) - 'view_count'))
+    EXECUTE FUNCTION banchi_quality_dataset_changed()`.execute(db);
   await sql`
     CREATE TRIGGER resources_quality_dirty AFTER INSERT OR UPDATE ON resources
     FOR EACH ROW EXECUTE FUNCTION banchi_quality_resource_changed()`.execute(db);
@@ -69,6 +79,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TRIGGER IF EXISTS resources_quality_dirty ON resources`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS datasets_quality_changed ON datasets`.execute(db);
   await sql`DROP TRIGGER IF EXISTS datasets_quality_dirty ON datasets`.execute(db);
   await sql`DROP FUNCTION IF EXISTS banchi_quality_resource_changed()`.execute(db);
   await sql`DROP FUNCTION IF EXISTS banchi_quality_dataset_changed()`.execute(db);

@@ -12,6 +12,9 @@ import type { CriterionResult } from './engine.ts';
 import { qualityOf } from './store.ts';
 import { queueLinkcheck } from './linkcheck.ts';
 
+/** Score bands of the organisation page's chart (the last band of the answer counts scores not computed yet). */
+const BANDS: ReadonlyArray<readonly [number, number]> = [[0, 49], [50, 69], [70, 84], [85, 100]];
+
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /** Runs the rule so runAction sees the policy asked, and answers 404 whatever it says: the entry's existence is not told. */
@@ -81,7 +84,16 @@ export const organizationQualityList = defineAction({
       .leftJoin('dataset_quality as q', 'q.dataset_id', 'd.id')
       .where('d.owner_org', '=', org.id)
       .where(visibleDatasets(ctx.actor, 'd', { includeDrafts: true }));
-    const agg = await base.select([sql<number>`count(*)::int`.as('n'), sql<number | null>`round(avg(q.score))::int`.as('avg')]).executeTakeFirstOrThrow();
+    const agg = await base
+      .select([
+        sql<number>`count(*)::int`.as('n'),
+        sql<number | null>`round(avg(q.score))::int`.as('avg'),
+        // Score bands for the page's chart, over the same visible rows.
+        ...BANDS.map(([from, to], i) => sql<number>`count(*) FILTER (WHERE q.score BETWEEN ${from} AND ${to})::int`.as(`b${i}`)),
+        sql<number>`count(*) FILTER (WHERE q.score IS NULL)::int`.as('pending'),
+      ])
+      .executeTakeFirstOrThrow();
+    const counts = agg as unknown as Record<string, number>;
     const sort = text(input.sort) || 'score';
     let q = base.select(['d.id', 'd.name', 'd.title', 'd.state', 'd.private', 'd.data_type', 'd.data_category', 'd.data_classification', 'd.metadata_modified', 'q.score', 'q.results', 'q.computed_at', 'q.dirty']);
     if (sort === 'title') q = q.orderBy('d.title').orderBy('d.id');
@@ -93,6 +105,7 @@ export const organizationQualityList = defineAction({
       organization: { id: org.id, name: org.name, title: org.title },
       count: agg.n,
       average: agg.avg,
+      bands: [...BANDS.map(([from, to], i) => ({ from, to, count: counts[`b${i}`] ?? 0 })), { from: null, to: null, count: counts.pending ?? 0 }],
       results: rows.map((r) => {
         noteRead(ctx, { ...r, state: r.state }, 'metadata');
         const results = Array.isArray(r.results) ? (r.results as CriterionResult[]) : [];

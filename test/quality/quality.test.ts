@@ -168,6 +168,9 @@ describe('visibility', () => {
     assert.ok(!anon.results.some((r: any) => r.id === secret.id));
     assert.ok(mine.results.some((r: any) => r.id === secret.id));
     assert.deepEqual(mine.results.map((r: any) => r.score), [...mine.results.map((r: any) => r.score)].sort((a, b) => a - b));
+    // The score bands count the same visible rows.
+    assert.equal(anon.bands.reduce((n: number, b: any) => n + b.count, 0), 3);
+    assert.equal(mine.bands.reduce((n: number, b: any) => n + b.count, 0), 4);
     const paged = await as<any>(env, editor.actor, 'organization_quality_list', { id: 'ddc', limit: 1, offset: 1, sort: 'title' });
     assert.equal(paged.results.length, 1);
     assert.equal(paged.count, 4);
@@ -302,6 +305,8 @@ describe('pages', () => {
     const scores = await anon.get('/organization/ddc/quality');
     assert.equal(scores.statusCode, 200);
     assert.match(scores.body, /id="quality-scores"/);
+    assert.match(scores.body, /<svg/);
+    assert.match(scores.body, /id="quality-bands"/);
     assert.ok(scores.body.includes(covid.name));
     assert.ok(!scores.body.includes('ddc-private'));
     assert.ok(!(await anon.get(`/dataset/${covid.name}`)).body.includes('id="quality"'));

@@ -5,11 +5,20 @@ import { csrfField } from '../../layout.ts';
 import { timeEl } from '../../format.ts';
 import { L, outcome, scoreText } from './common.ts';
 import { CRITERIA } from '../../../quality/criteria.ts';
+import { barChart } from '../governance/kpi.ts';
 
 export { qualityPanel } from './panel.ts';
 
 const PAGE = 50;
 const SORTS = ['score', 'score desc', 'title'];
+
+interface Band {
+  from: number | null;
+  to: number | null;
+  count: number;
+}
+
+const band = (p: PageCtx, b: Band) => (b.from === null ? L(p, 'ยังไม่ได้คำนวณ', 'Not computed yet') : `${b.from}–${b.to}`);
 
 function param(p: PageCtx): string {
   return (p.req.params as { id: string }).id;
@@ -30,8 +39,13 @@ export function qualityRoutes(app: FastifyInstance, web: Web): void {
     const title = L(p, `คุณภาพคำอธิบายชุดข้อมูล: ${org.title}`, `Metadata quality: ${org.title}`);
     const base = `/organization/${encodeURIComponent(org.name)}/quality`;
     const pages = Math.max(1, Math.ceil(list.count / PAGE));
+    const bands = list.bands as Band[];
     const body = html`<h1>${title}</h1>
       <p>${L(p, `ชุดข้อมูลที่ท่านเห็นได้ ${list.count} ชุด คะแนนเฉลี่ย`, `${list.count} datasets you may see; average score`)} ${scoreText(p, list.average)}</p>
+      ${barChart(L(p, 'จำนวนชุดข้อมูลตามช่วงคะแนน', 'Datasets by score band'), bands.map((b) => ({ label: band(p, b), value: b.count })))}
+      <table class="data" id="quality-bands"><caption>${L(p, 'จำนวนชุดข้อมูลตามช่วงคะแนน', 'Datasets by score band')}</caption>
+        <thead><tr><th scope="col">${L(p, 'ช่วงคะแนน', 'Score band')}</th><th scope="col">${L(p, 'จำนวน', 'Count')}</th></tr></thead>
+        <tbody>${bands.map((b) => html`<tr><th scope="row">${band(p, b)}</th><td>${String(b.count)}</td></tr>`)}</tbody></table>
       <p><a href="/organization/${encodeURIComponent(org.name)}/oit">${L(p, 'รายการข้อมูลเปิดเผยตามเกณฑ์ OIT', 'OIT open-data checklist')}</a></p>
       ${may(p, 'linkcheck_queue', { org_id: org.id }) ? html`<form method="post" action="${base}/linkcheck">${csrfField(p)}<button type="submit">${L(p, 'ตรวจลิงก์ทรัพยากรข้อมูลตอนนี้', 'Check the resource links now')}</button></form>` : ''}
       <form method="get" action="${base}" class="filters"><label>${L(p, 'เรียงตาม', 'Sort by')} <select name="sort">

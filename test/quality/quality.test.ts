@@ -334,3 +334,21 @@ describe('pages', () => {
     assert.match(bad.body, /ต้องเป็นชุดข้อมูลที่เผยแพร่แล้วของหน่วยงานนี้/);
   });
 });
+
+describe('migration 023 (last: it rebuilds the quality tables)', () => {
+  test('down then up: entries written before it get a dirty row and a queued job for their first score', async () => {
+    const { MIGRATION_NAMES, migrateTo, migrateToLatest } = await import('../../src/store/migrate.ts');
+    const db = env.services.store.db;
+    // Migrations after 023 stay where they are: only 023 is taken down (and those after it, then back up).
+    await migrateTo(db, MIGRATION_NAMES[MIGRATION_NAMES.indexOf('023_quality') - 1]!);
+    await db.deleteFrom('jobs').where('queue', '=', 'quality').execute();
+    await migrateToLatest(db);
+    const datasets = (await db.selectFrom('datasets').select('id').execute()).length;
+    const rows = await db.selectFrom('dataset_quality').selectAll().execute();
+    assert.equal(rows.length, datasets);
+    assert.ok(rows.every((r) => r.dirty && r.score === null));
+    assert.equal((await db.selectFrom('jobs').select('id').where('queue', '=', 'quality').where('state', '=', 'queued').execute()).length, 1);
+    await refreshDirty(env.services);
+    assert.equal((await db.selectFrom('dataset_quality').select('dataset_id').where('dirty', '=', true).execute()).length, 0);
+  });
+});

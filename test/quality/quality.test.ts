@@ -339,7 +339,7 @@ describe('migration 023 (last: it rebuilds the quality tables)', () => {
   test('down then up: entries written before it get a dirty row and a queued job for their first score', async () => {
     const { MIGRATION_NAMES, migrateTo, migrateToLatest } = await import('../../src/store/migrate.ts');
     const db = env.services.store.db;
-    // Migrations after 023 stay where they are: only 023 is taken down (and those after it, then back up).
+    // Takes 023 (and any later migration) down, then everything back up.
     await migrateTo(db, MIGRATION_NAMES[MIGRATION_NAMES.indexOf('023_quality') - 1]!);
     await db.deleteFrom('jobs').where('queue', '=', 'quality').execute();
     await migrateToLatest(db);

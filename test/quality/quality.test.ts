@@ -297,6 +297,9 @@ describe('OIT checklist', () => {
 describe('pages', () => {
   test('checklist, organisation scores and the dataset panel render; editors see the panel, visitors do not', async () => {
     const anon = new PageClient(env.app);
+    const orgPage = await anon.get('/organization/ddc');
+    assert.match(orgPage.body, /href="\/organization\/ddc\/quality"/);
+    assert.match(orgPage.body, /href="\/organization\/ddc\/oit"/);
     const oit = await anon.get('/organization/ddc/oit');
     assert.equal(oit.statusCode, 200);
     assert.match(oit.body, /id="oit-O22"/);

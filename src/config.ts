@@ -40,6 +40,8 @@ export interface Config {
   /** BANCHI_REGISTRY_URL / BANCHI_REGISTRY_TOKEN: the national registry an agency site registers with (issue 8, src/registry/client.ts). */
   registryUrl?: string;
   registryToken?: string;
+  /** BANCHI_LINKCHECK_TIMEOUT_MS / _CONCURRENCY / _ALLOW_PRIVATE: the resource link checker (src/quality/); private addresses are refused unless allowed. */
+  linkcheck?: { timeoutMs: number; concurrency: number; allowPrivate: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tsaUrl: env.BANCHI_TSA_URL || '',
     registryUrl: (env.BANCHI_REGISTRY_URL || '').replace(/\/$/, ''),
     registryToken: env.BANCHI_REGISTRY_TOKEN || '',
+    linkcheck: { timeoutMs: intSetting(env, 'BANCHI_LINKCHECK_TIMEOUT_MS', 10_000, 100, 120_000), concurrency: intSetting(env, 'BANCHI_LINKCHECK_CONCURRENCY', 8, 1, 64), allowPrivate: env.BANCHI_LINKCHECK_ALLOW_PRIVATE === 'true' },
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

@@ -29,6 +29,7 @@ import { usageActions } from '../usage/actions.ts';
 import { followActions } from '../lists/follows.ts';
 import { listActions } from '../lists/lists.ts';
 import { areaActions } from '../area/reference.ts';
+import { qualityActions } from '../quality/index.ts';
 
 let loaded = false;
 
@@ -57,4 +58,6 @@ export function loadActions(): void {
   registerActions(exchangeDataActions);
   // usage statistics, follows and personal lists (issue 8)
   registerActions([...usageActions, ...followActions, ...listActions, ...areaActions]);
+  // metadata quality, link checker, OIT checklist (issue 8)
+  registerActions(qualityActions);
 }

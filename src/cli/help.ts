@@ -54,6 +54,8 @@ export const USAGE = `บัญชี (banchi) — บัญชีข้อม�
       ตรวจบันทึกตรวจสอบทั้งหมด (ออกด้วยรหัส 1 พร้อมแถวแรกที่ถูกแก้ไข) / check the audit log (exit 1 naming the first tampered row); seal: sign what is final now
   harvest run SOURCE [--full] | harvest jobs [SOURCE]
       เก็บเกี่ยวจากแหล่ง (ทำต่อจากที่ค้าง) / harvest a source to the end (resumes a killed run); jobs: recent runs
+  linkcheck [--org ORG]
+      ตรวจลิงก์ทรัพยากรข้อมูล (ทั้งหมดหรือของหน่วยงาน) แล้วปรับคะแนนคุณภาพ (ออกด้วยรหัส 1 เมื่อมีลิงก์เสีย) / check resource links (all, or one organisation's) and refresh quality scores (exit 1 when some are broken)
   help
       แสดงวิธีใช้นี้ / show this help
 

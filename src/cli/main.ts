@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   restore: async () => (await import('./commands/restore.ts')).restore,
   audit: async () => (await import('./commands/audit.ts')).audit,
   harvest: async () => (await import('./commands/harvest.ts')).harvest,
+  linkcheck: async () => (await import('./commands/linkcheck.ts')).linkcheck,
 };
 
 /** Runs one command line and returns the exit code: 0 ok, 1 (partial) failure, 2 usage or configuration error. */

@@ -11,6 +11,8 @@ import { maintainHarvests } from '../harvest/maintenance.ts';
 import { MONITOR_QUEUE, maintainExchange, runMonitorJob } from '../exchange/monitoring/job.ts';
 import { INTEGRATION_QUEUE, runIntegrationJob } from '../exchange/integration/actions.ts';
 import { USAGE_QUEUE, collectUsage } from '../registry/usage.ts';
+import { QUALITY_QUEUE, maintainQuality, runQualityJob } from '../quality/store.ts';
+import { LINKCHECK_QUEUE, runLinkcheck } from '../quality/linkcheck.ts';
 
 export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
 
@@ -23,6 +25,10 @@ export const handlers: Record<string, JobHandler> = {
   [MONITOR_QUEUE]: (s) => runMonitorJob(s),
   [INTEGRATION_QUEUE]: runIntegrationJob,
   [USAGE_QUEUE]: collectUsage,
+  [QUALITY_QUEUE]: (s) => runQualityJob(s),
+  [LINKCHECK_QUEUE]: async (s, p) => {
+    await runLinkcheck(s, p);
+  },
 };
 
 export interface Workers {
@@ -52,7 +58,7 @@ export function startWorkers(services: Services, intervalMs = 1000): Workers {
   const sweep = (): Promise<void> => exclusive(services, 'file_sweep', () => sweepFiles(services)).then(() => undefined, (e: unknown) => process.emitWarning(`file sweep failed: ${e instanceof Error ? e.message : String(e)}`));
   running = running.then(sweep);
   // Harvest runs a dead process left are resumed at start; stalled and scheduled ones every ten ticks.
-  const maintain = (startup: boolean): Promise<void> => maintainHarvests(services, startup).then(() => maintainExchange(services)).then(() => undefined, (e: unknown) => process.emitWarning(`harvest maintenance failed: ${e instanceof Error ? e.message : String(e)}`));
+  const maintain = (startup: boolean): Promise<void> => maintainHarvests(services, startup).then(() => maintainExchange(services)).then(() => maintainQuality(services)).then(() => undefined, (e: unknown) => process.emitWarning(`harvest maintenance failed: ${e instanceof Error ? e.message : String(e)}`));
   running = running.then(() => maintain(true));
   let ticks = 0;
   const sweepEvery = Math.max(1, Math.round(3600_000 / intervalMs));

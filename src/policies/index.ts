@@ -19,6 +19,7 @@ import { exchangeItemPolicies } from './exchange-item.ts';
 import { lookupPolicies } from './lookup.ts';
 import { monitoringPolicies } from './monitoring.ts';
 import { usagePolicies } from './usage.ts';
+import { qualityPolicies } from './quality.ts';
 
 /** Every allow-rule by name. A name missing here denies (see runAction), and a test lists actions without one. */
 export const policies: PolicySet = {
@@ -49,4 +50,6 @@ export const policies: PolicySet = {
   ...monitoringPolicies,
   // usage statistics, follows and personal lists (issue 8)
   ...usagePolicies,
+  // metadata quality, link checker, OIT checklist (issue 8)
+  ...qualityPolicies,
 };

@@ -109,9 +109,13 @@ export const registrationList = defineAction({
     const raws = withChecks && rows.length
       ? new Map((await ctx.db.selectFrom('harvest_records').select(['source_id', 'guid', 'raw']).where(sql<boolean>`(source_id, guid) IN (${sql.join(rows.map((r) => sql`(${r.source_id}::uuid, ${r.guid})`))})`).execute()).map((x) => [`${x.source_id}|${x.guid}`, x.raw as Record<string, unknown>]))
       : null;
+    // The harvested copy's stored quality score (src/quality), beside the standard checks.
+    const dsIds = rows.map((r) => r.dataset_id).filter((x): x is string => !!x);
+    const scores = withChecks && dsIds.length ? new Map((await ctx.db.selectFrom('dataset_quality').select(['dataset_id', 'score']).where('dataset_id', 'in', dsIds).execute()).map((x) => [x.dataset_id, x.score])) : null;
     const results = rows.map((r) => {
       const d: Record<string, unknown> = registrationDict(ctx, r, reasons);
       if (raws) d.checks = standardChecks(raws.get(`${r.source_id}|${r.guid}`) ?? null, ctx.lang);
+      if (withChecks) d.quality_score = (r.dataset_id && scores?.get(r.dataset_id)) ?? null;
       return d;
     });
     return { count: total, results };

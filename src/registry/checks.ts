@@ -2,6 +2,7 @@ import { ErrorBag, localizeErrors } from '../actions/errors.ts';
 import { normalizePackage } from '../import/normalize.ts';
 import { currentStandard } from '../standard/index.ts';
 import { validateDataset } from '../standard/validate.ts';
+import { OPEN_FORMATS } from '../quality/criteria.ts';
 
 export interface Check {
   key: string;
@@ -35,7 +36,7 @@ export function standardChecks(raw: Record<string, unknown> | null, lang: 'th' |
   add('notes', 'มีคำอธิบายชุดข้อมูล', 'Has a description', filled(d.notes));
   add('tags', 'มีคำสำคัญ', 'Has keywords', filled(d.tags) || filled(d.tag_string));
   add('resources', 'มีทรัพยากรข้อมูลอย่างน้อยหนึ่งรายการ', 'Has at least one resource', resources.length > 0);
-  add('open_format', 'มีรูปแบบไฟล์ที่เครื่องอ่านได้ (CSV, JSON, XML, XLSX, API)', 'Has a machine-readable format (CSV, JSON, XML, XLSX, API)', formats.some((f) => ['CSV', 'JSON', 'XML', 'XLSX', 'XLS', 'API', 'GEOJSON', 'TSV'].includes(f)));
+  add('open_format', 'มีรูปแบบไฟล์ที่เครื่องอ่านได้ (CSV, JSON, XML, XLSX, API)', 'Has a machine-readable format (CSV, JSON, XML, XLSX, API)', formats.some((f) => OPEN_FORMATS.has(f)));
   add('contact', 'มีอีเมลผู้ติดต่อ', 'Has a contact e-mail', filled(d.maintainer_email));
   add('frequency', 'ระบุความถี่ในการปรับปรุง', 'States its update frequency', filled(d.update_frequency_unit));
   add('license', 'ระบุสัญญาอนุญาต', 'States a licence', filled(d.license_id));

@@ -26,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '020_search_scale': await import('./migrations/020_search_scale.ts'),
   '021_opendata': await import('./migrations/021_opendata.ts'),
   '022_audit_leaf_v2': await import('./migrations/022_audit_leaf_v2.ts'),
+  '023_quality': await import('./migrations/023_quality.ts'),
   '024_usage_lists': await import('./migrations/024_usage_lists.ts'),
 };
 

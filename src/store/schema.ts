@@ -7,6 +7,7 @@ import type { OpendataTables } from '../opendata/schema.ts';
 import type { ExchangeTables } from '../exchange/gateway/schema.ts';
 import type { ExchangeTables as ExchangeDataTables } from '../exchange/schema.ts';
 import type { UsageTables } from '../usage/schema.ts';
+import type { QualityTables } from '../quality/schema.ts';
 
 /** Row types of every table, one interface each. Column names follow CKAN where CKAN has one. */
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -265,7 +266,7 @@ export interface DatasetSearchTable {
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
-export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables, ExchangeDataTables, ClusterTables, RegistryTables, UsageTables {
+export interface Database extends GovernanceTables, HarvestTables, OpendataTables, ExchangeTables, ExchangeDataTables, ClusterTables, RegistryTables, UsageTables, QualityTables {
   groups: GroupsTable;
   users: UsersTable;
   memberships: MembershipsTable;

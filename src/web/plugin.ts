@@ -35,6 +35,7 @@ import { kpiRoutes } from './pages/governance/kpi.ts';
 import { governanceRoutes } from './pages/governance/index.ts';
 import { harvestRoutes } from './pages/harvest.ts';
 import { registryRoutes } from './pages/registry/index.ts';
+import { qualityRoutes } from './pages/quality/index.ts';
 import { dashboardRoutes } from './pages/dashboard.ts';
 import { listRoutes } from './pages/lists.ts';
 import { areaRoutes } from './pages/area.ts';
@@ -97,6 +98,8 @@ export async function portal(app: FastifyInstance, services: Services): Promise<
     homeRoutes(scope, web);
     harvestRoutes(scope, web);
     registryRoutes(scope, web);
+    // metadata quality and the OIT checklist (issue 8), before /organization/:id
+    qualityRoutes(scope, web);
     searchRoutes(scope, web);
     datasetFormRoutes(scope, web);
     resourceFormRoutes(scope, web);

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cliEnv, STORE, waitForLine, writeJsonl, type CliEnv } from './cli-env.ts';
 import { verifyPassword } from '../../src/access/passwords.ts';
 import { actorFromToken } from '../../src/access/tokens.ts';
@@ -157,5 +159,40 @@ describe(`banchi commands (${STORE})`, () => {
     const r = await cli.run(['search', 'reindex'], { lang: 'en_US.UTF-8' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reindexed 59 datasets in [\d.]+ s$/m);
+  });
+
+  test('linkcheck --org checks one organisation\'s links, stores the answers and scores, exits 1 on a broken one', async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(req.url === '/ok' ? 200 : 404);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ids = await cli.withServices(async (services) => {
+        const run = (name: string, input: Record<string, unknown>) => runAction<any>(services, name, input, { actor: SYSTEM });
+        await run('organization_create', { name: 'links-org', title: 'หน่วยงานตรวจลิงก์' });
+        const d = await run('package_create', { name: 'links-ds', title: 'ชุดข้อมูลตรวจลิงก์', owner_org: 'links-org', data_type: 'ข้อมูลสถิติ', maintainer: 'กลุ่มงาน', maintainer_email: 'a@example.go.th', tags: ['ลิงก์'], notes: 'ทดสอบ', objective: ['พันธกิจหน่วยงาน'], update_frequency_unit: 'ปี', geo_coverage: 'ประเทศ', data_source: 'หน่วยงาน', data_format: ['CSV'], data_category: 'ข้อมูลสาธารณะ', data_classification: 'เปิดเผย', license_id: 'Open Data Common' });
+        const ok = await run('resource_create', { package_id: d.id, name: 'ok', format: 'CSV', url: `${base}/ok` });
+        const bad = await run('resource_create', { package_id: d.id, name: 'gone', format: 'CSV', url: `${base}/gone` });
+        return { dataset: d.id as string, ok: ok.id as string, bad: bad.id as string };
+      });
+      const r = await cli.run(['linkcheck', '--org', 'links-org'], { lang: 'en_US.UTF-8', env: { BANCHI_LINKCHECK_ALLOW_PRIVATE: 'true' } });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /checked 2 links: ok 1 broken 1 timeout 0/);
+      await cli.withServices(async (services) => {
+        const rows = await services.store.db.selectFrom('resource_links').selectAll().execute();
+        assert.deepEqual(rows.map((x) => `${x.resource_id === ids.ok ? 'ok' : 'bad'}:${x.status}:${x.http_status}`).sort(), ['bad:broken:404', 'ok:ok:200']);
+        const q = await services.store.db.selectFrom('dataset_quality').selectAll().where('dataset_id', '=', ids.dataset).executeTakeFirstOrThrow();
+        assert.equal(q.dirty, false);
+        assert.equal((q.results as Array<{ key: string; result: string }>).find((c) => c.key === 'links')?.result, 'partial');
+      });
+      // Without the setting, loopback addresses are refused before any request.
+      const refused = await cli.run(['linkcheck', '--org', 'links-org'], { lang: 'en_US.UTF-8' });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout, /checked 2 links: ok 0 broken 2/);
+    } finally {
+      server.close();
+    }
   });
 });

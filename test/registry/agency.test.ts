@@ -92,6 +92,7 @@ describe('an agency catalog registering with a registry over HTTP', () => {
     assert.equal(queue.statusCode, 200, queue.body.slice(0, 500));
     assert.match(queue.body, /จำนวนประชากร รายจังหวัด/);
     assert.match(queue.body, /ถูกต้องตามมาตรฐาน/);
+    assert.match(queue.body, /คะแนนคุณภาพ/);
     const regId = /name="ids" value="([0-9a-f-]{36})"/.exec(queue.body)![1]!;
     const noReason = await reviewer.post('/registry/queue', { ids: [regId], transition: 'reject', reason: '' });
     assert.equal(noReason.statusCode, 400);

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv, sys, as, makeOrg, makeUser, actorFor, datasetInput, api, type TestEnv } from '../helpers.ts';
 import { runHarvest } from '../../src/harvest/run.ts';
+import { refreshDirty } from '../../src/quality/store.ts';
 
 /**
  * Registration on a registry banchi harvesting two agency banchis over loopback: every transition of
@@ -91,6 +92,11 @@ describe('registration states on a registry', () => {
     const queue = await run(reviewer, 'registration_list', { queue: 'review', checks: true });
     const entry = queue.results.find((x: any) => x.id === r.id);
     assert.ok(entry.checks.find((c: any) => c.key === 'standard').ok);
+    // Beside the checks: the harvested copy's quality score, once the quality job has run.
+    assert.equal(entry.quality_score, null);
+    await refreshDirty(reg.services);
+    const scored = (await run(reviewer, 'registration_list', { queue: 'review', checks: true })).results.find((x: any) => x.id === r.id);
+    assert.ok(scored.quality_score > 0 && scored.quality_score <= 100, String(scored.quality_score));
     // A rejection needs a reason.
     await assert.rejects(step(reviewer, [r.id], 'reject'), (e: any) => e.name === 'ValidationError' && !!e.errors.reason);
     const rejected = (await step(reviewer, [r.id], 'reject', 'ขาดพจนานุกรมข้อมูล'))[0];

@@ -1,4 +1,5 @@
 import { registryPanel } from './registry/index.ts';
+import { qualityPanel } from './quality/index.ts';
 import type { FastifyInstance } from 'fastify';
 import { pushSection, pushStatusFor, type PushStatus } from '../components/opendata.ts';
 import { html, safeHref, type Html } from '../html.ts';
@@ -89,6 +90,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
     const tags = (d.tags ?? []) as Array<{ name: string }>;
     const publication = await publicationBox(p, d as { id: string; name: string; state?: string });
     const gdc = await registryPanel(p, d);
+    const quality = await qualityPanel(p, d);
     const body = html`
       ${datasetHeader(p, d, 'read')}
       ${gdc}
@@ -109,6 +111,7 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
             <h2 id="meta-title">${t('dataset.additional_info')}</h2>
             ${metadataTable(p, d)}
           </section>
+          ${quality}
         </div>
         ${sidebar(p, d, similar, await pushStatusFor(p, d), await listsPanel(p, d))}
       </div>`;

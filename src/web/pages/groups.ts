@@ -96,6 +96,10 @@ function readPage(kind: Kind) {
           </section>` : ''}
           <section><h2>${t('org.datasets')}</h2><p>${formatNumber(lang, Number(g.package_count ?? result.count))}</p></section>
           ${kind === 'organization' && may(p, 'package_create', { owner_org: g.id }) ? html`<section><p><a class="button" href="/dataset/new?owner_org=${encodeURIComponent(g.name)}">${t('dataset.add')}</a></p></section>` : ''}
+          ${kind === 'organization' ? html`<section><h2>${t('quality.section')}</h2><ul class="plain">
+            <li><a href="/organization/${encodeURIComponent(g.name)}/quality">${t('quality.scores')}</a></li>
+            <li><a href="/organization/${encodeURIComponent(g.name)}/oit">${t('quality.oit')}</a></li>
+          </ul></section>` : ''}
           ${manage ? html`<section><h2>${t('dataset.manage')}</h2><ul class="plain">
             <li><a href="/organization/members/${encodeURIComponent(g.name)}">${t('admin.members')}</a></li>
             <li><a href="/organization/edit/${encodeURIComponent(g.name)}">${t('org.edit')}</a></li>

@@ -21,13 +21,14 @@ export function registryQueueRoutes(app: FastifyInstance, web: Web): void {
       <form method="post" action="/registry/queue">${csrfField(p)}
       <table class="data">
         <caption>${L(p, `${list.count} รายการ`, `${list.count} entries`)}</caption>
-        <thead><tr><th scope="col">${L(p, 'เลือก', 'Pick')}</th><th scope="col">${L(p, 'ชุดข้อมูล', 'Dataset')}</th><th scope="col">${L(p, 'หน่วยงาน', 'Agency')}</th><th scope="col">${L(p, 'สถานะ', 'State')}</th><th scope="col">${L(p, 'การตรวจอัตโนมัติ', 'Automatic checks')}</th></tr></thead>
+        <thead><tr><th scope="col">${L(p, 'เลือก', 'Pick')}</th><th scope="col">${L(p, 'ชุดข้อมูล', 'Dataset')}</th><th scope="col">${L(p, 'หน่วยงาน', 'Agency')}</th><th scope="col">${L(p, 'สถานะ', 'State')}</th><th scope="col">${L(p, 'การตรวจอัตโนมัติ', 'Automatic checks')}</th><th scope="col">${L(p, 'คะแนนคุณภาพ', 'Quality score')}</th></tr></thead>
         <tbody>${list.results.map((r) => html`<tr>
           <td><input type="checkbox" name="ids" value="${r.id}" aria-label="${r.title}"></td>
           <td><a href="/registry/entry/${encodeURIComponent(r.number)}">${r.title}</a><br><small>${r.number} · ${r.site}</small></td>
           <td>${r.organization.title}<br><small>${r.agency.title}</small></td>
           <td>${r.state_text}<br><small>${r.state} · ${timeEl(p.lang, r.state_changed, true)}</small>${r.reject_reason ? html`<br><small>${L(p, 'เหตุผล', 'Reason')}: ${r.reject_reason}</small>` : ''}</td>
           <td><ul class="checks">${(r.checks ?? []).map((c: any) => html`<li class="${c.ok ? 'ok' : 'fail'}">${c.ok ? '✔' : '✘'} ${c.label}${c.detail.length ? html` <small>(${c.detail.join('; ')})</small>` : ''}</li>`)}</ul></td>
+          <td class="quality-score">${r.quality_score === null || r.quality_score === undefined ? '–' : html`<strong>${String(r.quality_score)}</strong>/100`}</td>
         </tr>`)}</tbody>
       </table>
       <p><label>${L(p, 'เหตุผล (จำเป็นเมื่อไม่ผ่าน)', 'Reason (needed to reject)')}<br><textarea name="reason" rows="3" cols="60"></textarea></label></p>

@@ -9,6 +9,7 @@ import { packageDelete } from '../actions/datasets/actions.ts';
 import { sealSecret } from './secrets.ts';
 import { sourceDict } from './present.ts';
 import type { HarvestSourceRow } from './schema.ts';
+import { CATALOG_KINDS } from '../registry/catalog-kinds.ts';
 
 export const SOURCE_TYPES = ['ckan', 'dcat'] as const;
 export const FREQUENCIES = ['MANUAL', 'HOURLY', 'DAILY', 'WEEKLY'] as const;
@@ -87,7 +88,9 @@ async function readFields(ctx: ActionContext, input: ActionInput, partial: boole
       }
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) bag.add('config', { th: 'ต้องเป็นออบเจกต์ JSON', en: 'Must be a JSON object' });
-    else f.config = parsed as Record<string, unknown>;
+    else if ('catalog_kind' in parsed && !CATALOG_KINDS.some((k) => k.value === (parsed as Record<string, unknown>).catalog_kind)) {
+      bag.add('config', { th: `catalog_kind ต้องเป็น ${CATALOG_KINDS.map((k) => k.value).join(', ')}`, en: `catalog_kind must be one of ${CATALOG_KINDS.map((k) => k.value).join(', ')}` });
+    } else f.config = parsed as Record<string, unknown>;
   }
   const timeout = input.timeout ?? input.timeout_seconds;
   if (timeout !== undefined && timeout !== null && timeout !== '') {

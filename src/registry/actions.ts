@@ -10,6 +10,7 @@ import { mayViewRegistration } from '../policies/registration.ts';
 import { bySite, loadRegistration, nationalRoles, officerOrgs, registrationActor, registrationWorkflow, siteOf, stateText, step, PUBLISHED_STATES, PROCESS, type RegistrationView } from './engine.ts';
 import { standardChecks } from './checks.ts';
 import categoriesFile from './national-categories.json' with { type: 'json' };
+import { CATALOG_KINDS, DEFAULT_CATALOG_KIND } from './catalog-kinds.ts';
 
 export const NATIONAL_CATEGORIES: ReadonlyArray<{ key: string; label: Msg }> = categoriesFile.categories;
 export const STATES = ['WAIT', 'VALIDATE', 'VALIDATE_MODIFIED', 'APPROVAL', 'REJECT', 'COMPLETED', 'WAIT_REVOKE', 'REVOKE', 'DELETED'] as const;
@@ -274,11 +275,13 @@ export const registrationCategorize = defineAction({
 export const registrationDashboard = defineAction({
   name: 'registration_dashboard',
   readOnly: true,
-  summary: 'Registration counts by state and by agency (what the caller may see).',
+  summary: 'Registration counts by state, by agency and by catalog kind (what the caller may see).',
   async run(ctx) {
     ctx.authorize('registration_dashboard', {});
     const byState = await visible(ctx).select(['c.state', sql<number>`count(*)::int`.as('n')]).groupBy('c.state').execute();
     const byAgency = await visible(ctx).select(['a.id', 'a.name', 'a.title', 'c.state', sql<number>`count(*)::int`.as('n')]).groupBy(['a.id', 'a.name', 'a.title', 'c.state']).execute();
+    const kindCol = sql<string>`COALESCE(s.config::jsonb->>'catalog_kind', ${sql.lit(DEFAULT_CATALOG_KIND)})`;
+    const byKind = await visible(ctx).select([kindCol.as('kind'), sql<number>`count(*)::int`.as('n')]).groupBy(kindCol).execute();
     const wf = registrationWorkflow().get(PROCESS);
     const agencies = new Map<string, { name: string; title: string; total: number; states: Record<string, number> }>();
     for (const r of byAgency) {
@@ -291,6 +294,7 @@ export const registrationDashboard = defineAction({
       states: STATES.map((s) => ({ state: s, label: wf.states.get(s)!.label[ctx.lang], count: byState.find((x) => x.state === s)?.n ?? 0 })),
       agencies: [...agencies.values()].sort((x, y) => y.total - x.total || x.title.localeCompare(y.title)),
       total: byState.reduce((n, r) => n + r.n, 0),
+      catalog_kinds: CATALOG_KINDS.map((k) => ({ kind: k.value, label: k.label[ctx.lang], count: byKind.find((x) => x.kind === k.value)?.n ?? 0 })),
     };
   },
 });

@@ -53,9 +53,10 @@ describe('an agency catalog registering with a registry over HTTP', () => {
   test('the agency catalog is registered on the registry from its page', async () => {
     const admin = new PageClient(reg.app);
     await admin.signInWith2fa('dopa-admin', PASSWORD, secrets);
-    const created = await admin.post('/registry/catalogs', { name: 'dopa', title: 'บัญชีข้อมูลกรมการปกครอง', url: agUrl, source_type: 'ckan', frequency: 'DAILY', owner_org: 'dopa-catalog' });
+    const created = await admin.post('/registry/catalogs', { name: 'dopa', title: 'บัญชีข้อมูลกรมการปกครอง', url: agUrl, source_type: 'ckan', frequency: 'DAILY', owner_org: 'dopa-catalog', catalog_kind: 'data_center' });
     assert.equal(created.statusCode, 303, created.body.slice(0, 500));
     assert.match((await admin.get('/registry/catalogs')).body, /บัญชีข้อมูลกรมการปกครอง/);
+    assert.match((await admin.get('/registry/catalogs')).body, /บัญชีข้อมูลกรมการปกครอง<\/a><\/td><td>[^<]*<\/td><td>[^<]*<\/td><td>บัญชีข้อมูลของศูนย์ข้อมูล</, 'the catalog kind chosen in the form');
   });
 
   test('the officer pulls, filters, ticks and registers from the agency page; the dataset page shows the state; delete is refused until revoked', async () => {

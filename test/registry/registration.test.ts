@@ -40,7 +40,8 @@ describe('registration states on a registry', () => {
       await sys(reg, 'duty_create', { id: org, username: user, role });
     }
     await sys(reg, 'harvest_source_create', { name: 'dopa-catalog', url: aUrl, source_type: 'ckan', owner_org: 'agency-a' });
-    await sys(reg, 'harvest_source_create', { name: 'moph-catalog', url: bUrl, source_type: 'ckan', owner_org: 'agency-b' });
+    await assert.rejects(sys(reg, 'harvest_source_create', { name: 'bad-kind', url: bUrl, source_type: 'ckan', owner_org: 'agency-b', config: { catalog_kind: 'village' } }), (e: any) => e.name === 'ValidationError' && /catalog_kind/.test(JSON.stringify(e.errors.config)));
+    await sys(reg, 'harvest_source_create', { name: 'moph-catalog', url: bUrl, source_type: 'ckan', owner_org: 'agency-b', config: { catalog_kind: 'area' } });
   });
   after(async () => {
     await reg.close();
@@ -191,6 +192,9 @@ describe('registration states on a registry', () => {
     assert.equal(dash.states.find((s: any) => s.state === 'COMPLETED').count, 2);
     assert.equal(dash.states.find((s: any) => s.state === 'DELETED').count, 1);
     assert.equal(dash.agencies.length, 2);
+    // By the kind of catalog each source is (config.catalog_kind, agency when not given).
+    const kinds = Object.fromEntries(dash.catalog_kinds.map((k: any) => [k.kind, k.count]));
+    assert.deepEqual(kinds, { agency: 2, area: 1, data_center: 0, local_government: 0 });
     // An officer's dashboard counts their agency only.
     assert.equal((await run(officerB, 'registration_dashboard', {})).total, 1);
   });

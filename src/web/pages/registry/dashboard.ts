@@ -10,9 +10,10 @@ interface Dashboard {
   total: number;
   states: Array<{ state: string; label: string; count: number }>;
   agencies: Array<{ name: string; title: string; total: number; states: Record<string, number> }>;
+  catalog_kinds: Array<{ kind: string; label: string; count: number }>;
 }
 
-/** Registration counts by state and by agency: server-rendered SVG charts with the same numbers in tables. */
+/** Registration counts by state, by agency and by catalog kind: server-rendered SVG charts with the same numbers in tables. */
 export function registryDashboardRoutes(app: FastifyInstance, web: Web): void {
   app.get('/registry/dashboard', page(web, async (p) => {
     const d = await call<Dashboard>(p, 'registration_dashboard', {});
@@ -28,6 +29,10 @@ export function registryDashboardRoutes(app: FastifyInstance, web: Web): void {
       <table class="data"><caption>${L(p, 'จำนวนตามหน่วยงานและสถานะ', 'By agency and state')}</caption>
         <thead><tr><th scope="col">${L(p, 'หน่วยงาน', 'Agency')}</th>${STATES.map((s) => html`<th scope="col">${s}</th>`)}<th scope="col">${L(p, 'รวม', 'Total')}</th></tr></thead>
         <tbody>${d.agencies.map((a) => html`<tr><th scope="row">${a.title}</th>${STATES.map((s) => html`<td>${String(a.states[s] ?? 0)}</td>`)}<td>${String(a.total)}</td></tr>`)}</tbody></table>
+      ${barChart(L(p, 'จำนวนตามประเภทบัญชีข้อมูล', 'By catalog kind'), d.catalog_kinds.map((k) => ({ label: k.label, value: k.count })))}
+      <table class="data"><caption>${L(p, 'จำนวนตามประเภทบัญชีข้อมูล', 'By catalog kind')}</caption>
+        <thead><tr><th scope="col">${L(p, 'ประเภทบัญชีข้อมูล', 'Catalog kind')}</th><th scope="col">${L(p, 'จำนวน', 'Count')}</th></tr></thead>
+        <tbody>${d.catalog_kinds.map((k) => html`<tr><th scope="row">${k.label}</th><td>${String(k.count)}</td></tr>`)}</tbody></table>
       ${usageSection(p, usage)}`;
     return render(p, title, body, { breadcrumbs: [[title]], noindex: true });
   }));

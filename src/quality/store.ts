@@ -42,11 +42,18 @@ export async function refreshDirty(services: Services, now = new Date()): Promis
         SELECT dataset_id FROM dataset_quality WHERE dirty ORDER BY dataset_id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`.execute(tx)).rows.map((r) => r.dataset_id);
       if (!ids.length) return 0;
       const inputs = await loadInputs(tx, ids, now);
+      const rows = [];
       for (const id of ids) {
         const x = inputs.get(id);
         if (!x) continue;
         const q = computeQuality(x);
-        await tx.updateTable('dataset_quality').set({ score: q.score, results: JSON.stringify(q.criteria), criteria_version: q.criteria_version, dirty: false, computed_at: now }).where('dataset_id', '=', id).execute();
+        rows.push({ dataset_id: id, score: q.score, results: q.criteria, criteria_version: q.criteria_version });
+      }
+      // One statement for the batch: a harvest of thousands of datasets is scored in a few hundred.
+      if (rows.length) {
+        await sql`UPDATE dataset_quality q SET score = v.score, results = v.results, criteria_version = v.criteria_version, dirty = false, computed_at = ${now}
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(dataset_id uuid, score integer, results jsonb, criteria_version integer)
+          WHERE q.dataset_id = v.dataset_id`.execute(tx);
       }
       return ids.length;
     });

@@ -9,14 +9,18 @@
  * `datastore_search` of the same rows (an editor of the owning agency: filters province, the same
  * fields and limit), then the gateway (`/exchange/v1/.../records`: token, agreement checks, grant,
  * row condition, quota upsert, audit row, detached JWS). Prints requests/s and p50/p95 of both and
- * the difference. Asserts nothing.
+ * the difference. Asserts nothing. BANCHI_BENCH_TRACE=1 first prints the SQL statements (round trips)
+ * one request of each kind sends, BANCHI_BENCH_ONLY=plain|gateway runs one of the two, BANCHI_BENCH_PROFILE=<dir> writes a CPU profile of
+ * the server (this thread, not the load generator) over each measured run.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Session } from 'node:inspector/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
@@ -84,11 +88,48 @@ try {
   if (JSON.stringify(p1.result.records.map((r: any) => r.name)) !== JSON.stringify(g1j.records.map((r: any) => r.name))) throw new Error('the two endpoints answer different rows');
   if (!g1.headers.get('x-jws-signature')) throw new Error('the gateway answer is not signed');
 
-  const run = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number }>((resolve, reject) => {
+  if (process.env.BANCHI_BENCH_TRACE) {
+    // Every statement a request sends, in order (pg's Client.query is the one way out to the server).
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const query = proto.query;
+    let log: string[] | null = null;
+    proto.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text?: string };
+      log?.push((typeof q === 'string' ? q : q?.text ?? '?').replace(/\s+/g, ' ').slice(0, 160));
+      return query.apply(this, a);
+    };
+    for (const [label, url, token] of [['plain datastore_search', plainUrl, editor.token], ['gateway', gwUrl, `Bearer ${partner.token}`]] as const) {
+      await fetch(url, { headers: { authorization: token } }); // warm (token last_access written)
+      log = [];
+      await (await fetch(url, { headers: { authorization: token } })).arrayBuffer();
+      console.log(`${label}: ${log.length} statements`);
+      for (const l of log) console.log(`  ${l}`);
+      log = null;
+    }
+    proto.query = query;
+  }
+  const only = process.env.BANCHI_BENCH_ONLY;
+  const profileDir = process.env.BANCHI_BENCH_PROFILE;
+  const load = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number }>((resolve, reject) => {
     const w = new Worker(new URL('./exchange-load.ts', import.meta.url), { workerData: { url, token, seconds, clients: CLIENTS } });
     w.once('message', resolve);
     w.once('error', reject);
   });
+  const run = async (url: string, token: string, seconds: number, label?: string) => {
+    if (!profileDir || !label) return load(url, token, seconds);
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    try {
+      return await load(url, token, seconds);
+    } finally {
+      const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(profileDir, { recursive: true });
+      fs.writeFileSync(path.join(profileDir, `${label}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }
+  };
   const pct = (xs: number[], p: number) => { const s = [...xs].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
   const report = (label: string, r: { n: number; errors: number; lat: number[]; sec: number }) => {
     const o = { rps: r.n / r.sec, p50: pct(r.lat, 50), p95: pct(r.lat, 95) };
@@ -96,10 +137,11 @@ try {
     return o;
   };
   console.log(`PostgreSQL, ${ROWS.toLocaleString()} rows, ${CLIENTS} concurrent clients, ${SECONDS} s per run, 10 rows per answer, ${os.cpus().length} cores (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
-  await run(plainUrl, editor.token, 1.5); // warm-up
-  const plain = report('plain datastore_search', await run(plainUrl, editor.token, SECONDS));
-  await run(gwUrl, `Bearer ${partner.token}`, 1.5);
-  const gw = report('gateway (signed, audited)', await run(gwUrl, `Bearer ${partner.token}`, SECONDS));
+  const none = { rps: NaN, p50: NaN, p95: NaN };
+  if (only !== 'gateway') await run(plainUrl, editor.token, 1.5); // warm-up
+  const plain = only === 'gateway' ? none : report('plain datastore_search', await run(plainUrl, editor.token, SECONDS, 'plain'));
+  if (only !== 'plain') await run(gwUrl, `Bearer ${partner.token}`, 1.5);
+  const gw = only === 'plain' ? none : report('gateway (signed, audited)', await run(gwUrl, `Bearer ${partner.token}`, SECONDS, 'gateway'));
   console.log(`difference: ${(gw.rps - plain.rps).toFixed(0)} req/s (${((gw.rps / plain.rps) * 100).toFixed(0)} % of plain), p50 +${(gw.p50 - plain.p50).toFixed(2)} ms, p95 +${(gw.p95 - plain.p95).toFixed(2)} ms`);
   console.log(`targets: ≥ 1,000 signed audited requests/s ${gw.rps >= 1000 ? 'met' : 'NOT met'}; ≤ 5 ms p95 added ${gw.p95 - plain.p95 <= 5 ? 'met' : 'NOT met'}`);
   const audited = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'exchange_call'`.execute(services.store.db);

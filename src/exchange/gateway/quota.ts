@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../../store/db.ts';
 
 /**
@@ -32,11 +32,16 @@ export function periodOf(unit: string, now: Date): { start: Date; end: Date; per
  * quota is spent (nothing is written then). The row lock is held until the caller's commit, so
  * two processes can never both take the last call.
  */
-export async function admitCall(db: Tx, agreementId: string, start: Date, limit: number): Promise<number | null> {
-  const r = await sql<{ calls: number }>`
+export async function admitCall(db: Tx, agreementId: string, start: Date, limit: number, opts: { whenAdmitted?: (source: string) => RawBuilder<unknown> } = {}): Promise<number | null> {
+  const upsert = sql`
     INSERT INTO exchange_usage AS u (agreement_id, period_start, calls) VALUES (${agreementId}, ${start}, 1)
     ON CONFLICT (agreement_id, period_start) DO UPDATE SET calls = u.calls + 1 WHERE u.calls < ${limit}
-    RETURNING u.calls`.execute(db);
+    RETURNING u.calls`;
+  // `whenAdmitted` writes a row per admitted call in the same statement (a data-modifying CTE over
+  // the upsert's answer): one round trip while the counter's row is locked.
+  const r = await (opts.whenAdmitted
+    ? sql<{ calls: number }>`WITH admitted AS (${upsert}), also AS (${opts.whenAdmitted('admitted')}) SELECT calls FROM admitted`
+    : sql<{ calls: number }>`${upsert}`).execute(db);
   return r.rows[0] ? Number(r.rows[0].calls) : null;
 }
 

@@ -25,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '019_shared_limits': await import('./migrations/019_shared_limits.ts'),
   '020_search_scale': await import('./migrations/020_search_scale.ts'),
   '021_opendata': await import('./migrations/021_opendata.ts'),
+  '025_exchange_usage_slots': await import('./migrations/025_exchange_usage_slots.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

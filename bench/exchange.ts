@@ -14,6 +14,7 @@
  * the server (this thread, not the load generator) over each measured run.
  */
 import crypto from 'node:crypto';
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,22 +90,48 @@ try {
   if (!g1.headers.get('x-jws-signature')) throw new Error('the gateway answer is not signed');
 
   if (process.env.BANCHI_BENCH_TRACE) {
-    // Every statement a request sends, in order (pg's Client.query is the one way out to the server).
+    // Every statement a request sends, in order (pg's Client.query is the one way out to the server),
+    // with its median time from sending to its answer over 20 requests made one at a time.
     const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
     const query = proto.query;
-    let log: string[] | null = null;
+    let log: Array<{ text: string; ms: number; sql: string; params: unknown }> | null = null;
     proto.query = function (this: unknown, ...a: unknown[]) {
       const q = a[0] as string | { text?: string };
-      log?.push((typeof q === 'string' ? q : q?.text ?? '?').replace(/\s+/g, ' ').slice(0, 160));
-      return query.apply(this, a);
+      const full = typeof q === 'string' ? q : q?.text ?? '?';
+      const entry = { text: full.replace(/\s+/g, ' ').trim().slice(0, 110), ms: NaN, sql: full, params: a[1] };
+      log?.push(entry);
+      const t = performance.now();
+      const out = query.apply(this, a) as Promise<unknown> | undefined;
+      if (out && typeof out.then === 'function') out.then(() => { entry.ms = performance.now() - t; }, () => undefined);
+      return out;
     };
     for (const [label, url, token] of [['plain datastore_search', plainUrl, editor.token], ['gateway', gwUrl, `Bearer ${partner.token}`]] as const) {
       await fetch(url, { headers: { authorization: token } }); // warm (token last_access written)
-      log = [];
-      await (await fetch(url, { headers: { authorization: token } })).arrayBuffer();
-      console.log(`${label}: ${log.length} statements`);
-      for (const l of log) console.log(`  ${l}`);
+      const runs: Array<Array<{ text: string; ms: number; sql: string; params: unknown }>> = [];
+      for (let i = 0; i < 20; i++) {
+        log = [];
+        await (await fetch(url, { headers: { authorization: token } })).arrayBuffer();
+        runs.push(log);
+      }
       log = null;
+      const first = runs[0]!;
+      console.log(`${label}: ${first.length} statements (median ms from send to answer, one request at a time)`);
+      // Planning and execution time of each read as the server reports them (EXPLAIN ANALYZE; reads only).
+      const explain = new pg.Client({ connectionString: scratch.url });
+      await explain.connect();
+      for (const [i, st] of first.entries()) {
+        const xs = runs.map((r) => r[i]?.ms ?? NaN).filter(Number.isFinite).sort((x, y) => x - y);
+        let plan = '';
+        if (/^\s*SELECT/i.test(st.sql)) {
+          const ex = () => query.call(explain, `EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${st.sql}`, st.params as unknown[]) as Promise<unknown>;
+          for (let k = 0; k < 5; k++) await ex(); // warm the connection's caches
+          const r = await ex() as { rows: Array<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number }> }> };
+          const p = r.rows[0]!['QUERY PLAN'][0]!;
+          plan = `plan ${p['Planning Time'].toFixed(2)} exec ${p['Execution Time'].toFixed(2)}  `;
+        }
+        console.log(`  ${(xs[Math.floor(xs.length / 2)] ?? NaN).toFixed(2).padStart(6)}  ${plan}${st.text}`);
+      }
+      await explain.end();
     }
     proto.query = query;
   }
@@ -115,7 +142,32 @@ try {
     w.once('message', resolve);
     w.once('error', reject);
   });
+  // CPU time (not wall time: the machine is shared) of the server's main thread and of the
+  // PostgreSQL backends serving it, from /proc, so runs can be compared per request.
+  const tick = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  const cpuMs = (pid: number, task?: number) => {
+    try {
+      const st = fs.readFileSync(task ? `/proc/${pid}/task/${task}/stat` : `/proc/${pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / tick;
+    } catch { return 0; }
+  };
+  const backends = async () => (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(services.store.db)).rows.map((r) => r.pid);
+  const cpu = async () => { const pids = await backends(); return { node: cpuMs(process.pid, process.pid), pg: pids.reduce((n, p) => n + cpuMs(p), 0), pids }; };
+  const cpuNote = new Map<string, string>();
+  const measured = async (label: string, r: Promise<{ n: number; errors: number; lat: number[]; sec: number }>, before: { node: number; pg: number; pids: number[] }) => {
+    const out = await r;
+    const pids = [...new Set([...before.pids, ...(await backends())])];
+    const node = cpuMs(process.pid, process.pid) - before.node;
+    const pg = pids.reduce((n, p) => n + cpuMs(p), 0) - before.pg;
+    cpuNote.set(label, `CPU per request: server thread ${(node / out.n).toFixed(2)} ms, PostgreSQL ${(pg / out.n).toFixed(2)} ms`);
+    return out;
+  };
   const run = async (url: string, token: string, seconds: number, label?: string) => {
+    if (label) return measured(label, runProfiled(url, token, seconds, label), await cpu());
+    return load(url, token, seconds);
+  };
+  const runProfiled = async (url: string, token: string, seconds: number, label?: string) => {
     if (!profileDir || !label) return load(url, token, seconds);
     const session = new Session();
     session.connect();
@@ -134,6 +186,8 @@ try {
   const report = (label: string, r: { n: number; errors: number; lat: number[]; sec: number }) => {
     const o = { rps: r.n / r.sec, p50: pct(r.lat, 50), p95: pct(r.lat, 95) };
     console.log(`${label.padEnd(34)} ${o.rps.toFixed(0).padStart(6)} req/s   p50 ${o.p50.toFixed(2)} ms   p95 ${o.p95.toFixed(2)} ms   (${r.n} requests, ${r.errors} errors)`);
+    const note = cpuNote.get(label.startsWith('plain') ? 'plain' : 'gateway');
+    if (note) console.log(`${''.padEnd(34)} ${note}`);
     return o;
   };
   console.log(`PostgreSQL, ${ROWS.toLocaleString()} rows, ${CLIENTS} concurrent clients, ${SECONDS} s per run, 10 rows per answer, ${os.cpus().length} cores (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);

@@ -99,16 +99,17 @@ export function mayReadPersonal(actor: Actor, ownerOrg: string | null): boolean 
  * Loads a resource and its DataStore table for `rule`, answering 404 alike for a resource that
  * does not exist, one the caller may not see, and one without a table (so nothing is disclosed).
  */
-export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string } = {}): Promise<TableAccess> {
+export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string; loaded?: { row: ResourceRow; table: DsTable | undefined } } = {}): Promise<TableAccess> {
   const notFound = () => new NotFoundError({ th: NOT_FOUND.th, en: NOT_FOUND.en.replace('{id}', resourceId) });
   // Two statements: the resource with its table's description, then the dataset with the caller's
   // subject (visibility, file grant, collaboration) and, for the gateway, the grants in force now.
-  const row = (await sql<ResourceRow & Record<string, unknown>>`SELECT r.*, ${tableColumns('t')} FROM resources r LEFT JOIN datastore_tables t ON t.resource_id = r.id WHERE r.id = ${resourceId}`.execute(ctx.db)).rows[0];
+  // (`loaded`: the gateway read the resource and its table with the agreement, in its own statement.)
+  const row = opts.loaded?.row.id === resourceId ? undefined : (await sql<ResourceRow & Record<string, unknown>>`SELECT r.*, ${tableColumns('t')} FROM resources r LEFT JOIN datastore_tables t ON t.resource_id = r.id WHERE r.id = ${resourceId}`.execute(ctx.db)).rows[0];
   const split = row ? tableFromColumns(row) : undefined;
-  const resource = split?.rest as ResourceRow | undefined;
-  const table = split?.table;
+  const resource = opts.loaded?.row.id === resourceId ? opts.loaded.row : (split?.rest as ResourceRow | undefined);
+  const table = opts.loaded?.row.id === resourceId ? opts.loaded.table : split?.table;
   const loaded = resource
-    ? await loadDatasetSubject<{ __x_grants?: unknown }>(ctx, resource.dataset_id, opts.agreementId ? sql`${grantForSql(ctx.actor, sql.ref('d.id'), ctx.now)} AS __x_grants` : undefined)
+    ? await loadDatasetSubject<{ __x_grants?: unknown }>(ctx, resource.dataset_id, opts.agreementId ? sql`${grantForSql(ctx.actor, sql.ref('d.id'), ctx.now)} AS __x_grants` : undefined, { visibleOnly: !!opts.agreementId })
     : undefined;
   const base = loaded?.subject;
   const dataset = loaded?.row;

@@ -68,10 +68,14 @@ export async function datasetSubject(ctx: ActionContext, row: DatasetRow): Promi
  * table on every call): the same three conditions, asked as columns of the dataset's row. `extra`
  * adds columns over the alias `d`, named `__x_…` (the gateway's grants), answered beside the subject.
  */
-export async function loadDatasetSubject<E extends Record<string, unknown> = Record<string, never>>(ctx: ActionContext, id: string, extra?: RawBuilder<unknown>): Promise<{ row: DatasetRow; subject: DatasetSubject; extra: E } | undefined> {
+export async function loadDatasetSubject<E extends Record<string, unknown> = Record<string, never>>(ctx: ActionContext, id: string, extra?: RawBuilder<unknown>, opts: { visibleOnly?: boolean } = {}): Promise<{ row: DatasetRow; subject: DatasetSubject; extra: E } | undefined> {
   const d = sql.ref('d.id');
+  // visibleOnly: a reader whose only right is a grant it names (the gateway) is never judged by a
+  // file grant or a collaboration; those columns answer false / NULL and cost nothing to plan.
+  const fileGrant = opts.visibleOnly ? sql`false` : fileGrantSql(ctx, d);
+  const collaborator = opts.visibleOnly ? sql`NULL::text` : collaboratorSql(ctx, d);
   const r = await sql<DatasetRow & { __visible: boolean; __file_grant: boolean; __collaborator: string | null } & E>`
-    SELECT d.*, coalesce(${visibleSql(ctx, 'd')}, false) AS __visible, ${fileGrantSql(ctx, d)} AS __file_grant, ${collaboratorSql(ctx, d)} AS __collaborator${extra ? sql`, ${extra}` : sql``}
+    SELECT d.*, coalesce(${visibleSql(ctx, 'd')}, false) AS __visible, ${fileGrant} AS __file_grant, ${collaborator} AS __collaborator${extra ? sql`, ${extra}` : sql``}
     FROM datasets d WHERE d.id = ${id}`.execute(ctx.db);
   const row = r.rows[0];
   if (!row) return undefined;

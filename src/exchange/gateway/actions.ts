@@ -7,6 +7,8 @@ import { NotFoundError, ValidationError } from '../../actions/errors.ts';
 import { memberOrgs, userId } from '../../access/actor.ts';
 import { UUID } from '../../actions/governance/agreements-shared.ts';
 import { openTable, readResourceId } from '../../datastore/access.ts';
+import { tableColumns, tableFromColumns, type DsTable } from '../../datastore/meta.ts';
+import type { ResourceRow } from '../../store/schema.ts';
 import { readSearch, runSearch } from '../../datastore/query.ts';
 import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
@@ -22,18 +24,28 @@ const MAX_ROWS = 10000;
 interface AgreementRow {
   id: string; number: string; state: string; partner_org: string; owner_org: string; access_from: Date; access_to: Date;
   terminated_at: Date | null; frequency: { unit: string; count: number }; items: Array<{ dataset_id: string }>; technology: string;
-  /** The dataset of the resource called (null: no such resource), read in the same statement. */
-  resource_dataset_id: string | null;
+  /** The resource called with its table's description (undefined: no such resource), read in the same statement. */
+  resource?: { row: ResourceRow; table: DsTable | undefined };
 }
 
+const AGREEMENT_COLUMNS = ['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology'];
+
+/** The agreement called and, in the same round trip, the resource called with its table (handed to openTable). */
 async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null): Promise<AgreementRow | undefined> {
   if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
-  const r = await sql<AgreementRow>`
-    SELECT a.id, c.number, c.state, a.partner_org, a.owner_org, a.access_from, a.access_to, a.terminated_at, a.frequency, a.items, a.technology,
-      ${resourceId ? sql`(SELECT r.dataset_id FROM resources r WHERE r.id = ${resourceId})` : sql`NULL::uuid`} AS resource_dataset_id
+  const r = await sql<Record<string, unknown>>`
+    SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))}, r.*, ${tableColumns('t')}
     FROM agreements a JOIN cases c ON c.id = a.case_id
+      LEFT JOIN resources r ON ${resourceId ? sql`r.id = ${resourceId}` : sql`false`}
+      LEFT JOIN datastore_tables t ON t.resource_id = r.id
     WHERE ${UUID.test(ref) ? sql`a.id = ${ref.toLowerCase()}` : sql`c.number = ${ref}`}`.execute(ctx.db);
-  return r.rows[0];
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const ag: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) (k.startsWith('__a_') ? ag : rest)[k.startsWith('__a_') ? k.slice(4) : k] = v;
+  const { rest: res, table } = tableFromColumns(rest);
+  return { ...(ag as unknown as AgreementRow), resource: res.id == null ? undefined : { row: res as unknown as ResourceRow, table } };
 }
 
 const names = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -79,10 +91,10 @@ export const exchangeRecords = defineAction({
     if (!purpose || purpose.length > 500) throw ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' });
     if (!id) throw new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' });
     const agreed = (ag.items ?? []).map((i) => i.dataset_id);
-    if (!ag.resource_dataset_id || !agreed.includes(ag.resource_dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
+    if (!ag.resource || !agreed.includes(ag.resource.row.dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
     let access;
     try {
-      access = await openTable(ctx, id, 'exchange_read', { agreementId: ag.id });
+      access = await openTable(ctx, id, 'exchange_read', { agreementId: ag.id, loaded: ag.resource });
     } catch (e) {
       if (e instanceof NotFoundError) return refuse(new GatewayError(404, 'resource_not_found', { th: 'ทรัพยากรนี้ยังไม่มีตารางข้อมูล หรือสิทธิ์ตามข้อตกลงใช้ไม่ได้ในขณะนี้', en: 'The resource has no table, or the agreement\'s grant is not usable now' }));
       throw e;

@@ -11,7 +11,8 @@
  * row condition, quota upsert, audit row, detached JWS). Prints requests/s and p50/p95 of both and
  * the difference. Asserts nothing. BANCHI_BENCH_TRACE=1 first prints the SQL statements (round trips)
  * one request of each kind sends, BANCHI_BENCH_ONLY=plain|gateway runs one of the two, BANCHI_BENCH_PROFILE=<dir> writes a CPU profile of
- * the server (this thread, not the load generator) over each measured run.
+ * the server (this thread, not the load generator) over each measured run. Each run also prints the CPU
+ * time per request of the server thread and of the PostgreSQL backends (from /proc).
  */
 import crypto from 'node:crypto';
 import { execSync } from 'node:child_process';

@@ -9,14 +9,20 @@
  * `datastore_search` of the same rows (an editor of the owning agency: filters province, the same
  * fields and limit), then the gateway (`/exchange/v1/.../records`: token, agreement checks, grant,
  * row condition, quota upsert, audit row, detached JWS). Prints requests/s and p50/p95 of both and
- * the difference. Asserts nothing.
+ * the difference. Asserts nothing. BANCHI_BENCH_TRACE=1 first prints the SQL statements (round trips)
+ * one request of each kind sends, BANCHI_BENCH_ONLY=plain|gateway runs one of the two, BANCHI_BENCH_PROFILE=<dir> writes a CPU profile of
+ * the server (this thread, not the load generator) over each measured run. Each run also prints the CPU
+ * time per request of the server thread and of the PostgreSQL backends (from /proc).
  */
 import crypto from 'node:crypto';
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Session } from 'node:inspector/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
@@ -84,22 +90,113 @@ try {
   if (JSON.stringify(p1.result.records.map((r: any) => r.name)) !== JSON.stringify(g1j.records.map((r: any) => r.name))) throw new Error('the two endpoints answer different rows');
   if (!g1.headers.get('x-jws-signature')) throw new Error('the gateway answer is not signed');
 
-  const run = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number }>((resolve, reject) => {
+  if (process.env.BANCHI_BENCH_TRACE) {
+    // Every statement a request sends, in order (pg's Client.query is the one way out to the server),
+    // with its median time from sending to its answer over 20 requests made one at a time.
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const query = proto.query;
+    let log: Array<{ text: string; ms: number; sql: string; params: unknown }> | null = null;
+    proto.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text?: string };
+      const full = typeof q === 'string' ? q : q?.text ?? '?';
+      const entry = { text: full.replace(/\s+/g, ' ').trim().slice(0, 110), ms: NaN, sql: full, params: a[1] };
+      log?.push(entry);
+      const t = performance.now();
+      const out = query.apply(this, a) as Promise<unknown> | undefined;
+      if (out && typeof out.then === 'function') out.then(() => { entry.ms = performance.now() - t; }, () => undefined);
+      return out;
+    };
+    for (const [label, url, token] of [['plain datastore_search', plainUrl, editor.token], ['gateway', gwUrl, `Bearer ${partner.token}`]] as const) {
+      await fetch(url, { headers: { authorization: token } }); // warm (token last_access written)
+      const runs: Array<Array<{ text: string; ms: number; sql: string; params: unknown }>> = [];
+      for (let i = 0; i < 20; i++) {
+        log = [];
+        await (await fetch(url, { headers: { authorization: token } })).arrayBuffer();
+        runs.push(log);
+      }
+      log = null;
+      const first = runs[0]!;
+      console.log(`${label}: ${first.length} statements (median ms from send to answer, one request at a time)`);
+      // Planning and execution time of each read as the server reports them (EXPLAIN ANALYZE; reads only).
+      const explain = new pg.Client({ connectionString: scratch.url });
+      await explain.connect();
+      for (const [i, st] of first.entries()) {
+        const xs = runs.map((r) => r[i]?.ms ?? NaN).filter(Number.isFinite).sort((x, y) => x - y);
+        let plan = '';
+        if (/^\s*SELECT/i.test(st.sql)) {
+          const ex = () => query.call(explain, `EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${st.sql}`, st.params as unknown[]) as Promise<unknown>;
+          for (let k = 0; k < 5; k++) await ex(); // warm the connection's caches
+          const r = await ex() as { rows: Array<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number }> }> };
+          const p = r.rows[0]!['QUERY PLAN'][0]!;
+          plan = `plan ${p['Planning Time'].toFixed(2)} exec ${p['Execution Time'].toFixed(2)}  `;
+        }
+        console.log(`  ${(xs[Math.floor(xs.length / 2)] ?? NaN).toFixed(2).padStart(6)}  ${plan}${st.text}`);
+      }
+      await explain.end();
+    }
+    proto.query = query;
+  }
+  const only = process.env.BANCHI_BENCH_ONLY;
+  const profileDir = process.env.BANCHI_BENCH_PROFILE;
+  const load = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number }>((resolve, reject) => {
     const w = new Worker(new URL('./exchange-load.ts', import.meta.url), { workerData: { url, token, seconds, clients: CLIENTS } });
     w.once('message', resolve);
     w.once('error', reject);
   });
+  // CPU time (not wall time: the machine is shared) of the server's main thread and of the
+  // PostgreSQL backends serving it, from /proc, so runs can be compared per request.
+  const tick = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  const cpuMs = (pid: number, task?: number) => {
+    try {
+      const st = fs.readFileSync(task ? `/proc/${pid}/task/${task}/stat` : `/proc/${pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / tick;
+    } catch { return 0; }
+  };
+  const backends = async () => (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(services.store.db)).rows.map((r) => r.pid);
+  const cpu = async () => { const pids = await backends(); return { node: cpuMs(process.pid, process.pid), pg: pids.reduce((n, p) => n + cpuMs(p), 0), pids }; };
+  const cpuNote = new Map<string, string>();
+  const measured = async (label: string, r: Promise<{ n: number; errors: number; lat: number[]; sec: number }>, before: { node: number; pg: number; pids: number[] }) => {
+    const out = await r;
+    const pids = [...new Set([...before.pids, ...(await backends())])];
+    const node = cpuMs(process.pid, process.pid) - before.node;
+    const pg = pids.reduce((n, p) => n + cpuMs(p), 0) - before.pg;
+    cpuNote.set(label, `CPU per request: server thread ${(node / out.n).toFixed(2)} ms, PostgreSQL ${(pg / out.n).toFixed(2)} ms`);
+    return out;
+  };
+  const run = async (url: string, token: string, seconds: number, label?: string) => {
+    if (label) return measured(label, runProfiled(url, token, seconds, label), await cpu());
+    return load(url, token, seconds);
+  };
+  const runProfiled = async (url: string, token: string, seconds: number, label?: string) => {
+    if (!profileDir || !label) return load(url, token, seconds);
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    try {
+      return await load(url, token, seconds);
+    } finally {
+      const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(profileDir, { recursive: true });
+      fs.writeFileSync(path.join(profileDir, `${label}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }
+  };
   const pct = (xs: number[], p: number) => { const s = [...xs].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
   const report = (label: string, r: { n: number; errors: number; lat: number[]; sec: number }) => {
     const o = { rps: r.n / r.sec, p50: pct(r.lat, 50), p95: pct(r.lat, 95) };
     console.log(`${label.padEnd(34)} ${o.rps.toFixed(0).padStart(6)} req/s   p50 ${o.p50.toFixed(2)} ms   p95 ${o.p95.toFixed(2)} ms   (${r.n} requests, ${r.errors} errors)`);
+    const note = cpuNote.get(label.startsWith('plain') ? 'plain' : 'gateway');
+    if (note) console.log(`${''.padEnd(34)} ${note}`);
     return o;
   };
   console.log(`PostgreSQL, ${ROWS.toLocaleString()} rows, ${CLIENTS} concurrent clients, ${SECONDS} s per run, 10 rows per answer, ${os.cpus().length} cores (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
-  await run(plainUrl, editor.token, 1.5); // warm-up
-  const plain = report('plain datastore_search', await run(plainUrl, editor.token, SECONDS));
-  await run(gwUrl, `Bearer ${partner.token}`, 1.5);
-  const gw = report('gateway (signed, audited)', await run(gwUrl, `Bearer ${partner.token}`, SECONDS));
+  const none = { rps: NaN, p50: NaN, p95: NaN };
+  if (only !== 'gateway') await run(plainUrl, editor.token, 1.5); // warm-up
+  const plain = only === 'gateway' ? none : report('plain datastore_search', await run(plainUrl, editor.token, SECONDS, 'plain'));
+  if (only !== 'plain') await run(gwUrl, `Bearer ${partner.token}`, 1.5);
+  const gw = only === 'plain' ? none : report('gateway (signed, audited)', await run(gwUrl, `Bearer ${partner.token}`, SECONDS, 'gateway'));
   console.log(`difference: ${(gw.rps - plain.rps).toFixed(0)} req/s (${((gw.rps / plain.rps) * 100).toFixed(0)} % of plain), p50 +${(gw.p50 - plain.p50).toFixed(2)} ms, p95 +${(gw.p95 - plain.p95).toFixed(2)} ms`);
   console.log(`targets: ≥ 1,000 signed audited requests/s ${gw.rps >= 1000 ? 'met' : 'NOT met'}; ≤ 5 ms p95 added ${gw.p95 - plain.p95 <= 5 ? 'met' : 'NOT met'}`);
   const audited = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'exchange_call'`.execute(services.store.db);

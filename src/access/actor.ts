@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../store/db.ts';
 import { CASCADING_ROLES, ROLE_PERMISSIONS, roleHas, type Permission } from './roles.ts';
 import { loadDuties } from './duties.ts';
@@ -59,14 +59,17 @@ export function memberOrgs(actor: Actor): string[] {
  * organisation below, so "admin of the ministry" manages its departments as in CKAN's hierarchy.
  */
 export async function loadActor(db: Db, user: UserIdentity): Promise<Actor> {
-  const rows = await db
-    .selectFrom('memberships as m')
-    .innerJoin('groups as g', 'g.id', 'm.group_id')
-    .select(['m.group_id', 'm.role'])
-    .where('m.user_id', '=', user.id)
-    .where('g.is_organization', '=', true)
-    .where('g.state', '=', 'active')
-    .execute();
+  const rows = (await membershipRowsSql(user.id).execute(db)).rows;
+  return actorFromRows(db, user, rows, await loadDuties(db, user.id));
+}
+
+/** The rows loadActor reads: the user's roles in active organisations. */
+export function membershipRowsSql(userId: RawBuilder<unknown> | string): RawBuilder<{ group_id: string; role: string }> {
+  return sql`SELECT m.group_id, m.role FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.user_id = ${userId} AND g.is_organization = true AND g.state = 'active'`;
+}
+
+/** loadActor from membership rows already read (actorFromToken reads them in the token's own statement). */
+export async function actorFromRows(db: Db, user: UserIdentity, rows: ReadonlyArray<{ group_id: string; role: string }>, duties: Map<string, Set<string>>): Promise<Actor> {
   const roles = new Map<string, string>();
   for (const r of rows) roles.set(r.group_id, r.role);
   const cascading = rows.filter((r) => CASCADING_ROLES.includes(r.role)).map((r) => r.group_id);
@@ -83,7 +86,7 @@ export async function loadActor(db: Db, user: UserIdentity): Promise<Actor> {
       if (strength(inherited) > strength(roles.get(r.id))) roles.set(r.id, inherited);
     }
   }
-  return { kind: 'user', user, roles, duties: await loadDuties(db, user.id) };
+  return { kind: 'user', user, roles, duties };
 }
 
 function strength(role: string | undefined): number {

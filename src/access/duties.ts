@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../store/db.ts';
 import type { Actor } from './actor.ts';
 import file from './governance-roles.json' with { type: 'json' };
@@ -38,15 +38,18 @@ export function orgsWithDuty(actor: Actor, role: string): string[] {
   return [...actor.duties].filter(([, set]) => set.has(role)).map(([org]) => org);
 }
 
+/** The rows loadDuties reads: a user's duties in active organisations. */
+export function dutyRowsSql(userId: RawBuilder<unknown> | string): RawBuilder<{ group_id: string; role: string }> {
+  return sql`SELECT d.group_id, d.role FROM duties d JOIN groups g ON g.id = d.group_id WHERE d.user_id = ${userId} AND g.state = 'active'`;
+}
+
 /** A user's duties per organisation, agency duties extended down the organisation tree. */
 export async function loadDuties(db: Db, userId: string): Promise<Map<string, Set<string>>> {
-  const rows = await db
-    .selectFrom('duties as d')
-    .innerJoin('groups as g', 'g.id', 'd.group_id')
-    .select(['d.group_id', 'd.role'])
-    .where('d.user_id', '=', userId)
-    .where('g.state', '=', 'active')
-    .execute();
+  return dutiesFromRows(db, (await dutyRowsSql(userId).execute(db)).rows);
+}
+
+/** loadDuties from rows already read (actorFromToken reads them in the token's own statement). */
+export async function dutiesFromRows(db: Db, rows: ReadonlyArray<{ group_id: string; role: string }>): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   const add = (org: string, role: string) => {
     let set = out.get(org);

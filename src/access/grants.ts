@@ -69,6 +69,27 @@ export async function grantFor(db: Db | Tx, actor: Actor, datasetId: string, now
     .where(grantUsable('gr', now))
     .orderBy('gr.created')
     .execute();
+  return grantAnswer(rows);
+}
+
+/**
+ * grantFor's rows as one jsonb column over a dataset id expression (the DataStore reads them in the
+ * statement that loads the dataset): the same conditions, in the same order.
+ */
+export function grantForSql(actor: Actor, datasetId: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
+  if (!userId(actor)) return sql`'[]'::jsonb`;
+  return sql`(SELECT coalesce(jsonb_agg(jsonb_build_object('id', gr.id, 'agreement_id', gr.agreement_id, 'scope', gr.scope, 'fields', gr.fields,
+      'row_condition', gr.row_condition, 'frequency', gr.frequency, 'expires_at', gr.expires_at) ORDER BY gr.created), '[]'::jsonb)
+    FROM dataset_grants gr WHERE gr.dataset_id = ${datasetId} AND ${grantHeldBy(actor)} AND ${grantUsable('gr', now)})`;
+}
+
+/** grantForSql's column read back: grantFor's answer. */
+export function grantsFromJson(v: unknown): GrantAnswer | null {
+  const rows = (Array.isArray(v) ? v : []) as Array<Record<string, unknown>>;
+  return grantAnswer(rows.map((r) => ({ ...r, expires_at: r.expires_at == null ? null : new Date(String(r.expires_at)) })) as never);
+}
+
+function grantAnswer(rows: Array<{ id: string; agreement_id: string | null; scope: string; fields: unknown; row_condition: unknown; frequency: unknown; expires_at: Date | null }>): GrantAnswer | null {
   if (!rows.length) return null;
   const grants = rows.map((r) => ({
     id: r.id, agreement_id: r.agreement_id, scope: r.scope, fields: (r.fields as string[] | null) ?? null,

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import type { Config } from '../config.ts';
-import { loadActor, type Actor } from './actor.ts';
+import { sql } from 'kysely';
+import { actorFromRows, membershipRowsSql, type Actor } from './actor.ts';
+import { dutiesFromRows, dutyRowsSql } from './duties.ts';
 import { lacks2fa } from './two-factor.ts';
 
 /** API tokens are shown once; only their SHA-256 is stored, so a database leak yields no usable token. */
@@ -15,6 +17,11 @@ export function hashToken(token: string): string {
 }
 
 const DAY_MS = 86400_000;
+
+interface TokenRow {
+  token_id: string; created: Date; expires_at: Date | null; last_access: Date | null; two_factor: boolean; id: string; name: string; sysadmin: boolean;
+  memberships: Array<{ group_id: string; role: string }>; duties: Array<{ group_id: string; role: string }>;
+}
 const TOKEN_DEFAULTS = { tokenMaxDays: 365, require2faForAll: false };
 
 /**
@@ -27,14 +34,14 @@ export async function actorFromToken(db: Db, raw: string | undefined, config: Pi
   if (!raw) return null;
   const token = raw.replace(/^Bearer\s+/i, '').trim();
   if (!token || token.length > 200) return null;
-  const row = await db
-    .selectFrom('api_tokens as t')
-    .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.created', 't.expires_at', 't.last_access', 't.two_factor', 'u.id', 'u.name', 'u.sysadmin'])
-    .where('t.token_hash', '=', hashToken(token))
-    .where('t.revoked_at', 'is', null)
-    .where('u.state', '=', 'active')
-    .executeTakeFirst();
+  // One round trip: the token, its user, and the user's roles and duties (loadActor's rows).
+  const me = sql.ref('u.id');
+  const row = (await sql<TokenRow>`
+    SELECT t.id AS token_id, t.created, t.expires_at, t.last_access, t.two_factor, u.id, u.name, u.sysadmin,
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('group_id', x.group_id, 'role', x.role)), '[]'::jsonb) FROM (${membershipRowsSql(me)}) x) AS memberships,
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('group_id', x.group_id, 'role', x.role)), '[]'::jsonb) FROM (${dutyRowsSql(me)}) x) AS duties
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = ${hashToken(token)} AND t.revoked_at IS NULL AND u.state = 'active'`.execute(db)).rows[0];
   if (!row) return null;
   const now = Date.now();
   if (row.expires_at && row.expires_at.getTime() <= now) return null;
@@ -43,7 +50,8 @@ export async function actorFromToken(db: Db, raw: string | undefined, config: Pi
   if (!row.last_access || Date.now() - row.last_access.getTime() > 60_000) {
     await db.updateTable('api_tokens').set({ last_access: new Date() }).where('id', '=', row.token_id).execute();
   }
-  const actor = { ...(await loadActor(db, { id: row.id, name: row.name, sysadmin: row.sysadmin })), twoFactor: row.two_factor } as Actor;
+  const user = { id: row.id, name: row.name, sysadmin: row.sysadmin };
+  const actor = { ...(await actorFromRows(db, user, row.memberships, await dutiesFromRows(db, row.duties))), twoFactor: row.two_factor } as Actor;
   if (lacks2fa(config, actor)) return null;
   return actor;
 }

@@ -3,13 +3,13 @@ import { noteRead } from '../actions/disclosure.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { NotFoundError, ValidationError } from '../actions/errors.ts';
 import { can, type Actor } from '../access/actor.ts';
-import { datasetSubject, findDataset } from '../actions/datasets/load.ts';
+import { loadDatasetSubject } from '../actions/datasets/load.ts';
 import type { DatasetSubject } from '../policies/dataset.ts';
 import type { DatasetRow, ResourceRow } from '../store/schema.ts';
 import type { Tx } from '../store/db.ts';
 import { isResourceId } from './ident.ts';
-import { getTable, type DsField, type DsTable } from './meta.ts';
-import { grantFor, type GrantTerms } from '../access/grants.ts';
+import { tableColumns, tableFromColumns, type DsField, type DsTable } from './meta.ts';
+import { grantFor, grantForSql, grantsFromJson, type GrantAnswer, type GrantTerms } from '../access/grants.ts';
 import { conditionSql } from '../exchange/gateway/row-sql.ts';
 
 export const NOT_FOUND = { th: 'ไม่พบทรัพยากรหรือตาราง DataStore', en: 'Not found: Resource "{id}" was not found.' };
@@ -74,8 +74,8 @@ export function dictionaryView(fields: DsField[], dictionary: unknown): Array<{ 
  * it, so no row is shown with a column its own grant did not agree to. `agreementId` narrows to the
  * grant of that one agreement (the exchange gateway answers per agreement). null: no usable grant.
  */
-export async function grantRestriction(db: Tx, actor: Actor, datasetId: string, now: Date, table: DsField[], dictionary: unknown, opts: { agreementId?: string } = {}): Promise<GrantLimit | null> {
-  const answer = await grantFor(db, actor, datasetId, now);
+export async function grantRestriction(db: Tx, actor: Actor, datasetId: string, now: Date, table: DsField[], dictionary: unknown, opts: { agreementId?: string; answer?: GrantAnswer | null } = {}): Promise<GrantLimit | null> {
+  const answer = opts.answer !== undefined ? opts.answer : await grantFor(db, actor, datasetId, now);
   const grants = (answer?.grants ?? []).filter((g) => !opts.agreementId || g.agreement_id === opts.agreementId);
   if (!grants.length) return null;
   const view = dictionaryView(table, dictionary);
@@ -99,11 +99,20 @@ export function mayReadPersonal(actor: Actor, ownerOrg: string | null): boolean 
  * Loads a resource and its DataStore table for `rule`, answering 404 alike for a resource that
  * does not exist, one the caller may not see, and one without a table (so nothing is disclosed).
  */
-export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string } = {}): Promise<TableAccess> {
+export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string; loaded?: { row: ResourceRow; table: DsTable | undefined } } = {}): Promise<TableAccess> {
   const notFound = () => new NotFoundError({ th: NOT_FOUND.th, en: NOT_FOUND.en.replace('{id}', resourceId) });
-  const resource = await ctx.db.selectFrom('resources').selectAll().where('id', '=', resourceId).executeTakeFirst();
-  const dataset = resource ? await findDataset(ctx.db, resource.dataset_id) : undefined;
-  const base = dataset ? await datasetSubject(ctx, dataset) : undefined;
+  // Two statements: the resource with its table's description, then the dataset with the caller's
+  // subject (visibility, file grant, collaboration) and, for the gateway, the grants in force now.
+  // (`loaded`: the gateway read the resource and its table with the agreement, in its own statement.)
+  const row = opts.loaded?.row.id === resourceId ? undefined : (await sql<ResourceRow & Record<string, unknown>>`SELECT r.*, ${tableColumns('t')} FROM resources r LEFT JOIN datastore_tables t ON t.resource_id = r.id WHERE r.id = ${resourceId}`.execute(ctx.db)).rows[0];
+  const split = row ? tableFromColumns(row) : undefined;
+  const resource = opts.loaded?.row.id === resourceId ? opts.loaded.row : (split?.rest as ResourceRow | undefined);
+  const table = opts.loaded?.row.id === resourceId ? opts.loaded.table : split?.table;
+  const loaded = resource
+    ? await loadDatasetSubject<{ __x_grants?: unknown }>(ctx, resource.dataset_id, opts.agreementId ? sql`${grantForSql(ctx.actor, sql.ref('d.id'), ctx.now)} AS __x_grants` : undefined, { visibleOnly: !!opts.agreementId })
+    : undefined;
+  const base = loaded?.subject;
+  const dataset = loaded?.row;
   if (!resource || !dataset || !base || resource.state === 'deleted' || dataset.state === 'deleted' || !base.visible) {
     try {
       ctx.authorize(rule, base ?? { owner_org: null, visible: false });
@@ -116,13 +125,13 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
   // A write on an entry the caller can see is refused as such (403); a read of a table whose file
   // the caller may not download looks like a table that does not exist.
   if (opts.write) ctx.authorize(rule, subject);
-  const table = await getTable(ctx.db, resourceId);
   // A right of one's own (a role, open data) reads the table whole; a right that comes only from
   // grants (a whole-file grant included) reads what the grants agreed. The gateway always answers
   // under the one agreement called.
   let grant: GrantLimit | null = null;
   if (!opts.write && !opts.personal && (opts.agreementId || !ctx.can(rule, { ...subject, fileGrant: false, dataGrant: false }))) {
-    grant = await grantRestriction(ctx.db, ctx.actor, dataset.id, ctx.now, table?.fields ?? [], resource.data_dictionary, { agreementId: opts.agreementId });
+    const answer = loaded?.extra.__x_grants !== undefined ? grantsFromJson(loaded.extra.__x_grants) : undefined;
+    grant = await grantRestriction(ctx.db, ctx.actor, dataset.id, ctx.now, table?.fields ?? [], resource.data_dictionary, { agreementId: opts.agreementId, answer });
     subject.fileGrant = false;
     subject.dataGrant = !!grant;
   }

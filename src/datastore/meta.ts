@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../store/db.ts';
 import type { ColumnType } from './types.ts';
 
@@ -45,6 +45,27 @@ export interface LoadErrorItem {
 export async function getTable(db: Db | Tx, resourceId: string): Promise<DsTable | undefined> {
   const r = await sql<DsTable>`SELECT * FROM datastore_tables WHERE resource_id = ${resourceId}`.execute(db);
   return r.rows[0];
+}
+
+const TABLE_COLUMNS = ['resource_id', 'fields', 'primary_key', 'indexes', 'active', 'row_count', 'load_state', 'load_rows', 'load_bytes', 'load_total_bytes', 'load_error',
+  'load_errors', 'load_error_count', 'load_warnings', 'load_encoding', 'load_started', 'load_finished', 'updated'] as const;
+
+/**
+ * getTable's columns over the alias `t`, named `__t_<column>`, for a statement that reads the table's
+ * description beside another row (openTable reads it with the resource); tableFromColumns splits them off.
+ */
+export function tableColumns(alias: string): RawBuilder<unknown> {
+  return sql.raw(TABLE_COLUMNS.map((c) => `${alias}.${c} AS __t_${c}`).join(', '));
+}
+
+export function tableFromColumns(row: Record<string, unknown>): { rest: Record<string, unknown>; table: DsTable | undefined } {
+  const rest: Record<string, unknown> = {};
+  const t: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('__t_')) t[k.slice(4)] = v;
+    else rest[k] = v;
+  }
+  return { rest, table: t.resource_id == null ? undefined : (t as unknown as DsTable) };
 }
 
 /** Creates the description row if missing (a load or datastore_create starts here). */

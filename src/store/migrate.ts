@@ -28,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '022_audit_leaf_v2': await import('./migrations/022_audit_leaf_v2.ts'),
   '023_quality': await import('./migrations/023_quality.ts'),
   '024_usage_lists': await import('./migrations/024_usage_lists.ts'),
+  '025_exchange_usage_slots': await import('./migrations/025_exchange_usage_slots.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -132,8 +132,9 @@ test(`${K} gateway: quota per period (429 with Retry-After, nothing served), exp
   const retry = Number(over.headers['retry-after']);
   assert.ok(retry >= 1 && retry <= 86400, String(over.headers['retry-after']));
   assert.ok(!('records' in over.json()));
+  // The period's count is spread over slots (migration 025): together they hold exactly the 3 calls.
   const used = await p.env.services.store.db.selectFrom('exchange_usage').select('calls').where('agreement_id', '=', small.id).execute();
-  assert.deepEqual(used.map((u) => u.calls), [3]);
+  assert.equal(used.reduce((n, u) => n + u.calls, 0), 3);
   // expired: the window has passed
   await p.env.services.store.db.updateTable('agreements').set({ access_from: new Date(Date.now() - 3 * 86400_000), access_to: new Date(Date.now() - 86400_000) }).where('id', '=', small.id).execute();
   const exp = await call(p.tokens.partner, '?purpose=q', small.number);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { ActionContext } from '../context.ts';
 import type { DatasetRow, GroupRow } from '../../store/schema.ts';
 import type { Db, Tx } from '../../store/db.ts';
@@ -26,20 +26,36 @@ export async function isVisible(ctx: ActionContext, id: string): Promise<boolean
     .selectFrom('datasets as d')
     .select('d.id')
     .where('d.id', '=', id)
-    .where(visibleDatasets(ctx.actor, 'd', { includeDrafts: true, includeDeleted: true }))
+    .where(visibleSql(ctx, 'd'))
     .executeTakeFirst();
   return !!row;
 }
 
+/** The condition isVisible asks (single reads see drafts and deleted entries the caller may edit). */
+function visibleSql(ctx: ActionContext, alias: string): RawBuilder<SqlBool> {
+  return visibleDatasets(ctx.actor, alias, { includeDrafts: true, includeDeleted: true });
+}
+
+/** Does the caller hold a usable `files` grant on the dataset whose id is `id` (a value or a column)? */
+function fileGrantSql(ctx: ActionContext, id: RawBuilder<unknown> | string): RawBuilder<SqlBool> {
+  if (ctx.actor.kind !== 'user') return sql<SqlBool>`false`;
+  const orgs = [...ctx.actor.roles.keys()];
+  return sql<SqlBool>`EXISTS (
+    SELECT 1 FROM dataset_grants gr
+    WHERE gr.dataset_id = ${id} AND gr.scope = 'files' AND ${grantUsable('gr')}
+      AND (gr.grantee_user_id = ${ctx.actor.user.id} OR gr.grantee_org_id = ANY(${orgs}::uuid[])))`;
+}
+
+/** The caller's capacity as a collaborator on the dataset `id` (a value or a column), or NULL. */
+function collaboratorSql(ctx: ActionContext, id: RawBuilder<unknown> | string): RawBuilder<string | null> {
+  if (ctx.actor.kind !== 'user') return sql<null>`NULL::text`;
+  return sql<string | null>`(SELECT co.capacity FROM dataset_collaborators co WHERE co.dataset_id = ${id} AND co.user_id = ${ctx.actor.user.id})`;
+}
+
 export async function hasFileGrant(ctx: ActionContext, id: string): Promise<boolean> {
   if (ctx.actor.kind !== 'user') return false;
-  const orgs = [...ctx.actor.roles.keys()];
-  const row = await sql<{ ok: number }>`
-    SELECT 1 AS ok FROM dataset_grants gr
-    WHERE gr.dataset_id = ${id} AND gr.scope = 'files' AND ${grantUsable('gr')}
-      AND (gr.grantee_user_id = ${ctx.actor.user.id} OR gr.grantee_org_id = ANY(${orgs}::uuid[]))
-    LIMIT 1`.execute(ctx.db);
-  return row.rows.length > 0;
+  const row = await sql<{ ok: boolean }>`SELECT ${fileGrantSql(ctx, id)} AS ok`.execute(ctx.db);
+  return row.rows[0]?.ok === true;
 }
 
 export async function datasetSubject(ctx: ActionContext, row: DatasetRow): Promise<DatasetSubject> {
@@ -47,11 +63,35 @@ export async function datasetSubject(ctx: ActionContext, row: DatasetRow): Promi
   return { ...row, visible, fileGrant, collaborator };
 }
 
+/**
+ * findDataset by id and datasetSubject in one statement (the DataStore and the gateway open a
+ * table on every call): the same three conditions, asked as columns of the dataset's row. `extra`
+ * adds columns over the alias `d`, named `__x_…` (the gateway's grants), answered beside the subject.
+ */
+export async function loadDatasetSubject<E extends Record<string, unknown> = Record<string, never>>(ctx: ActionContext, id: string, extra?: RawBuilder<unknown>, opts: { visibleOnly?: boolean } = {}): Promise<{ row: DatasetRow; subject: DatasetSubject; extra: E } | undefined> {
+  const d = sql.ref('d.id');
+  // visibleOnly: a reader whose only right is a grant it names (the gateway) is never judged by a
+  // file grant or a collaboration; those columns answer false / NULL and cost nothing to plan.
+  const fileGrant = opts.visibleOnly ? sql`false` : fileGrantSql(ctx, d);
+  const collaborator = opts.visibleOnly ? sql`NULL::text` : collaboratorSql(ctx, d);
+  const r = await sql<DatasetRow & { __visible: boolean; __file_grant: boolean; __collaborator: string | null } & E>`
+    SELECT d.*, coalesce(${visibleSql(ctx, 'd')}, false) AS __visible, ${fileGrant} AS __file_grant, ${collaborator} AS __collaborator${extra ? sql`, ${extra}` : sql``}
+    FROM datasets d WHERE d.id = ${id}`.execute(ctx.db);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const { __visible, __file_grant, __collaborator, ...rest } = row;
+  const plain: Record<string, unknown> = {};
+  const more: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) (k.startsWith('__x_') ? more : plain)[k] = v;
+  const dataset = plain as unknown as DatasetRow;
+  return { row: dataset, subject: { ...dataset, visible: __visible === true, fileGrant: __file_grant === true, collaborator: __collaborator ?? null }, extra: more as E };
+}
+
 /** The caller's capacity as a collaborator on this dataset (package_collaborator_create), if any. */
 async function collaboratorCapacity(ctx: ActionContext, id: string): Promise<string | null> {
   if (ctx.actor.kind !== 'user') return null;
-  const c = await ctx.db.selectFrom('dataset_collaborators').select('capacity').where('dataset_id', '=', id).where('user_id', '=', ctx.actor.user.id).executeTakeFirst();
-  return c?.capacity ?? null;
+  const c = await sql<{ capacity: string | null }>`SELECT ${collaboratorSql(ctx, id)} AS capacity`.execute(ctx.db);
+  return c.rows[0]?.capacity ?? null;
 }
 
 /**

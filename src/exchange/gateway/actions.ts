@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { recordDelivery } from '../monitoring/deliveries.ts';
+import { deliveryInsertFrom } from '../monitoring/deliveries.ts';
 import { sql } from 'kysely';
 import { defineAction } from '../../actions/registry.ts';
 import type { ActionContext } from '../../actions/context.ts';
@@ -7,6 +7,8 @@ import { NotFoundError, ValidationError } from '../../actions/errors.ts';
 import { memberOrgs, userId } from '../../access/actor.ts';
 import { UUID } from '../../actions/governance/agreements-shared.ts';
 import { openTable, readResourceId } from '../../datastore/access.ts';
+import { tableColumns, tableFromColumns, type DsTable } from '../../datastore/meta.ts';
+import type { ResourceRow } from '../../store/schema.ts';
 import { readSearch, runSearch } from '../../datastore/query.ts';
 import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
@@ -22,14 +24,28 @@ const MAX_ROWS = 10000;
 interface AgreementRow {
   id: string; number: string; state: string; partner_org: string; owner_org: string; access_from: Date; access_to: Date;
   terminated_at: Date | null; frequency: { unit: string; count: number }; items: Array<{ dataset_id: string }>; technology: string;
+  /** The resource called with its table's description (undefined: no such resource), read in the same statement. */
+  resource?: { row: ResourceRow; table: DsTable | undefined };
 }
 
-async function findAgreement(ctx: ActionContext, ref: unknown): Promise<AgreementRow | undefined> {
+const AGREEMENT_COLUMNS = ['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology'];
+
+/** The agreement called and, in the same round trip, the resource called with its table (handed to openTable). */
+async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null): Promise<AgreementRow | undefined> {
   if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
-  const q = ctx.db.selectFrom('agreements as a').innerJoin('cases as c', 'c.id', 'a.case_id')
-    .select(['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology']);
-  const row = await (UUID.test(ref) ? q.where('a.id', '=', ref.toLowerCase()) : q.where('c.number', '=', ref)).executeTakeFirst();
-  return row as unknown as AgreementRow | undefined;
+  const r = await sql<Record<string, unknown>>`
+    SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))}, r.*, ${tableColumns('t')}
+    FROM agreements a JOIN cases c ON c.id = a.case_id
+      LEFT JOIN resources r ON ${resourceId ? sql`r.id = ${resourceId}` : sql`false`}
+      LEFT JOIN datastore_tables t ON t.resource_id = r.id
+    WHERE ${UUID.test(ref) ? sql`a.id = ${ref.toLowerCase()}` : sql`c.number = ${ref}`}`.execute(ctx.db);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const ag: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) (k.startsWith('__a_') ? ag : rest)[k.startsWith('__a_') ? k.slice(4) : k] = v;
+  const { rest: res, table } = tableFromColumns(rest);
+  return { ...(ag as unknown as AgreementRow), resource: res.id == null ? undefined : { row: res as unknown as ResourceRow, table } };
 }
 
 const names = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -48,17 +64,18 @@ export const exchangeRecords = defineAction({
   internal: true,
   summary: 'Rows of an agreed resource for the partner of an agreement, signed and audited.',
   async run(ctx, input) {
-    const ag = await findAgreement(ctx, input.agreement);
+    const rid = typeof input.resource_id === 'string' ? input.resource_id : '';
+    let id: string | null = null;
+    try { id = readResourceId({ resource_id: rid }); } catch { /* answered below, after the agreement's own checks */ }
+    const ag = await findAgreement(ctx, input.agreement, id);
     const party = !!ag && memberOrgs(ctx.actor).includes(ag.partner_org);
-    const notFound = new GatewayError(404, 'agreement_not_found', { th: 'ไม่พบข้อตกลงนี้สำหรับหน่วยงานของท่าน', en: 'No such agreement for your organisation' });
     if (!ag || !party) {
       try { ctx.authorize('exchange_records', { party: false }); } catch { /* a foreign agreement looks like none */ }
-      throw notFound;
+      throw new GatewayError(404, 'agreement_not_found', { th: 'ไม่พบข้อตกลงนี้สำหรับหน่วยงานของท่าน', en: 'No such agreement for your organisation' });
     }
     ctx.authorize('exchange_records', { party, owner_org: ag.owner_org, partner_org: ag.partner_org });
     const params = (input.params ?? {}) as Record<string, unknown>;
     const purpose = typeof params.purpose === 'string' ? params.purpose.trim() : '';
-    const rid = typeof input.resource_id === 'string' ? input.resource_id : '';
     const refuse = async (err: GatewayError): Promise<null> => {
       await ctx.audit({ action: 'exchange_refused', object_type: 'agreement', object_id: ag.id, detail: { agreement_number: ag.number, resource_id: rid.slice(0, 100), purpose: purpose.slice(0, 500), code: err.code, ...err.detail } });
       ctx.failAfterCommit(err);
@@ -72,14 +89,12 @@ export const exchangeRecords = defineAction({
     if (soap && ag.technology !== 'soap') return refuse(new GatewayError(403, 'soap_not_agreed', { th: 'ข้อตกลงนี้ไม่ได้กำหนดให้ใช้ SOAP ใช้ REST (/exchange/v1/agreements/…/records) แทน', en: 'This agreement does not name SOAP; use the REST endpoint (/exchange/v1/agreements/…/records)' }));
     if (ctx.now >= ag.access_to) return refuse(new GatewayError(403, 'agreement_expired', { th: `ข้อตกลงหมดอายุแล้ว (สิ้นสุด ${ag.access_to.toISOString()})`, en: `The agreement expired at ${ag.access_to.toISOString()}` }));
     if (!purpose || purpose.length > 500) throw ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' });
-    let id: string;
-    try { id = readResourceId({ resource_id: rid }); } catch { throw new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }); }
-    const res = await ctx.db.selectFrom('resources').select(['dataset_id']).where('id', '=', id).executeTakeFirst();
+    if (!id) throw new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' });
     const agreed = (ag.items ?? []).map((i) => i.dataset_id);
-    if (!res || !agreed.includes(res.dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
+    if (!ag.resource || !agreed.includes(ag.resource.row.dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
     let access;
     try {
-      access = await openTable(ctx, id, 'exchange_read', { agreementId: ag.id });
+      access = await openTable(ctx, id, 'exchange_read', { agreementId: ag.id, loaded: ag.resource });
     } catch (e) {
       if (e instanceof NotFoundError) return refuse(new GatewayError(404, 'resource_not_found', { th: 'ทรัพยากรนี้ยังไม่มีตารางข้อมูล หรือสิทธิ์ตามข้อตกลงใช้ไม่ได้ในขณะนี้', en: 'The resource has no table, or the agreement\'s grant is not usable now' }));
       throw e;
@@ -96,14 +111,8 @@ export const exchangeRecords = defineAction({
     if (search.limit > MAX_ROWS) search.limit = MAX_ROWS;
     search.format = 'objects';
     const result = await runSearch(ctx, access, search, { base: `/exchange/v1/agreements/${ag.number}/resources/${id}/records` });
-    // Frequency and quota: the last statement before the audit row, so the counter's row lock is held only until commit.
-    const period = periodOf(ag.frequency.unit, ctx.now);
-    const calls = await admitCall(ctx.db, ag.id, period.start, ag.frequency.count);
-    const resetSeconds = Math.max(1, Math.ceil((period.end.getTime() - ctx.now.getTime()) / 1000));
-    if (calls === null) {
-      return refuse(new GatewayError(429, 'quota_exceeded', { th: `เรียกใช้ครบ ${ag.frequency.count} ครั้งของรอบนี้แล้ว (รอบใหม่เริ่ม ${period.end.toISOString()})`, en: `The agreement's ${ag.frequency.count} calls per ${period.period} are used up; the next period starts at ${period.end.toISOString()}` },
-        { headers: { 'retry-after': String(resetSeconds), 'x-ratelimit-limit': String(ag.frequency.count), 'x-ratelimit-remaining': '0' }, detail: { period: period.start.toISOString() } }));
-    }
+    // The answer is made and signed (and time-stamped) before the quota is counted: none of it depends
+    // on the count, and the counter's row lock is then held only by the upsert, the audit row and the commit.
     const callId = crypto.randomUUID();
     const records = result.records as Record<string, unknown>[];
     const fieldIds = access.fields.map((f) => f.id);
@@ -117,27 +126,37 @@ export const exchangeRecords = defineAction({
     const { jws, signature } = signDetached(body, key.privateKey, {
       kid: key.kid, iat: Math.floor(ctx.now.getTime() / 1000), 'banchi.agreement': ag.number, 'banchi.call': callId, 'banchi.sha256': hash,
     });
-    const headers: Record<string, string> = {
-      'x-jws-signature': jws, 'x-banchi-call-id': callId, 'x-ratelimit-limit': String(ag.frequency.count),
-      'x-ratelimit-remaining': String(ag.frequency.count - calls), 'x-ratelimit-reset': String(resetSeconds),
-    };
+    let stampToken: string | null = null;
     let stamp: { time: string } | { error: string } | null = null;
     if (ctx.services.config.tsaUrl) {
       try {
         const t = await timestamp(ctx.services.config.tsaUrl, signature);
-        headers['x-jws-timestamp'] = t.token.toString('base64');
+        stampToken = t.token.toString('base64');
         stamp = { time: t.time.toISOString() };
       } catch (e) {
         // The exchange goes on without the stamp; the audit says it is missing and why.
         stamp = { error: (e as Error).message.slice(0, 200) };
       }
     }
+    // Frequency and quota: the last statement before the audit row, so the counter's row lock is held only until commit.
+    // The call is an observed delivery of the linkages under this agreement (P10 monitoring), written with the count.
+    const period = periodOf(ag.frequency.unit, ctx.now);
+    const delivery = { kind: 'gateway' as const, agreementId: ag.id, datasetId: access.dataset.id, resourceId: id, rows: records.length, ref: callId, at: ctx.now };
+    const calls = await admitCall(ctx.db, ag.id, period.start, ag.frequency.count, { whenAdmitted: (source) => deliveryInsertFrom(delivery, source) });
+    const resetSeconds = Math.max(1, Math.ceil((period.end.getTime() - ctx.now.getTime()) / 1000));
+    if (calls === null) {
+      return refuse(new GatewayError(429, 'quota_exceeded', { th: `เรียกใช้ครบ ${ag.frequency.count} ครั้งของรอบนี้แล้ว (รอบใหม่เริ่ม ${period.end.toISOString()})`, en: `The agreement's ${ag.frequency.count} calls per ${period.period} are used up; the next period starts at ${period.end.toISOString()}` },
+        { headers: { 'retry-after': String(resetSeconds), 'x-ratelimit-limit': String(ag.frequency.count), 'x-ratelimit-remaining': '0' }, detail: { period: period.start.toISOString() } }));
+    }
+    const headers: Record<string, string> = {
+      'x-jws-signature': jws, 'x-banchi-call-id': callId, 'x-ratelimit-limit': String(ag.frequency.count),
+      'x-ratelimit-remaining': String(ag.frequency.count - calls), 'x-ratelimit-reset': String(resetSeconds),
+      ...(stampToken ? { 'x-jws-timestamp': stampToken } : {}),
+    };
     await ctx.audit({
       action: 'exchange_call', object_type: 'agreement', object_id: ag.id,
       detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(input.client_cert ? { client_cert: input.client_cert } : {}), ...(stamp ? { timestamp: stamp } : {}) },
     });
-    // The call is an observed delivery of the linkages under this agreement (P10 monitoring).
-    await recordDelivery(ctx.db, { kind: 'gateway', agreementId: ag.id, datasetId: access.dataset.id, resourceId: id, rows: records.length, ref: callId, at: ctx.now });
     return { status: 200, body, headers, type: soap ? 'text/xml; charset=utf-8' : 'application/json;charset=utf-8' };
   },
 });

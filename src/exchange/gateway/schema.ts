@@ -7,6 +7,8 @@ type NullableTime = ColumnType<Date | null, Date | string | null | undefined, Da
 export interface ExchangeUsageTable {
   agreement_id: string;
   period_start: Timestamp;
+  /** Migration 025: the period's count is spread over slots (quota.ts). */
+  slot: number;
   calls: number;
 }
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../../store/db.ts';
 
 /**
@@ -33,13 +33,29 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const id = (v: string | null | undefined) => (v && UUID.test(v) ? v.toLowerCase() : null);
 
 export async function recordDelivery(db: Db | Tx, d: Delivery): Promise<string> {
+  const row = deliveryRow(d);
+  await db.insertInto('exchange_deliveries').values(row).execute();
+  return row.id;
+}
+
+/**
+ * recordDelivery as a statement that inserts the row once for each row of `source` (a CTE name):
+ * the gateway joins it to its quota upsert, so an admitted call is counted and recorded in one
+ * round trip and a refused one records nothing.
+ */
+export function deliveryInsertFrom(d: Delivery, source: string): RawBuilder<unknown> {
+  const r = deliveryRow(d);
+  return sql`INSERT INTO exchange_deliveries (id, at, kind, dataset_id, resource_id, linkage_id, agreement_id, row_count, ok, ref, detail)
+    SELECT ${r.id}::uuid, ${r.at}::timestamptz, ${r.kind}, ${r.dataset_id}::uuid, ${r.resource_id}::uuid, ${r.linkage_id}::uuid, ${r.agreement_id}::uuid, ${r.row_count}::bigint, ${r.ok}::boolean, ${r.ref}, ${r.detail}::jsonb FROM ${sql.raw(source)}`;
+}
+
+function deliveryRow(d: Delivery) {
   const row = {
     id: crypto.randomUUID(), at: d.at ?? new Date(), kind: d.kind, dataset_id: id(d.datasetId), resource_id: id(d.resourceId), linkage_id: id(d.linkageId), agreement_id: id(d.agreementId),
     row_count: d.rows ?? null, ok: d.ok ?? true, ref: (d.ref ?? '').slice(0, 200), detail: JSON.stringify(d.detail ?? {}),
   };
   if (!row.dataset_id && !row.linkage_id && !row.agreement_id) throw new Error('recordDelivery needs a dataset, a linkage or an agreement');
-  await db.insertInto('exchange_deliveries').values(row).execute();
-  return row.id;
+  return row;
 }
 
 /** A DataStore load that finished (or failed for good): a delivery of the resource's dataset. */

@@ -40,7 +40,7 @@ const PROVINCES = ['เชียงใหม่', 'ลำพูน', 'น่า�
 const server = process.env.DATABASE_URL || LOCAL_POSTGRES;
 const scratch = await createScratchDatabase(server, 'banchi_bench_ex');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-bench-ex-'));
-const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: scratch.url } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'bench-secret-bench-secret-bench-secret-01' });
+const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: scratch.url, BANCHI_PG_PREPARED_STATEMENTS: process.env.BANCHI_PG_PREPARED_STATEMENTS ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'bench-secret-bench-secret-bench-secret-01' });
 const services = await openServices(config);
 const app = await buildApp(services);
 try {

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { actorFromRows, membershipRowsSql, type Actor } from './actor.ts';
 import { dutiesFromRows, dutyRowsSql } from './duties.ts';
 import { lacks2fa } from './two-factor.ts';
+import { PREPARED_SQL } from '../store/prepared.ts';
 
 /** API tokens are shown once; only their SHA-256 is stored, so a database leak yields no usable token. */
 export function newToken(): { token: string; hash: string } {
@@ -36,7 +37,7 @@ export async function actorFromToken(db: Db, raw: string | undefined, config: Pi
   if (!token || token.length > 200) return null;
   // One round trip: the token, its user, and the user's roles and duties (loadActor's rows).
   const me = sql.ref('u.id');
-  const row = (await sql<TokenRow>`
+  const row = (await sql<TokenRow>`${PREPARED_SQL}
     SELECT t.id AS token_id, t.created, t.expires_at, t.last_access, t.two_factor, u.id, u.name, u.sysadmin,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('group_id', x.group_id, 'role', x.role)), '[]'::jsonb) FROM (${membershipRowsSql(me)}) x) AS memberships,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('group_id', x.group_id, 'role', x.role)), '[]'::jsonb) FROM (${dutyRowsSql(me)}) x) AS duties

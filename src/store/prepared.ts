@@ -1,14 +1,19 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
+import { sql } from 'kysely';
 
 /**
- * Named prepared statements for the few statements every write sends (the audit append): a query
- * whose text starts with PREPARED is parsed and planned once per server connection instead of on
- * every call. Measured on the audit append with 8 writers: about a fifth more writes per second.
+ * Named prepared statements for the few statements sent on every write or hot read (the audit
+ * append, the dataset-with-rights lookup, the gateway's agreement lookup): a query whose text starts
+ * with PREPARED is parsed and planned once per server connection instead of on every call. Only
+ * statements whose text does not grow with ids or table names may use it, so a connection keeps a
+ * handful. Measured on the audit append: a third less database CPU per write.
  * Poolers in transaction mode need protocol-level prepared statement support for this (PgBouncer
  * 1.21+ with max_prepared_statements); BANCHI_PG_PREPARED_STATEMENTS=off turns it off.
  */
 export const PREPARED = '/* prepared */ ';
+/** The same marker as a fragment, to begin a sql`` template with. */
+export const PREPARED_SQL = sql.raw(PREPARED);
 
 const names = new Map<string, string>();
 function nameOf(text: string): string {

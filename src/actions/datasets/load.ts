@@ -7,6 +7,7 @@ import { grantUsable } from '../../access/grants.ts';
 import type { DatasetSubject } from '../../policies/dataset.ts';
 import { AuthorizationError, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
+import { PREPARED_SQL } from '../../store/prepared.ts';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -74,7 +75,9 @@ export async function loadDatasetSubject<E extends Record<string, unknown> = Rec
   // file grant or a collaboration; those columns answer false / NULL and cost nothing to plan.
   const fileGrant = opts.visibleOnly ? sql`false` : fileGrantSql(ctx, d);
   const collaborator = opts.visibleOnly ? sql`NULL::text` : collaboratorSql(ctx, d);
-  const r = await sql<DatasetRow & { __visible: boolean; __file_grant: boolean; __collaborator: string | null } & E>`
+  // A named prepared statement (src/store/prepared.ts): its text depends only on the caller's shape
+  // (roles, not ids), so a connection keeps a handful, and the plan is not made on every call.
+  const r = await sql<DatasetRow & { __visible: boolean; __file_grant: boolean; __collaborator: string | null } & E>`${PREPARED_SQL}
     SELECT d.*, coalesce(${visibleSql(ctx, 'd')}, false) AS __visible, ${fileGrant} AS __file_grant, ${collaborator} AS __collaborator${extra ? sql`, ${extra}` : sql``}
     FROM datasets d WHERE d.id = ${id}`.execute(ctx.db);
   const row = r.rows[0];

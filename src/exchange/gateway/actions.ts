@@ -16,6 +16,7 @@ import { signDetached } from './jws.ts';
 import { admitCall, periodOf } from './quota.ts';
 import { timestamp } from './tsa.ts';
 import { soapRecords } from './soap.ts';
+import { PREPARED_SQL } from '../../store/prepared.ts';
 
 /** Search parameters a partner may send (anything else in the query filters by that field). */
 export const SEARCH_PARAMS = new Set(['fields', 'filters', 'sort', 'limit', 'offset', 'q', 'include_total']);
@@ -33,7 +34,7 @@ const AGREEMENT_COLUMNS = ['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.ow
 /** The agreement called and, in the same round trip, the resource called with its table (handed to openTable). */
 async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null): Promise<AgreementRow | undefined> {
   if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
-  const r = await sql<Record<string, unknown>>`
+  const r = await sql<Record<string, unknown>>`${PREPARED_SQL}
     SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))}, r.*, ${tableColumns('t')}
     FROM agreements a JOIN cases c ON c.id = a.case_id
       LEFT JOIN resources r ON ${resourceId ? sql`r.id = ${resourceId}` : sql`false`}

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../../store/db.ts';
 import { GatewayError } from './errors.ts';
+import { PREPARED_SQL } from '../../store/prepared.ts';
 
 /**
  * Frequency and quota of an agreement (`frequency: {unit, count}`, codes.json's frequency_unit):
@@ -53,7 +54,7 @@ export async function admitCall(db: Tx, agreementId: string, start: Date, limit:
   const extra = limit % n;
   const offset = Math.floor(Math.random() * n);
   const room = sql`u.slot < ${n} AND u.calls < ${share} + CASE WHEN u.slot < ${extra} THEN 1 ELSE 0 END AND (SELECT coalesce(sum(calls), 0) FROM usage) < ${limit}`;
-  const attempt = async () => (await sql<{ admitted: number; used: number; slots: number; room: number }>`
+  const attempt = async () => (await sql<{ admitted: number; used: number; slots: number; room: number }>`${PREPARED_SQL}
     WITH usage AS (SELECT slot, calls FROM exchange_usage WHERE agreement_id = ${agreementId} AND period_start = ${start}),
     pick AS (
       SELECT u.slot FROM exchange_usage u

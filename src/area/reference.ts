@@ -6,6 +6,7 @@ import { findGroup } from '../actions/datasets/load.ts';
 import { packageCreate } from '../actions/datasets/actions.ts';
 import { stringParam } from '../actions/params.ts';
 import { harvestFetch } from '../harvest/http.ts';
+import { refusedHost } from '../quality/http-check.ts';
 import { normalizePackage } from '../import/normalize.ts';
 import { currentStandard } from '../standard/index.ts';
 
@@ -39,10 +40,11 @@ function parseDatasetUrl(raw: string): { base: string; name: string; canonical: 
   return { base, name, canonical: `${base}/dataset/${encodeURIComponent(name)}` };
 }
 
-async function fetchSource(base: string, name: string): Promise<Record<string, unknown>> {
+async function fetchSource(base: string, name: string, allowPrivate: boolean): Promise<Record<string, unknown>> {
   let res;
   try {
-    res = await harvestFetch(`${base}/api/3/action/package_show?id=${encodeURIComponent(name)}`, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, perHost: 2 });
+    // An editor gives this address: it must not reach the server's own network (SSRF), at any hop.
+    res = await harvestFetch(`${base}/api/3/action/package_show?id=${encodeURIComponent(name)}`, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, perHost: 2, checkHost: allowPrivate ? undefined : refusedHost });
   } catch (e) {
     throw urlError(`อ่านชุดข้อมูลจากบัญชีข้อมูลต้นทางไม่ได้: ${(e as Error).message}`, `The source catalog could not be read: ${(e as Error).message}`);
   }
@@ -85,7 +87,7 @@ export const packageReferenceCreate = defineAction({
       .where(sql<boolean>`metadata->>'reference_url_catalog' = ${canonical}`)
       .executeTakeFirst();
     if (held) throw urlError(`อ้างอิงชุดข้อมูลนี้ไว้แล้วเป็น ${held.name}`, `This dataset is referenced already as ${held.name}`);
-    const source = await fetchSource(base, name);
+    const source = await fetchSource(base, name, ctx.services.config.linkcheck?.allowPrivate === true);
     const local: Record<string, unknown> = { ...source };
     for (const k of REMOTE_ONLY) delete local[k];
     // The source's files stay at the source: every resource becomes a link to its address there.

@@ -39,6 +39,8 @@ export interface FetchOptions {
   timeoutMs?: number;
   maxBytes?: number;
   perHost?: number;
+  /** Asked before every hop (redirects too): a reason to refuse the address, or null (e.g. no private addresses for user-given URLs). */
+  checkHost?: (url: URL) => Promise<string | null>;
 }
 
 export interface FetchResult {
@@ -54,6 +56,8 @@ export async function harvestFetch(url: string, opts: FetchOptions = {}): Promis
   try {
     for (let hop = 0; ; hop++) {
       if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new HarvestHttpError(`unsupported scheme ${current.protocol}`);
+      const refused = opts.checkHost ? await opts.checkHost(current) : null;
+      if (refused) throw new HarvestHttpError(refused);
       const res = await fetch(current, {
         method: opts.method ?? 'GET',
         body: opts.body,

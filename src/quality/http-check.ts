@@ -70,7 +70,8 @@ export function isPrivateAddress(ip: string): boolean {
   return x === '::' || x === '::1' || x.startsWith('fe8') || x.startsWith('fe9') || x.startsWith('fea') || x.startsWith('feb') || x.startsWith('fc') || x.startsWith('fd') || x.startsWith('ff');
 }
 
-async function refusedHost(url: URL): Promise<string | null> {
+/** Why a URL's host may not be fetched (it resolves to a private or loopback address, or not at all), or null. */
+export async function refusedHost(url: URL): Promise<string | null> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addrs = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
   if (!addrs.length) return `cannot resolve ${host}`;

@@ -23,7 +23,8 @@ describe(`[${STORE_KIND}] area catalogs' references`, () => {
     await sys(agency, 'package_create', datasetInput('dopa', { name: 'population', title: 'จำนวนประชากร', resources: [{ name: 'CSV', url: 'https://dopa.example.go.th/pop.csv', format: 'CSV' }] }));
     await sys(agency, 'package_create', datasetInput('dopa', { name: 'households', title: 'จำนวนครัวเรือน' }));
     agencyUrl = await agency.app.listen({ port: 0, host: '127.0.0.1' });
-    area = await testEnv({ siteKind: 'area' }, { web: true });
+    // The sources here are on loopback: allowed for this catalog, refused by default (tested below).
+    area = await testEnv({ siteKind: 'area', linkcheck: { timeoutMs: 10_000, concurrency: 8, allowPrivate: true } }, { web: true });
     await makeOrg(area, 'chiangmai', 'จังหวัดเชียงใหม่');
     ({ token: areaEditor } = await makeUser(area, 'cm-editor', { org: 'chiangmai', role: 'editor' }));
     await makeUser(area, 'cm-officer', { org: 'chiangmai', role: 'member' });
@@ -54,6 +55,17 @@ describe(`[${STORE_KIND}] area catalogs' references`, () => {
     assert.equal((await api(area, 'package_reference_create', { owner_org: 'chiangmai', url: 'ftp://x/dataset/a' }, { token: areaEditor })).status, 409);
     assert.equal((await api(area, 'package_reference_create', { owner_org: 'chiangmai', url: `${agencyUrl}/dataset/no-such` }, { token: areaEditor })).status, 409);
     assert.equal((await api(area, 'package_reference_create', { owner_org: 'chiangmai', url: `${agencyUrl}/dataset/households` })).status, 403, 'anonymous');
+    // By default an editor's URL may not reach the server's own network (loopback, private, link-local).
+    area.services.config.linkcheck!.allowPrivate = false;
+    try {
+      for (const url of [`${agencyUrl}/dataset/households`, 'http://169.254.169.254/dataset/x', 'http://[::1]:9/dataset/x']) {
+        const ssrf = await api(area, 'package_reference_create', { owner_org: 'chiangmai', url }, { token: areaEditor, lang: 'en' });
+        assert.equal(ssrf.status, 409, url);
+        assert.match(ssrf.json.error.url[0], /private or loopback/, url);
+      }
+    } finally {
+      area.services.config.linkcheck!.allowPrivate = true;
+    }
     // An agency catalog has no references to make.
     const { token } = await makeUser(agency, 'dopa-editor', { org: 'dopa', role: 'editor' });
     const notArea = await api(agency, 'package_reference_create', { owner_org: 'dopa', url: `${areaUrl}/dataset/cm-tourists` }, { token });

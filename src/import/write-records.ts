@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import type { ActionContext, AuditEvent } from '../actions/context.ts';
-import type { DatasetRow } from '../store/schema.ts';
+import type { DatasetRow, GroupRow, ResourceRow } from '../store/schema.ts';
 import { userId } from '../access/actor.ts';
 import { currentStandard } from '../standard/index.ts';
 import { UUID } from '../actions/datasets/load.ts';
 import { resourceColumns } from '../actions/datasets/write.ts';
 import { packageDicts } from '../actions/datasets/present.ts';
 import { diffPackages } from '../actions/history.ts';
-import { indexDatasets } from '../search/indexer.ts';
+import { indexSources, type SourceRow } from '../search/indexer.ts';
 import type { ImportCandidate } from './action.ts';
 import type { PlannedGroup } from './groups.ts';
 import { insertRows, insertGroupsIfAbsent } from './write-batch.ts';
@@ -45,8 +45,8 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
   const resourceIds = new Set<string>();
   const wanted = accepted.flatMap((c) => c.resources.map((r) => r.id)).filter((id): id is string => !!id && UUID.test(id));
   const taken = wanted.length ? new Set((await ctx.db.selectFrom('resources').select('id').where('id', 'in', [...new Set(wanted.map((id) => id.toLowerCase()))]).execute()).map((r) => r.id)) : new Set<string>();
-  const resources: object[] = [];
-  const links: object[] = [];
+  const resources: ResourceRow[] = [];
+  const links: Array<{ dataset_id: string; group_id: string }> = [];
   for (const [i, c] of accepted.entries()) {
     const datasetId = rows[i]!.id;
     for (const [position, r] of c.resources.entries()) {
@@ -54,15 +54,19 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
       const id = own && !taken.has(own) && !resourceIds.has(own) ? own : crypto.randomUUID();
       resourceIds.add(id);
       const created = (r as { created?: Date }).created;
-      resources.push({ ...resourceColumns(r, now), metadata: r.metadata, data_dictionary: r.data_dictionary ?? [], id, dataset_id: datasetId, position, created: created ?? now });
+      // The row as the database will hold it (its defaults included): the history snapshot and the
+      // search row below are built from these instead of reading them back.
+      resources.push({ ...resourceColumns(r, now), metadata: r.metadata, data_dictionary: r.data_dictionary ?? [], id, dataset_id: datasetId, position, created: created ?? now, state: 'active', storage_key: null });
     }
     for (const g of c.groups) links.push({ dataset_id: datasetId, group_id: g.id });
   }
   await insertRows(ctx.db, 'resources', resources);
   await insertRows(ctx.db, 'dataset_groups', links);
 
-  // History snapshots exactly as package_show builds them, for the whole batch in a few queries.
-  const snapshots = await packageDicts(ctx, rows, { unrestricted: true });
+  // History snapshots exactly as package_show builds them, from the rows just written.
+  const orgIds = [...new Set(rows.map((r) => r.owner_org).filter((x): x is string => !!x))];
+  const orgs = orgIds.length ? await ctx.db.selectFrom('groups').selectAll().where('id', 'in', orgIds).execute() : [];
+  const snapshots = await packageDicts(ctx, rows, { unrestricted: true, resources, orgs });
   const activity: object[] = [];
   for (const [i, row] of rows.entries()) {
     const after = snapshots[i]!;
@@ -86,9 +90,50 @@ export async function writeImported(ctx: ActionContext, accepted: ImportCandidat
     });
   }
   await insertRows(ctx.db, 'activity', activity);
-  await indexDatasets(ctx.db, rows.map((r) => r.id));
+  await indexSources(ctx.db, searchSources(rows, resources, links, orgs));
   await ctx.auditMany(audit);
   return { rows, created };
+}
+
+/** The facts indexDatasets would read back for these new datasets (see indexSources). */
+function searchSources(rows: DatasetRow[], resources: ResourceRow[], links: Array<{ dataset_id: string; group_id: string }>, orgs: GroupRow[]): SourceRow[] {
+  const orgById = new Map(orgs.map((o) => [o.id, o]));
+  const resOf = new Map<string, ResourceRow[]>();
+  for (const r of resources) (resOf.get(r.dataset_id) ?? resOf.set(r.dataset_id, []).get(r.dataset_id)!).push(r);
+  const groupsOf = new Map<string, string[]>();
+  for (const l of links) (groupsOf.get(l.dataset_id) ?? groupsOf.set(l.dataset_id, []).get(l.dataset_id)!).push(l.group_id);
+  return rows.map((d) => {
+    const res = (resOf.get(d.id) ?? []).sort((a, b) => a.position - b.position);
+    const org = d.owner_org ? orgById.get(d.owner_org) : undefined;
+    return {
+      id: d.id,
+      name: d.name,
+      title: d.title,
+      notes: d.notes,
+      tags: d.tags,
+      data_type: d.data_type,
+      data_classification: d.data_classification,
+      license_id: d.license_id,
+      metadata: d.metadata,
+      view_count: d.view_count,
+      org_title: org?.title ?? null,
+      org_name: org?.name ?? null,
+      formats: [...new Set(res.map((r) => r.format.toUpperCase()).filter((f) => f !== ''))].sort(codeUnitOrder),
+      res_text: res.flatMap((r) => [r.name, r.description]).filter((t) => t !== ''),
+      group_ids: [...new Set(groupsOf.get(d.id) ?? [])].sort(codeUnitOrder),
+      state: d.state,
+      private: d.private,
+      data_category: d.data_category,
+      owner_org: d.owner_org,
+      metadata_modified: d.metadata_modified,
+      metadata_created: d.metadata_created,
+    };
+  });
+}
+
+/** The order of COLLATE "C", which loadSources uses for the same arrays. */
+function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -34,7 +34,8 @@ function metaText(meta: Record<string, unknown>, key: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-interface SourceRow {
+/** What a dataset's search row is built from (loadSources reads it; a bulk import builds it from what it wrote). */
+export interface SourceRow {
   id: string;
   name: string;
   title: string;
@@ -124,8 +125,8 @@ async function loadSources(db: Tx, ids: string[]): Promise<SourceRow[]> {
   const r = await sql<SourceRow>`
     SELECT d.id, d.name, d.title, d.notes, d.tags, d.data_type, d.data_classification, d.license_id, d.metadata, d.view_count, o.title AS org_title, o.name AS org_name,
       d.state, d.private, d.data_category, d.owner_org, d.metadata_modified, d.metadata_created,
-      (SELECT coalesce(array_agg(DISTINCT upper(r.format)) FILTER (WHERE r.format <> ''), '{}') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS formats,
-      (SELECT array_agg(x.t) FROM resources r, unnest(ARRAY[r.name, r.description]) AS x(t) WHERE r.dataset_id = d.id AND r.state = 'active' AND x.t <> '') AS res_text,
+      (SELECT coalesce(array_agg(DISTINCT upper(r.format) COLLATE "C") FILTER (WHERE r.format <> ''), '{}') FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active') AS formats,
+      (SELECT array_agg(x.t ORDER BY r.position, x.n) FROM resources r, unnest(ARRAY[r.name, r.description]) WITH ORDINALITY AS x(t, n) WHERE r.dataset_id = d.id AND r.state = 'active' AND x.t <> '') AS res_text,
       (SELECT coalesce(array_agg(dg.group_id ORDER BY dg.group_id), '{}') FROM dataset_groups dg WHERE dg.dataset_id = d.id) AS group_ids
     FROM datasets d LEFT JOIN groups o ON o.id = d.owner_org
     WHERE d.id = ANY(${ids}::uuid[])
@@ -164,7 +165,15 @@ export async function rememberTags(db: Tx, tags: string[]): Promise<void> {
 /** Rewrites the search rows of these datasets inside the caller's transaction, so search is never stale. */
 export async function indexDatasets(db: Tx, ids: string[]): Promise<void> {
   if (!ids.length) return;
-  const sources = await loadSources(db, ids);
+  await indexSources(db, await loadSources(db, ids));
+}
+
+/**
+ * Writes the search rows of datasets this transaction has just inserted, from the same facts
+ * loadSources would read back (formats upper-cased and distinct, resource names and descriptions
+ * in position order, group ids sorted): no other writer can see those rows yet, so nothing to lock.
+ */
+export async function indexSources(db: Tx, sources: SourceRow[]): Promise<void> {
   if (!sources.length) return;
   const vocab = new Set<string>();
   await writeSearchRows(db, await searchRows(sources, vocab));

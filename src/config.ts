@@ -40,6 +40,8 @@ export interface Config {
   /** BANCHI_REGISTRY_URL / BANCHI_REGISTRY_TOKEN: the national registry an agency site registers with (issue 8, src/registry/client.ts). */
   registryUrl?: string;
   registryToken?: string;
+  /** BANCHI_REGISTRY_STATE_TTL: seconds a dataset page may show the registry's state before asking again (0: every view asks). */
+  registryStateTtlSeconds?: number;
   /** BANCHI_LINKCHECK_TIMEOUT_MS / _CONCURRENCY / _ALLOW_PRIVATE: the resource link checker (src/quality/); private addresses are refused unless allowed. */
   linkcheck?: { timeoutMs: number; concurrency: number; allowPrivate: boolean };
 }
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tsaUrl: env.BANCHI_TSA_URL || '',
     registryUrl: (env.BANCHI_REGISTRY_URL || '').replace(/\/$/, ''),
     registryToken: env.BANCHI_REGISTRY_TOKEN || '',
+    registryStateTtlSeconds: intSetting(env, 'BANCHI_REGISTRY_STATE_TTL', 60, 0, 3600),
     linkcheck: { timeoutMs: intSetting(env, 'BANCHI_LINKCHECK_TIMEOUT_MS', 10_000, 100, 120_000), concurrency: intSetting(env, 'BANCHI_LINKCHECK_CONCURRENCY', 8, 1, 64), allowPrivate: env.BANCHI_LINKCHECK_ALLOW_PRIVATE === 'true' },
     ...overrides,
   };

@@ -8,7 +8,7 @@ import { visibleDatasets } from '../access/visibility.ts';
 import { M } from '../standard/messages.ts';
 import { currentStandard } from '../standard/index.ts';
 import { officerOrgs, stateText } from './engine.ts';
-import { LOCKING_STATES, ownSite, registryCall, registryConfigured, remoteState } from './client.ts';
+import { forgetShownStates, LOCKING_STATES, ownSite, registryCall, registryConfigured, remoteState, shownRemoteState } from './client.ts';
 
 /**
  * The agency catalog's side of P8, against the registry named by BANCHI_REGISTRY_URL: the state of a
@@ -30,7 +30,7 @@ export const registryStatusShow = defineAction({
     if (!registryConfigured(cfg)) return { configured: false };
     // thai_gdc shows no GD status when the agency did not consent to harvesting.
     if (!row.allow_harvest) return { configured: true, consent: false };
-    const r = await remoteState(cfg, row.id);
+    const r = await shownRemoteState(cfg, row.id);
     // As thai_gdc: everyone sees "registered"; the states on the way only those who may edit it (and its registration officers).
     const editor = ctx.can('package_update', subject) || (!!row.owner_org && officerOrgs(ctx.actor).includes(row.owner_org));
     const state = editor ? (r.governance_state ?? (r.published ? 'COMPLETED' : null)) : r.published ? 'COMPLETED' : null;
@@ -133,6 +133,7 @@ export const registryAgencySubmit = defineAction({
     if (mine.length !== new Set(ids).size) throw ValidationError.field('ids', { th: 'มีชุดข้อมูลที่ท่านไม่ได้เป็นเจ้าหน้าที่ลงทะเบียน', en: 'Some datasets are not yours to register' });
     if (transition === 'register') await refuseReferences(ctx, ids);
     const result = await registryCall<unknown[]>(cfg, 'registration_transition', { site_url: ownSite(cfg), packages: ids, transition }, { lang: ctx.lang });
+    forgetShownStates(cfg, ids);
     await ctx.audit({ action: `registry_${op}`, object_type: 'dataset', object_id: ids[0]!, detail: { ids, registry: cfg.registryUrl } });
     return { op, results: result };
   },

@@ -5,8 +5,10 @@ import { siteOf } from './engine.ts';
 
 /** The agency catalog's side: calls to its national registry (BANCHI_REGISTRY_URL) through its CKAN Action API. */
 export class RegistryUnavailableError extends ValidationError {
+  readonly detail: string;
   constructor(detail: string) {
     super({ registry: [{ th: `ติดต่อระบบลงทะเบียนบัญชีข้อมูลภาครัฐไม่ได้: ${detail}`, en: `The national registry cannot be reached: ${detail}` }] });
+    this.detail = detail;
   }
 }
 
@@ -75,6 +77,50 @@ export async function remoteState(config: Config, packageId: string): Promise<Re
     revised: !!n?.revised,
   };
 }
+
+/**
+ * The state as a dataset page shows it. Every view of every agency's dataset pages would otherwise
+ * be two calls to the one national registry, and a registry that is down would hold each page for
+ * the call's time-out. So answers are kept for BANCHI_REGISTRY_STATE_TTL seconds in this process
+ * (they are the registry's public answer, the same for every caller; who sees which state is decided
+ * after), and after a failure no page asks again for REGISTRY_DOWN_MS. Deleting a dataset does not
+ * use this: it always asks afresh (assertNotRegistered).
+ */
+export async function shownRemoteState(config: Config, packageId: string): Promise<RemoteState> {
+  const ttl = (config.registryStateTtlSeconds ?? 60) * 1000;
+  const now = Date.now();
+  const down = registryDown.get(config.registryUrl!);
+  if (down && down.until > now) throw new RegistryUnavailableError(down.detail);
+  const key = `${config.registryUrl}\n${packageId}`;
+  const hit = ttl > 0 ? shownStates.get(key) : undefined;
+  if (hit && now - hit.at < ttl) return hit.state;
+  let state: RemoteState;
+  try {
+    state = await remoteState(config, packageId);
+  } catch (e) {
+    // Only an unreachable registry pauses the pages; a refusal (a field error) is an answer.
+    if (e instanceof RegistryUnavailableError) registryDown.set(config.registryUrl!, { until: Date.now() + REGISTRY_DOWN_MS, detail: e.detail });
+    throw e;
+  }
+  registryDown.delete(config.registryUrl!);
+  if (ttl > 0) {
+    shownStates.delete(key);
+    shownStates.set(key, { at: now, state });
+    // Oldest first in a Map: a bounded memory, whatever the number of datasets viewed.
+    while (shownStates.size > MAX_SHOWN_STATES) shownStates.delete(shownStates.keys().next().value!);
+  }
+  return state;
+}
+
+/** After this process asked the registry to change these datasets' state, its pages ask again. */
+export function forgetShownStates(config: Config, packageIds: string[]): void {
+  for (const id of packageIds) shownStates.delete(`${config.registryUrl}\n${id}`);
+}
+
+export const REGISTRY_DOWN_MS = 30_000;
+const MAX_SHOWN_STATES = 10_000;
+const shownStates = new Map<string, { at: number; state: RemoteState }>();
+const registryDown = new Map<string, { until: number; detail: string }>();
 
 /** States in which the agency may not delete its dataset: it is registered or on its way. */
 export const LOCKING_STATES = new Set(['VALIDATE', 'VALIDATE_MODIFIED', 'APPROVAL', 'COMPLETED', 'WAIT_REVOKE', 'REVOKE']);

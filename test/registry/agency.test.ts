@@ -29,7 +29,9 @@ describe('an agency catalog registering with a registry over HTTP', () => {
       await makeUser(reg, u);
       await sys(reg, 'duty_create', { id: 'nso', username: u, role });
     }
-    ag = await testEnv({ registryUrl: regUrl, registryToken: token }, { web: true });
+    // The registry's own steps (review, approval) show on the agency's page at once only without the
+    // page's short memory of the state (test/registry/shown-state.test.ts covers that memory).
+    ag = await testEnv({ registryUrl: regUrl, registryToken: token, registryStateTtlSeconds: 0 }, { web: true });
     agUrl = await ag.app.listen({ port: 0, host: '127.0.0.1' });
     ag.config.siteUrl = agUrl;
     await makeOrg(ag, 'dopa', 'กรมการปกครอง');

@@ -6,7 +6,8 @@
  * numeric, Buddhist-era date, boolean), times a raw COPY of the same file into an untyped table,
  * then the DataStore load (two streamed passes, type checks, Thai segmentation for full text,
  * COPY, indexes, swap), and prints both rates. Then datastore_search with an indexed filter,
- * each query a different value, p50/p95. Prints figures; asserts nothing.
+ * each query a different value, as an anonymous caller of the public table (rights are looked up
+ * as for any caller; the system actor would skip them), p50/p95. Prints figures; asserts nothing.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import { sql } from 'kysely';
 import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
 import { runAction } from '../src/actions/registry.ts';
-import { SYSTEM } from '../src/access/actor.ts';
+import { ANONYMOUS, SYSTEM } from '../src/access/actor.ts';
 import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
 import { loadResource } from '../src/datastore/load.ts';
 
@@ -89,6 +90,26 @@ try {
   console.log(`  types: ${loaded.fields.map((f) => `${f.id}=${f.type}`).join(', ')}`);
   console.log(`  typed load / raw COPY = ${((rawSec / typedSec) * 100).toFixed(0)} % of raw COPY's rate (target ≥ 80 %)`);
 
+  // PostgreSQL's own part of the typed load: the loaded rows written out and COPYed back with no
+  // JavaScript in the way, then the full-text index built. The typed load cannot be faster than this.
+  {
+    const c = new pg.Client({ connectionString: scratch.url });
+    await c.connect();
+    const live = `datastore.${JSON.stringify(res.id)}`;
+    const typedFile = path.join(dataDir, 'typed.copy');
+    await pipeline(c.query(copyStreams.to(`COPY ${live} TO STDOUT`)), fs.createWriteStream(typedFile));
+    await c.query(`CREATE TABLE floor_copy (LIKE ${live})`);
+    let f = performance.now();
+    await pipeline(fs.createReadStream(typedFile), c.query(copyStreams.from('COPY floor_copy FROM STDIN')));
+    const copySec = (performance.now() - f) / 1000;
+    f = performance.now();
+    await c.query('CREATE INDEX ON floor_copy USING gin (_full_text)');
+    const ginSec = (performance.now() - f) / 1000;
+    await c.query('DROP TABLE floor_copy');
+    await c.end();
+    console.log(`  PostgreSQL alone: COPY of the typed rows with their full-text column ${copySec.toFixed(2)} s, its GIN index ${ginSec.toFixed(2)} s: ${((rawSec / (copySec + ginSec)) * 100).toFixed(0)} % of raw COPY's rate before any parsing`);
+  }
+
   // An index for the filter, as an agency would ask for (datastore_create indexes).
   t = performance.now();
   await runAction(services, 'datastore_create', { resource_id: res.id, indexes: ['field_1'] }, { actor: SYSTEM });
@@ -101,11 +122,11 @@ try {
     while (seen.has(v));
     seen.add(v);
     const s = performance.now();
-    const r = await runAction<{ records: unknown[]; total: number }>(services, 'datastore_search', { resource_id: res.id, filters: { field_1: v } }, { actor: SYSTEM });
+    const r = await runAction<{ records: unknown[]; total: number }>(services, 'datastore_search', { resource_id: res.id, filters: { field_1: v } }, { actor: ANONYMOUS });
     times.push(performance.now() - s);
     if (r.records.length !== 1) throw new Error(`query ${v}: ${r.records.length} rows`);
   }
-  console.log(`datastore_search, indexed filter, ${QUERIES} distinct values: p50 ${percentile(times, 50).toFixed(2)} ms  p95 ${percentile(times, 95).toFixed(2)} ms (target p95 ≤ 20 ms)`);
+  console.log(`datastore_search, indexed filter, ${QUERIES} distinct values, anonymous caller: p50 ${percentile(times, 50).toFixed(2)} ms  p95 ${percentile(times, 95).toFixed(2)} ms (target p95 ≤ 20 ms)`);
   await services.store.close();
 } finally {
   await scratch.drop();

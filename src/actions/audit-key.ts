@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { readOrCreateEd25519 } from '../util/ed25519-key.ts';
 
 /**
  * The Ed25519 key that signs audit checkpoints. Given by BANCHI_AUDIT_KEY_FILE, or generated into
@@ -26,31 +26,7 @@ export function loadAuditKey(config: Pick<Config, 'dataDir' | 'auditKeyFile'>): 
   const file = auditKeyPath(config);
   const hit = loaded.get(file);
   if (hit) return hit;
-  let pem: string;
-  try {
-    pem = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    // A key file named in the settings must exist: generating a new one there would hide a mistake.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || config.auditKeyFile) throw e;
-    const { privateKey } = crypto.generateKeyPairSync('ed25519');
-    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    // Written whole under a private name, then linked into place: app processes starting together
-    // all end up with the first one's key, and none ever reads a half-written file.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, pem, { mode: 0o600 });
-    try {
-      fs.linkSync(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      pem = fs.readFileSync(file, 'utf8'); // another process generated it first
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-  }
-  const privateKey = crypto.createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file} is not an Ed25519 private key`);
-  const publicKey = crypto.createPublicKey(privateKey);
+  const { privateKey, publicKey } = readOrCreateEd25519(file, !!config.auditKeyFile);
   const key: AuditKey = {
     privateKey,
     publicKey,

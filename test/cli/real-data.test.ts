@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cliEnv, SHARED, STORE, writeJsonl, type CliEnv } from './cli-env.ts';
+import { mirrorRecords } from '../real-data.ts';
 import { verifyAuditChain } from '../../src/actions/audit.ts';
 
 /**
@@ -11,19 +12,9 @@ import { verifyAuditChain } from '../../src/actions/audit.ts';
  * Only what the flattened mirror lost is filled in (the national standard's required fields,
  * an organisation slug), so that any failure is about the published text itself.
  */
-interface MirrorRecord {
-  id: string;
-  title: string;
-  summary: string | null;
-  org: string;
-  tags: string[];
-  resources_list: Array<{ name: string | null; format: string | null; url: string | null }>;
-  license: string;
-  url: string;
-}
 
 const covid = JSON.parse(fs.readFileSync(path.join(SHARED, 'data-go-th-package-list', 'package_search_covid-19-daily.json'), 'utf8')).result.results[0];
-const mirror: MirrorRecord[] = fs.readFileSync(path.join(SHARED, 'data-go-th-mirror-2020s', 'datasets.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const mirror = mirrorRecords();
 const legacy = parseCsv(fs.readFileSync(path.join(SHARED, 'data-go-th-legacy-2016', 'data.csv'), 'utf8')).slice(1).filter((r) => r[0] && r[1]);
 
 /** The fields the national standard requires and the 2020s mirror does not keep. */

@@ -1,29 +1,15 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { covidRecord, mirrorRecords } from '../real-data.ts';
 
 /**
  * A loopback CKAN: replays Action API answers (package_search with paging, sort and the
  * metadata_modified range; package_show; package_list) built from the real data.go.th records of
  * ../shared/data, with the fields the flattened mirror lost filled in as an agency catalog has them.
  */
-export const SHARED = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+export const covid: Record<string, unknown> = covidRecord();
 
-export const covid = JSON.parse(fs.readFileSync(path.join(SHARED, 'data-go-th-package-list', 'package_search_covid-19-daily.json'), 'utf8')).result.results[0] as Record<string, unknown>;
-
-interface MirrorRecord {
-  id: string;
-  title: string;
-  summary: string | null;
-  org: string;
-  tags: string[];
-  resources_list: Array<{ name: string | null; format: string | null; url: string | null }>;
-  license: string;
-  updated: string;
-  url: string;
-}
 
 function uuidFrom(s: string): string {
   const h = crypto.createHash('sha1').update(s).digest('hex');
@@ -32,7 +18,7 @@ function uuidFrom(s: string): string {
 
 /** Real records as a thai_gdc agency catalog serves them: distinct titles, consent given. */
 export function realRecords(limit = 1236): Array<Record<string, unknown>> {
-  const mirror: MirrorRecord[] = fs.readFileSync(path.join(SHARED, 'data-go-th-mirror-2020s', 'datasets.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const mirror = mirrorRecords();
   const titles = new Set<string>([String(covid.title)]);
   const names = new Set<string>([String(covid.name)]);
   const out: Array<Record<string, unknown>> = [{ ...covid }];

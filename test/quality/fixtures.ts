@@ -1,32 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { normalizePackage } from '../../src/import/normalize.ts';
 import { currentStandard } from '../../src/standard/index.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../shared/data');
+import { covidRecord, type MirrorRecord } from '../real-data.ts';
 
-/** The real covid-19-daily record of data.go.th (every Thai-GDC field), as an agency catalog holds it. */
-export function covidRecord(): Record<string, any> {
-  return JSON.parse(fs.readFileSync(path.join(SHARED, 'data-go-th-package-list', 'package_search_covid-19-daily.json'), 'utf8')).result.results[0];
-}
-
-export interface MirrorRecord {
-  id: string;
-  title: string;
-  summary: string | null;
-  org: string;
-  tags: string[];
-  resources_list: Array<{ name: string | null; format: string | null; url: string | null }>;
-  license: string;
-}
-
-export function mirrorRecord(id: string): MirrorRecord {
-  const line = fs.readFileSync(path.join(SHARED, 'data-go-th-mirror-2020s', 'datasets.jsonl'), 'utf8').split('\n').find((l) => l.includes(`"id": "${id}"`) || l.includes(`"id":"${id}"`));
-  if (!line) throw new Error(`no mirror record ${id}`);
-  return JSON.parse(line);
-}
+export { covidRecord, mirrorRecord, type MirrorRecord } from '../real-data.ts';
 
 const REMOTE_ONLY = ['id', 'owner_org', 'organization', 'groups', 'revision_id', 'relationships_as_object', 'relationships_as_subject', 'num_resources', 'num_tags', 'metadata_modified', 'metadata_created', 'creator_user_id', 'state', 'private', 'type', 'resources', 'extras', 'isopen', 'license_title', 'author', 'author_email', 'version', 'high_value_dataset'];
 

@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { ensureFirstSysadmin } from './bootstrap.ts';
 import { webPlugins } from './web/index.ts';
 import { startWorkers, type Workers } from './jobs/worker.ts';
+import { TlsSetupError } from './tls.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -41,7 +42,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; memo
   } catch (e) {
     await app?.close().catch(() => undefined);
     await services.store.close();
-    const msg = listenMessage(e, config);
+    const msg = e instanceof TlsSetupError ? e.message : listenMessage(e, config);
     if (msg) throw new ListenError(msg);
     throw e;
   }

@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { ensureFirstSysadmin } from './bootstrap.ts';
 import { webPlugins } from './web/index.ts';
 import { startWorkers, type Workers } from './jobs/worker.ts';
-import { TlsSetupError } from './tls.ts';
+import { httpsOptions, TlsSetupError } from './tls.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -33,6 +33,12 @@ function listenMessage(e: unknown, config: Config): string | null {
  * one-time password (it is printed only once the server really serves).
  */
 export async function startServer(config: Config, opts: { logger?: boolean; memory?: boolean; quiet?: boolean; bootstrap?: boolean } = {}): Promise<RunningServer> {
+  try {
+    // TLS files are checked before the store opens: a wrong path is one line and touches nothing.
+    httpsOptions(config);
+  } catch (e) {
+    throw e instanceof TlsSetupError ? new ListenError(e.message) : e;
+  }
   const services = await openServices(config, { memory: opts.memory });
   let app: FastifyInstance | null = null;
   let address: string;

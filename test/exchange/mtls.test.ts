@@ -11,6 +11,7 @@ import { provider, activeAgreement, type Provider } from './fixture.ts';
 import { PageClient } from '../web/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { httpsOptions, TlsSetupError } from '../../src/tls.ts';
+import { ListenError, startServer } from '../../src/server.ts';
 
 /**
  * Mutual TLS for the gateway over a real HTTPS server: certificates made with the openssl CLI at
@@ -175,6 +176,10 @@ test(`${K} adding a non-PEM, expired or private-key "certificate" is a field err
   for (const certificate of ['not a certificate', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', pem.expired, keyPem, `${pem.registered}${keyPem}`]) {
     await assert.rejects(as(p.env, p.people.owner, 'agreement_client_cert_add', { id: open.id, certificate }), (e: any) => e.name === 'ValidationError' && !!e.errors.certificate, String(certificate).slice(0, 40));
   }
+  // a private key pasted with (or instead of) the certificate is named as such, not just "not a certificate"
+  for (const certificate of [keyPem, `${pem.registered}${keyPem}`]) {
+    await assert.rejects(as(p.env, p.people.owner, 'agreement_client_cert_add', { id: open.id, certificate }), (e: any) => /private key/.test(e.errors?.certificate?.[0]?.en));
+  }
   // a client-sent fingerprint is no substitute for the certificate
   await assert.rejects(as(p.env, p.people.owner, 'agreement_client_cert_add', { id: open.id, fingerprint: fp.unregistered }), (e: any) => !!e.errors?.certificate);
   assert.deepEqual([await certRows(open.id), await auditCount()], before);
@@ -237,7 +242,7 @@ test(`${K} the agreement page lists certificates (escaped) and its forms work wi
   assert.ok(!seen.body.includes('/client-certs/remove'), 'no forms for who may not manage');
 });
 
-test('TLS files that cannot be used are a one-line error', { skip }, () => {
+test('TLS files that cannot be used are a one-line error', { skip }, async () => {
   const cfg = (cert: string, key: string, ca = '') => loadConfig({ BANCHI_DATA_DIR: dir, BANCHI_TLS_CERT: cert, BANCHI_TLS_KEY: key, BANCHI_TLS_CLIENT_CA: ca } as NodeJS.ProcessEnv);
   const j = (n: string) => path.join(dir, n);
   assert.throws(() => httpsOptions(cfg(j('missing.pem'), j('server.key'))), (e: Error) => e instanceof TlsSetupError && /BANCHI_TLS_CERT: cannot read .*missing\.pem \(no such file\)/.test(e.message) && !e.message.includes('\n'));
@@ -247,4 +252,6 @@ test('TLS files that cannot be used are a one-line error', { skip }, () => {
   assert.throws(() => loadConfig({ BANCHI_TRUSTED_PROXIES: '10.0.0.1, proxy.local' } as NodeJS.ProcessEnv), /BANCHI_TRUSTED_PROXIES/);
   assert.deepEqual(loadConfig({ BANCHI_TRUSTED_PROXIES: '10.0.0.1, ::ffff:10.0.0.2' } as NodeJS.ProcessEnv).trustedProxies, ['10.0.0.1', '10.0.0.2']);
   assert.equal(cfg(j('server.pem'), j('server.key')).siteUrl, 'https://127.0.0.1:5000');
+  // startServer says it as a ListenError (main and `banchi serve` print its message alone, exit 2)
+  await assert.rejects(startServer(cfg(j('server.pem'), j('nokey.pem')), { memory: true, quiet: true }), (e: Error) => e instanceof ListenError && /^BANCHI_TLS_KEY: cannot read .*nokey\.pem \(no such file\)$/.test(e.message));
 });

@@ -242,6 +242,19 @@ test(`${K} the agreement page lists certificates (escaped) and its forms work wi
   assert.ok(!seen.body.includes('/client-certs/remove'), 'no forms for who may not manage');
 });
 
+test(`${K} hostile input to the certificate actions is a 4xx, never a 5xx`, { skip }, async () => {
+  const bodies: Array<[string, Record<string, unknown>]> = [
+    ['agreement_client_cert_add', { id: ['x'] }], ['agreement_client_cert_add', { id: { a: 1 }, certificate: pem.registered }],
+    ['agreement_client_cert_add', { id: open.id, certificate: 123 }], ['agreement_client_cert_add', { id: open.id, certificate: '-----BEGIN CERTIFICATE-----\n'.repeat(3000) }],
+    ['agreement_client_cert_add', { id: 'AGR-0000-none', certificate: pem.unregistered }], ['agreement_mtls_set', { id: open.id, required: 'yes' }],
+    ['agreement_mtls_set', { id: open.id }], ['agreement_client_cert_remove', { id: open.id, fingerprint: 'zz' }], ['agreement_client_cert_remove', { id: open.id, fingerprint: ['a'] }],
+  ];
+  for (const [action, body] of bodies) {
+    const r = await p.env.app.inject({ method: 'POST', url: `/api/3/action/${action}`, headers: { authorization: p.tokens.owner, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${action} ${JSON.stringify(body).slice(0, 80)}: ${r.statusCode} ${r.body.slice(0, 200)}`);
+  }
+});
+
 test('TLS files that cannot be used are a one-line error', { skip }, async () => {
   const cfg = (cert: string, key: string, ca = '') => loadConfig({ BANCHI_DATA_DIR: dir, BANCHI_TLS_CERT: cert, BANCHI_TLS_KEY: key, BANCHI_TLS_CLIENT_CA: ca } as NodeJS.ProcessEnv);
   const j = (n: string) => path.join(dir, n);

@@ -19,7 +19,7 @@ import { ListenError, startServer } from '../../src/server.ts';
  * a client of another CA, an expired one). 127.0.0.2 plays the trusted reverse proxy.
  */
 const OPENSSL = '/usr/bin/openssl';
-const skip = fs.existsSync(OPENSSL) ? false : 'openssl CLI not found at /usr/bin/openssl: mutual TLS tests skipped';
+const skip = fs.existsSync(OPENSSL) ? false : `openssl CLI not found at ${OPENSSL}: mutual TLS tests skipped`;
 if (skip) process.stderr.write(`${skip}\n`);
 const K = `[${STORE_KIND}]`;
 const PROXY = '127.0.0.2';

@@ -16,6 +16,7 @@ import { clientErrorHandler } from './api/ckan/raw-query.ts';
 import { dcatRoutes } from './api/dcat.ts';
 import { exchangeRoutes } from './exchange/gateway/routes.ts';
 import { lookupApiRoutes } from './exchange/lookup/routes.ts';
+import { httpsOptions } from './tls.ts';
 
 export interface AppOptions {
   logger?: boolean | object;
@@ -41,7 +42,10 @@ function badRequest(url: string, reply: FastifyReply, detail: string): FastifyRe
 
 /** The composition root: external plugins, then the API and files, then pages. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  // HTTPS when BANCHI_TLS_CERT/KEY are set (src/tls.ts); with a client CA it asks for client certificates.
+  const https = httpsOptions(services.config);
   const app = Fastify({
+    ...(https ? { https } : {}),
     logger: opts.logger ?? false,
     bodyLimit: services.config.maxBodyBytes,
     trustProxy: process.env.BANCHI_TRUST_PROXY === 'true',

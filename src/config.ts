@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 /** Every setting banchi reads from the environment, checked once at boot. */
@@ -44,6 +45,14 @@ export interface Config {
   registryStateTtlSeconds?: number;
   /** BANCHI_LINKCHECK_TIMEOUT_MS / _CONCURRENCY / _ALLOW_PRIVATE: the resource link checker (src/quality/); private addresses are refused unless allowed. */
   linkcheck?: { timeoutMs: number; concurrency: number; allowPrivate: boolean };
+  /**
+   * BANCHI_TLS_CERT / BANCHI_TLS_KEY: PEM files the server listens with (HTTPS); BANCHI_TLS_CLIENT_CA: a PEM
+   * bundle client certificates are checked against (asked for, never required: the gateway decides). Read in src/tls.ts.
+   */
+  tls?: { certFile: string; keyFile: string; clientCaFile: string } | null;
+  /** BANCHI_TRUSTED_PROXIES: addresses whose client-certificate header (BANCHI_CLIENT_CERT_HEADER) the gateway believes. */
+  trustedProxies?: string[];
+  clientCertHeader?: string;
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +73,35 @@ function siteKindSetting(raw: string | undefined): Config['siteKind'] {
   return k;
 }
 
+function tlsSetting(env: NodeJS.ProcessEnv): Config['tls'] {
+  const [cert, key, ca] = [env.BANCHI_TLS_CERT || '', env.BANCHI_TLS_KEY || '', env.BANCHI_TLS_CLIENT_CA || ''];
+  if (!cert && !key) {
+    if (ca) throw new ConfigError('BANCHI_TLS_CLIENT_CA needs BANCHI_TLS_CERT and BANCHI_TLS_KEY (client certificates are asked for only over TLS)');
+    return null;
+  }
+  if (!cert || !key) throw new ConfigError('BANCHI_TLS_CERT and BANCHI_TLS_KEY are set together (the certificate and its private key, PEM files)');
+  return { certFile: path.resolve(cert), keyFile: path.resolve(key), clientCaFile: ca ? path.resolve(ca) : '' };
+}
+
+/** Plain addresses only: a proxy is believed by the address of the socket it connects from, never by a header. */
+function proxiesSetting(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((a) => !net.isIP(a));
+  if (bad) throw new ConfigError(`BANCHI_TRUSTED_PROXIES must be comma-separated IP addresses, got "${bad}"`);
+  return list.map(plainAddress);
+}
+
+/** IPv4 written as IPv6 (::ffff:10.0.0.1, as a dual-stack socket reports it) compares as IPv4. */
+export function plainAddress(a: string): string {
+  return a.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}
+
+function headerSetting(raw: string | undefined): string {
+  if (!raw) return 'x-client-cert-fingerprint';
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new ConfigError(`BANCHI_CLIENT_CERT_HEADER must be a header name (letters, digits, -), got "${raw}"`);
+  return raw.toLowerCase();
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = intSetting(env, 'PORT', 5000, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -73,13 +111,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
   const oidcIssuer = env.BANCHI_OIDC_ISSUER || '';
+  const tls = tlsSetting(env);
   const cfg: Config = {
     port,
     host,
     dataDir,
     databaseUrl,
     pgPreparedStatements: env.BANCHI_PG_PREPARED_STATEMENTS !== 'off',
-    siteUrl: (env.BANCHI_SITE_URL || `http://${host}:${port}`).replace(/\/$/, ''),
+    siteUrl: (env.BANCHI_SITE_URL || `${tls ? 'https' : 'http'}://${host}:${port}`).replace(/\/$/, ''),
     siteTitle: env.BANCHI_SITE_TITLE || 'บัญชีข้อมูลหน่วยงาน',
     maxUploadBytes: intSetting(env, 'BANCHI_MAX_UPLOAD_MB', 100, 1, 10240) * 1024 * 1024,
     maxBodyBytes: intSetting(env, 'BANCHI_MAX_BODY_KB', 1024, 16, 102400) * 1024,
@@ -103,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     registryToken: env.BANCHI_REGISTRY_TOKEN || '',
     registryStateTtlSeconds: intSetting(env, 'BANCHI_REGISTRY_STATE_TTL', 60, 0, 3600),
     linkcheck: { timeoutMs: intSetting(env, 'BANCHI_LINKCHECK_TIMEOUT_MS', 10_000, 100, 120_000), concurrency: intSetting(env, 'BANCHI_LINKCHECK_CONCURRENCY', 8, 1, 64), allowPrivate: env.BANCHI_LINKCHECK_ALLOW_PRIVATE === 'true' },
+    tls,
+    trustedProxies: proxiesSetting(env.BANCHI_TRUSTED_PROXIES),
+    clientCertHeader: headerSetting(env.BANCHI_CLIENT_CERT_HEADER),
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');

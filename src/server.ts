@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { ensureFirstSysadmin } from './bootstrap.ts';
 import { webPlugins } from './web/index.ts';
 import { startWorkers, type Workers } from './jobs/worker.ts';
+import { httpsOptions, TlsSetupError } from './tls.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -32,6 +33,12 @@ function listenMessage(e: unknown, config: Config): string | null {
  * one-time password (it is printed only once the server really serves).
  */
 export async function startServer(config: Config, opts: { logger?: boolean; memory?: boolean; quiet?: boolean; bootstrap?: boolean } = {}): Promise<RunningServer> {
+  try {
+    // TLS files are checked before the store opens: a wrong path is one line and touches nothing.
+    httpsOptions(config);
+  } catch (e) {
+    throw e instanceof TlsSetupError ? new ListenError(e.message) : e;
+  }
   const services = await openServices(config, { memory: opts.memory });
   let app: FastifyInstance | null = null;
   let address: string;
@@ -41,7 +48,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; memo
   } catch (e) {
     await app?.close().catch(() => undefined);
     await services.store.close();
-    const msg = listenMessage(e, config);
+    const msg = e instanceof TlsSetupError ? e.message : listenMessage(e, config);
     if (msg) throw new ListenError(msg);
     throw e;
   }

@@ -23,6 +23,7 @@ import { datastoreActions } from '../datastore/index.ts';
 import { harvestActions } from '../harvest/actions.ts';
 import { opendataActions } from '../opendata/actions.ts';
 import { exchangeActions } from '../exchange/gateway/actions.ts';
+import { mtlsActions } from '../exchange/gateway/mtls-actions.ts';
 import { registryActions } from '../registry/index.ts';
 import { exchangeActions as exchangeDataActions } from '../exchange/index.ts';
 import { usageActions } from '../usage/actions.ts';
@@ -51,7 +52,7 @@ export function loadActions(): void {
   // open-data push (issue 8)
   registerActions(opendataActions);
   // exchange gateway (issue 9)
-  registerActions(exchangeActions);
+  registerActions([...exchangeActions, ...mtlsActions]);
   // national registration (issue 8): registry side, status API, agency side
   registerActions(registryActions);
   // exchange data items, citizen look-up, integration monitoring (issue 9)

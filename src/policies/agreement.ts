@@ -15,9 +15,16 @@ const signedIn = (a: Actor) => a.kind !== 'anonymous';
 /** The owning side's governance people, the partner's members, and sysadmins (who read, never approve). */
 const party = (a: Actor, s: PartySubject) => isSysadmin(a) || anyDuty(a, s.owner_org) || (!!s.partner_org && memberOrgs(a).includes(s.partner_org));
 
+/** Who may change an agreement's terms (and its gateway client certificates): the owner's data owner or IT officer. */
+const updates = (a: Actor, s: PartySubject) => a.kind === 'system' || drafts(a, s.owner_org);
+
 export const agreementPolicies: PolicySet = {
   agreement_create: (a, s: PartySubject) => a.kind === 'system' || drafts(a, s.owner_org),
-  agreement_update: (a, s: PartySubject) => a.kind === 'system' || drafts(a, s.owner_org),
+  agreement_update: updates,
+  /** Mutual TLS for the gateway (src/exchange/gateway/mtls-actions.ts): the same people as agreement_update. */
+  agreement_client_cert_add: updates,
+  agreement_client_cert_remove: updates,
+  agreement_mtls_set: updates,
   agreement_show: party,
   agreement_legal_file: party,
   /** The list filters rows by the same rule in SQL. */

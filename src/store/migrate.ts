@@ -29,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '023_quality': await import('./migrations/023_quality.ts'),
   '024_usage_lists': await import('./migrations/024_usage_lists.ts'),
   '025_exchange_usage_slots': await import('./migrations/025_exchange_usage_slots.ts'),
+  '026_exchange_mtls': await import('./migrations/026_exchange_mtls.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -96,6 +96,8 @@ export interface AgreementsTable {
   created_by: string | null;
   created: Timestamp;
   modified: Timestamp;
+  /** Migration 026: the gateway refuses calls without a registered, verified client certificate. */
+  mtls_required: Generated<boolean>;
 }
 
 export interface PartnerAssessmentsTable {

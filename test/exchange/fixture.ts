@@ -20,8 +20,8 @@ export interface Provider {
 export const PROVINCES = ['เชียงใหม่', 'ลำพูน', 'น่าน'];
 export const ROWS = 30;
 
-export async function provider(overrides: Partial<Config> = {}): Promise<Provider> {
-  const env = await testEnv(overrides);
+export async function provider(overrides: Partial<Config> = {}, opts: { web?: boolean } = {}): Promise<Provider> {
+  const env = await testEnv(overrides, opts);
   await makeOrg(env, 'nha', 'การเคหะแห่งชาติ');
   await makeOrg(env, 'dopa', 'กรมการปกครอง');
   await makeOrg(env, 'other', 'หน่วยงานอื่น');

@@ -13,6 +13,7 @@ import { formatRowCondition, type RowCondition } from '../../access/row-conditio
 import { naturalNumber } from '../params.ts';
 import { readAgreement, type AgreementValues } from './agreements-input.ts';
 import { writeGrants, revokeGrants, listGrants } from './grants.ts';
+import { listClientCerts } from '../../exchange/gateway/mtls.ts';
 import { CODES, GROUNDS, UUID, checkCode, checkText, notFound, notifyStep, orgContacts, recipients, workflowActor, workflows } from './agreements-shared.ts';
 
 /** Agreements (rule 3, §5 2.2(1)): the terms, a lifecycle case run by the engine, and the grants they own. */
@@ -27,8 +28,8 @@ async function loadRow(ctx: ActionContext, ref: unknown, lock = false) {
   return q.executeTakeFirst();
 }
 
-/** Loads an agreement the caller may see, or answers 404 as if it did not exist. */
-async function requireAgreement(ctx: ActionContext, ref: unknown, rule: string, lock = false): Promise<NonNullable<Row>> {
+/** Loads an agreement the caller may see, or answers 404 as if it did not exist (also the gateway's certificate actions). */
+export async function requireAgreement(ctx: ActionContext, ref: unknown, rule: string, lock = false): Promise<NonNullable<Row>> {
   const row = await loadRow(ctx, ref, lock);
   const subject = row ? { owner_org: row.owner_org, partner_org: row.partner_org } : { owner_org: null };
   if (!row || !ctx.can('agreement_show', subject)) {
@@ -58,7 +59,7 @@ async function present(ctx: ActionContext, row: NonNullable<Row>, full: boolean)
     frequency: row.frequency, service_level: row.service_level, period_of_use: row.period_of_use,
     technology: row.technology, technology_note: row.technology_note, legal_basis: row.legal_basis, legal_file: row.legal_file,
     items: (row.items as { dataset_id: string; dataset_name: string; fields: string[]; row_condition: RowCondition | null }[]).map((i) => ({ ...i, row_condition_text: i.row_condition ? formatRowCondition(i.row_condition) : '' })),
-    termination_ground: row.termination_ground, termination_note: row.termination_note, terminated_at: row.terminated_at?.toISOString() ?? null,
+    termination_ground: row.termination_ground, termination_note: row.termination_note, terminated_at: row.terminated_at?.toISOString() ?? null, mtls_required: row.mtls_required,
     created: new Date(row.created).toISOString(), modified: new Date(row.modified).toISOString(),
   };
   if (full) {
@@ -66,6 +67,9 @@ async function present(ctx: ActionContext, row: NonNullable<Row>, full: boolean)
     out.events = view.events;
     out.next = view.next;
     out.grants = await listGrants(ctx, { agreement_id: row.id, limit: 100, offset: 0 });
+    // Mutual TLS for the gateway (src/exchange/gateway/mtls-actions.ts): the certificates its partner calls with.
+    out.client_certs = await listClientCerts(ctx.db, row.id);
+    out.can_manage_client_certs = ctx.can('agreement_client_cert_add', { owner_org: row.owner_org, partner_org: row.partner_org });
   }
   return out;
 }

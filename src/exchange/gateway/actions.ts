@@ -17,6 +17,7 @@ import { admitCall, periodOf } from './quota.ts';
 import { timestamp } from './tsa.ts';
 import { soapRecords } from './soap.ts';
 import { PREPARED_SQL } from '../../store/prepared.ts';
+import { normaliseFingerprint } from './mtls.ts';
 
 /** Search parameters a partner may send (anything else in the query filters by that field). */
 export const SEARCH_PARAMS = new Set(['fields', 'filters', 'sort', 'limit', 'offset', 'q', 'include_total']);
@@ -25,17 +26,21 @@ const MAX_ROWS = 10000;
 interface AgreementRow {
   id: string; number: string; state: string; partner_org: string; owner_org: string; access_from: Date; access_to: Date;
   terminated_at: Date | null; frequency: { unit: string; count: number }; items: Array<{ dataset_id: string }>; technology: string;
+  /** Migration 026: calls need a verified client certificate, and cert_registered says whether the call's is one of the agreement's. */
+  mtls_required: boolean; cert_registered: boolean;
   /** The resource called with its table's description (undefined: no such resource), read in the same statement. */
   resource?: { row: ResourceRow; table: DsTable | undefined };
 }
 
-const AGREEMENT_COLUMNS = ['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology'];
+const AGREEMENT_COLUMNS = ['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology', 'a.mtls_required'];
 
 /** The agreement called and, in the same round trip, the resource called with its table (handed to openTable). */
-async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null): Promise<AgreementRow | undefined> {
+async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null, cert: string | null): Promise<AgreementRow | undefined> {
   if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
   const r = await sql<Record<string, unknown>>`${PREPARED_SQL}
-    SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))}, r.*, ${tableColumns('t')}
+    SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))},
+      EXISTS (SELECT 1 FROM agreement_client_certs k WHERE k.agreement_id = a.id AND k.fingerprint = ${cert ?? ''} AND k.not_after > ${ctx.now}) AS __a_cert_registered,
+      r.*, ${tableColumns('t')}
     FROM agreements a JOIN cases c ON c.id = a.case_id
       LEFT JOIN resources r ON ${resourceId ? sql`r.id = ${resourceId}` : sql`false`}
       LEFT JOIN datastore_tables t ON t.resource_id = r.id
@@ -68,7 +73,10 @@ export const exchangeRecords = defineAction({
     const rid = typeof input.resource_id === 'string' ? input.resource_id : '';
     let id: string | null = null;
     try { id = readResourceId({ resource_id: rid }); } catch { /* answered below, after the agreement's own checks */ }
-    const ag = await findAgreement(ctx, input.agreement, id);
+    // The route passes only a certificate that was verified (TLS against BANCHI_TLS_CLIENT_CA, or a trusted proxy's header).
+    const cert = normaliseFingerprint(input.client_cert);
+    const certVia = input.client_cert_via === 'proxy' ? 'proxy' : 'tls';
+    const ag = await findAgreement(ctx, input.agreement, id, cert);
     const party = !!ag && memberOrgs(ctx.actor).includes(ag.partner_org);
     if (!ag || !party) {
       try { ctx.authorize('exchange_records', { party: false }); } catch { /* a foreign agreement looks like none */ }
@@ -82,6 +90,12 @@ export const exchangeRecords = defineAction({
       ctx.failAfterCommit(err);
       return null;
     };
+    if (ag.mtls_required && !cert) {
+      return refuse(new GatewayError(403, 'client_certificate_required', { th: 'ข้อตกลงนี้กำหนดให้เรียกใช้ด้วยใบรับรองเครื่องลูกข่าย (mutual TLS) ที่ผ่านการตรวจสอบ แต่ไม่ได้ส่งมา หรือตรวจสอบไม่ผ่าน', en: 'This agreement requires a verified client certificate (mutual TLS); none was presented, or it did not verify' }));
+    }
+    if (ag.mtls_required && !ag.cert_registered) {
+      return refuse(new GatewayError(403, 'client_certificate_not_registered', { th: 'ใบรับรองเครื่องลูกข่ายนี้ไม่ได้ลงทะเบียนไว้กับข้อตกลงนี้ (หรือหมดอายุแล้ว)', en: 'This client certificate is not registered with the agreement (or has expired)' }, { detail: { client_cert: cert } }));
+    }
     if (ag.state !== 'active' || ag.terminated_at) {
       return refuse(new GatewayError(403, 'agreement_not_active', { th: `ข้อตกลงไม่อยู่ในสถานะใช้งาน (สถานะ: ${ag.state})`, en: `The agreement is not in force (state: ${ag.state})` }, { detail: { state: ag.state } }));
     }
@@ -156,7 +170,7 @@ export const exchangeRecords = defineAction({
     };
     await ctx.audit({
       action: 'exchange_call', object_type: 'agreement', object_id: ag.id,
-      detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(input.client_cert ? { client_cert: input.client_cert } : {}), ...(stamp ? { timestamp: stamp } : {}) },
+      detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(cert ? { client_cert: cert, client_cert_via: certVia } : {}), ...(stamp ? { timestamp: stamp } : {}) },
     });
     return { status: 200, body, headers, type: soap ? 'text/xml; charset=utf-8' : 'application/json;charset=utf-8' };
   },

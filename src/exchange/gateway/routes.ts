@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TLSSocket } from 'node:tls';
 import type { Services } from '../../actions/context.ts';
 import { runAction } from '../../actions/registry.ts';
 import { fieldMap, pick } from '../../actions/errors.ts';
@@ -10,14 +9,16 @@ import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
 import { SEARCH_PARAMS } from './actions.ts';
 import { readSoapRequest, soapFault, SoapReadError } from './soap.ts';
+import { verifiedClientCert } from './mtls.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
 
 /**
  * The gateway's HTTP face: /exchange/v1/... with the partner's API token (Bearer), and the
  * agency's signing keys at /.well-known/jwks.json. Routes translate HTTP only; the checks, the
- * audit row and the signature are the action's. Mutual TLS, where the server terminates TLS with
- * client certificates, adds the peer certificate's fingerprint to the audit row.
+ * audit row and the signature are the action's. Mutual TLS: the route passes the fingerprint of a
+ * verified client certificate (mtls.ts); the action decides whether the agreement needs one and
+ * whether it is registered, and keeps it in the audit row.
  */
 export async function exchangeRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_req, reply) => {
@@ -72,6 +73,11 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
     }
   };
 
+  const certInput = (req: FastifyRequest) => {
+    const c = verifiedClientCert(req.raw, services.config);
+    return c ? { client_cert: c.fingerprint, client_cert_via: c.via } : {};
+  };
+
   app.get('/exchange/v1/agreements', { schema: { summary: 'Agreements where your organisation is the partner, with their endpoints', tags: ['Exchange'] } }, (req, reply) => answer(req, reply, 'exchange_agreements', {}));
 
   const records = (req: FastifyRequest, reply: FastifyReply) => {
@@ -87,9 +93,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
       if (params.filters !== undefined) return jsonFail(reply, requestLang(req), 400, 'invalid_parameter', { th: 'ส่งตัวกรองเป็น filters (JSON) หรือเป็นพารามิเตอร์รายฟิลด์ อย่างใดอย่างหนึ่ง', en: 'Give filters either as JSON or as field parameters, not both' });
       params.filters = { ...filters };
     }
-    const sock = req.raw.socket as Partial<TLSSocket>;
-    const cert = typeof sock.getPeerCertificate === 'function' && sock.authorized ? sock.getPeerCertificate()?.fingerprint256 : undefined;
-    return answer(req, reply, 'exchange_records', { agreement, resource_id: rid, params: { ...params }, ...(cert ? { client_cert: cert } : {}) });
+    return answer(req, reply, 'exchange_records', { agreement, resource_id: rid, params: { ...params }, ...certInput(req) });
   };
   const schema = { summary: 'Rows of an agreed resource, as the agreement allows; purpose required; the answer is signed (X-JWS-Signature)', tags: ['Exchange'], params: { type: 'object', properties: { agreement: { type: 'string' }, rid: { type: 'string' } } } };
   app.get('/exchange/v1/agreements/:agreement/resources/:rid/records', { schema }, records);
@@ -105,7 +109,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
       if (!(e instanceof SoapReadError)) throw e;
       return reply.code(400).type('text/xml; charset=utf-8').send(soapFault(400, 'invalid_envelope', { th: `ซองข้อความ SOAP ไม่ถูกต้อง: ${e.message}`, en: `Invalid SOAP envelope: ${e.message}` }, lang));
     }
-    return answer(req, reply, 'exchange_records', { agreement: parsed.agreement, resource_id: parsed.resource, params: parsed.params, format: 'soap' });
+    return answer(req, reply, 'exchange_records', { agreement: parsed.agreement, resource_id: parsed.resource, params: parsed.params, format: 'soap', ...certInput(req) });
   });
   app.post('/exchange/v1/agreements/:agreement/resources/:rid/records', { schema }, records);
 }

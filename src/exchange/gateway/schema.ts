@@ -32,7 +32,22 @@ export interface ExchangeReceiptsTable {
   received: Timestamp;
 }
 
+/** Migration 026: client certificates an agreement's partner may call the gateway with (mutual TLS). */
+export interface AgreementClientCertsTable {
+  agreement_id: string;
+  /** Upper-case hex with colons, as Node's fingerprint256. */
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  not_before: Timestamp;
+  not_after: Timestamp;
+  added_by: string | null;
+  added: Timestamp;
+}
+
 export interface ExchangeTables {
+  agreement_client_certs: AgreementClientCertsTable;
   exchange_usage: ExchangeUsageTable;
   exchange_receipts: ExchangeReceiptsTable;
 }

@@ -8,6 +8,7 @@ import { renderDiagram } from '../../../workflow/diagram.ts';
 import { workflows } from '../../../actions/governance/agreements-shared.ts';
 import { refKey, type FileRef } from '../../../files/upload.ts';
 import { runAction } from '../../../actions/registry.ts';
+import { agreementMtlsRoutes, mtlsSection } from './agreement-mtls.ts';
 
 /** Pages for agreements (rule 3): list, detail with the process diagram and steps, create/edit forms that work without JavaScript. */
 
@@ -151,6 +152,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
       <table><thead><tr><th>${tt(p, 'ชุดข้อมูล', 'Dataset')}</th><th>${tt(p, 'ฟิลด์', 'Fields')}</th><th>${tt(p, 'เงื่อนไขระเบียน', 'Row condition')}</th><th>${tt(p, 'ใช้ได้ขณะนี้', 'Usable now')}</th></tr></thead><tbody>
         ${(a.grants as any[]).map((g) => html`<tr><td>${g.dataset_title}</td><td>${(g.fields ?? []).join(', ')}</td><td><code>${g.row_condition_text}</code></td><td>${g.usable ? tt(p, 'ใช้ได้', 'yes') : tt(p, 'ไม่ได้', 'no')}</td></tr>`)}
       </tbody></table>
+      ${mtlsSection(p, a)}
       ${a.state === 'draft' ? html`<p><a class="button" href="/governance/agreements/${a.id}/edit">${tt(p, 'แก้ไขร่าง', 'Edit draft')}</a></p>` : ''}
       ${stepForms(p, `/governance/agreements/${a.id}/step`, a.next.filter((n: any) => n.name !== 'terminate'), a.version)}
       ${['draft', 'approved', 'active'].includes(a.state) ? grounds : ''}
@@ -190,4 +192,5 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
     await call(p, 'agreement_terminate', { id, ground: p.body.ground, reason: p.body.reason });
     return redirect(p, `/governance/agreements/${id}`);
   }));
+  agreementMtlsRoutes(app, web);
 }

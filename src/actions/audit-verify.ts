@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../store/db.ts';
 import { auditHash, GENESIS_HASH, leafHash, type AuditRowContent } from './audit.ts';
-import { contentSql, leafV2 } from './audit-leaf.ts';
+import { leafSql } from './audit-leaf.ts';
 import type { AuditKey } from './audit-key.ts';
 import { checkpointHash, merkleRoot, parseSeqRanges, readWitness, seqsHash, toCheckpoint, verifyCheckpointSignature, type SignedCheckpoint } from './audit-seal.ts';
 
@@ -57,16 +57,25 @@ interface Row {
   prev_hash: string | null;
   hash: string | null;
   /**
-   * Leaf v2 rows: the content text the leaf is hashed over, rendered by the same expression as the
-   * insert used (audit-leaf.ts). v1 rows: [at, actor_id, actor_name, action, object_type,
-   * object_id, ip, detail] as one JSON text, decoded and serialised canonically as they were written.
+   * v1 rows: [at, actor_id, actor_name, action, object_type, object_id, ip, detail] as one JSON
+   * text, decoded and serialised canonically in Node as they were written. Null for v2 rows.
    */
-  c: string;
+  c: string | null;
+  /** v2 rows: whether the leaf recomputed from the row's stored columns equals its stored leaf. */
+  ok: boolean | null;
 }
 
+/**
+ * v2 leaves are recomputed by the database from the stored columns with the very expression the
+ * insert used (audit-leaf.ts) and compared there; only the verdict travels. Which side hashes does
+ * not change what is proved (the content read back is the database's rendering either way, and
+ * the Merkle roots built here from the leaves must match the signed checkpoints), but hashing next
+ * to the rendering saves this process decoding, re-encoding and hashing every row's text.
+ */
 const COLUMNS = sql`seq, leaf, leaf_v, xid::text AS xid, prev_hash, hash,
-  CASE WHEN leaf_v = 2 THEN ${contentSql()}
-    ELSE json_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), actor_id, actor_name, action, object_type, object_id, ip, detail)::text END AS c`;
+  CASE WHEN leaf_v = 2 THEN NULL
+    ELSE json_build_array(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), actor_id, actor_name, action, object_type, object_id, ip, detail)::text END AS c,
+  CASE WHEN leaf_v = 2 THEN ${leafSql()} = leaf END AS ok`;
 
 /** xid8 values as decimal text, compared without BigInt. */
 const xidCmp = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -162,14 +171,14 @@ export async function verifyAudit(db: Db | Tx, opts: VerifyOptions = {}): Promis
       const seq = Number(r.seq);
       rowsRead++;
       if (r.leaf_v === 2 && r.prev_hash === null) {
-        if (leafV2(r.c) !== r.leaf) add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
+        if (r.ok !== true) add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
       } else if (r.prev_hash !== null) {
-        const content = v1Content(r.c);
+        const content = v1Content(r.c ?? '');
         // A row of the old hash chain: its link and its hash, which is also its leaf.
         if (r.prev_hash !== legacyPrev) add({ seq, batch: oldChain?.batch ?? null, kind: 'deleted', reason: `row ${seq}: its link to the previous row of the old hash chain is broken (a row before it was deleted, inserted or moved)` });
         else if (auditHash(r.prev_hash, content) !== r.hash || r.leaf !== r.hash) add({ seq, batch: oldChain?.batch ?? null, kind: 'edited', reason: `row ${seq}: its content does not match its hash (edited)` });
         legacyPrev = r.hash ?? '';
-      } else if (leafHash(v1Content(r.c)) !== r.leaf) {
+      } else if (leafHash(v1Content(r.c ?? '')) !== r.leaf) {
         add({ seq, batch: null, kind: 'edited', reason: `row ${seq}: its content does not match its leaf hash (edited)` });
       }
       const cp = r.xid === null ? (r.prev_hash !== null ? oldChain : undefined) : batchOf(r.xid, seq);

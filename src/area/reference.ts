@@ -9,6 +9,7 @@ import { harvestFetch } from '../harvest/http.ts';
 import { refusedHost } from '../quality/http-check.ts';
 import { normalizePackage } from '../import/normalize.ts';
 import { currentStandard } from '../standard/index.ts';
+import { decodeUriComponentSafe } from '../util/uri.ts';
 
 /**
  * Area / province catalogs (BANCHI_SITE_KIND=area) reference datasets of other catalogs: an editor
@@ -36,7 +37,8 @@ function parseDatasetUrl(raw: string): { base: string; name: string; canonical: 
   const m = /^(.*?)\/dataset\/([^/]+)\/?$/.exec(u.pathname);
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !m) throw urlError('ต้องเป็น URL ของหน้าชุดข้อมูล (http/https) ที่ลงท้ายด้วย /dataset/ชื่อชุดข้อมูล', 'Must be an http(s) dataset page URL ending in /dataset/<name>');
   const base = `${u.origin}${m[1]}`;
-  const name = decodeURIComponent(m[2]!);
+  const name = decodeUriComponentSafe(m[2]!);
+  if (name === undefined || !name.trim()) throw urlError('ชื่อชุดข้อมูลใน URL เข้ารหัสไม่ถูกต้อง (เช่น %ZZ)', 'The dataset name in the URL is not validly percent-encoded (e.g. %ZZ)');
   return { base, name, canonical: `${base}/dataset/${encodeURIComponent(name)}` };
 }
 

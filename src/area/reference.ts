@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { defineAction, type ActionDef } from '../actions/registry.ts';
 import { ValidationError, type Msg } from '../actions/errors.ts';
-import { findGroup } from '../actions/datasets/load.ts';
+import { clashDisclosable, findGroup } from '../actions/datasets/load.ts';
+import { hiddenClashesLeft } from '../access/probe-budget.ts';
+import { M } from '../standard/messages.ts';
 import { packageCreate } from '../actions/datasets/actions.ts';
 import { stringParam } from '../actions/params.ts';
 import { harvestFetch } from '../harvest/http.ts';
@@ -82,13 +84,19 @@ export const packageReferenceCreate = defineAction({
     if (!raw) throw urlError('กรุณาระบุ URL ของชุดข้อมูลต้นทาง', 'Missing value');
     const { base, name, canonical } = parseDatasetUrl(raw);
     if (new URL(base).host === new URL(ctx.services.config.siteUrl).host) throw urlError('ชุดข้อมูลนี้อยู่ในบัญชีข้อมูลนี้อยู่แล้ว ไม่ต้องอ้างอิง', 'This dataset is in this catalog already; there is nothing to reference');
+    // Both checks below can meet an entry the caller may not see (another organisation's, private,
+    // a draft): such an answer is neutral and rationed, as a name clash is (access/probe-budget.ts).
+    if ((await hiddenClashesLeft(ctx)) <= 0) throw ValidationError.field('url', M.tooManyProbes());
     const held = await ctx.db
       .selectFrom('datasets')
-      .select('name')
+      .select(['id', 'name'])
       .where('state', '<>', 'deleted')
       .where(sql<boolean>`metadata->>'reference_url_catalog' = ${canonical}`)
       .executeTakeFirst();
-    if (held) throw urlError(`อ้างอิงชุดข้อมูลนี้ไว้แล้วเป็น ${held.name}`, `This dataset is referenced already as ${held.name}`);
+    if (held) {
+      if (await clashDisclosable(ctx, held.id)) throw urlError(`อ้างอิงชุดข้อมูลนี้ไว้แล้วเป็น ${held.name}`, `This dataset is referenced already as ${held.name}`);
+      throw urlError('ชุดข้อมูลนี้ถูกอ้างอิงไว้ในบัญชีข้อมูลนี้แล้ว', 'This dataset is referenced in this catalog already');
+    }
     const source = await fetchSource(base, name, ctx.services.config.linkcheck?.allowPrivate === true);
     const local: Record<string, unknown> = { ...source };
     for (const k of REMOTE_ONLY) delete local[k];
@@ -98,6 +106,8 @@ export const packageReferenceCreate = defineAction({
     }));
     const remoteName = typeof source.name === 'string' && source.name ? source.name : name;
     const taken = await ctx.db.selectFrom('datasets').select('id').where('name', '=', remoteName).executeTakeFirst();
+    // The suffix tells that the name is taken: one rationed answer when the holder is hidden.
+    if (taken) await clashDisclosable(ctx, taken.id);
     local.name = taken ? `${remoteName.slice(0, 90)}-${crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 6)}` : remoteName;
     local.reference_url_catalog = `${base}/dataset/${encodeURIComponent(remoteName)}`;
     const input2 = normalizePackage(currentStandard(), local);

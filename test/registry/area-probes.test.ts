@@ -36,6 +36,32 @@ describe(`[${STORE_KIND}] area references: hidden entries and malformed addresse
   const reference = (url: string) => api(env, 'package_reference_create', { owner_org: 'chiangmai', url }, { token: editor, lang: 'en' });
   const answersCounted = async () => Number((await env.services.store.db.selectFrom('probe_answers').select((eb) => eb.fn.sum<string>('n').as('n')).where('caller', '=', `u:${editorId}`).executeTakeFirst())?.n ?? 0);
 
+  test('a reference held by an entry the caller may not see is answered without its name, and counted against the probe budget', async () => {
+    await resetProbeBudgets(env.services.store.db);
+    const hidden = await reference(`${SOURCE}/dataset/hidden`);
+    assert.equal(hidden.status, 409);
+    assert.deepEqual(Object.keys(hidden.json.error).sort(), ['__type', 'url']);
+    assert.doesNotMatch(JSON.stringify(hidden.json), /top-secret-name/);
+    assert.match(hidden.json.error.url[0], /referenced in this catalog already/);
+    assert.equal(await answersCounted(), 1, 'one rationed answer');
+    // An entry the caller may see is still named, and costs nothing.
+    const shown = await reference(`${SOURCE}/dataset/shown/`);
+    assert.equal(shown.status, 409);
+    assert.match(shown.json.error.url[0], /referenced already as cm-own-copy/);
+    assert.equal(await answersCounted(), 1);
+  });
+
+  test('once the budget is spent every reference is refused with the same answer, hidden or not', async () => {
+    await resetProbeBudgets(env.services.store.db);
+    await env.services.store.db.insertInto('probe_answers').values({ caller: `u:${editorId}`, at: new Date(), n: HIDDEN_CLASHES_PER_WINDOW }).execute();
+    const a = await reference(`${SOURCE}/dataset/hidden`);
+    const b = await reference(`${SOURCE}/dataset/never-referenced`);
+    assert.equal(a.status, 409);
+    assert.deepEqual(a.json.error, b.json.error);
+    assert.doesNotMatch(JSON.stringify(a.json), /top-secret-name/);
+    await resetProbeBudgets(env.services.store.db);
+  });
+
   test('a malformed percent-escape in the address is a field error on url, not a 500', async () => {
     for (const url of [`${SOURCE}/dataset/%E0%A4%A`, `${SOURCE}/dataset/%ZZ`, `${SOURCE}/dataset/%`]) {
       const r = await reference(url);

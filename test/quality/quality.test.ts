@@ -238,6 +238,20 @@ describe('link checker', () => {
     assert.equal((await checkUrl('ftp://example.go.th/x', { timeoutMs: 400, concurrency: 2, allowPrivate: true })).status, 'broken');
   });
 
+  test('every spelling of a private address is refused: IPv4-mapped, IPv4-compatible and NAT64 IPv6 forms reach no server', async () => {
+    links.reset();
+    const port = new URL(links.base).port;
+    // The URL parser writes [::ffff:127.0.0.1] as [::ffff:7f00:1]: the hex form must be judged as the address it is.
+    for (const host of ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::ffff:a9fe:a9fe]', '[::7f00:1]', '[64:ff9b::7f00:1]', '[::]', '0x7f.1', '2130706433']) {
+      const r = await checkUrl(`http://${host}:${port}/ok/x`, { timeoutMs: 400, concurrency: 2, allowPrivate: false });
+      assert.equal(r.status, 'broken', host);
+      assert.match(r.error, /private or loopback/, host);
+    }
+    assert.equal(links.requests, 0, 'no request reached the loopback server');
+    for (const ip of ['::ffff:7f00:1', '::ffff:a9fe:a9fe', '::ffff:10.0.0.1', '::7f00:1', '64:ff9b::a9fe:a9fe', 'fe80::1', 'ff02::1', '0.0.0.0', '::']) assert.ok(isPrivateAddress(ip), ip);
+    for (const ip of ['::ffff:8.8.8.8', '::ffff:a473:1601', '2606:4700::1111']) assert.ok(!isPrivateAddress(ip), ip);
+  });
+
   test('queuing a check: org admins for their organisation, sysadmins for all, others refused', async () => {
     const count = async () => (await env.services.store.db.selectFrom('jobs').select('id').where('queue', '=', 'linkcheck').execute()).length;
     const n = await count();

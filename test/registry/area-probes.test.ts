@@ -70,6 +70,14 @@ describe(`[${STORE_KIND}] area references: hidden entries and malformed addresse
     }
   });
 
+  test('an IPv6 spelling of a loopback or metadata address is refused before any request (SSRF)', async () => {
+    for (const url of ['http://[::ffff:127.0.0.1]:9/dataset/x', 'http://[::ffff:a9fe:a9fe]/dataset/x', 'http://[64:ff9b::7f00:1]:9/dataset/x']) {
+      const r = await reference(url);
+      assert.equal(r.status, 409, url);
+      assert.match(r.json.error.url[0], /private or loopback/, url);
+    }
+  });
+
   test('addresses from other catalogs with malformed escapes still give a source key (no URIError)', () => {
     assert.equal(decodeUriComponentSafe('%E0%B8%81'), 'ก');
     assert.equal(decodeUriComponentSafe('%E0%A4%A'), undefined);

@@ -306,6 +306,20 @@ describe('OIT checklist', () => {
     await as(env, mophAdmin.actor, 'oit_item_unlink', { organization: 'moph', item: 'O5' });
     assert.deepEqual((await as<any>(env, ANONYMOUS, 'oit_checklist_show', { organization: 'moph' })).missing, ['O5', 'O7', 'O9', 'O16', 'O22']);
   });
+
+  test('a linked dataset moved to another agency no longer answers the item: the checklist judges ownership when it is read', async () => {
+    const moved = await as<any>(env, editor.actor, 'package_create', datasetInput('ddc', { name: 'ddc-procurement' }));
+    assert.equal((await api(env, 'oit_item_link', { organization: 'moph', item: 'O16', dataset_id: moved.id }, { token: mophAdmin.token })).status, 200);
+    const o16 = async () => (await as<any>(env, ANONYMOUS, 'oit_checklist_show', { organization: 'moph' })).items.find((i: any) => i.code === 'O16');
+    assert.equal((await o16()).dataset.name, 'ddc-procurement');
+    await sys(env, 'package_patch', { id: moved.id, owner_org: 'other' });
+    const after = await o16();
+    assert.deepEqual([after.linked, after.dataset], [false, null], "another agency's dataset is no evidence of this one");
+    assert.ok((await as<any>(env, ANONYMOUS, 'oit_checklist_show', { organization: 'moph' })).missing.includes('O16'));
+    await sys(env, 'package_patch', { id: moved.id, owner_org: 'ddc' });
+    assert.equal((await o16()).dataset.name, 'ddc-procurement', 'back under the agency: linked again');
+    await as(env, mophAdmin.actor, 'oit_item_unlink', { organization: 'moph', item: 'O16' });
+  });
 });
 
 describe('pages', () => {

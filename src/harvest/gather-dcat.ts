@@ -5,6 +5,7 @@ import { parseJsonLd, parseTurtle } from '../dcat/serialize.ts';
 import { currentStandard } from '../standard/index.ts';
 import { harvestFetch, HarvestHttpError } from './http.ts';
 import type { GatheredItem, SourceAccess } from './gather-ckan.ts';
+import { decodeUriComponentSafe } from '../util/uri.ts';
 
 const MAX_PAGES = 1000;
 const RDF_TYPE = `${NS.rdf}type`;
@@ -92,7 +93,10 @@ const reverse = (m: Record<string, string>) => {
 };
 const FREQ_TH = reverse(FREQUENCY);
 const LANG_TH = reverse(LANGUAGE);
-const last = (iri: string) => decodeURIComponent(iri.replace(/[#/]+$/, '').split(/[#/]/).pop() ?? '');
+const last = (iri: string) => {
+  const tail = iri.replace(/[#/]+$/, '').split(/[#/]/).pop() ?? '';
+  return decodeUriComponentSafe(tail) ?? tail;
+};
 
 function toPackage(g: Index, s: string): Record<string, unknown> {
   const std = currentStandard().file;

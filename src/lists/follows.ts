@@ -130,6 +130,22 @@ export const datasetFolloweeCount = defineAction({
   },
 });
 
+/**
+ * CKAN's followee_count: how many objects of any kind the user follows. Datasets are the only kind
+ * followed here, so it is dataset_followee_count under CKAN's other name (clients call either).
+ */
+export const followeeCount = defineAction({
+  name: 'followee_count',
+  readOnly: true,
+  summary: 'How many objects the caller follows (CKAN’s followee_count; datasets only here, those the caller may still see).',
+  params: { id: { type: 'string', description: 'user id or name (default: the caller; only the caller)' } },
+  async run(ctx, input) {
+    const user = await followeeOwner(ctx, input, 'followee_count');
+    const r = await followedVisible(ctx, user).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+});
+
 async function followees(ctx: ActionContext, input: Record<string, unknown>, rule: string) {
   const user = await followeeOwner(ctx, input, rule);
   const { limit, offset } = readPaging(input, 100, 1000);
@@ -160,4 +176,4 @@ export const followeeList = defineAction({
   },
 });
 
-export const followActions: ActionDef[] = [followDataset, unfollowDataset, amFollowingDataset, datasetFollowerCount, datasetFollowerList, datasetFolloweeCount, datasetFolloweeList, followeeList];
+export const followActions: ActionDef[] = [followDataset, unfollowDataset, amFollowingDataset, datasetFollowerCount, datasetFollowerList, datasetFolloweeCount, followeeCount, datasetFolloweeList, followeeList];

@@ -13,6 +13,7 @@ export const usagePolicies: PolicySet = {
   usage_stats_list: () => true,
   unfollow_dataset: signedIn,
   dataset_followee_count: signedIn,
+  followee_count: signedIn,
   dataset_followee_list: signedIn,
   followee_list: signedIn,
   user_list_create: signedIn,

@@ -58,16 +58,24 @@ function globalLimiter(cap: number): Limiter {
   return global;
 }
 
-/** Private, loopback, link-local, unique-local, CGNAT and unspecified addresses (IPv4 and IPv6, mapped IPv4 too). */
+/**
+ * Addresses no editor's URL may reach: private, loopback, link-local, CGNAT, multicast/reserved and
+ * unspecified IPv4; IPv6 loopback, unspecified, link-local, unique-local, multicast, and every
+ * IPv6 form that carries an IPv4 address (IPv4-mapped ::ffff:0:0/96 by the IPv4 rules, the old IPv4-compatible ::/96,
+ * NAT64 64:ff9b::/96 and 64:ff9b:1::/48). Judged by node's BlockList on the parsed address, so
+ * every spelling of one address answers alike: a URL's [::ffff:127.0.0.1] is serialised by the URL
+ * parser as [::ffff:7f00:1], which a check on the text let through to loopback.
+ */
+const PRIVATE = new net.BlockList();
+for (const [net4, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) PRIVATE.addSubnet(net4, bits, 'ipv4');
+// IPv4-mapped addresses (::ffff:0:0/96) are judged by the IPv4 rules above: BlockList maps them itself.
+for (const [net6, bits] of [['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['fe80::', 10], ['fc00::', 7], ['ff00::', 8]] as const) PRIVATE.addSubnet(net6, bits, 'ipv6');
+
 export function isPrivateAddress(ip: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  if (net.isIPv4(ip)) {
-    const [a, b] = ip.split('.').map(Number) as [number, number];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
-  }
-  const x = ip.toLowerCase();
-  return x === '::' || x === '::1' || x.startsWith('fe8') || x.startsWith('fe9') || x.startsWith('fea') || x.startsWith('feb') || x.startsWith('fc') || x.startsWith('fd') || x.startsWith('ff');
+  const kind = net.isIP(ip);
+  // Not an address at all (a resolver never answers so): refused, deny by default.
+  if (!kind) return true;
+  return PRIVATE.check(ip, kind === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** Why a URL's host may not be fetched (it resolves to a private or loopback address, or not at all), or null. */

@@ -37,12 +37,15 @@ async function agencyOf(ctx: ActionContext, input: Record<string, unknown>): Pro
   return id === org.id ? org : ((await ctx.db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst()) ?? org);
 }
 
+/** SQL: the agency and every unit under it (one definition for linking and for reading links). */
+function agencyUnits(agencyId: string) {
+  return sql`(WITH RECURSIVE tree(id) AS (SELECT ${agencyId}::uuid UNION SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) SELECT id FROM tree)`;
+}
+
 /** Is the dataset owned by the agency or one of its units? */
 async function ownedByAgency(ctx: ActionContext, agencyId: string, ownerOrg: string | null): Promise<boolean> {
   if (!ownerOrg) return false;
-  const r = await sql<{ ok: number }>`
-    WITH RECURSIVE tree(id) AS (SELECT ${agencyId}::uuid UNION SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id)
-    SELECT 1 AS ok FROM tree WHERE id = ${ownerOrg}::uuid`.execute(ctx.db);
+  const r = await sql<{ ok: number }>`SELECT 1 AS ok WHERE ${ownerOrg}::uuid IN ${agencyUnits(agencyId)}`.execute(ctx.db);
   return r.rows.length > 0;
 }
 
@@ -71,6 +74,9 @@ export const oitChecklistShow = defineAction({
       .innerJoin('datasets as d', 'd.id', 'l.dataset_id')
       .select(['l.item', 'l.linked_at', 'd.id', 'd.name', 'd.title', 'd.state', 'd.private', 'd.data_category', 'd.data_classification', sql<boolean>`${visibleDatasets(ctx.actor, 'd')}`.as('visible')])
       .where('l.org_id', '=', agency.id)
+      // A link answers an item only while its dataset is still the agency's own, as oit_item_link
+      // requires it to be: one moved to another agency since then no longer counts (judged now, in SQL).
+      .where(sql<boolean>`d.owner_org IN ${agencyUnits(agency.id)}`)
       .execute();
     const byItem = new Map(links.map((l) => [l.item, l]));
     const items = OIT_ITEMS.map((i) => {

@@ -1,4 +1,5 @@
 import type { HarvestSourceRow } from '../harvest/schema.ts';
+import { decodeUriComponentSafe } from '../util/uri.ts';
 
 /**
  * The identity of the dataset a harvested record describes, so the registry holds one source
@@ -26,6 +27,7 @@ function normalise(u: string): string | null {
   }
   const host = url.hostname.toLowerCase().replace(/^www\./, '');
   const port = url.port && !((url.protocol === 'http:' && url.port === '80') || (url.protocol === 'https:' && url.port === '443')) ? `:${url.port}` : '';
-  const path = decodeURIComponent(url.pathname).replace(/\/+$/, '');
+  // A malformed escape in another catalog's address keeps its raw form: still one key per address.
+  const path = (decodeUriComponentSafe(url.pathname) ?? url.pathname).replace(/\/+$/, '');
   return `${host}${port}${path}`;
 }

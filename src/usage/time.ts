@@ -22,4 +22,9 @@ export function lastMonths(now: Date, n: number): string[] {
   return out;
 }
 
-export const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+/**
+ * A month as 'YYYY-MM' that PostgreSQL accepts as the first day of a month: years 0001–9999. Year
+ * 0000 does not exist in PostgreSQL's calendar (`'0000-01-01'::date` is an error), so a pattern of
+ * four digits alone would let a caller's month reach SQL and fail there as a 500.
+ */
+export const MONTH = /^(?!0000)\d{4}-(0[1-9]|1[0-2])$/;

@@ -45,6 +45,11 @@ describe(`[${STORE_KIND}] follows and personal lists`, () => {
     const fl = (await call('followee_list', {}, outsider)).json.result;
     assert.deepEqual(fl.map((x: any) => [x.type, x.display_name, x.dict.name]), [['dataset', 'จำนวนการเกิด', 'births']]);
     assert.equal((await call('dataset_followee_count', {}, outsider)).json.result, 1);
+    // CKAN 2.10's followee_count (all kinds of objects; datasets are the only kind here).
+    assert.equal((await call('followee_count', {}, outsider)).json.result, 1);
+    assert.equal((await call('followee_count', { id: 'outsider-l' }, outsider)).json.result, 1);
+    assert.equal((await call('followee_count', { id: 'outsider-l' }, reader)).status, 403, 'another user’s count is theirs');
+    assert.equal((await call('followee_count', {})).status, 403, 'anonymous');
     assert.equal((await call('dataset_follower_list', { id: 'births' }, outsider)).status, 403, 'followers are for sysadmins');
     const { token: admin } = await makeUser(env, 'admin-f', { sysadmin: true });
     assert.deepEqual((await call('dataset_follower_list', { id: 'births' }, admin)).json.result.map((u: any) => u.name), ['outsider-l']);

@@ -238,6 +238,20 @@ describe('link checker', () => {
     assert.equal((await checkUrl('ftp://example.go.th/x', { timeoutMs: 400, concurrency: 2, allowPrivate: true })).status, 'broken');
   });
 
+  test('every spelling of a private address is refused: IPv4-mapped, IPv4-compatible and NAT64 IPv6 forms reach no server', async () => {
+    links.reset();
+    const port = new URL(links.base).port;
+    // The URL parser writes [::ffff:127.0.0.1] as [::ffff:7f00:1]: the hex form must be judged as the address it is.
+    for (const host of ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::ffff:a9fe:a9fe]', '[::7f00:1]', '[64:ff9b::7f00:1]', '[::]', '0x7f.1', '2130706433']) {
+      const r = await checkUrl(`http://${host}:${port}/ok/x`, { timeoutMs: 400, concurrency: 2, allowPrivate: false });
+      assert.equal(r.status, 'broken', host);
+      assert.match(r.error, /private or loopback/, host);
+    }
+    assert.equal(links.requests, 0, 'no request reached the loopback server');
+    for (const ip of ['::ffff:7f00:1', '::ffff:a9fe:a9fe', '::ffff:10.0.0.1', '::7f00:1', '64:ff9b::a9fe:a9fe', 'fe80::1', 'ff02::1', '0.0.0.0', '::']) assert.ok(isPrivateAddress(ip), ip);
+    for (const ip of ['::ffff:8.8.8.8', '::ffff:a473:1601', '2606:4700::1111']) assert.ok(!isPrivateAddress(ip), ip);
+  });
+
   test('queuing a check: org admins for their organisation, sysadmins for all, others refused', async () => {
     const count = async () => (await env.services.store.db.selectFrom('jobs').select('id').where('queue', '=', 'linkcheck').execute()).length;
     const n = await count();
@@ -291,6 +305,20 @@ describe('OIT checklist', () => {
     assert.equal(admin.may_edit, true);
     await as(env, mophAdmin.actor, 'oit_item_unlink', { organization: 'moph', item: 'O5' });
     assert.deepEqual((await as<any>(env, ANONYMOUS, 'oit_checklist_show', { organization: 'moph' })).missing, ['O5', 'O7', 'O9', 'O16', 'O22']);
+  });
+
+  test('a linked dataset moved to another agency no longer answers the item: the checklist judges ownership when it is read', async () => {
+    const moved = await as<any>(env, editor.actor, 'package_create', datasetInput('ddc', { name: 'ddc-procurement' }));
+    assert.equal((await api(env, 'oit_item_link', { organization: 'moph', item: 'O16', dataset_id: moved.id }, { token: mophAdmin.token })).status, 200);
+    const o16 = async () => (await as<any>(env, ANONYMOUS, 'oit_checklist_show', { organization: 'moph' })).items.find((i: any) => i.code === 'O16');
+    assert.equal((await o16()).dataset.name, 'ddc-procurement');
+    await sys(env, 'package_patch', { id: moved.id, owner_org: 'other' });
+    const after = await o16();
+    assert.deepEqual([after.linked, after.dataset], [false, null], "another agency's dataset is no evidence of this one");
+    assert.ok((await as<any>(env, ANONYMOUS, 'oit_checklist_show', { organization: 'moph' })).missing.includes('O16'));
+    await sys(env, 'package_patch', { id: moved.id, owner_org: 'ddc' });
+    assert.equal((await o16()).dataset.name, 'ddc-procurement', 'back under the agency: linked again');
+    await as(env, mophAdmin.actor, 'oit_item_unlink', { organization: 'moph', item: 'O16' });
   });
 });
 

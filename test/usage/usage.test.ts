@@ -96,6 +96,15 @@ describe(`[${STORE_KIND}] usage statistics`, () => {
     assert.equal((await api(agency, 'usage_stats_show', { id: 'births', months: 99 })).status, 409);
   });
 
+  test('a month the pattern allows but PostgreSQL has no day for (year 0000) is a field error, not a 500', async () => {
+    for (const since of ['0000-01', '0000-12']) {
+      const r = await api(agency, 'usage_stats_list', { since }, { lang: 'en' });
+      assert.equal(r.status, 409, since);
+      assert.deepEqual(r.json.error, { since: ['Must be a month as YYYY-MM'], __type: 'Validation Error' });
+    }
+    assert.equal((await api(agency, 'usage_stats_list', { since: '0001-01' })).status, 200, 'the first year PostgreSQL knows');
+  });
+
   test('the registry collects the agency’s monthly figures after a harvest and shows them on its dashboard (SVG and table)', async () => {
     await runHarvest(reg.services, 'dopa-catalog');
     const queued = await reg.services.store.db.selectFrom('jobs').select(['id', 'payload']).where('queue', '=', USAGE_QUEUE).execute();

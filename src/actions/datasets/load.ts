@@ -8,6 +8,7 @@ import type { DatasetSubject } from '../../policies/dataset.ts';
 import { AuthorizationError, NotFoundError, ValidationError } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
 import { PREPARED_SQL } from '../../store/prepared.ts';
+import { recordHiddenClashes } from '../../access/probe-budget.ts';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,6 +31,18 @@ export async function isVisible(ctx: ActionContext, id: string): Promise<boolean
     .where(visibleSql(ctx, 'd'))
     .executeTakeFirst();
   return !!row;
+}
+
+/**
+ * A uniqueness check found the dataset `id` already holding what the caller asked for (a name, an
+ * id, a referenced address). May the answer name it? Yes when the caller may see it. Otherwise the
+ * answer must be neutral, and it is one of the caller's rationed hidden-clash answers
+ * (access/probe-budget.ts): every check that can meet an entry the caller may not see asks here.
+ */
+export async function clashDisclosable(ctx: ActionContext, id: string): Promise<boolean> {
+  if (await isVisible(ctx, id)) return true;
+  recordHiddenClashes(ctx, 1);
+  return false;
 }
 
 /** The condition isVisible asks (single reads see drafts and deleted entries the caller may edit). */

@@ -9,8 +9,8 @@ import { M } from '../../standard/messages.ts';
 import { limitsOf } from '../../standard/limits.ts';
 import { applyCategoryRules, validateDataset, type ValidatedDataset } from '../../standard/validate.ts';
 import { validateResource, type ValidatedResource } from '../../standard/validate-resource.ts';
-import { findGroup, isVisible, UUID } from './load.ts';
-import { hiddenClashesLeft, recordHiddenClashes } from '../../access/probe-budget.ts';
+import { clashDisclosable, findGroup, isVisible, UUID } from './load.ts';
+import { hiddenClashesLeft } from '../../access/probe-budget.ts';
 import { packageDicts } from './present.ts';
 import { diffPackages, recordActivity } from '../history.ts';
 import { indexDatasets } from '../../search/indexer.ts';
@@ -102,16 +102,9 @@ async function checkUnique(ctx: ActionContext, v: ValidatedDataset, orgId: strin
     bag.add(newName ? 'name' : 'id', M.tooManyProbes());
     return;
   }
-  let hidden = 0;
   if (v.name) {
     const clash = await ctx.db.selectFrom('datasets').select(['id', 'state']).where('name', '=', v.name).executeTakeFirst();
-    if (clash && clash.id !== existing?.id) {
-      if (await isVisible(ctx, clash.id)) bag.add('name', clash.state === 'deleted' ? M.slugInTrash() : M.slugInUse());
-      else {
-        bag.add('name', M.slugUnavailable());
-        hidden++;
-      }
-    }
+    if (clash && clash.id !== existing?.id) bag.add('name', (await clashDisclosable(ctx, clash.id)) ? (clash.state === 'deleted' ? M.slugInTrash() : M.slugInUse()) : M.slugUnavailable());
   }
   if (v.title) {
     const clash = await ctx.db
@@ -127,15 +120,8 @@ async function checkUnique(ctx: ActionContext, v: ValidatedDataset, orgId: strin
   }
   if (newId) {
     const clash = await ctx.db.selectFrom('datasets').select('id').where('id', '=', v.id!).executeTakeFirst();
-    if (clash) {
-      if (await isVisible(ctx, clash.id)) bag.add('id', M.idInUse());
-      else {
-        bag.add('id', M.idUnavailable());
-        hidden++;
-      }
-    }
+    if (clash) bag.add('id', (await clashDisclosable(ctx, clash.id)) ? M.idInUse() : M.idUnavailable());
   }
-  recordHiddenClashes(ctx, hidden);
 }
 
 /** The dataset columns of a validated dataset, as single writes and bulk imports store them. */

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { once } from 'node:events';
 import pg from 'pg';
+import { decodeUriComponentSafe } from '../../util/uri.ts';
 
 /**
  * Data integration (seed 004's "Data Integration", seed 003's connectors to legacy systems): a
@@ -86,10 +87,11 @@ async function pullMariadb(dsn: string, query: string, out: fs.WriteStream): Pro
     throw new PullError('MariaDB: the connection is mysql://user:password@host:port/database');
   }
   const bin = fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mysql';
-  const args = ['--batch', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${decodeURIComponent(u.username)}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
-  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const [user, db, password] = [u.username, u.pathname.replace(/^\//, ''), u.password].map(decodeUriComponentSafe);
+  if (user === undefined || db === undefined || password === undefined) throw new PullError('MariaDB: the connection address has a malformed %-escape');
+  const args = ['--batch', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
   if (db) args.push(`--database=${db}`);
-  const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MYSQL_PWD: decodeURIComponent(u.password) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MYSQL_PWD: password }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
   child.stdin.end(`SET SESSION TRANSACTION READ ONLY;\nSTART TRANSACTION READ ONLY;\nSET STATEMENT max_statement_time=${STATEMENT_TIMEOUT_S} FOR ${query};\nROLLBACK;\n`);

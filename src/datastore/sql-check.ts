@@ -26,7 +26,7 @@ const FORBIDDEN = new Set([
   'insert', 'update', 'delete', 'merge', 'truncate', 'drop', 'alter', 'create', 'grant', 'revoke', 'copy', 'into', 'lock', 'vacuum', 'analyze', 'explain',
   'set', 'reset', 'show', 'do', 'call', 'execute', 'prepare', 'deallocate', 'listen', 'notify', 'unlisten', 'load', 'discard', 'begin', 'commit', 'rollback',
   'savepoint', 'release', 'checkpoint', 'cluster', 'reindex', 'refresh', 'security', 'declare', 'fetch', 'move', 'close', 'import', 'comment', 'returning',
-  'tablesample', 'table', 'pg_catalog', 'information_schema', 'public', 'current_user', 'session_user', 'current_setting', 'set_config', 'current_schema', 'user',
+  'tablesample', 'table', 'pg_catalog', 'information_schema', 'public', 'current_user', 'session_user', 'current_setting', 'set_config', 'current_schema', 'current_role', 'current_catalog', 'user',
 ]);
 
 const ERR = (en: string, th: string, where = 'sql'): ValidationError => ValidationError.field(where, { th, en } as Msg);
@@ -103,7 +103,8 @@ export function tokenize(src: string): Token[] {
 
 /** Keywords that may stand before a parenthesis without being a function call. */
 const PAREN_KEYWORDS = new Set(['as', 'and', 'or', 'not', 'on', 'using', 'where', 'when', 'then', 'else', 'case', 'select', 'is', 'by', 'with', 'recursive', 'distinct', 'between', 'like', 'ilike', 'having', 'union', 'intersect', 'except', 'lateral', 'join', 'from', 'array', 'partition', 'order', 'group', 'limit', 'offset', 'null', 'materialized']);
-const CLAUSE_END = new Set(['where', 'group', 'order', 'limit', 'offset', 'having', 'union', 'intersect', 'except', 'window', 'on', 'using', 'join', 'inner', 'left', 'right', 'full', 'cross', 'natural', 'fetch', 'for']);
+/** Words that end a FROM list at their level (ON, USING and the join words belong to it). */
+const CLAUSE_END = new Set(['where', 'group', 'order', 'limit', 'offset', 'having', 'union', 'intersect', 'except', 'window', 'fetch', 'for', 'select', 'values']);
 const CASTS = new Set(['text', 'int', 'integer', 'bigint', 'numeric', 'date', 'timestamp', 'boolean', 'bool', 'float', 'real', 'double', 'precision', 'varchar', 'time', 'interval', 'smallint', 'char', 'character', 'varying', 'decimal']);
 
 export interface CheckedSql {
@@ -121,66 +122,101 @@ export function checkSql(source: unknown): CheckedSql {
   const first = toks[0];
   if (!first || first.t !== 'word' || (first.v !== 'select' && first.v !== 'with')) throw ERR('Only SELECT statements are allowed', 'อนุญาตเฉพาะคำสั่ง SELECT');
   const tables = new Set<string>();
-  const ctes = new Set<string>();
-  // CTE names: WITH x AS ( … ), y AS ( … )
-  for (let i = 0; i + 2 < toks.length; i++) {
-    const a = toks[i]!;
-    if ((a.t === 'word' || a.t === 'qident') && toks[i + 1]!.v === 'as' && toks[i + 2]!.v === '(' && (i === 1 || toks[i - 1]!.v === ',' || toks[i - 1]!.v === 'with' || toks[i - 1]!.v === 'recursive')) ctes.add(a.v);
-  }
-  let fromList = false;
+  const ctes = withNames(toks);
+  // Where a table name may stand is tracked per parenthesis level (a sub-select, a column list, a
+  // call has its own): a WHERE inside `FROM (SELECT … WHERE …) s, "<id>"` ends only the inner FROM
+  // list, never the outer one, and ON/USING/JOIN belong to the FROM list (`a JOIN b ON x, c`).
+  const frames: Array<{ fromList: boolean }> = [{ fromList: false }];
   let expectTable = false;
-  let depth = 0;
-  const fromDepth: number[] = [];
   for (let i = 0; i < toks.length; i++) {
     const tk = toks[i]!;
     const next = toks[i + 1];
+    const frame = frames[frames.length - 1]!;
     if (tk.t === 'word' && FORBIDDEN.has(tk.v)) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
     // Casts to reg* types look names up in the system catalogs.
     if (tk.t === 'word' && tk.v.startsWith('reg') && toks[i - 1]?.v === '::') throw ERR(`Cast to "${tk.v}" is not allowed`, `ไม่อนุญาตการแปลงเป็น "${tk.v}"`);
     if (tk.t === 'word' && tk.v.startsWith('pg_')) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
-    if (tk.t === 'sym' && tk.v === '(') depth++;
-    if (tk.t === 'sym' && tk.v === ')') {
-      depth--;
-      if (fromDepth.length && fromDepth[fromDepth.length - 1]! > depth) {
-        fromDepth.pop();
-      }
+    // Any name that is a resource id is a table read, wherever it stands: the read policy judges it.
+    if ((tk.t === 'word' || tk.t === 'qident') && isResourceId(tk.v.toLowerCase())) tables.add(tk.v.toLowerCase());
+    if (tk.t === 'sym' && (tk.v === '(' || tk.v === '[')) {
+      frames.push({ fromList: false });
+      expectTable = false; // FROM ( … ): a sub-select, whose own FROM is checked when reached
+      continue;
+    }
+    if (tk.t === 'sym' && (tk.v === ')' || tk.v === ']')) {
+      if (frames.length === 1) throw ERR('Unbalanced parentheses', 'วงเล็บไม่ครบคู่');
+      frames.pop();
+      continue;
     }
     if (tk.t === 'word' && (tk.v === 'from' || tk.v === 'join')) {
       // FROM inside extract(year FROM x) / substring(a FROM 2) is not a table list.
-      if (tk.v === 'from' && depth > 0 && isInsideCall(toks, i)) continue;
+      if (tk.v === 'from' && frames.length > 1 && isInsideCall(toks, i)) continue;
       expectTable = true;
-      fromList = true;
-      fromDepth.push(depth);
+      frame.fromList = true;
       continue;
     }
     if (expectTable) {
       if (tk.t === 'word' && (tk.v === 'lateral' || tk.v === 'only')) continue;
-      if (tk.t === 'sym' && tk.v === '(') {
-        expectTable = false; // a sub-select: its own FROM is checked when reached
-        continue;
-      }
       if (tk.t !== 'word' && tk.t !== 'qident') throw ERR('A table name (a resource id) is expected after FROM/JOIN', 'หลัง FROM/JOIN ต้องเป็นชื่อตาราง (resource id)');
-      if (next?.v === '.' || next?.v === '(') throw ERR(`Only DataStore tables can be read: "${tk.v}"`, `อ่านได้เฉพาะตาราง DataStore: "${tk.v}"`);
-      const id = tk.v.toLowerCase();
-      if (isResourceId(id)) tables.add(id);
-      else if (!ctes.has(tk.v)) throw ERR(`Table "${tk.v.slice(0, 80)}" is not a DataStore resource`, `"${tk.v.slice(0, 80)}" ไม่ใช่ตาราง DataStore`);
+      if (next?.v === '.' || next?.v === '(') throw ERR(`Only DataStore tables can be read: "${tk.v.slice(0, 80)}"`, `อ่านได้เฉพาะตาราง DataStore: "${tk.v.slice(0, 80)}"`);
+      if (!isResourceId(tk.v.toLowerCase()) && !ctes.has(tk.v)) throw ERR(`Table "${tk.v.slice(0, 80)}" is not a DataStore resource`, `"${tk.v.slice(0, 80)}" ไม่ใช่ตาราง DataStore`);
       expectTable = false;
       continue;
     }
-    if (fromList && tk.t === 'sym' && tk.v === ',' && depth === fromDepth[fromDepth.length - 1]) {
+    if (frame.fromList && tk.t === 'sym' && tk.v === ',') {
       expectTable = true;
       continue;
     }
-    if (tk.t === 'word' && CLAUSE_END.has(tk.v)) fromList = false;
+    if (tk.t === 'word' && CLAUSE_END.has(tk.v)) frame.fromList = false;
     if (tk.t === 'word' && next?.v === '(' && !ALLOWED_FUNCTIONS.has(tk.v) && !CASTS.has(tk.v) && !PAREN_KEYWORDS.has(tk.v)) {
       throw ERR(`Function "${tk.v}" is not allowed`, `ไม่อนุญาตฟังก์ชัน "${tk.v}"`);
     }
     if (tk.t === 'qident' && next?.v === '(') throw ERR(`Function "${tk.v}" is not allowed`, `ไม่อนุญาตฟังก์ชัน "${tk.v}"`);
     if (tk.t === 'sym' && tk.v === '.' && toks[i - 1] && next && (next.t === 'word' || next.t === 'qident') && toks[i + 2]?.v === '(') throw ERR('Qualified function names are not allowed', 'ไม่อนุญาตชื่อฟังก์ชันแบบระบุ schema');
   }
+  if (frames.length !== 1) throw ERR('Unbalanced parentheses', 'วงเล็บไม่ครบคู่');
   if (expectTable) throw ERR('A table name is expected after FROM/JOIN', 'หลัง FROM/JOIN ต้องเป็นชื่อตาราง');
   if (!tables.size) throw ERR('The statement reads no DataStore table', 'คำสั่งไม่ได้อ่านตาราง DataStore ใด');
   return { sql: toks.length ? source.trim().replace(/;+\s*$/, '') : source, tables: [...tables] };
+}
+
+/**
+ * The names a WITH clause defines: `WITH [RECURSIVE] name [(cols)] AS [NOT] [MATERIALIZED] ( … ), …`,
+ * read where WITH stands (a WINDOW list's `, w AS (…)` defines no table).
+ */
+function withNames(toks: Token[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i < toks.length; i++) {
+    if (toks[i]!.t !== 'word' || toks[i]!.v !== 'with') continue;
+    let k = i + 1;
+    if (toks[k]?.v === 'recursive') k++;
+    for (;;) {
+      const name = toks[k];
+      if (!name || (name.t !== 'word' && name.t !== 'qident')) break;
+      k++;
+      if (toks[k]?.v === '(') k = closing(toks, k) + 1;
+      if (toks[k]?.v !== 'as') break;
+      k++;
+      if (toks[k]?.v === 'not') k++;
+      if (toks[k]?.v === 'materialized') k++;
+      if (toks[k]?.v !== '(') break;
+      names.add(name.v);
+      k = closing(toks, k) + 1;
+      if (toks[k]?.v !== ',') break;
+      k++;
+    }
+  }
+  return names;
+}
+
+/** Index of the parenthesis closing the one at k (the end when it never closes). */
+function closing(toks: Token[], k: number): number {
+  let d = 0;
+  for (let j = k; j < toks.length; j++) {
+    if (toks[j]!.v === '(') d++;
+    else if (toks[j]!.v === ')' && --d === 0) return j;
+  }
+  return toks.length;
 }
 
 /** Is token i inside the parentheses of extract(…)/substring(…)/trim(…)/position(…)? */

@@ -128,6 +128,42 @@ test(`${K} datastore_search_sql: one SELECT over tables the caller may read; eve
   assert.deepEqual(r.json.result.records, [{ name: 'สมชาย' }, { name: 'สมหญิง' }]);
 });
 
+test(`${K} datastore_search_sql: a table anywhere in the statement is judged, however the FROM list is written`, async () => {
+  // The gate's FROM-list state was one flag for the whole statement: a WHERE inside a sub-select
+  // ended it, so `FROM (… WHERE …) s, "<private id>"` read a table nobody had checked (anonymous
+  // callers read the private table's personal data). Also ON/USING ended it (`a JOIN b ON x, c`).
+  const sqlq = (sql: string) => api(env, 'datastore_search_sql', { sql }, { lang: 'en' });
+  const sneaky = [
+    `SELECT * FROM (SELECT 1 AS one FROM "${open}" WHERE true LIMIT 1) s, "${shared}"`,
+    `SELECT * FROM "${open}" a, LATERAL (SELECT 1 FROM "${open}" WHERE true) l, "${shared}"`,
+    `SELECT * FROM "${open}" a JOIN "${open}" b ON a._id = b._id, "${shared}"`,
+    `SELECT * FROM "${open}" a JOIN "${open}" b USING (_id), "${shared}"`,
+    `SELECT (SELECT name FROM "${shared}" LIMIT 1) AS n FROM "${open}"`,
+    `SELECT * FROM "${open}" WHERE amount IN (SELECT score FROM "${shared}")`,
+  ];
+  for (const s of sneaky) {
+    const x = await sqlq(s);
+    assert.equal(x.status, 404, `${s} → ${x.status} ${JSON.stringify(x.json).slice(0, 300)}`);
+  }
+  const others = [
+    `SELECT * FROM (SELECT 1 AS one FROM "${open}" WHERE true) s, users`,
+    `SELECT * FROM "${open}" a JOIN "${open}" b ON true, users`,
+    `SELECT 1 AS x FROM "${open}") s, users x WHERE (true`,
+    `SELECT count(*) OVER w FROM "${open}" a, users WINDOW w AS (), users AS ()`,
+    `SELECT current_role FROM "${open}"`,
+  ];
+  for (const s of others) {
+    const x = await sqlq(s);
+    assert.equal(x.status, 409, `${s} → ${x.status} ${JSON.stringify(x.json).slice(0, 300)}`);
+    assert.ok(x.json.error.sql);
+  }
+  // What the old gate admitted still runs.
+  const ok = await sqlq(`SELECT a.province, count(*) AS n FROM "${open}" a JOIN "${open}" b ON a._id = b._id AND b.amount = ANY(ARRAY[1, 2]) GROUP BY a.province ORDER BY a.province`);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  const cte = await sqlq(`WITH RECURSIVE t AS (SELECT province AS p FROM "${open}"), u AS NOT MATERIALIZED (SELECT * FROM t) SELECT count(*) AS n FROM u, t WHERE u.p = t.p`);
+  assert.equal(cte.status, 200, JSON.stringify(cte.json));
+});
+
 test(`${K} visibility: a table is read with the file right; personal data needs read_sensitive of the owner`, async () => {
   assert.equal((await search(env, { resource_id: shared })).status, 404, 'anonymous');
   assert.equal((await search(env, { resource_id: shared }, outsider)).status, 404, 'another organisation');

@@ -5,6 +5,7 @@ import { naturalNumber } from './params.ts';
 import { UUID } from './datasets/load.ts';
 import { ckanTime } from '../util/time.ts';
 import type { ActionContext } from './context.ts';
+import { csvCell } from '../util/csv-cell.ts';
 
 /**
  * Reading the audit log (issue 12): filters and paging over `audit_log`, newest first. It only
@@ -104,12 +105,6 @@ export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }
 
 export const AUDIT_EXPORT_MAX = 50_000;
 
-function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  // A spreadsheet must not run a cell as a formula.
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The audit log as CSV (sysadmins), same filters as audit_search; the export itself is one audit row. */
 export const auditExport = defineAction<{ count: number; truncated: boolean; csv: string }>({
@@ -129,7 +124,7 @@ export const auditExport = defineAction<{ count: number; truncated: boolean; csv
       .execute();
     const truncated = rows.length > AUDIT_EXPORT_MAX;
     const lines = ['seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail'];
-    for (const r of rows.slice(0, AUDIT_EXPORT_MAX)) lines.push([String(r.seq), ckanTime(r.at), r.actor_id, r.actor_name, r.action, r.object_type, r.object_id, r.ip, r.detail ?? {}].map(csvCell).join(','));
+    for (const r of rows.slice(0, AUDIT_EXPORT_MAX)) lines.push([String(r.seq), ckanTime(r.at), r.actor_id, r.actor_name, r.action, r.object_type, r.object_id, r.ip, r.detail ?? {}].map((v) => csvCell(v)).join(','));
     const filters = Object.fromEntries(['actor', 'action', 'object_type', 'object_id', 'from', 'to', 'q'].filter((k) => typeof input[k] === 'string' && input[k]).map((k) => [k, input[k]]));
     ctx.disclosed({ kind: 'export', object_type: 'audit_log', object_id: null, detail: { format: 'csv', rows: Math.min(rows.length, AUDIT_EXPORT_MAX), filters } });
     return { count: Math.min(rows.length, AUDIT_EXPORT_MAX), truncated, csv: `\uFEFF${lines.join('\r\n')}\r\n` };

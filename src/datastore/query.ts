@@ -6,6 +6,7 @@ import { quoteIdent, tableName } from './ident.ts';
 import type { TableAccess } from './access.ts';
 import type { DsField } from './meta.ts';
 import { convert, SQL_TYPE, typeMessage } from './types.ts';
+import { csvCell } from '../util/csv-cell.ts';
 
 export const ROWS_MAX = 32000;
 const DEFAULT_LIMIT = 100;
@@ -125,6 +126,7 @@ export function readSearch(input: Record<string, unknown>, access: TableAccess):
   }
   if (access.rows) conds.push(access.rows);
   const where = conds.length ? sql.join(conds, sql` AND `) : sql`true`;
+  const distinct = flag(input.distinct, 'distinct', false);
   let sort: RawBuilder<unknown> | null = null;
   const sortText = typeof input.sort === 'string' ? input.sort : '';
   if (input.sort !== undefined && input.sort !== null && input.sort !== '') {
@@ -135,6 +137,8 @@ export function readSearch(input: Record<string, unknown>, access: TableAccess):
         const m = /^("?)([^"\s]+)\1(?:\s+(asc|desc))?$/i.exec(p.trim());
         const f = m ? (m[2] === '_id' ? idField : byId.get(m[2]!)) : undefined;
         if (!m || !f) throw err('sort', unknownField(p));
+        // SELECT DISTINCT can only be ordered by what it selects (else PostgreSQL refuses the statement).
+        if (distinct && !fields.includes(f)) throw err('sort', { th: `เมื่อใช้ distinct ต้องเรียงตามฟิลด์ที่เลือกใน fields เท่านั้น ("${f.id}" ไม่อยู่ใน fields)`, en: `With distinct, sort only by fields in fields ("${f.id}" is not one)` });
         return sql`${sql.raw(quoteIdent(f.id))} ${sql.raw((m[3] ?? 'asc').toUpperCase() === 'DESC' ? 'DESC' : 'ASC')}`;
       }),
       sql`, `,
@@ -149,18 +153,12 @@ export function readSearch(input: Record<string, unknown>, access: TableAccess):
     sortText,
     limit: int(input.limit, 'limit', DEFAULT_LIMIT, ROWS_MAX),
     offset: int(input.offset, 'offset', 0, 1_000_000_000),
-    distinct: flag(input.distinct, 'distinct', false),
+    distinct,
     includeTotal: flag(input.include_total, 'include_total', true),
     format: formatRaw as SearchParams['format'],
     filters: filterOut,
     q,
   };
-}
-
-function csvCell(v: unknown, sep: string): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return s.includes(sep) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function fieldInfo(f: DsField): Record<string, unknown> {
@@ -184,7 +182,7 @@ export async function runSearch(ctx: ActionContext, access: TableAccess, p: Sear
   else if (p.format === 'lists') records = values;
   else {
     const sep = p.format === 'csv' ? ',' : '\t';
-    records = values.map((vs) => vs.map((v) => csvCell(v, sep)).join(sep) + '\n').join('');
+    records = values.map((vs) => vs.map((v, i) => csvCell(v, sep, p.fields[i]!.type === 'text' || p.fields[i]!.type === 'json')).join(sep) + '\n').join('');
   }
   const qs = (offset: number) => `${links.base}?offset=${offset}${p.limit !== DEFAULT_LIMIT ? `&limit=${p.limit}` : ''}`;
   return {

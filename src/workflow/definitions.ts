@@ -29,6 +29,12 @@ export interface CompiledTransition extends Omit<TransitionDef, 'to' | 'guards' 
   routes: CompiledRoute[];
   guards: CompiledGuard[];
   inputs: CompiledInput[];
+  /**
+   * The step hands the case (back) to reviewers: the start, or a step without separation of its own
+   * (resubmit, submit) into a state where a `not_creator` step leaves. Whoever took it counts as a
+   * submitter of the case for `not_creator`, as the person who opened it does.
+   */
+  submits: boolean;
 }
 
 export interface CompiledProcess {
@@ -115,7 +121,7 @@ export function compileProcess(def: ProcessDef, source = def?.name ?? '?'): Comp
   if (!isMsg(st.label)) p('start: label needs th and en');
   const start: CompiledTransition = {
     name: st.name, from: '', label: st.label, roles: st.roles, notify: st.notify,
-    routes: [{ to: st.to }], guards: guards(st.guards, 'start'), inputs: inputs(st.inputs, 'start'),
+    routes: [{ to: st.to }], guards: guards(st.guards, 'start'), inputs: inputs(st.inputs, 'start'), submits: true,
   };
 
   const outgoing = new Map<string, CompiledTransition[]>();
@@ -140,8 +146,13 @@ export function compileProcess(def: ProcessDef, source = def?.name ?? '?'): Comp
       return { to: r.to, when: r.when === undefined ? undefined : cond(r.when, `${where} route ${i + 1}`) };
     });
     for (const s of t.separation?.not_actor_of ?? []) knownState(s, `${where} separation`);
-    const compiled: CompiledTransition = { ...t, routes, guards: guards(t.guards, where), inputs: inputs(t.inputs, where) };
+    const compiled: CompiledTransition = { ...t, routes, guards: guards(t.guards, where), inputs: inputs(t.inputs, where), submits: false };
     list?.push(compiled);
+  }
+
+  // Submitting steps: no separation of their own, and they lead where an approval barred to submitters leaves.
+  for (const list of outgoing.values()) {
+    for (const t of list) t.submits = !t.separation && t.routes.some((r) => (outgoing.get(r.to) ?? []).some((x) => x.separation?.not_creator));
   }
 
   // Reachability from the start, following every route.

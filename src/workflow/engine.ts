@@ -218,6 +218,17 @@ export class Workflows {
     if (t.separation.not_creator && actor.id && actor.id === c.created_by) {
       return { th: 'ผู้ยื่นเรื่องอนุมัติเรื่องของตนเองไม่ได้ (แบ่งแยกหน้าที่)', en: 'You may not approve your own submission (separation of duties)' };
     }
+    // Whoever (re)submitted the case is its submitter too: resubmitting someone else's case does not make it approvable by oneself.
+    if (t.separation.not_creator && actor.id) {
+      const proc = this.get(c.process);
+      const sent = events.find((e) => e.actor_id === actor.id && (e.from_state === null ? proc.start.name === e.transition : proc.outgoing.get(e.from_state)?.find((x) => x.name === e.transition)?.submits));
+      if (sent) {
+        return {
+          th: `ท่านเป็นผู้ส่งเรื่องนี้เข้าพิจารณา (ขั้นตอน "${sent.transition}") จึงอนุมัติหรือพิจารณาเรื่องนี้ไม่ได้ (แบ่งแยกหน้าที่)`,
+          en: `You submitted this case for review (step "${sent.transition}") and may not decide on it (separation of duties)`,
+        };
+      }
+    }
     const earlier = t.separation.not_actor_of ?? [];
     const took = events.find((e) => e.actor_id && e.actor_id === actor.id && e.from_state && earlier.includes(e.from_state));
     if (took) {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, STORE_KIND } from '../helpers.ts';
+import { api, as, STORE_KIND } from '../helpers.ts';
 import { parseRowCondition, formatRowCondition, RowConditionError } from '../../src/access/row-condition.ts';
 import { fixture, agreementInput, type Fixture } from './agreements-fixture.ts';
 
@@ -37,4 +37,18 @@ test(`[${STORE_KIND}] hostile input to the governance actions answers 4xx, never
   }
   // the anonymous caller learns nothing
   for (const action of ['agreement_list', 'grant_list', 'linkage_list', 'partner_assessment_list', 'kpi_report']) assert.equal((await api(f.env, action, {})).status, 403, action);
+});
+
+test(`[${STORE_KIND}] an agreement's lifecycle case is stepped only by the agreement actions: case_transition cannot end it without P5`, async () => {
+  const a = await as(f.env, f.people.owner, 'agreement_create', agreementInput(f));
+  await as(f.env, f.people.owner, 'agreement_transition', { id: a.id, transition: 'submit' });
+  await as(f.env, f.people.committee, 'agreement_transition', { id: a.id, transition: 'approve' });
+  await as(f.env, f.people.owner, 'agreement_transition', { id: a.id, transition: 'activate' });
+  // Terminating through the generic step skipped the ground, the grant revocation, linkages, the partner's mail and the agreement's audit row.
+  await assert.rejects(as(f.env, f.people.owner, 'case_transition', { id: a.lifecycle_case_id, transition: 'terminate', reason: 'ไม่ใช้แล้ว' }), (e: any) => e.name === 'ValidationError' && /agreement_terminate/.test(e.errors.process[0].en));
+  const shown = await as(f.env, f.people.owner, 'case_show', { id: a.lifecycle_case_id });
+  assert.equal(shown.state, 'active');
+  assert.deepEqual(shown.next, [], 'the case page offers no step the agreement pages own');
+  const grants = await f.env.services.store.db.selectFrom('dataset_grants').select('revoked_at').where('agreement_id', '=', a.id).execute();
+  assert.ok(grants.length && grants.every((g) => g.revoked_at === null));
 });

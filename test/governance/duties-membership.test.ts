@@ -82,4 +82,19 @@ describe(`[${STORE_KIND}] duties through the membership API`, () => {
     assert.equal(u.status, 409);
     assert.ok(u.json.error.username);
   });
+  it('a department admin cannot mark the department as an agency to give themselves CDO there; the ministry admin neither; a sysadmin can', async () => {
+    const mark = (token: string | undefined, value: string) => api(env, 'organization_patch', { id: 'dopa', extras: [{ key: 'agency', value }] }, { token });
+    const self = await mark(t.dopaAdmin, 'true');
+    assert.equal(self.status, 403, JSON.stringify(self.json));
+    assert.equal((await mark(t.moiAdmin, 'true')).status, 403);
+    const cdo = await api(env, 'organization_member_create', { id: 'dopa', username: 'dopaadmin', role: 'cdo' }, { token: t.dopaAdmin });
+    assert.equal(cdo.status, 403, JSON.stringify(cdo.json));
+    assert.deepEqual((await dutyRows('cdo')).filter((r) => r.org === 'dopa'), []);
+    // Other extras stay the organisation's own; an unchanged mark is no change.
+    assert.equal((await api(env, 'organization_patch', { id: 'dopa', extras: [{ key: 'website', value: 'https://dopa.go.th' }] }, { token: t.dopaAdmin })).status, 200);
+    await sys(env, 'organization_patch', { id: 'dopa', extras: [{ key: 'agency', value: 'true' }] });
+    assert.equal((await api(env, 'organization_patch', { id: 'dopa', extras: [{ key: 'agency', value: 'true' }, { key: 'website', value: 'https://dopa.go.th' }] }, { token: t.dopaAdmin })).status, 200);
+    assert.equal((await api(env, 'organization_patch', { id: 'dopa', extras: [] }, { token: t.dopaAdmin })).status, 403, 'nor clear it');
+    await sys(env, 'organization_patch', { id: 'dopa', extras: [] });
+  });
 });

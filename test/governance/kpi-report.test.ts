@@ -36,3 +36,14 @@ test(`[${STORE_KIND}] kpi_report: time in each step from case events, linkages b
   assert.equal((await fails(as(f.env, f.people.partner, 'kpi_report', {}))).name, 'AuthorizationError');
   assert.ok({ ...(await fails(as(f.env, f.people.committee, 'kpi_report', { format: 'xml', from: 'yesterday' }))).errors }.format);
 });
+
+test(`[${STORE_KIND}] kpi_report counts only the cases the caller could open: a legal officer sees no data-subject request`, async () => {
+  const sub = await as(f.env, f.people.partner, 'case_create', { process: 'subject_request', organization: 'nha', inputs: { subject_name: 'นางสาวสมหญิง ใจดี', email: 'somying@example.com', details: 'ขอสำเนาข้อมูลของข้าพเจ้า' } });
+  const counted = (r: any) => r.requests_by_outcome.filter((x: any) => x.process === 'subject_request').reduce((n: number, x: any) => n + x.count, 0);
+  // The legal officer (a duty the agreement process names, not the subject-request one) may not open it…
+  await assert.rejects(as(f.env, f.people.legal, 'case_show', { id: sub.id }), { name: 'NotFoundError' });
+  assert.equal((await as(f.env, f.people.legal, 'case_list', { process: 'subject_request' })).count, 0);
+  // …so the KPI report does not count it for them either; the IT officer, who handles it, does.
+  assert.equal(counted(await as(f.env, f.people.legal, 'kpi_report', {})), 0);
+  assert.equal(counted(await as(f.env, f.people.it, 'kpi_report', {})), 1);
+});

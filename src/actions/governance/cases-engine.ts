@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isSysadmin, type Actor } from '../../access/actor.ts';
 import { GOVERNANCE_ROLES } from '../../access/duties.ts';
 import { loadWorkflows, type Workflows } from '../../workflow/engine.ts';
@@ -58,6 +58,22 @@ export function caseOrgsByProcess(actor: Actor): Map<string, string[]> {
     if (orgs.length) out.set(name, orgs);
   }
   return out;
+}
+
+/**
+ * THE list rule for cases, as SQL over a `cases` alias (mayViewCase's rule for one case): the
+ * caller's own cases (`own`), and those of a process in an organisation where they hold a duty the
+ * process names. case_list, kpi_report and every count of cases use it, so a data creator counts no
+ * data-subject request they could not open.
+ */
+export function visibleCasesSql(actor: Actor, alias = 'cases', opts: { own?: boolean } = {}): RawBuilder<SqlBool> {
+  if (isSysadmin(actor)) return sql<SqlBool>`true`;
+  if (actor.kind !== 'user') return sql<SqlBool>`false`;
+  const col = (c: string) => sql.ref(`${alias}.${c}`);
+  const parts: RawBuilder<unknown>[] = [];
+  if (opts.own !== false) parts.push(sql`${col('created_by')} = ${actor.user.id}`);
+  for (const [process, orgs] of caseOrgsByProcess(actor)) parts.push(sql`(${col('process')} = ${process} AND ${col('org_id')} = ANY(${orgs}::uuid[]))`);
+  return parts.length ? sql<SqlBool>`(${sql.join(parts, sql` OR `)})` : sql<SqlBool>`false`;
 }
 
 /**

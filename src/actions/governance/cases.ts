@@ -7,7 +7,7 @@ import { boolParam, naturalNumber, readPaging } from '../params.ts';
 import { requireDataset, findGroup } from '../datasets/load.ts';
 import type { CaseRecord, ProcessDef } from '../../workflow/types.ts';
 import type { TransitionResult } from '../../workflow/engine.ts';
-import { caseOrgsByProcess, caseRoles, workflowActor, workflows } from './cases-engine.ts';
+import { caseRoles, visibleCasesSql, workflowActor, workflows } from './cases-engine.ts';
 import { caseDict } from './cases-present.ts';
 import { applyEffects, datasetOf, publicationFacts } from './cases-effects.ts';
 import { notifyTransition } from './notifications.ts';
@@ -128,6 +128,22 @@ export const caseCreate = defineAction({
   },
 });
 
+/**
+ * Processes whose steps carry effects of their own are stepped only by their own action (agreement:
+ * P5's ground, grants revoked, linkages ended, partner told; linkage: the registry; registration: the
+ * national copy). case_transition takes the steps of the processes it opens, and no other: a process
+ * added later is refused here until it is wired in, not stepped without its effects.
+ */
+const STEP_ACTIONS: Record<string, string> = { agreement: 'agreement_transition / agreement_terminate', linkage: 'linkage_transition / linkage_cancel', registration: 'registration_transition' };
+function stepsHere(c: Pick<CaseRecord, 'process'>): boolean {
+  return OPEN_PROCESSES.includes(c.process);
+}
+function assertStepsHere(c: Pick<CaseRecord, 'process'>): void {
+  if (stepsHere(c)) return;
+  const other = STEP_ACTIONS[c.process] ?? 'the action of this process';
+  throw ValidationError.field('process', { th: `ขั้นตอนของเรื่องนี้ทำได้ที่ ${other} เท่านั้น`, en: `Steps of this case are taken with ${other} only` });
+}
+
 /** Loads a case the caller may see; any other answers exactly as a case that does not exist. */
 async function visibleCase(ctx: ActionContext, ref: unknown, rule: string): Promise<CaseRecord> {
   if (typeof ref !== 'string' || !ref.trim() || ref.length > 64) throw ValidationError.field('id', M.missing());
@@ -153,7 +169,8 @@ export const caseShow = defineAction({
   async run(ctx, input) {
     const c = await visibleCase(ctx, input.id ?? input.number, 'case_show');
     const view = await workflows().show(ctx.db, workflowActor(ctx.actor), c.id);
-    return caseDict(ctx, view.case, view.events, view.next, await caseExtras(ctx, view.case));
+    // Steps case_transition would refuse are not offered (the agreement, linkage and registration pages take them).
+    return caseDict(ctx, view.case, view.events, stepsHere(view.case) ? view.next : [], await caseExtras(ctx, view.case));
   },
 });
 
@@ -185,8 +202,7 @@ export const caseTransition = defineAction({
     const c = await visibleCase(ctx, input.id, 'case_transition');
     const name = input.transition;
     if (typeof name !== 'string' || !name) throw ValidationError.field('transition', M.missing());
-    // Registration steps carry effects of their own (the national copy): only registration_transition takes them.
-    if (c.process === 'registration') throw ValidationError.field('process', { th: 'ขั้นตอนการลงทะเบียนทำได้ที่ registration_transition', en: 'Registration steps are taken with registration_transition' });
+    assertStepsHere(c);
     const expectedVersion = naturalNumber(input, 'version');
     let facts: Record<string, unknown> | undefined;
     if (c.process === 'publication') {
@@ -224,10 +240,7 @@ export const caseList = defineAction({
     if (!me && !isSysadmin(ctx.actor)) return { count: 0, results: [] };
     let q = ctx.db.selectFrom('cases').selectAll();
     // What the caller may see, in SQL: their own cases and those of organisations where they hold a duty.
-    if (!isSysadmin(ctx.actor)) {
-      const byProcess = caseOrgsByProcess(ctx.actor);
-      q = q.where((eb) => eb.or([eb('created_by', '=', me!), ...[...byProcess].map(([process, orgs]) => eb.and([eb('process', '=', process), eb('org_id', 'in', orgs)]))]));
-    }
+    q = q.where(visibleCasesSql(ctx.actor, 'cases'));
     if (typeof input.process === 'string' && input.process) q = q.where('process', '=', input.process);
     if (typeof input.state === 'string' && input.state) q = q.where('state', '=', input.state);
     if (mine) q = q.where('created_by', '=', me ?? '00000000-0000-0000-0000-000000000000');

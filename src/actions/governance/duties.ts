@@ -10,8 +10,16 @@ import type { DutySubject } from '../../policies/case.ts';
 
 /** An agency: the top of a ministry → department tree, or an organisation marked as one (extras.agency). */
 export function isAgency(g: Pick<GroupRow, 'parent_id' | 'extras'>): boolean {
-  const mark = (g.extras as Record<string, unknown> | null)?.agency;
-  return g.parent_id === null || mark === true || mark === 'true';
+  return g.parent_id === null || agencyMarked(g.extras);
+}
+
+/**
+ * The `agency` extra: it decides where agency duties (CDO, DPO, committee, IT, legal) may be given
+ * and whom they reach, so only a sysadmin sets or clears it (policy `organization_mark_agency`).
+ */
+export function agencyMarked(extras: unknown): boolean {
+  const mark = extras && typeof extras === 'object' ? (extras as Record<string, unknown>).agency : undefined;
+  return mark === true || mark === 'true';
 }
 
 /**

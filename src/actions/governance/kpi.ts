@@ -8,6 +8,7 @@ import { ROLE_KEYS } from '../../workflow/types.ts';
 import { naturalNumber } from '../params.ts';
 import { checkTime, workflows } from './agreements-shared.ts';
 import { listGrants } from './grants.ts';
+import { visibleCasesSql } from './cases-engine.ts';
 
 /** P7's KPI report: requests by outcome, time in each step (median, 90th percentile), linkages by status, grants expiring soon. */
 export const REQUEST_PROCESSES = ['information_request', 'subject_request'];
@@ -42,8 +43,8 @@ export async function kpiReport(ctx: ActionContext, input: Record<string, unknow
   const orgs = isSysadmin(ctx.actor) ? null : [...new Set(ROLE_KEYS.flatMap((r) => orgsWithDuty(ctx.actor, r)))];
   const none = ['00000000-0000-0000-0000-000000000000'];
   const wf = workflows();
-  let cq = ctx.db.selectFrom('cases').select(['id', 'process', 'state', 'number', 'closed_at']);
-  if (orgs) cq = cq.where('org_id', 'in', orgs.length ? orgs : none);
+  // The cases the caller may open, by the list rule (a duty the process names, in the case's organisation).
+  let cq = ctx.db.selectFrom('cases').select(['id', 'process', 'state', 'number', 'closed_at']).where(visibleCasesSql(ctx.actor, 'cases', { own: false }));
   if (from) cq = cq.where('created', '>=', from);
   if (to) cq = cq.where('created', '<', to);
   const cases = await cq.where('process', 'in', [...REQUEST_PROCESSES, 'publication', 'agreement', 'linkage']).limit(200_000).execute();

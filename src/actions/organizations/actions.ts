@@ -18,7 +18,7 @@ import { groupDict, packageDicts } from '../datasets/present.ts';
 import { boolParam, readPaging, stringParam } from '../params.ts';
 import { memberCreate, memberDelete } from './members.ts';
 import { packageCounts } from './counts.ts';
-import { changeDuty, isGovernanceRole } from '../governance/duties.ts';
+import { agencyMarked, changeDuty, isGovernanceRole } from '../governance/duties.ts';
 
 type Kind = 'organization' | 'group';
 const GROUP_KEYS = new Set(['id', 'name', 'title', 'description', 'image_url', 'parent', 'groups', 'extras', 'state', 'type', 'is_organization', 'users', 'created', 'package_count', 'display_name', 'image_display_url', 'approval_status', 'packages', 'num_followers']);
@@ -225,6 +225,8 @@ function updateAction(kind: Kind, patch: boolean): ActionDef {
       const { id: _id, ...rest } = input;
       const v = await readGroupInput(ctx, rest, kind, g);
       if (kind === 'organization' && v.parent_id !== undefined && v.parent_id !== g.parent_id) ctx.authorize('organization_reparent', { from: g.parent_id, to: v.parent_id });
+      // Marking an organisation as an agency (or clearing it) moves where agency duties are given: not the organisation's own admins' call.
+      if (kind === 'organization' && v.extras !== undefined && agencyMarked(v.extras) !== agencyMarked(g.extras)) ctx.authorize('organization_mark_agency', { id: g.id });
       const row = await ctx.db
         .updateTable('groups')
         .set({

@@ -98,3 +98,38 @@ test(`[${STORE_KIND}] terminating an agreement cancels its linkages in the regis
   assert.equal(shown.state, 'cancelled');
   assert.equal(shown.cancel_ground, 'purpose_not_met');
 });
+
+test(`[${STORE_KIND}] case_create opens P3/P4 (process linkage) and P5 (process cancellation) through their own actions`, async () => {
+  const db = f.env.services.store.db;
+  const count = async () => Number((await db.selectFrom('linkages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const before = await count();
+  const input = { process: 'linkage', organization: 'nha', direction: 'inbound', partner: 'dopa', method: 'SFTP', frequency: 'daily' };
+  // The linkage's own policy decides: an outsider opens nothing.
+  assert.equal((await fails(as(f.env, f.people.outsider, 'case_create', input))).name, 'AuthorizationError');
+  assert.ok({ ...(await fails(as(f.env, f.people.it, 'case_create', { ...input, direction: 'sideways' }))).errors }.direction);
+  assert.equal(await count(), before, 'refusals write nothing');
+  const c = await as(f.env, f.people.it, 'case_create', input);
+  assert.equal(c.process, 'linkage');
+  assert.match(c.number, /^LNK-/);
+  assert.equal(c.linkage.state, 'proposed');
+  assert.equal(c.linkage.number, c.number);
+  assert.deepEqual(c.next, [], 'later steps are linkage_transition\'s');
+  assert.equal(await count(), before + 1);
+  assert.equal((await as(f.env, f.people.it, 'case_show', { id: c.number })).state, 'proposed');
+
+  // P5: one of linkage or agreement, a §7.2 ground and a reason, as linkage_cancel asks.
+  assert.ok({ ...(await fails(as(f.env, f.people.it, 'case_create', { process: 'cancellation', ground: 'provider_withdraws', reason: 'x' }))).errors }.linkage);
+  const a = await as(f.env, f.people.owner, 'agreement_create', agreementInput(f));
+  assert.ok({ ...(await fails(as(f.env, f.people.it, 'case_create', { process: 'cancellation', linkage: c.linkage.id, agreement: a.id, ground: 'provider_withdraws', reason: 'x' }))).errors }.agreement);
+  assert.ok({ ...(await fails(as(f.env, f.people.it, 'case_create', { process: 'cancellation', linkage: c.linkage.id, reason: 'x' }))).errors }.ground);
+  const cancelled = await as(f.env, f.people.it, 'case_create', { process: 'cancellation', linkage: c.linkage.id, ground: 'provider_withdraws', reason: 'ผู้ให้บริการขอยกเลิก' });
+  assert.equal(cancelled.number, c.number);
+  assert.equal(cancelled.state, 'cancelled');
+  assert.equal(cancelled.cancellation.cancel_ground, 'provider_withdraws');
+  const ended = await as(f.env, f.people.owner, 'case_create', { process: 'cancellation', agreement: a.id, ground: 'provider_withdraws', reason: 'สิ้นสุดข้อตกลง' });
+  assert.equal(ended.state, 'terminated');
+  const audit = await db.selectFrom('audit_log').select('action').where('object_id', 'in', [c.linkage.id, a.id]).execute();
+  assert.ok(audit.some((r) => r.action === 'linkage_cancel') && audit.some((r) => r.action === 'agreement_terminate'));
+  const list = await as(f.env, f.people.it, 'workflow_list', {});
+  assert.equal(list.find((p: any) => p.name === 'linkage').can_open, true);
+});

@@ -20,7 +20,7 @@ export const OPEN_PROCESSES = ['publication', 'information_request', 'subject_re
 const NOT_FOUND: Msg = { th: 'ไม่พบเรื่องนี้', en: 'Case not found' };
 
 function processDict(p: ProcessDef, lang: 'th' | 'en', full: boolean) {
-  const base = { name: p.name, version: p.version, number_prefix: p.number_prefix, label: pick(p.label, lang), description: p.description ? pick(p.description, lang) : '', rule: p.rule ? pick(p.rule, lang) : '', can_open: OPEN_PROCESSES.includes(p.name) };
+  const base = { name: p.name, version: p.version, number_prefix: p.number_prefix, label: pick(p.label, lang), description: p.description ? pick(p.description, lang) : '', rule: p.rule ? pick(p.rule, lang) : '', can_open: OPEN_PROCESSES.includes(p.name) || p.name === 'linkage' };
   return full ? { ...base, definition: p } : base;
 }
 
@@ -92,9 +92,9 @@ async function afterStep(ctx: ActionContext, r: TransitionResult): Promise<Recor
 export const caseCreate = defineAction({
   name: 'case_create',
   readOnly: false,
-  summary: 'Opens a case: process publication (dataset), information_request, subject_request, annual_review or data_policy (organization); the first step\'s inputs in `inputs` or beside.',
+  summary: 'Opens a case: process publication (dataset), information_request, subject_request, annual_review or data_policy (organization); the first step\'s inputs in `inputs` or beside. Process linkage takes linkage_create\'s fields; process cancellation cancels a linkage (linkage) or ends an agreement (agreement) on a §7.2 ground (ground, reason), as linkage_cancel / agreement_terminate do.',
   params: {
-    process: { type: 'string', description: 'publication, information_request, subject_request, annual_review or data_policy', required: true },
+    process: { type: 'string', description: 'publication, information_request, subject_request, annual_review, data_policy, linkage or cancellation', required: true },
     dataset: { type: 'string', description: 'publication: the dataset submitted' },
     organization: { type: 'string', description: 'information_request, subject_request: the organisation asked; annual_review, data_policy: the agency' },
     inputs: { type: 'object', description: 'The first step\'s form (see workflow_show)' },
@@ -104,6 +104,7 @@ export const caseCreate = defineAction({
     ctx.authorize('case_create');
     const process = input.process;
     if (typeof process !== 'string' || !process) throw ValidationError.field('process', M.missing());
+    if (process === 'linkage' || process === 'cancellation') return openThroughOwnAction(ctx, process, input);
     workflows().get(process);
     if (!OPEN_PROCESSES.includes(process)) throw ValidationError.field('process', { th: `กระบวนการ "${process}" ยังเปิดเรื่องผ่านช่องทางนี้ไม่ได้`, en: `Process "${process}" cannot be opened here yet` });
     const inputs = stepInputs(input);
@@ -142,6 +143,45 @@ function assertStepsHere(c: Pick<CaseRecord, 'process'>): void {
   if (stepsHere(c)) return;
   const other = STEP_ACTIONS[c.process] ?? 'the action of this process';
   throw ValidationError.field('process', { th: `ขั้นตอนของเรื่องนี้ทำได้ที่ ${other} เท่านั้น`, en: `Steps of this case are taken with ${other} only` });
+}
+
+/**
+ * case_create for P3/P4 (process linkage) and P5 (process cancellation), the names the API promises:
+ * their effects belong to their own actions (linkage_create checks the partner assessment and writes
+ * the registry; a cancellation revokes grants, ends the agreement and tells the partner), so those
+ * actions run here, in this transaction, with their own policies. The answer is the case as
+ * case_show gives it, with the action's own answer beside it.
+ */
+async function openThroughOwnAction(ctx: ActionContext, process: 'linkage' | 'cancellation', input: ActionInput): Promise<Record<string, unknown>> {
+  const { process: _p, inputs, ...rest } = input;
+  const args: Record<string, unknown> = { ...(inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? (inputs as Record<string, unknown>) : {}), ...rest };
+  let answer: Record<string, unknown>;
+  let caseId: string | undefined;
+  const linkageCase = async (id: unknown) => (await ctx.db.selectFrom('linkages').select('case_id').where('id', '=', String(id)).executeTakeFirst())?.case_id;
+  if (process === 'linkage') {
+    const { linkageCreate } = await import('./linkage.ts');
+    answer = (await linkageCreate.run(ctx, args)) as Record<string, unknown>;
+    caseId = await linkageCase(answer.id);
+  } else {
+    const has = (k: string) => args[k] !== undefined && args[k] !== null && args[k] !== '';
+    if (has('linkage') === has('agreement')) {
+      throw ValidationError.field(has('linkage') ? 'agreement' : 'linkage', { th: 'ระบุการเชื่อมโยง (linkage) หรือข้อตกลง (agreement) ที่จะยกเลิก อย่างใดอย่างหนึ่ง', en: 'Name the linkage (linkage) or the agreement (agreement) to cancel, one of the two' });
+    }
+    const cancel = { ground: args.ground, reason: args.reason };
+    if (has('linkage')) {
+      const { linkageCancel } = await import('./cancellation.ts');
+      answer = (await linkageCancel.run(ctx, { id: args.linkage, ...cancel })) as Record<string, unknown>;
+      caseId = await linkageCase(answer.id);
+    } else {
+      const { agreementTerminate } = await import('./agreements.ts');
+      answer = (await agreementTerminate.run(ctx, { id: args.agreement, ...cancel })) as Record<string, unknown>;
+      caseId = (await ctx.db.selectFrom('agreements').select('case_id').where('id', '=', String(answer.id)).executeTakeFirst())?.case_id;
+    }
+  }
+  if (!caseId) throw new NotFoundError();
+  const view = await workflows().show(ctx.db, workflowActor(ctx.actor), caseId);
+  // Their later steps are the own actions' too (linkage_transition, agreement_transition): none offered here.
+  return caseDict(ctx, view.case, view.events, [], { ...(await caseExtras(ctx, view.case)), [process]: answer });
 }
 
 /** Loads a case the caller may see; any other answers exactly as a case that does not exist. */

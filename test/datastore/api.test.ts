@@ -261,3 +261,17 @@ test(`${K} the no-code API: REST endpoint, OpenAPI page and a key scoped to one 
   assert.equal((await env.app.inject({ url: `/api/datastore/${shared}`, headers: { authorization: key.json.result.token } })).statusCode, 403);
   assert.equal((await api(env, 'datastore_api_key_create', { resource_id: shared }, { token: outsider })).status, 404);
 });
+
+test(`${K} datastore_search_sql: on PGlite, whose time-out cannot stop a statement, a plan the planner costs too high is refused before it runs`, { skip: STORE_KIND !== 'pglite' && 'PostgreSQL enforces the statement time-out itself' }, async () => {
+  // The organisation's editor: earlier tests mark a column of this table personal, which outsiders may not read.
+  const sqlq = (sql: string) => api(env, 'datastore_search_sql', { sql }, { token, lang: 'en' });
+  const started = performance.now();
+  // 40⁵ = 102,400,000 rows: about 15 s of the embedded store's only connection if it ran.
+  const heavy = await sqlq(`SELECT count(*) FROM "${open}" a, "${open}" b, "${open}" c, "${open}" d, "${open}" e`);
+  assert.equal(heavy.status, 409, JSON.stringify(heavy.json));
+  assert.match(heavy.json.error.sql[0], /too heavy for the embedded store/);
+  assert.ok(performance.now() - started < 3000, 'refused from the plan, not after running');
+  const fine = await sqlq(`SELECT count(*) AS n FROM "${open}" a, "${open}" b`);
+  assert.equal(fine.status, 200, JSON.stringify(fine.json));
+  assert.equal(fine.json.result.records[0].n, 1600);
+});

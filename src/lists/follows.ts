@@ -123,11 +123,7 @@ export const datasetFolloweeCount = defineAction({
   readOnly: true,
   summary: 'How many datasets the caller follows and may still see.',
   params: { id: { type: 'string', description: 'user id or name (default: the caller; only the caller)' } },
-  async run(ctx, input) {
-    const user = await followeeOwner(ctx, input, 'dataset_followee_count');
-    const r = await followedVisible(ctx, user).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
-  },
+  run: (ctx, input) => followedCount(ctx, input, 'dataset_followee_count'),
 });
 
 /**
@@ -139,12 +135,15 @@ export const followeeCount = defineAction({
   readOnly: true,
   summary: 'How many objects the caller follows (CKAN’s followee_count; datasets only here, those the caller may still see).',
   params: { id: { type: 'string', description: 'user id or name (default: the caller; only the caller)' } },
-  async run(ctx, input) {
-    const user = await followeeOwner(ctx, input, 'followee_count');
-    const r = await followedVisible(ctx, user).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
-  },
+  run: (ctx, input) => followedCount(ctx, input, 'followee_count'),
 });
+
+/** The caller's followed datasets they may still see, counted (both of CKAN's names for it). */
+async function followedCount(ctx: ActionContext, input: Record<string, unknown>, rule: string): Promise<number> {
+  const user = await followeeOwner(ctx, input, rule);
+  const r = await followedVisible(ctx, user).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
 
 async function followees(ctx: ActionContext, input: Record<string, unknown>, rule: string) {
   const user = await followeeOwner(ctx, input, rule);

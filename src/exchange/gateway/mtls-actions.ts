@@ -45,9 +45,10 @@ export const agreementClientCertRemove = defineAction({
     const row = await requireAgreement(ctx, input.id, 'agreement_client_cert_remove', true);
     const fp = normaliseFingerprint(input.fingerprint);
     if (!fp) throw ValidationError.field('fingerprint', { th: 'ลายนิ้วมือ SHA-256 ไม่ถูกต้อง (เลขฐานสิบหก 64 หลัก)', en: 'Not a SHA-256 fingerprint (64 hex digits)' });
-    const have = await ctx.db.selectFrom('agreement_client_certs').select('fingerprint').where('agreement_id', '=', row.id).execute();
+    const have = await ctx.db.selectFrom('agreement_client_certs').select(['fingerprint', 'not_after']).where('agreement_id', '=', row.id).execute();
     if (!have.some((h) => h.fingerprint === fp)) throw ValidationError.field('fingerprint', { th: 'ไม่มีใบรับรองนี้ในข้อตกลง', en: 'No such certificate on this agreement' });
-    if (row.mtls_required && have.length === 1) {
+    // As agreement_mtls_set asks: a requirement needs an unexpired certificate left, not just any row.
+    if (row.mtls_required && !have.some((h) => h.fingerprint !== fp && new Date(h.not_after) > ctx.now)) {
       throw ValidationError.field('fingerprint', { th: 'ข้อตกลงนี้กำหนดให้ใช้ใบรับรอง ลบใบสุดท้ายไม่ได้ ให้ยกเลิกการกำหนดก่อน หรือเพิ่มใบใหม่', en: 'The agreement requires a client certificate: the last one cannot be removed; turn the requirement off first, or add another' });
     }
     await ctx.db.deleteFrom('agreement_client_certs').where('agreement_id', '=', row.id).where('fingerprint', '=', fp).execute();

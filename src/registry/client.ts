@@ -89,11 +89,12 @@ export async function remoteState(config: Config, packageId: string): Promise<Re
 export async function shownRemoteState(config: Config, packageId: string): Promise<RemoteState> {
   const ttl = (config.registryStateTtlSeconds ?? 60) * 1000;
   const now = Date.now();
-  const down = registryDown.get(config.registryUrl!);
-  if (down && down.until > now) throw new RegistryUnavailableError(down.detail);
   const key = `${config.registryUrl}\n${packageId}`;
   const hit = ttl > 0 ? shownStates.get(key) : undefined;
+  // A state read within the TTL still stands while the registry is down; only a miss waits out the pause.
   if (hit && now - hit.at < ttl) return hit.state;
+  const down = registryDown.get(config.registryUrl!);
+  if (down && down.until > now) throw new RegistryUnavailableError(down.detail);
   let state: RemoteState;
   try {
     state = await remoteState(config, packageId);

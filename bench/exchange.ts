@@ -37,6 +37,25 @@ const ROWS = Number(process.env.BANCHI_BENCH_ROWS || 20000);
 const CLIENTS = Number(process.env.BANCHI_BENCH_CLIENTS || 32);
 const PROVINCES = ['เชียงใหม่', 'ลำพูน', 'น่าน', 'แพร่', 'พะเยา', 'ขอนแก่น', 'อุดรธานี', 'ภูเก็ต'];
 
+// BANCHI_BENCH_TRACE: pg's Client.query is the one way out to the server. It is wrapped before the
+// pool opens, because the prepared-statement hook binds each connection's query when it connects.
+type Traced = { text: string; ms: number; sql: string; params: unknown };
+const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+const query = proto.query;
+let log: Traced[] | null = null;
+if (process.env.BANCHI_BENCH_TRACE) {
+  proto.query = function (this: unknown, ...a: unknown[]) {
+    const q = a[0] as string | { text?: string };
+    const full = typeof q === 'string' ? q : q?.text ?? '?';
+    const entry = { text: full.replace(/\s+/g, ' ').trim().slice(0, 110), ms: NaN, sql: full, params: Array.isArray(a[1]) ? a[1] : (q as { values?: unknown })?.values };
+    log?.push(entry);
+    const t = performance.now();
+    const out = query.apply(this, a) as Promise<unknown> | undefined;
+    if (out && typeof out.then === 'function') out.then(() => { entry.ms = performance.now() - t; }, () => undefined);
+    return out;
+  };
+}
+
 const server = process.env.DATABASE_URL || LOCAL_POSTGRES;
 const scratch = await createScratchDatabase(server, 'banchi_bench_ex');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-bench-ex-'));
@@ -91,24 +110,10 @@ try {
   if (!g1.headers.get('x-jws-signature')) throw new Error('the gateway answer is not signed');
 
   if (process.env.BANCHI_BENCH_TRACE) {
-    // Every statement a request sends, in order (pg's Client.query is the one way out to the server),
-    // with its median time from sending to its answer over 20 requests made one at a time.
-    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-    const query = proto.query;
-    let log: Array<{ text: string; ms: number; sql: string; params: unknown }> | null = null;
-    proto.query = function (this: unknown, ...a: unknown[]) {
-      const q = a[0] as string | { text?: string };
-      const full = typeof q === 'string' ? q : q?.text ?? '?';
-      const entry = { text: full.replace(/\s+/g, ' ').trim().slice(0, 110), ms: NaN, sql: full, params: a[1] };
-      log?.push(entry);
-      const t = performance.now();
-      const out = query.apply(this, a) as Promise<unknown> | undefined;
-      if (out && typeof out.then === 'function') out.then(() => { entry.ms = performance.now() - t; }, () => undefined);
-      return out;
-    };
+    // Every statement a request sends, in order, with its median time from sending to its answer over 20 requests made one at a time.
     for (const [label, url, token] of [['plain datastore_search', plainUrl, editor.token], ['gateway', gwUrl, `Bearer ${partner.token}`]] as const) {
       await fetch(url, { headers: { authorization: token } }); // warm (token last_access written)
-      const runs: Array<Array<{ text: string; ms: number; sql: string; params: unknown }>> = [];
+      const runs: Traced[][] = [];
       for (let i = 0; i < 20; i++) {
         log = [];
         await (await fetch(url, { headers: { authorization: token } })).arrayBuffer();
@@ -138,7 +143,7 @@ try {
   }
   const only = process.env.BANCHI_BENCH_ONLY;
   const profileDir = process.env.BANCHI_BENCH_PROFILE;
-  const load = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number }>((resolve, reject) => {
+  const load = (url: string, token: string, seconds: number) => new Promise<{ n: number; errors: number; lat: number[]; sec: number; loadCpuMs: number }>((resolve, reject) => {
     const w = new Worker(new URL('./exchange-load.ts', import.meta.url), { workerData: { url, token, seconds, clients: CLIENTS } });
     w.once('message', resolve);
     w.once('error', reject);
@@ -156,12 +161,12 @@ try {
   const backends = async () => (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(services.store.db)).rows.map((r) => r.pid);
   const cpu = async () => { const pids = await backends(); return { node: cpuMs(process.pid, process.pid), pg: pids.reduce((n, p) => n + cpuMs(p), 0), pids }; };
   const cpuNote = new Map<string, string>();
-  const measured = async (label: string, r: Promise<{ n: number; errors: number; lat: number[]; sec: number }>, before: { node: number; pg: number; pids: number[] }) => {
+  const measured = async (label: string, r: Promise<{ n: number; errors: number; lat: number[]; sec: number; loadCpuMs: number }>, before: { node: number; pg: number; pids: number[] }) => {
     const out = await r;
     const pids = [...new Set([...before.pids, ...(await backends())])];
     const node = cpuMs(process.pid, process.pid) - before.node;
     const pg = pids.reduce((n, p) => n + cpuMs(p), 0) - before.pg;
-    cpuNote.set(label, `CPU per request: server thread ${(node / out.n).toFixed(2)} ms, PostgreSQL ${(pg / out.n).toFixed(2)} ms`);
+    cpuNote.set(label, `CPU per request: server thread ${(node / out.n).toFixed(2)} ms, PostgreSQL ${(pg / out.n).toFixed(2)} ms, load generator ${(out.loadCpuMs / out.n).toFixed(2)} ms`);
     return out;
   };
   const run = async (url: string, token: string, seconds: number, label?: string) => {

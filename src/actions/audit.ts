@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../store/db.ts';
 import type { Actor } from '../access/actor.ts';
 import type { AuditEvent } from './context.ts';
@@ -82,8 +82,9 @@ export function auditRows(actor: Actor, ip: string, now: Date, events: AuditEven
 }
 
 const V = sql.raw('v(at, actor_id, actor_name, action, object_type, object_id, ip, detail)');
-const INSERT = sql.raw(`${PREPARED}INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf)
+const INSERT_CTE = sql.raw(`INSERT INTO audit_log (at, actor_id, actor_name, action, object_type, object_id, ip, detail, leaf_v, leaf)
   SELECT v.at, v.actor_id, v.actor_name, v.action, v.object_type, v.object_id, v.ip, v.detail, 2, `);
+const INSERT = sql`${sql.raw(PREPARED)}${INSERT_CTE}`;
 
 /**
  * Appends one event inside the caller's transaction; concurrent writers do not wait for each other.
@@ -94,6 +95,18 @@ export async function writeAudit(db: Tx, actor: Actor, ip: string, now: Date, ev
   // Plain SQL: this runs in every write, and building the query is a noticeable part of its cost.
   await sql`${INSERT}${leafSql('v.')}
     FROM (VALUES (${now}::timestamptz, ${r.actor_id}::uuid, ${r.actor_name}::text, ${r.action}::text, ${r.object_type}::text, ${r.object_id}::uuid, ${r.ip}::text, ${JSON.stringify(r.detail)}::jsonb)) AS ${V}`.execute(db);
+}
+
+/**
+ * writeAudit as a statement for a CTE: one row per row of `source`, with `extra` (jsonb, which may
+ * read other CTEs of the statement) merged into the detail before the database computes the leaf.
+ */
+export function auditInsertFrom(actor: Actor, ip: string, now: Date, event: AuditEvent, source: string, extra?: RawBuilder<unknown>): RawBuilder<unknown> {
+  const r = auditRows(actor, ip, now, [event])[0]!;
+  const detail = extra ? sql`${JSON.stringify(r.detail)}::jsonb || ${extra}` : sql`${JSON.stringify(r.detail)}::jsonb`;
+  return sql`${INSERT_CTE}${leafSql('v.')}
+    FROM (SELECT ${now}::timestamptz AS at, ${r.actor_id}::uuid AS actor_id, ${r.actor_name}::text AS actor_name, ${r.action}::text AS action, ${r.object_type}::text AS object_type,
+      ${r.object_id}::uuid AS object_id, ${r.ip}::text AS ip, ${detail} AS detail FROM ${sql.raw(source)}) AS v`;
 }
 
 /** Many events in one insert (imports): the same rows and leaves as writeAudit, in order. */

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { FileStore } from '../files/file-store.ts';
 import type { Store, Tx } from '../store/db.ts';
 import type { Lang } from './errors.ts';
+import type { RawBuilder } from 'kysely';
 import type { ViewCounter } from '../jobs/view-counter.ts';
 
 /** Long-lived parts an action may use; built once at boot. */
@@ -49,6 +50,12 @@ export interface ActionContext {
   /** Work to undo outside the database if the transaction rolls back (e.g. a stored upload). */
   onRollback(fn: () => unknown): void;
   audit(event: AuditEvent): Promise<void>;
+  /**
+   * audit() as an INSERT … SELECT over a CTE named `source`, for a write that must be one statement
+   * with its audit row (one row per row of `source`; `extra`, a jsonb expression, merged into detail).
+   * The caller runs it; the event counts as this call's audit row.
+   */
+  auditFrom(event: AuditEvent, source: string, extra?: RawBuilder<unknown>): RawBuilder<unknown>;
   /** Many audit rows in one insert (imports), as audit() writes them one by one. */
   auditMany(events: AuditEvent[]): Promise<void>;
   /** Notes a read of non-open data (see Disclosure); open reads note nothing, so they write nothing. */

@@ -1,10 +1,11 @@
 import type { Actor } from '../access/actor.ts';
 import { policies } from '../policies/index.ts';
-import { writeAudit } from './audit.ts';
+import { auditInsertFrom, writeAudit } from './audit.ts';
 import { writeAuditBatch } from '../import/write-batch.ts';
 import type { ActionContext, Disclosure, Services } from './context.ts';
 import { AuthorizationError, type Lang } from './errors.ts';
 import { checkActionInput } from './input-guard.ts';
+import type { Tx } from '../store/db.ts';
 
 export type ActionInput = Record<string, unknown>;
 
@@ -29,6 +30,14 @@ export interface ActionDef<O = unknown> {
    * land). Every other write that writes no row of its own gets runAction's (writeEvent below).
    */
   audit?: false;
+  /**
+   * 'statement' (read actions only): no surrounding transaction; each statement commits on its own.
+   * For hot reads whose every write is one self-contained statement (an audit row, or a quota count
+   * joined with its audit row): BEGIN and COMMIT are two round trips of the few such a call makes.
+   * At READ COMMITTED each statement reads its own snapshot in a transaction too, so reads see the
+   * same; a write before the policy was asked is refused (ctx.audit), not committed.
+   */
+  transaction?: 'statement';
   run(ctx: ActionContext, input: ActionInput): Promise<O>;
 }
 
@@ -84,55 +93,69 @@ export async function runAction<O = unknown>(services: Services, name: string, i
   let audited = false;
   const disclosures: Disclosure[] = [];
   const now = new Date();
-  try {
-    const result = await services.store.db.transaction().execute(async (db) => {
-      const ctx: ActionContext = {
-        db,
-        actor: caller.actor,
-        lang: caller.lang ?? 'th',
-        now,
-        ip: caller.ip ?? '',
-        services,
-        authorize(rule, subject) {
-          authorized = true;
-          if (!checkPolicy(rule, caller.actor, subject)) throw new AuthorizationError();
-        },
-        can(rule, subject) {
-          return checkPolicy(rule, caller.actor, subject);
-        },
-        afterCommit(fn) {
-          afterCommit.push(fn);
-        },
-        onRollback(fn) {
-          onRollback.push(fn);
-        },
-        audit(event) {
-          audited = true;
-          return writeAudit(db, caller.actor, caller.ip ?? '', now, event);
-        },
-        auditMany(events) {
-          audited ||= events.length > 0;
-          return writeAuditBatch(db, caller.actor, caller.ip ?? '', now, events);
-        },
-        disclosed(d) {
-          disclosures.push(d);
-        },
-        async flushDisclosures() {
-          if (disclosures.length && !audited) await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures.splice(0)));
-        },
-        failAfterCommit(error) {
-          deferredError = error;
-        },
-      };
-      const out = await def.run(ctx, input);
-      if (!authorized) throw new MissingAuthorizationError(`Action ${name} returned without checking its policy`);
-      if (disclosures.length && !audited) {
+  const perStatement = def.transaction === 'statement' && def.readOnly;
+  const mustBeAuthorized = () => {
+    if (perStatement && !authorized) throw new MissingAuthorizationError(`Action ${name} wrote before checking its policy`);
+  };
+  const body = async (db: Tx) => {
+    const ctx: ActionContext = {
+      db,
+      actor: caller.actor,
+      lang: caller.lang ?? 'th',
+      now,
+      ip: caller.ip ?? '',
+      services,
+      authorize(rule, subject) {
+        authorized = true;
+        if (!checkPolicy(rule, caller.actor, subject)) throw new AuthorizationError();
+      },
+      can(rule, subject) {
+        return checkPolicy(rule, caller.actor, subject);
+      },
+      afterCommit(fn) {
+        afterCommit.push(fn);
+      },
+      onRollback(fn) {
+        onRollback.push(fn);
+      },
+      audit(event) {
+        mustBeAuthorized();
         audited = true;
-        await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures));
-      }
-      if (!def.readOnly && !audited && def.audit !== false) await writeAudit(db, caller.actor, caller.ip ?? '', now, writeEvent(name, input));
-      return out;
-    });
+        return writeAudit(db, caller.actor, caller.ip ?? '', now, event);
+      },
+      auditFrom(event, source, extra) {
+        mustBeAuthorized();
+        audited = true;
+        return auditInsertFrom(caller.actor, caller.ip ?? '', now, event, source, extra);
+      },
+      auditMany(events) {
+        mustBeAuthorized();
+        audited ||= events.length > 0;
+        return writeAuditBatch(db, caller.actor, caller.ip ?? '', now, events);
+      },
+      disclosed(d) {
+        disclosures.push(d);
+      },
+      async flushDisclosures() {
+        mustBeAuthorized();
+        if (disclosures.length && !audited) await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures.splice(0)));
+      },
+      failAfterCommit(error) {
+        deferredError = error;
+      },
+    };
+    const out = await def.run(ctx, input);
+    if (!authorized) throw new MissingAuthorizationError(`Action ${name} returned without checking its policy`);
+    if (disclosures.length && !audited) {
+      audited = true;
+      await writeAudit(db, caller.actor, caller.ip ?? '', now, disclosureEvent(name, disclosures));
+    }
+    if (!def.readOnly && !audited && def.audit !== false) await writeAudit(db, caller.actor, caller.ip ?? '', now, writeEvent(name, input));
+    return out;
+  };
+  try {
+    // Kysely's Transaction is the same query interface over one connection; per statement, the pool's.
+    const result = perStatement ? await body(services.store.db as unknown as Tx) : await services.store.db.transaction().execute(body);
     for (const fn of afterCommit) await fn();
     if (deferredError) throw new CommittedError(deferredError);
     return result as O;

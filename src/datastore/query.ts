@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ActionContext } from '../actions/context.ts';
-import { fieldMap, ValidationError, type Msg } from '../actions/errors.ts';
+import { fieldMap, NotFoundError, ValidationError, type Msg } from '../actions/errors.ts';
 import { words } from '../search/segment.ts';
 import { quoteIdent, tableName } from './ident.ts';
 import type { TableAccess } from './access.ts';
@@ -165,16 +165,32 @@ export function fieldInfo(f: DsField): Record<string, unknown> {
   return { id: f.id, type: f.type, info: { label: f.label, notes: f.description_th ?? '', notes_en: f.description_en ?? '', unit: f.unit ?? '' } };
 }
 
+/**
+ * The table's description is read before its rows, and nothing holds the table between the two
+ * (nor between rows and count when the action runs per statement), so a datastore_delete or a
+ * reload with other columns that commits in between makes the read fail: that is the table gone
+ * or changed, a 404 to retry, never a 500.
+ */
+async function tableRead<T>(q: Promise<T>): Promise<T> {
+  try {
+    return await q;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '42P01' || code === '42703') throw new NotFoundError({ th: 'ตารางข้อมูลถูกลบหรือโหลดใหม่ระหว่างการอ่าน กรุณาลองอีกครั้ง', en: 'The table was removed or reloaded while it was being read; try again' });
+    throw e;
+  }
+}
+
 /** Runs a search; the answer is CKAN's datastore_search result. */
 export async function runSearch(ctx: ActionContext, access: TableAccess, p: SearchParams, links: { base: string }): Promise<Record<string, unknown>> {
   const table = sql.raw(tableName(access.resource.id));
   const cols = sql.join(p.fields.map((f) => sql`${selectExpr(f)} AS ${sql.raw(quoteIdent(f.id))}`), sql`, `);
   const order = p.sort ? sql`ORDER BY ${p.sort}` : p.distinct ? sql`` : sql`ORDER BY _id`;
-  const rows = (await sql<Record<string, unknown>>`SELECT ${p.distinct ? sql`DISTINCT` : sql``} ${cols} FROM ${table} WHERE ${p.where} ${order} LIMIT ${p.limit} OFFSET ${p.offset}`.execute(ctx.db)).rows;
+  const rows = (await tableRead(sql<Record<string, unknown>>`SELECT ${p.distinct ? sql`DISTINCT` : sql``} ${cols} FROM ${table} WHERE ${p.where} ${order} LIMIT ${p.limit} OFFSET ${p.offset}`.execute(ctx.db))).rows;
   let total: number | undefined;
   if (p.includeTotal) {
     const inner = p.distinct ? sql`SELECT DISTINCT ${cols} FROM ${table} WHERE ${p.where}` : sql`SELECT 1 FROM ${table} WHERE ${p.where}`;
-    total = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM (${inner}) t`.execute(ctx.db)).rows[0]?.n ?? 0);
+    total = Number((await tableRead(sql<{ n: number }>`SELECT count(*) AS n FROM (${inner}) t`.execute(ctx.db))).rows[0]?.n ?? 0);
   }
   const values = rows.map((r) => p.fields.map((f) => outValue(f, r[f.id])));
   let records: unknown;

@@ -60,7 +60,7 @@ const names = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').ma
  * One gateway call: GET /exchange/v1/agreements/<agreement>/resources/<resource>/records. Checked
  * against the agreement each time (the caller's organisation is its partner; in force; inside its
  * window; the resource one of its datasets'; fields and rows as agreed; within its frequency), the
- * purpose recorded, audited in the same transaction with the response's hash, and answered with a
+ * purpose recorded, audited in the same statement as its quota count with the response's hash, and answered with a
  * detached JWS over the exact bytes (time-stamped when a TSA is configured). Refusals are audited
  * too (the row commits, then the caller gets the error).
  */
@@ -68,6 +68,7 @@ export const exchangeRecords = defineAction({
   name: 'exchange_records',
   readOnly: true,
   internal: true,
+  transaction: 'statement',
   summary: 'Rows of an agreed resource for the partner of an agreement, signed and audited.',
   async run(ctx, input) {
     const rid = typeof input.resource_id === 'string' ? input.resource_id : '';
@@ -157,7 +158,12 @@ export const exchangeRecords = defineAction({
     // The call is an observed delivery of the linkages under this agreement (P10 monitoring), written with the count.
     const period = periodOf(ag.frequency.unit, ctx.now);
     const delivery = { kind: 'gateway' as const, agreementId: ag.id, datasetId: access.dataset.id, resourceId: id, rows: records.length, ref: callId, at: ctx.now };
-    const calls = await admitCall(ctx.db, ag.id, period.start, ag.frequency.count, { whenAdmitted: (source) => deliveryInsertFrom(delivery, source) });
+    // The count, the delivery and the audit row are one statement: this action runs without a
+    // surrounding transaction (transaction: 'statement'), so that statement is its one commit.
+    const detail = { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, ...(cert ? { client_cert: cert, client_cert_via: certVia } : {}), ...(stamp ? { timestamp: stamp } : {}) };
+    const calls = await admitCall(ctx.db, ag.id, period.start, ag.frequency.count, {
+      whenAdmitted: (source, count) => [deliveryInsertFrom(delivery, source), ctx.auditFrom({ action: 'exchange_call', object_type: 'agreement', object_id: ag.id, detail }, source, sql`jsonb_build_object('calls_in_period', ${count})`)],
+    });
     const resetSeconds = Math.max(1, Math.ceil((period.end.getTime() - ctx.now.getTime()) / 1000));
     if (calls === null) {
       return refuse(new GatewayError(429, 'quota_exceeded', { th: `เรียกใช้ครบ ${ag.frequency.count} ครั้งของรอบนี้แล้ว (รอบใหม่เริ่ม ${period.end.toISOString()})`, en: `The agreement's ${ag.frequency.count} calls per ${period.period} are used up; the next period starts at ${period.end.toISOString()}` },
@@ -168,10 +174,6 @@ export const exchangeRecords = defineAction({
       'x-ratelimit-remaining': String(ag.frequency.count - calls), 'x-ratelimit-reset': String(resetSeconds),
       ...(stampToken ? { 'x-jws-timestamp': stampToken } : {}),
     };
-    await ctx.audit({
-      action: 'exchange_call', object_type: 'agreement', object_id: ag.id,
-      detail: { agreement_number: ag.number, resource_id: id, dataset_id: access.dataset.id, purpose, fields: fieldIds, row_count: records.length, response_sha256: hash, kid: key.kid, call_id: callId, calls_in_period: calls, ...(cert ? { client_cert: cert, client_cert_via: certVia } : {}), ...(stamp ? { timestamp: stamp } : {}) },
-    });
     return { status: 200, body, headers, type: soap ? 'text/xml; charset=utf-8' : 'application/json;charset=utf-8' };
   },
 });

@@ -38,8 +38,8 @@ export const SLOTS = 8;
  *
  * The count is kept in up to SLOTS rows per agreement and period (migration 025), slot s admitting
  * its share of the limit (⌊limit/n⌋, one more for the first limit mod n), so concurrent calls under
- * one agreement lock different rows: a counted row stays locked until the caller's commit (the
- * audit row), and one hot row would make every call wait for the commit of the one before. Exact
+ * one agreement lock different rows: a counted row stays locked until its statement's (or the
+ * caller's) commit, and one hot row would make every call wait for the commit of the one before. Exact
  * all the same: the shares add up to the limit, a slot is counted only under its row lock with room
  * in its latest version, and a call is refused only when the committed counts leave no slot with
  * room — while a slot with room is locked by a call in flight, this one tries again shortly (it
@@ -47,12 +47,18 @@ export const SLOTS = 8;
  * last call. A guard on the period's total also holds a limit changed within a period. The answered
  * count is the total as this statement saw it plus this call (other calls in flight are not in it).
  */
-export async function admitCall(db: Tx, agreementId: string, start: Date, limit: number, opts: { whenAdmitted?: (source: string) => RawBuilder<unknown> } = {}): Promise<number | null> {
+/**
+ * `whenAdmitted(source, calls)`: statements run in the same statement as the count, once per row of
+ * the CTE `source` (one row when the call is admitted, none when not); `calls` is the period's count
+ * with this call, as an SQL expression (the number admitCall answers).
+ */
+export async function admitCall(db: Tx, agreementId: string, start: Date, limit: number, opts: { whenAdmitted?: (source: string, calls: RawBuilder<unknown>) => RawBuilder<unknown>[] } = {}): Promise<number | null> {
   if (!(limit >= 1)) return null;
   const n = Math.min(SLOTS, Math.floor(limit));
   const share = Math.floor(limit / n);
   const extra = limit % n;
   const offset = Math.floor(Math.random() * n);
+  const also = opts.whenAdmitted?.('admitted', sql`((SELECT coalesce(sum(calls), 0) FROM usage) + 1)`) ?? [];
   const room = sql`u.slot < ${n} AND u.calls < ${share} + CASE WHEN u.slot < ${extra} THEN 1 ELSE 0 END AND (SELECT coalesce(sum(calls), 0) FROM usage) < ${limit}`;
   const attempt = async () => (await sql<{ admitted: number; used: number; slots: number; room: number }>`${PREPARED_SQL}
     WITH usage AS (SELECT slot, calls FROM exchange_usage WHERE agreement_id = ${agreementId} AND period_start = ${start}),
@@ -67,7 +73,7 @@ export async function admitCall(db: Tx, agreementId: string, start: Date, limit:
       UPDATE exchange_usage x SET calls = x.calls + 1 FROM pick
       WHERE x.agreement_id = ${agreementId} AND x.period_start = ${start} AND x.slot = pick.slot
       RETURNING x.slot
-    )${opts.whenAdmitted ? sql`, also AS (${opts.whenAdmitted('admitted')})` : sql``}
+    )${also.length ? sql.join(also.map((s, i) => sql`, ${sql.raw(`also${i}`)} AS (${s})`), sql``) : sql``}
     SELECT (SELECT count(*) FROM admitted)::int AS admitted, (SELECT coalesce(sum(calls), 0) FROM usage)::int AS used,
       (SELECT count(*) FROM usage)::int AS slots, (SELECT count(*) FROM usage u WHERE ${room})::int AS room`.execute(db)).rows[0]!;
   let r = await attempt();

@@ -3,7 +3,7 @@ import { noteRead } from '../actions/disclosure.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { NotFoundError, ValidationError } from '../actions/errors.ts';
 import { can, type Actor } from '../access/actor.ts';
-import { loadDatasetSubject } from '../actions/datasets/load.ts';
+import { loadDatasetSubject, type LoadedDataset } from '../actions/datasets/load.ts';
 import type { DatasetSubject } from '../policies/dataset.ts';
 import type { DatasetRow, ResourceRow } from '../store/schema.ts';
 import type { Tx } from '../store/db.ts';
@@ -99,7 +99,7 @@ export function mayReadPersonal(actor: Actor, ownerOrg: string | null): boolean 
  * Loads a resource and its DataStore table for `rule`, answering 404 alike for a resource that
  * does not exist, one the caller may not see, and one without a table (so nothing is disclosed).
  */
-export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string; loaded?: { row: ResourceRow; table: DsTable | undefined } } = {}): Promise<TableAccess> {
+export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string; loaded?: { row: ResourceRow; table: DsTable | undefined; dataset?: LoadedDataset<{ __x_grants?: unknown }> | null } } = {}): Promise<TableAccess> {
   const notFound = () => new NotFoundError({ th: NOT_FOUND.th, en: NOT_FOUND.en.replace('{id}', resourceId) });
   // Two statements: the resource with its table's description, then the dataset with the caller's
   // subject (visibility, file grant, collaboration) and, for the gateway, the grants in force now.
@@ -108,7 +108,9 @@ export async function openTable(ctx: ActionContext, resourceId: string, rule: st
   const split = row ? tableFromColumns(row) : undefined;
   const resource = opts.loaded?.row.id === resourceId ? opts.loaded.row : (split?.rest as ResourceRow | undefined);
   const table = opts.loaded?.row.id === resourceId ? opts.loaded.table : split?.table;
-  const loaded = resource
+  // (`loaded.dataset`: the gateway read the dataset and the caller's subject in that statement too.)
+  const given = opts.loaded?.row.id === resourceId && opts.loaded.dataset !== undefined;
+  const loaded = given ? opts.loaded!.dataset ?? undefined : resource
     ? await loadDatasetSubject<{ __x_grants?: unknown }>(ctx, resource.dataset_id, opts.agreementId ? sql`${grantForSql(ctx.actor, sql.ref('d.id'), ctx.now)} AS __x_grants` : undefined, { visibleOnly: !!opts.agreementId })
     : undefined;
   const base = loaded?.subject;

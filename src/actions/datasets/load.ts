@@ -77,30 +77,45 @@ export async function datasetSubject(ctx: ActionContext, row: DatasetRow): Promi
   return { ...row, visible, fileGrant, collaborator };
 }
 
+export type LoadedDataset<E> = { row: DatasetRow; subject: DatasetSubject; extra: E };
+
 /**
- * findDataset by id and datasetSubject in one statement (the DataStore and the gateway open a
- * table on every call): the same three conditions, asked as columns of the dataset's row. `extra`
- * adds columns over the alias `d`, named `__x_…` (the gateway's grants), answered beside the subject.
+ * The subject columns loadDatasetSubject asks beside `d.*`, for a statement of another reader that
+ * reads the dataset in the same round trip (the gateway, with its agreement). Read back with
+ * readDatasetSubject.
  */
-export async function loadDatasetSubject<E extends Record<string, unknown> = Record<string, never>>(ctx: ActionContext, id: string, extra?: RawBuilder<unknown>, opts: { visibleOnly?: boolean } = {}): Promise<{ row: DatasetRow; subject: DatasetSubject; extra: E } | undefined> {
+export function datasetSubjectColumns(ctx: ActionContext, extra?: RawBuilder<unknown>, opts: { visibleOnly?: boolean } = {}): RawBuilder<unknown> {
   const d = sql.ref('d.id');
   // visibleOnly: a reader whose only right is a grant it names (the gateway) is never judged by a
   // file grant or a collaboration; those columns answer false / NULL and cost nothing to plan.
   const fileGrant = opts.visibleOnly ? sql`false` : fileGrantSql(ctx, d);
   const collaborator = opts.visibleOnly ? sql`NULL::text` : collaboratorSql(ctx, d);
-  // A named prepared statement (src/store/prepared.ts): its text depends only on the caller's shape
-  // (roles, not ids), so a connection keeps a handful, and the plan is not made on every call.
-  const r = await sql<DatasetRow & { __visible: boolean; __file_grant: boolean; __collaborator: string | null } & E>`${PREPARED_SQL}
-    SELECT d.*, coalesce(${visibleSql(ctx, 'd')}, false) AS __visible, ${fileGrant} AS __file_grant, ${collaborator} AS __collaborator${extra ? sql`, ${extra}` : sql``}
-    FROM datasets d WHERE d.id = ${id}`.execute(ctx.db);
-  const row = r.rows[0];
-  if (!row) return undefined;
+  return sql`coalesce(${visibleSql(ctx, 'd')}, false) AS __visible, ${fileGrant} AS __file_grant, ${collaborator} AS __collaborator${extra ? sql`, ${extra}` : sql``}`;
+}
+
+/** A row of `d.*` and datasetSubjectColumns (other columns already taken out) as the dataset, its subject and the `__x_` extras. */
+export function readDatasetSubject<E>(row: Record<string, unknown>): LoadedDataset<E> {
   const { __visible, __file_grant, __collaborator, ...rest } = row;
   const plain: Record<string, unknown> = {};
   const more: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) (k.startsWith('__x_') ? more : plain)[k] = v;
   const dataset = plain as unknown as DatasetRow;
-  return { row: dataset, subject: { ...dataset, visible: __visible === true, fileGrant: __file_grant === true, collaborator: __collaborator ?? null }, extra: more as E };
+  return { row: dataset, subject: { ...dataset, visible: __visible === true, fileGrant: __file_grant === true, collaborator: (__collaborator as string | null) ?? null }, extra: more as E };
+}
+
+/**
+ * findDataset by id and datasetSubject in one statement (the DataStore and the gateway open a
+ * table on every call): the same three conditions, asked as columns of the dataset's row. `extra`
+ * adds columns over the alias `d`, named `__x_…` (the gateway's grants), answered beside the subject.
+ */
+export async function loadDatasetSubject<E extends Record<string, unknown> = Record<string, never>>(ctx: ActionContext, id: string, extra?: RawBuilder<unknown>, opts: { visibleOnly?: boolean } = {}): Promise<LoadedDataset<E> | undefined> {
+  // A named prepared statement (src/store/prepared.ts): its text depends only on the caller's shape
+  // (roles, not ids), so a connection keeps a handful, and the plan is not made on every call.
+  const r = await sql<Record<string, unknown>>`${PREPARED_SQL}
+    SELECT d.*, ${datasetSubjectColumns(ctx, extra, opts)}
+    FROM datasets d WHERE d.id = ${id}`.execute(ctx.db);
+  const row = r.rows[0];
+  return row ? readDatasetSubject<E>(row) : undefined;
 }
 
 /** The caller's capacity as a collaborator on this dataset (package_collaborator_create), if any. */

@@ -8,7 +8,9 @@ import { memberOrgs, userId } from '../../access/actor.ts';
 import { UUID } from '../../actions/governance/agreements-shared.ts';
 import { openTable, readResourceId } from '../../datastore/access.ts';
 import { tableColumns, tableFromColumns, type DsTable } from '../../datastore/meta.ts';
-import type { ResourceRow } from '../../store/schema.ts';
+import type { ResourceRow, ResourcesTable } from '../../store/schema.ts';
+import { datasetSubjectColumns, readDatasetSubject, type LoadedDataset } from '../../actions/datasets/load.ts';
+import { grantForSql } from '../../access/grants.ts';
 import { readSearch, runSearch } from '../../datastore/query.ts';
 import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
@@ -29,29 +31,46 @@ interface AgreementRow {
   /** Migration 026: calls need a verified client certificate, and cert_registered says whether the call's is one of the agreement's. */
   mtls_required: boolean; cert_registered: boolean;
   /** The resource called with its table's description (undefined: no such resource), read in the same statement. */
-  resource?: { row: ResourceRow; table: DsTable | undefined };
+  resource?: { row: ResourceRow; table: DsTable | undefined; dataset: LoadedDataset<{ __x_grants?: unknown }> | null };
 }
 
 const AGREEMENT_COLUMNS = ['a.id', 'c.number', 'c.state', 'a.partner_org', 'a.owner_org', 'a.access_from', 'a.access_to', 'a.terminated_at', 'a.frequency', 'a.items', 'a.technology', 'a.mtls_required'];
+/** Every column of resources (checked against the schema below), read as __r_… beside the dataset's d.*. */
+const RESOURCE_COLUMNS = ['id', 'dataset_id', 'position', 'name', 'description', 'format', 'url', 'url_type', 'mimetype', 'size', 'hash', 'storage_key', 'metadata', 'data_dictionary', 'state', 'created', 'last_modified', 'metadata_modified'] as const satisfies ReadonlyArray<keyof ResourcesTable>;
+// A column added to resources must be added above: this fails to compile until it is.
+const allResourceColumns: Exclude<keyof ResourcesTable, (typeof RESOURCE_COLUMNS)[number]> extends never ? true : never = true;
+void allResourceColumns;
 
-/** The agreement called and, in the same round trip, the resource called with its table (handed to openTable). */
+/**
+ * The agreement called and, in the same round trip, the resource called with its table and its
+ * dataset with the caller's subject and the grants in force under agreements (what openTable would
+ * otherwise ask in statements of its own): the gateway's one read before the rows.
+ */
 async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null, cert: string | null): Promise<AgreementRow | undefined> {
   if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
   const r = await sql<Record<string, unknown>>`${PREPARED_SQL}
     SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))},
       EXISTS (SELECT 1 FROM agreement_client_certs k WHERE k.agreement_id = a.id AND k.fingerprint = ${cert ?? ''} AND k.not_after > ${ctx.now}) AS __a_cert_registered,
-      r.*, ${tableColumns('t')}
+      ${sql.raw(RESOURCE_COLUMNS.map((c) => `r.${c} AS __r_${c}`).join(', '))}, ${tableColumns('t')},
+      d.*, ${datasetSubjectColumns(ctx, sql`${grantForSql(ctx.actor, sql.ref('d.id'), ctx.now)} AS __x_grants`, { visibleOnly: true })}
     FROM agreements a JOIN cases c ON c.id = a.case_id
       LEFT JOIN resources r ON ${resourceId ? sql`r.id = ${resourceId}` : sql`false`}
       LEFT JOIN datastore_tables t ON t.resource_id = r.id
+      LEFT JOIN datasets d ON d.id = r.dataset_id
     WHERE ${UUID.test(ref) ? sql`a.id = ${ref.toLowerCase()}` : sql`c.number = ${ref}`}`.execute(ctx.db);
   const row = r.rows[0];
   if (!row) return undefined;
   const ag: Record<string, unknown> = {};
+  const res: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) (k.startsWith('__a_') ? ag : rest)[k.startsWith('__a_') ? k.slice(4) : k] = v;
-  const { rest: res, table } = tableFromColumns(rest);
-  return { ...(ag as unknown as AgreementRow), resource: res.id == null ? undefined : { row: res as unknown as ResourceRow, table } };
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('__a_')) ag[k.slice(4)] = v;
+    else if (k.startsWith('__r_')) res[k.slice(4)] = v;
+    else rest[k] = v;
+  }
+  const { rest: ds, table } = tableFromColumns(rest);
+  if (res.id == null) return { ...(ag as unknown as AgreementRow), resource: undefined };
+  return { ...(ag as unknown as AgreementRow), resource: { row: res as unknown as ResourceRow, table, dataset: ds.id == null ? null : readDatasetSubject(ds) } };
 }
 
 const names = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

@@ -128,7 +128,7 @@ try {
       for (const [i, st] of first.entries()) {
         const xs = runs.map((r) => r[i]?.ms ?? NaN).filter(Number.isFinite).sort((x, y) => x - y);
         let plan = '';
-        if (/^\s*SELECT/i.test(st.sql)) {
+        if (/^\s*(\/\* prepared \*\/\s*)?SELECT/i.test(st.sql)) {
           const ex = () => query.call(explain, `EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${st.sql}`, st.params as unknown[]) as Promise<unknown>;
           for (let k = 0; k < 5; k++) await ex(); // warm the connection's caches
           const r = await ex() as { rows: Array<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number }> }> };
@@ -206,6 +206,11 @@ try {
   console.log(`targets: ≥ 1,000 signed audited requests/s ${gw.rps >= 1000 ? 'met' : 'NOT met'}; ≤ 5 ms p95 added ${gw.p95 - plain.p95 <= 5 ? 'met' : 'NOT met'}`);
   const audited = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'exchange_call'`.execute(services.store.db);
   console.log(`audit rows written by the gateway: ${audited.rows[0]!.n}`);
+  if (process.env.BANCHI_BENCH_TRACE) {
+    // Named statements on one pool connection: generic plans are planned once; custom plans on every call.
+    const ps = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`SELECT left(regexp_replace(statement, '\s+', ' ', 'g'), 80) AS statement, generic_plans, custom_plans FROM pg_prepared_statements`.execute(services.store.db);
+    for (const r of ps.rows) console.log(`  generic ${r.generic_plans} custom ${r.custom_plans}  ${r.statement}`);
+  }
 } finally {
   await app.close();
   await services.store.close();

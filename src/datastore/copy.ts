@@ -13,6 +13,8 @@ export function copyValue(v: string | null): string {
 export interface CopySink {
   write(line: string): Promise<void>;
   end(): Promise<void>;
+  /** Gives the COPY up (nothing it wrote stays); the session is usable again after it. */
+  abort(): Promise<void>;
 }
 
 const BATCH_CHARS = 1 << 16;
@@ -23,12 +25,20 @@ export function pgCopy(client: pg.ClientBase, statement: string): CopySink {
   let buf = '';
   let failed: Error | null = null;
   stream.on('error', (e: Error) => (failed = e));
+  // One listener pair per wait, both removed when either fires (a race of two once() left one behind each time).
+  const drained = () =>
+    new Promise<void>((resolve, reject) => {
+      const onDrain = () => (stream.off('error', onError), resolve());
+      const onError = (e: Error) => (stream.off('drain', onDrain), reject(e));
+      stream.once('drain', onDrain);
+      stream.once('error', onError);
+    });
   const flush = async () => {
     if (failed) throw failed;
     if (!buf) return;
     const ok = stream.write(buf);
     buf = '';
-    if (!ok) await Promise.race([once(stream, 'drain'), once(stream, 'error').then(([e]) => Promise.reject(e))]);
+    if (!ok) await drained();
   };
   return {
     async write(line) {
@@ -41,6 +51,13 @@ export function pgCopy(client: pg.ClientBase, statement: string): CopySink {
       stream.end();
       await done;
       if (failed) throw failed;
+    },
+    async abort() {
+      if (failed || stream.destroyed) return;
+      // destroy() sends CopyFail; the server's error answer ends the COPY and frees the connection.
+      const closed = once(stream, 'close').catch(() => undefined);
+      stream.destroy(new Error('load restarted'));
+      await closed;
     },
   };
 }
@@ -66,5 +83,9 @@ export function pgliteCopy(pglite: PGlite, statement: string): CopySink {
       if (size >= PGLITE_BATCH_CHARS) await flush();
     },
     end: flush,
+    async abort() {
+      parts = [];
+      size = 0;
+    },
   };
 }

@@ -129,6 +129,11 @@ export class TypeGuess {
     for (const t of this.alive) if (convert(t, v) === null) this.alive.delete(t);
   }
 
+  /** Whether any non-empty value was added. */
+  get seenAny(): boolean {
+    return this.seen;
+  }
+
   result(): ColumnType {
     if (!this.seen) return 'text';
     for (const t of CANDIDATES) if (this.alive.has(t)) return t;

@@ -52,20 +52,20 @@ test(`${K} a column of integers for ${N.toLocaleString()} rows, then text: the c
   assert.deepEqual(q.json.result.records.map((x: any) => x.field_1), [N + 1]);
 });
 
-test(`${K} past the sample: a leading-zero code makes a number column text; a column empty in the sample gets its type from later rows`, async () => {
-  const lines = ['code,late,note'];
-  for (let i = 1; i <= 2 * SAMPLE_ROWS; i++) lines.push(`${i}.5,,แถว ${i}`);
-  for (let i = 1; i <= 10; i++) lines.push(`${i}.5,${i},แถว`);
-  lines.push('0123,11,แถว');
+test(`${K} past the sample: a leading-zero code makes a number column text`, async () => {
+  const lines = ['code,note'];
+  for (let i = 1; i <= 2 * SAMPLE_ROWS; i++) lines.push(`${i}.5,แถว ${i}`);
+  lines.push('0123,แถว');
   const { id, info } = await load('zero', lines.join('\n') + '\n');
   assert.equal(info.load.state, 'done', JSON.stringify(info.load));
   // As a guess over every value gives: 0123 is a code (text), not the number 123.
-  assert.deepEqual(info.fields.map((f: any) => [f.id, f.type]), [['code', 'text'], ['late', 'int'], ['note', 'text']]);
+  assert.deepEqual(info.fields.map((f: any) => [f.id, f.type]), [['code', 'text'], ['note', 'text']]);
   assert.equal(info.load.error_count, 0);
-  const r = await search(env, { resource_id: id, filters: { late: 11 } });
-  assert.deepEqual(r.json.result.records.map((x: any) => x.code), ['0123']);
+  const r = await search(env, { resource_id: id, filters: { code: '0123' } });
+  assert.deepEqual(r.json.result.records.map((x: any) => x.note), ['แถว']);
+});
 
-  // Only the empty column: typed from rows past the sample, without a misfit to widen.
+test(`${K} a column empty in the sample gets its type from later rows`, async () => {
   const only = ['a,late'];
   for (let i = 1; i <= 2 * SAMPLE_ROWS; i++) only.push(`แถว ${i},`);
   only.push('แถว,2566-01-31');
@@ -75,6 +75,7 @@ test(`${K} past the sample: a leading-zero code makes a number column text; a co
   assert.deepEqual(or.json.result.records.map((x: any) => x.a), ['แถว']);
 });
 
+// (A redo would end the same way, the whole-file inspection also letting the dictionary win: this checks the outcome.)
 test(`${K} a dictionary type is never widened: a value past the sample that breaks it is a bad row with its line`, async () => {
   const lines = ['amount,note'];
   for (let i = 1; i <= 2 * SAMPLE_ROWS; i++) lines.push(`${i},แถว`);

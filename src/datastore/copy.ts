@@ -11,7 +11,8 @@ export function copyValue(v: string | null): string {
 
 /** Rows in COPY text format into one table, in bounded batches. */
 export interface CopySink {
-  write(line: string): Promise<void>;
+  /** A promise when the line filled a batch that was sent (await it: back-pressure), else nothing. */
+  write(line: string): Promise<void> | undefined;
   end(): Promise<void>;
   /** Gives the COPY up (nothing it wrote stays); the session is usable again after it. */
   abort(): Promise<void>;
@@ -41,9 +42,9 @@ export function pgCopy(client: pg.ClientBase, statement: string): CopySink {
     if (!ok) await drained();
   };
   return {
-    async write(line) {
+    write(line) {
       buf += line;
-      if (buf.length >= BATCH_CHARS) await flush();
+      return buf.length >= BATCH_CHARS ? flush() : undefined;
     },
     async end() {
       await flush();
@@ -77,10 +78,10 @@ export function pgliteCopy(pglite: PGlite, statement: string): CopySink {
     await pglite.query(statement, [], { blob });
   };
   return {
-    async write(line) {
+    write(line) {
       parts.push(line);
       size += line.length;
-      if (size >= PGLITE_BATCH_CHARS) await flush();
+      return size >= PGLITE_BATCH_CHARS ? flush() : undefined;
     },
     end: flush,
     async abort() {

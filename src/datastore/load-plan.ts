@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { DataDictionaryField } from '../store/schema.ts';
 import { columnIds } from './ident.ts';
 import { convert, dictionaryType, TypeGuess, type ColumnType } from './types.ts';
-import { delimitedRows, xlsxRows, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
+import { delimitedBatches, xlsxBatches, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
 import { liveProgress, type DsField } from './meta.ts';
 
 /** A load that cannot succeed whatever the retry (not a table, no file): recorded, not retried. */
@@ -28,12 +28,13 @@ export interface Plan {
 export const SAMPLE_ROWS = 10_000;
 const SAMPLE_CHARS = 8 << 20;
 
-export function rows(kind: SourceKind, stream: Readable, stats: EncodingStats, onBytes: (n: number) => void): AsyncGenerator<SourceItem> {
+/** A file's records in batches (one await per batch, not per record). */
+export function rows(kind: SourceKind, stream: Readable, stats: EncodingStats, onBytes: (n: number) => void): AsyncGenerator<SourceItem[]> {
   if (kind === 'xlsx') {
     stream.on('data', (c: Buffer) => onBytes(c.length));
-    return xlsxRows(stream);
+    return xlsxBatches(stream);
   }
-  return delimitedRows(stream, kind, stats, onBytes);
+  return delimitedBatches(stream, kind, stats, onBytes);
 }
 
 export function encodingOf(kind: SourceKind, stats: EncodingStats): string {
@@ -64,39 +65,40 @@ function planFrom(header: string[], guesses: TypeGuess[], dictionary: DataDictio
 }
 
 /** The types from a leading sample; the rows read are handed back with the rest, to be loaded in one pass. */
-export async function samplePlan(src: Opened, items: AsyncGenerator<SourceItem>): Promise<{ plan: Plan; all: AsyncGenerator<SourceItem> }> {
-  const head: SourceItem[] = [];
+export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem[]>): Promise<{ plan: Plan; all: AsyncGenerator<SourceItem[]> }> {
+  const head: SourceItem[][] = [];
   let header: string[] | null = null;
   let guesses: TypeGuess[] = [];
   let n = 0;
   let chars = 0;
   let done = false;
   while (n < SAMPLE_ROWS && chars < SAMPLE_CHARS) {
-    const r = await items.next();
+    const r = await batches.next();
     if (r.done) {
       done = true;
       break;
     }
-    const item = r.value;
-    head.push(item);
-    if ('error' in item) continue;
-    if (!header) {
-      header = item.cells;
-      guesses = header.map(() => new TypeGuess());
-      continue;
-    }
-    n++;
-    if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
-    for (let i = 0; i < guesses.length; i++) {
-      chars += item.cells[i]!.length;
-      guesses[i]!.add(item.cells[i]!.trim());
+    head.push(r.value);
+    for (const item of r.value) {
+      if ('error' in item) continue;
+      if (!header) {
+        header = item.cells;
+        guesses = header.map(() => new TypeGuess());
+        continue;
+      }
+      n++;
+      if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
+      for (let i = 0; i < guesses.length; i++) {
+        chars += item.cells[i]!.length;
+        guesses[i]!.add(item.cells[i]!.trim());
+      }
     }
   }
   if (!header) throw new LoadError('the file has no header row');
   const plan = planFrom(header, guesses, src.dictionary);
-  async function* all(): AsyncGenerator<SourceItem> {
+  async function* all(): AsyncGenerator<SourceItem[]> {
     yield* head;
-    if (!done) yield* items;
+    if (!done) yield* batches;
   }
   return { plan, all: all() };
 }
@@ -109,15 +111,17 @@ export async function fullPlan(src: Opened, resourceId: string, total: number): 
   let guesses: TypeGuess[] = [];
   let bytes = 0;
   try {
-    for await (const item of rows(src.kind, stream, stats, (n) => (bytes += n))) {
-      if ('error' in item) continue;
-      if (!header) {
-        header = item.cells;
-        guesses = header.map(() => new TypeGuess());
-        continue;
+    for await (const batch of rows(src.kind, stream, stats, (n) => (bytes += n))) {
+      for (const item of batch) {
+        if ('error' in item) continue;
+        if (!header) {
+          header = item.cells;
+          guesses = header.map(() => new TypeGuess());
+          continue;
+        }
+        if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
+        for (let i = 0; i < guesses.length; i++) guesses[i]!.add(item.cells[i]!.trim());
       }
-      if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
-      for (let i = 0; i < guesses.length; i++) guesses[i]!.add(item.cells[i]!.trim());
       liveProgress.set(resourceId, { rows: 0, bytes: Math.round(bytes / 2), total, phase: 'inspecting' });
     }
   } finally {

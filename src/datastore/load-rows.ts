@@ -104,7 +104,8 @@ export class RowEncoder {
           }
         }
       }
-      line += `${copyValue(v)}\t`;
+      // Only text and JSON can hold a tab, newline or backslash: the other types' canonical text goes as it is.
+      line += v === null ? '\\N\t' : type === 'text' || type === 'json' ? `${copyValue(v)}\t` : `${v}\t`;
     }
     return bad ? null : `${line}${copyValue(words)}\n`;
   }

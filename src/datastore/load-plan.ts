@@ -72,7 +72,8 @@ export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem
   let n = 0;
   let chars = 0;
   let done = false;
-  while (n < SAMPLE_ROWS && chars < SAMPLE_CHARS) {
+  // Until a header is found (records before it are errors, to be reported), then a bounded sample.
+  while (!header || (n < SAMPLE_ROWS && chars < SAMPLE_CHARS)) {
     const r = await batches.next();
     if (r.done) {
       done = true;
@@ -80,13 +81,13 @@ export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem
     }
     head.push(r.value);
     for (const item of r.value) {
+      n++; // errors count too: a file of nothing but bad records is not held whole
       if ('error' in item) continue;
       if (!header) {
         header = item.cells;
         guesses = header.map(() => new TypeGuess());
         continue;
       }
-      n++;
       if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
       for (let i = 0; i < guesses.length; i++) {
         chars += item.cells[i]!.length;

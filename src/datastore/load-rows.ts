@@ -4,15 +4,21 @@ import { copyValue } from './copy.ts';
 import { keepsType, type Plan } from './load-plan.ts';
 import type { LoadErrorItem } from './meta.ts';
 
-/** Segmented words per distinct cell: agency tables repeat their categories, so most cells are hits. */
+/**
+ * Segmented words per distinct cell, as tsvector literal text already escaped for COPY (escaping
+ * is per character, so a row's words joined by spaces need no second pass): agency tables repeat
+ * their categories, so most cells are hits.
+ */
 export class TokenCache {
   private map = new Map<string, string>();
   get(v: string): string {
     let t = this.map.get(v);
     if (t === undefined) {
-      t = tokenize(v)
-        .map((w) => `'${w.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`)
-        .join(' ');
+      t = copyValue(
+        tokenize(v)
+          .map((w) => `'${w.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`)
+          .join(' '),
+      );
       if (this.map.size > 50_000) this.map.clear();
       this.map.set(v, t);
     }
@@ -107,7 +113,7 @@ export class RowEncoder {
       // Only text and JSON can hold a tab, newline or backslash: the other types' canonical text goes as it is.
       line += v === null ? '\\N\t' : type === 'text' || type === 'json' ? `${copyValue(v)}\t` : `${v}\t`;
     }
-    return bad ? null : `${line}${copyValue(words)}\n`;
+    return bad ? null : `${line}${words}\n`;
   }
 
   /** After the last row: whether a column the sample left empty has turned out to have a type. */

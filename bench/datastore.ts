@@ -4,7 +4,7 @@
  * On PostgreSQL (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres, in a scratch
  * database dropped afterwards): generates a CSV with Thai text and typed columns (integer,
  * numeric, Buddhist-era date, boolean), times a raw COPY of the same file into an untyped table,
- * then the DataStore load (two streamed passes, type checks, Thai segmentation for full text,
+ * then the DataStore load (one streamed pass: type checks, Thai segmentation for full text,
  * COPY, indexes, swap), and prints both rates. Then datastore_search with an indexed filter,
  * each query a different value, as an anonymous caller of the public table (rights are looked up
  * as for any caller; the system actor would skip them), p50/p95. Prints figures; asserts nothing.

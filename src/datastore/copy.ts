@@ -11,8 +11,11 @@ export function copyValue(v: string | null): string {
 
 /** Rows in COPY text format into one table, in bounded batches. */
 export interface CopySink {
-  write(line: string): Promise<void>;
+  /** A promise when the line filled a batch that was sent (await it: back-pressure), else nothing. */
+  write(line: string): Promise<void> | undefined;
   end(): Promise<void>;
+  /** Gives the COPY up (nothing it wrote stays); the session is usable again after it. */
+  abort(): Promise<void>;
 }
 
 const BATCH_CHARS = 1 << 16;
@@ -23,17 +26,25 @@ export function pgCopy(client: pg.ClientBase, statement: string): CopySink {
   let buf = '';
   let failed: Error | null = null;
   stream.on('error', (e: Error) => (failed = e));
+  // One listener pair per wait, both removed when either fires (a race of two once() left one behind each time).
+  const drained = () =>
+    new Promise<void>((resolve, reject) => {
+      const onDrain = () => (stream.off('error', onError), resolve());
+      const onError = (e: Error) => (stream.off('drain', onDrain), reject(e));
+      stream.once('drain', onDrain);
+      stream.once('error', onError);
+    });
   const flush = async () => {
     if (failed) throw failed;
     if (!buf) return;
     const ok = stream.write(buf);
     buf = '';
-    if (!ok) await Promise.race([once(stream, 'drain'), once(stream, 'error').then(([e]) => Promise.reject(e))]);
+    if (!ok) await drained();
   };
   return {
-    async write(line) {
+    write(line) {
       buf += line;
-      if (buf.length >= BATCH_CHARS) await flush();
+      return buf.length >= BATCH_CHARS ? flush() : undefined;
     },
     async end() {
       await flush();
@@ -41,6 +52,13 @@ export function pgCopy(client: pg.ClientBase, statement: string): CopySink {
       stream.end();
       await done;
       if (failed) throw failed;
+    },
+    async abort() {
+      if (failed || stream.destroyed) return;
+      // destroy() sends CopyFail; the server's error answer ends the COPY and frees the connection.
+      const closed = once(stream, 'close').catch(() => undefined);
+      stream.destroy(new Error('load restarted'));
+      await closed;
     },
   };
 }
@@ -60,11 +78,15 @@ export function pgliteCopy(pglite: PGlite, statement: string): CopySink {
     await pglite.query(statement, [], { blob });
   };
   return {
-    async write(line) {
+    write(line) {
       parts.push(line);
       size += line.length;
-      if (size >= PGLITE_BATCH_CHARS) await flush();
+      return size >= PGLITE_BATCH_CHARS ? flush() : undefined;
     },
     end: flush,
+    async abort() {
+      parts = [];
+      size = 0;
+    },
   };
 }

@@ -50,11 +50,13 @@ const TRUE = new Set(['true', 't', 'yes', 'y', 'ใช่', 'จริง']);
 const FALSE = new Set(['false', 'f', 'no', 'n', 'ไม่ใช่', 'เท็จ']);
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function ymd(y: number, m: number, d: number): string | null {
   if (y > 2400) y -= 543; // Buddhist era, as Thai agencies write years
   if (m < 1 || m > 12 || d < 1 || y < 1) return null;
-  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  // Month lengths by rule, not a Date per value (loads convert millions); proleptic Gregorian, as Date was.
+  const days = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : DAYS[m - 1]!;
   if (d > days) return null;
   return `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
 }
@@ -64,15 +66,17 @@ function hms(h: number, mi: number, s: number): string | null {
   return `${pad(h)}:${pad(mi)}:${pad(s)}`;
 }
 
+const noCommas = (v: string) => (v.includes(',') ? v.replace(/,/g, '') : v);
+
 /** The value in the column type's canonical text (what COPY and parameters get), or null if it does not fit. */
 export function convert(type: ColumnType, v: string): string | null {
   switch (type) {
     case 'text':
       return v;
     case 'int':
-      return INT.test(v) ? v.replace(/,/g, '') : null;
+      return INT.test(v) ? noCommas(v) : null;
     case 'numeric':
-      return NUM.test(v) && /\d/.test(v) ? v.replace(/,/g, '') : null;
+      return NUM.test(v) && /\d/.test(v) ? noCommas(v) : null;
     case 'date': {
       let m = ISO_DATE.exec(v);
       if (m) return ymd(+m[1]!, +m[2]!, +m[3]!);
@@ -127,6 +131,11 @@ export class TypeGuess {
       this.alive.delete('numeric');
     }
     for (const t of this.alive) if (convert(t, v) === null) this.alive.delete(t);
+  }
+
+  /** Whether any non-empty value was added. */
+  get seenAny(): boolean {
+    return this.seen;
   }
 
   result(): ColumnType {

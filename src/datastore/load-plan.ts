@@ -1,0 +1,146 @@
+import type { Readable } from 'node:stream';
+import type { DataDictionaryField } from '../store/schema.ts';
+import { columnIds } from './ident.ts';
+import { convert, dictionaryType, TypeGuess, type ColumnType } from './types.ts';
+import { delimitedBatches, xlsxBatches, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
+import { liveProgress, type DsField } from './meta.ts';
+
+/** A load that cannot succeed whatever the retry (not a table, no file): recorded, not retried. */
+export class LoadError extends Error {}
+
+export interface Opened {
+  kind: SourceKind;
+  open(): Promise<{ stream: Readable; size: number }>;
+  dictionary: DataDictionaryField[];
+}
+
+export interface Plan {
+  fields: DsField[];
+  warnings: string[];
+  width: number;
+  /** Per column: the type came from the data (so a later value may widen it), not from the dictionary. */
+  inferred: boolean[];
+  /** Per column: inferred from a sample in which it had no value (text so far; a later value may type it). */
+  unseen: boolean[];
+}
+
+/** Rows read before the types are fixed and the COPY starts: enough for most files, bounded in memory. */
+export const SAMPLE_ROWS = 10_000;
+const SAMPLE_CHARS = 8 << 20;
+
+/** A file's records in batches (one await per batch, not per record). */
+export function rows(kind: SourceKind, stream: Readable, stats: EncodingStats, onBytes: (n: number) => void): AsyncGenerator<SourceItem[]> {
+  if (kind === 'xlsx') {
+    stream.on('data', (c: Buffer) => onBytes(c.length));
+    return xlsxBatches(stream);
+  }
+  return delimitedBatches(stream, kind, stats, onBytes);
+}
+
+export function encodingOf(kind: SourceKind, stats: EncodingStats): string {
+  return kind === 'xlsx' ? 'xlsx' : stats.thaiLines && stats.utf8Lines > 1 ? 'mixed' : stats.thaiLines ? 'windows-874' : stats.bom ? 'utf-8-bom' : 'utf-8';
+}
+
+export function encodingWarnings(encoding: string, stats: EncodingStats): string[] {
+  return encoding === 'mixed' ? [`mixed encodings: ${stats.thaiLines} line(s) read as Windows-874 (TIS-620), the rest as UTF-8`] : [];
+}
+
+/** Header + type fits → the table's fields, the dictionary's type winning over the data's. */
+function planFrom(header: string[], guesses: TypeGuess[], dictionary: DataDictionaryField[]): Plan {
+  if (!header.length) throw new LoadError('the file has no header row');
+  const byName = new Map(dictionary.map((d) => [d.name.trim(), d]));
+  const dict = header.map((h, i) => byName.get(h.trim()) ?? (dictionary.length === header.length ? dictionary[i] : undefined));
+  const { columns, warnings } = columnIds(header, dict.map((d) => d?.name));
+  const inferred: boolean[] = [];
+  const unseen: boolean[] = [];
+  const fields = columns.map((c, i): DsField => {
+    const d = dict[i];
+    const given = dictionaryType(d?.type);
+    inferred.push(!given);
+    unseen.push(!given && !guesses[i]!.seenAny);
+    const type: ColumnType = given ?? guesses[i]!.result();
+    return { id: c.id, label: c.label, type, ...(d ? { personal_data: d.personal_data, description_th: d.description_th, description_en: d.description_en, unit: d.unit } : {}) };
+  });
+  return { fields, warnings, width: header.length, inferred, unseen };
+}
+
+/** The types from a leading sample; the rows read are handed back with the rest, to be loaded in one pass. */
+export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem[]>): Promise<{ plan: Plan; all: AsyncGenerator<SourceItem[]> }> {
+  const head: SourceItem[][] = [];
+  let header: string[] | null = null;
+  let guesses: TypeGuess[] = [];
+  let n = 0;
+  let chars = 0;
+  let done = false;
+  // Until a header is found (records before it are errors, to be reported), then a bounded sample.
+  while (!header || (n < SAMPLE_ROWS && chars < SAMPLE_CHARS)) {
+    const r = await batches.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    for (const item of r.value) {
+      n++; // errors count too: a file of nothing but bad records is not held whole
+      if ('error' in item) continue;
+      if (!header) {
+        header = item.cells;
+        guesses = header.map(() => new TypeGuess());
+        continue;
+      }
+      if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
+      for (let i = 0; i < guesses.length; i++) {
+        chars += item.cells[i]!.length;
+        guesses[i]!.add(item.cells[i]!.trim());
+      }
+    }
+  }
+  if (!header) throw new LoadError('the file has no header row');
+  const plan = planFrom(header, guesses, src.dictionary);
+  async function* all(): AsyncGenerator<SourceItem[]> {
+    yield* head;
+    if (!done) yield* batches;
+  }
+  return { plan, all: all() };
+}
+
+/** The types from every value of the file (one streamed pass): used when a sample's type met a value it did not fit. */
+export async function fullPlan(src: Opened, resourceId: string, total: number): Promise<Plan> {
+  const stats: EncodingStats = { utf8Lines: 0, thaiLines: 0, bom: false };
+  const { stream } = await src.open();
+  let header: string[] | null = null;
+  let guesses: TypeGuess[] = [];
+  let bytes = 0;
+  try {
+    for await (const batch of rows(src.kind, stream, stats, (n) => (bytes += n))) {
+      for (const item of batch) {
+        if ('error' in item) continue;
+        if (!header) {
+          header = item.cells;
+          guesses = header.map(() => new TypeGuess());
+          continue;
+        }
+        if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
+        for (let i = 0; i < guesses.length; i++) guesses[i]!.add(item.cells[i]!.trim());
+      }
+      liveProgress.set(resourceId, { rows: 0, bytes: Math.round(bytes / 2), total, phase: 'inspecting' });
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (!header) throw new LoadError('the file has no header row');
+  const plan = planFrom(header, guesses, src.dictionary);
+  // Every value was seen: no type can change while loading.
+  return { ...plan, inferred: plan.inferred.map(() => false), unseen: plan.unseen.map(() => false) };
+}
+
+/**
+ * Whether a trimmed value keeps an inferred type: exactly what TypeGuess would still accept for it
+ * (codes with a leading zero are not numbers), so a load that never widens ends with the types a
+ * guess over the whole file gives.
+ */
+export function keepsType(type: ColumnType, v: string): boolean {
+  if (v === '' || type === 'text') return true;
+  if ((type === 'int' || type === 'numeric') && /^[+-]?0\d/.test(v)) return false;
+  return convert(type, v) !== null;
+}

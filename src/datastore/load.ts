@@ -212,7 +212,7 @@ async function attempt(
     await s.exec(
       `UPDATE datastore_tables SET fields = '${meta}'::jsonb, primary_key = ARRAY[${pk.map((k) => `'${k}'`).join(',')}]::text[], active = true, row_count = ${loaded}, ` +
         `load_state = 'done', load_rows = ${loaded}, load_bytes = ${total}, load_errors = '${errs}'::jsonb, load_error_count = ${errorCount}, load_warnings = '${warns}'::jsonb, ` +
-        `load_encoding = '${encoding}', load_finished = now(), updated = now() WHERE resource_id = '${resourceId}'`,
+        `load_encoding = '${encoding}', load_finished = clock_timestamp(), updated = clock_timestamp() WHERE resource_id = '${resourceId}'`,
     );
   };
   try {

@@ -31,6 +31,7 @@ export async function callAction(a: SourceAccess, action: string, params: Record
   const res = await harvestFetch(`${apiUrl(a.source.url, action)}${qs ? `?${qs}` : ''}`, {
     timeoutMs: a.timeoutMs,
     headers: a.token ? { authorization: a.token } : {},
+    credentialOrigin: new URL(a.source.url).origin,
   });
   let body: { success?: boolean; result?: unknown; error?: unknown };
   try {

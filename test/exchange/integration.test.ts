@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -112,6 +113,21 @@ test(`[${STORE_KIND}] a write hidden in a SELECT is refused by the read-only tra
   assert.equal((await records(resources.pg!)).records.length, 3, 'the previous load is intact');
   const failed = await f.env.services.store.db.selectFrom('exchange_deliveries').select('ok').where('kind', '=', 'integration').where('ref', '=', 'pg-sneaky').execute();
   assert.deepEqual(failed.map((x) => x.ok), [false]);
+});
+
+test(`[${STORE_KIND}] a MariaDB query is SQL only: the mysql client's own commands (\\! shell, system, \\d delimiter) in it do nothing`, async () => {
+  const marker = `/tmp/banchi-pull-${crypto.randomBytes(4).toString('hex')}`;
+  const queries = [`SELECT id FROM ${table} \\! touch ${marker}`, `SELECT id FROM ${table}\nsystem touch ${marker}`, `SELECT id FROM ${table} \\d $$\nCOMMIT $$ SELECT 1`];
+  for (const [i, query] of queries.entries()) {
+    await as(f.env, f.people.editor, 'integration_source_create', { name: `maria-cmd-${i}`, resource_id: resources.maria, kind: 'mariadb', connection: 'mysql://root@127.0.0.1:3306/test', frequency: 'daily', query });
+    await as(f.env, f.people.editor, 'integration_run', { id: `maria-cmd-${i}` });
+  }
+  await runQueue(f.env, INTEGRATION_QUEUE);
+  const ran = fs.existsSync(marker);
+  fs.rmSync(marker, { force: true });
+  assert.equal(ran, false, 'the shell command ran on the server');
+  const list = (await as(f.env, f.people.editor, 'integration_source_list', {})).filter((x: any) => x.name.startsWith('maria-cmd-'));
+  assert.deepEqual(list.map((x: any) => x.last_state), ['failed', 'failed', 'failed']);
 });
 
 test(`[${STORE_KIND}] due pulls are queued by the schedule, one per source`, async () => {

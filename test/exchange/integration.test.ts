@@ -74,6 +74,13 @@ test(`[${STORE_KIND}] pull sources are checked: one read-only SELECT, a connecti
   assert.equal((await fails(as(f.env, f.people.outsider, 'integration_source_create', { name: 'x-o', resource_id: resources.pg, kind: 'csv_url', url: `${base}/data.csv`, frequency: 'daily' }))).name, 'AuthorizationError');
 });
 
+test(`[${STORE_KIND}] a URL pull's address carries no user name or password (it is shown in clear)`, async () => {
+  for (const url of [`http://agency:s3cret@127.0.0.1:1/data.csv`, `https://:tok@example.go.th/x.json`, `http://user@example.go.th/x.csv`]) {
+    const e = await fails(as(f.env, f.people.editor, 'integration_source_create', { name: 'x-cred', resource_id: resources.csv, kind: 'csv_url', url, frequency: 'daily' }));
+    assert.ok(e.errors?.url, `${url} was accepted`);
+  }
+});
+
 test(`[${STORE_KIND}] PostgreSQL, MariaDB, CSV and JSON pulls load the resource's table and record deliveries`, async () => {
   const mk = (name: string, rid: string, extra: Record<string, unknown>) => as(f.env, f.people.editor, 'integration_source_create', { name, resource_id: rid, frequency: 'daily', ...extra });
   const s1 = await mk('pg-pull', resources.pg!, { kind: 'postgresql', connection: PG_URL, query: `SELECT id, province, amount, paid_on FROM ${table} ORDER BY id` });

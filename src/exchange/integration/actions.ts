@@ -30,6 +30,15 @@ export function nextRun(frequency: string, from: Date): Date | null {
 }
 
 type Row = { id: string; name: string; resource_id: string; org_id: string; kind: string; url: string; query: string; records_path: string; secret: string | null; frequency: string; linkage_id: string | null; active: boolean; next_run: Date | null; last_run: Date | null; last_state: string; last_rows: string | null; last_error: string | null };
+function urlHasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return !!(u.username || u.password);
+  } catch {
+    return /^https?:\/\/[^/?#]*@/i.test(url);
+  }
+}
+
 function present(r: Row) {
   return { id: r.id, name: r.name, resource_id: r.resource_id, org_id: r.org_id, kind: r.kind, url: r.url, query: r.query, records_path: r.records_path, has_connection: !!r.secret, frequency: r.frequency, linkage_id: r.linkage_id, active: r.active,
     next_run: r.next_run?.toISOString() ?? null, last_run: r.last_run?.toISOString() ?? null, last_state: r.last_state, last_rows: r.last_rows === null ? null : Number(r.last_rows), last_error: r.last_error };
@@ -69,6 +78,8 @@ export const integrationCreate = defineAction({
     } else if (kind) {
       url = checkText(bag, 'url', input.url, { required: true, max: 2000 });
       if (url && !/^https?:\/\//i.test(url)) bag.add('url', { th: 'ระบุ URL แบบ http(s)', en: 'Give an http(s) URL' });
+      // The url is kept and shown in clear (lists, the page, errors of a failed pull), unlike a sealed connection.
+      else if (url && urlHasCredentials(url)) bag.add('url', { th: 'อย่าใส่ชื่อผู้ใช้หรือรหัสผ่านใน URL', en: 'No user name or password in the URL' });
     }
     const records_path = typeof input.records_path === 'string' ? input.records_path.trim().slice(0, 200) : '';
     const frequency = checkCode(bag, 'frequency', CODES.delivery_frequency, input.frequency);

@@ -46,6 +46,15 @@ const CASES: Array<[string, string, Record<string, string>]> = [
   ['audit_search', 'action', {}],
   ['audit_search', 'actor', {}],
   ['audit_search', 'q', {}],
+  ['registration_list', 'state', {}],
+  ['registration_list', 'site_url', {}],
+  ['registration_list', 'q', {}],
+  ['registry_agency_list', 'q', {}],
+  ['registry_agency_list', 'status', {}],
+  ['organization_quality_list', 'sort', { id: 'lf-org' }],
+  ['member_list', 'capacity', { id: 'lf-org', object_type: 'user' }],
+  ['user_list', 'q', {}],
+  ['user_list', 'order_by', {}],
 ];
 
 test('a repeated query filter is a field error, never ignored', async () => {

@@ -137,6 +137,26 @@ test(`[${STORE_KIND}] a MariaDB query is SQL only: the mysql client's own comman
   assert.deepEqual(list.map((x: any) => x.last_state), ['failed', 'failed', 'failed']);
 });
 
+test(`[${STORE_KIND}] a PostgreSQL pull connects over TCP only, with its own password, reading no file of this server`, async () => {
+  const bad = [
+    'postgresql://postgres@x/postgres?host=/var/run/postgresql', 'postgresql://postgres@%2Fvar%2Frun%2Fpostgresql/postgres', 'postgresql:///postgres',
+    'postgresql://postgres@127.0.0.1:5432/postgres?sslkey=/etc/passwd', 'postgresql://postgres@127.0.0.1:5432/postgres?sslrootcert=/etc/hostname', 'postgresql://postgres@127.0.0.1:5432/postgres?options=-c%20x%3Dy',
+  ];
+  for (const connection of bad) {
+    const e = await fails(as(f.env, f.people.editor, 'integration_source_create', { name: 'x-sock', resource_id: resources.pg, kind: 'postgresql', connection, query: 'SELECT 1', frequency: 'daily' }));
+    assert.ok(e.errors?.connection, `${connection} was accepted`);
+  }
+  // A source stored before this check is refused when it runs, without connecting.
+  await as(f.env, f.people.editor, 'integration_source_create', { name: 'pg-sock', resource_id: resources.pg, kind: 'postgresql', connection: PG_URL, query: 'SELECT 1 AS a', frequency: 'daily' });
+  const { sealSecret } = await import('../../src/harvest/secrets.ts');
+  await f.env.services.store.db.updateTable('integration_sources').set({ secret: sealSecret(f.env.services.config, 'postgresql://postgres@x/postgres?host=/var/run/postgresql') }).where('name', '=', 'pg-sock').execute();
+  await as(f.env, f.people.editor, 'integration_run', { id: 'pg-sock' });
+  await runQueue(f.env, INTEGRATION_QUEUE);
+  const s = (await as(f.env, f.people.editor, 'integration_source_list', {})).find((x: any) => x.name === 'pg-sock');
+  assert.equal(s.last_state, 'failed');
+  assert.match(s.last_error, /parameter host is not accepted/);
+});
+
 test(`[${STORE_KIND}] due pulls are queued by the schedule, one per source`, async () => {
   const db = f.env.services.store.db;
   await db.updateTable('integration_sources').set({ next_run: new Date(Date.now() - 1000) }).where('name', '=', 'csv-pull').execute();

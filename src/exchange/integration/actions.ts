@@ -13,7 +13,7 @@ import { enqueue } from '../../jobs/queue.ts';
 import { loadResource } from '../../datastore/load.ts';
 import { recordDelivery } from '../monitoring/deliveries.ts';
 import data from '../monitoring/monitoring.json' with { type: 'json' };
-import { checkQuery, PULL_KINDS, pullToFile, type PullKind } from './pull.ts';
+import { checkQuery, postgresTarget, PULL_KINDS, pullToFile, type PullKind } from './pull.ts';
 
 /**
  * Scheduled pulls into a DataStore resource (durable jobs), each run recorded as a delivery for
@@ -73,7 +73,9 @@ export const integrationCreate = defineAction({
       query = q ?? '';
       const conn = typeof input.connection === 'string' ? input.connection.trim() : '';
       const scheme = kind === 'postgresql' ? /^postgres(ql)?:\/\//i : /^(mysql|mariadb):\/\//i;
+      const pgProblem = kind === 'postgresql' && scheme.test(conn) ? postgresTarget(conn) : null;
       if (!scheme.test(conn)) bag.add('connection', { th: 'ระบุการเชื่อมต่อฐานข้อมูล', en: kind === 'postgresql' ? 'Give postgresql://user:password@host:port/db' : 'Give mysql://user:password@host:port/db' });
+      else if (typeof pgProblem === 'string') bag.add('connection', { th: `การเชื่อมต่อใช้ไม่ได้: ${pgProblem}`, en: `Unusable connection: ${pgProblem}` });
       else secret = sealSecret(ctx.services.config, conn.slice(0, 2000));
     } else if (kind) {
       url = checkText(bag, 'url', input.url, { required: true, max: 2000 });

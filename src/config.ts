@@ -46,6 +46,12 @@ export interface Config {
   /** BANCHI_LINKCHECK_TIMEOUT_MS / _CONCURRENCY / _ALLOW_PRIVATE: the resource link checker (src/quality/); private addresses are refused unless allowed. */
   linkcheck?: { timeoutMs: number; concurrency: number; allowPrivate: boolean };
   /**
+   * BANCHI_HARVEST_ALLOW_PRIVATE: harvest sources (URLs an organisation admin gives) may not reach
+   * private, loopback or link-local addresses, redirects included, unless this is true (a catalog
+   * on an internal network; tests).
+   */
+  harvestAllowPrivate?: boolean;
+  /**
    * BANCHI_TLS_CERT / BANCHI_TLS_KEY: PEM files the server listens with (HTTPS); BANCHI_TLS_CLIENT_CA: a PEM
    * bundle client certificates are checked against (asked for, never required: the gateway decides). Read in src/tls.ts.
    */
@@ -142,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     registryToken: env.BANCHI_REGISTRY_TOKEN || '',
     registryStateTtlSeconds: intSetting(env, 'BANCHI_REGISTRY_STATE_TTL', 60, 0, 3600),
     linkcheck: { timeoutMs: intSetting(env, 'BANCHI_LINKCHECK_TIMEOUT_MS', 10_000, 100, 120_000), concurrency: intSetting(env, 'BANCHI_LINKCHECK_CONCURRENCY', 8, 1, 64), allowPrivate: env.BANCHI_LINKCHECK_ALLOW_PRIVATE === 'true' },
+    harvestAllowPrivate: env.BANCHI_HARVEST_ALLOW_PRIVATE === 'true',
     tls,
     trustedProxies: proxiesSetting(env.BANCHI_TRUSTED_PROXIES),
     clientCertHeader: headerSetting(env.BANCHI_CLIENT_CERT_HEADER),

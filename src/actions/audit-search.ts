@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { defineAction } from './registry.ts';
 import { ErrorBag, type Msg } from './errors.ts';
-import { naturalNumber } from './params.ts';
+import { filterParam, naturalNumber } from './params.ts';
 import { UUID } from './datasets/load.ts';
 import { ckanTime } from '../util/time.ts';
 import type { ActionContext } from './context.ts';
@@ -50,13 +50,15 @@ function filtered(ctx: ActionContext, input: Record<string, unknown>) {
   const bag = new ErrorBag();
   const from = readTime(input.from, 'from', bag, false);
   const to = readTime(input.to, 'to', bag, true);
-  const objectId = text(input.object_id, 100);
+  // Each filter one value: a list (?actor=a&actor=b) is refused, never dropped to an unfiltered search.
+  const one = (k: string, max = 200) => text(filterParam(input, k, 100_000), max);
+  const objectId = one('object_id', 100);
   if (objectId && !UUID.test(objectId)) bag.add('object_id', { th: 'รหัสวัตถุต้องเป็น UUID', en: 'object_id must be a UUID' });
   bag.throwIfAny();
-  const actor = text(input.actor, 100);
-  const action = text(input.action, 100);
-  const objectType = text(input.object_type, 100);
-  const q = text(input.q);
+  const actor = one('actor', 100);
+  const action = one('action', 100);
+  const objectType = one('object_type', 100);
+  const q = one('q');
   const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   let base = ctx.db.selectFrom('audit_log');
   if (actor) base = UUID.test(actor) ? base.where('actor_id', '=', actor.toLowerCase()) : base.where('actor_name', '=', actor);

@@ -35,3 +35,17 @@ export function stringParam(input: Record<string, unknown>, key: string): string
   if (typeof v !== 'string') throw ValidationError.field(key, M.notString());
   return v;
 }
+
+/**
+ * A list filter: one text value, or none (absent, null, ''). Anything else (an array from
+ * ?state=a&state=b or JSON, an object, a number) is a field error: ignoring it would silently
+ * answer the unfiltered list, which a caller takes for the filtered one. Every list action reads
+ * its text filters here so they all behave the same.
+ */
+export function filterParam(input: Record<string, unknown>, key: string, max = 200): string | undefined {
+  const v = input[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw ValidationError.field(key, { th: 'ต้องเป็นค่าเดียว (ข้อความ) ไม่ใช่รายการ', en: 'Must be a single text value, not a list' });
+  if (v.length > max) throw ValidationError.field(key, M.tooLong(max));
+  return v;
+}

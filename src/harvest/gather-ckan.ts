@@ -18,6 +18,8 @@ export interface SourceAccess {
   source: HarvestSourceRow;
   token: string | null;
   timeoutMs: number;
+  /** Asked before every request and redirect: a reason to refuse the address (private ones, unless allowed). */
+  checkHost?: (url: URL) => Promise<string | null>;
 }
 
 export const PAGE_ROWS = 1000;
@@ -31,6 +33,8 @@ export async function callAction(a: SourceAccess, action: string, params: Record
   const res = await harvestFetch(`${apiUrl(a.source.url, action)}${qs ? `?${qs}` : ''}`, {
     timeoutMs: a.timeoutMs,
     headers: a.token ? { authorization: a.token } : {},
+    credentialOrigin: new URL(a.source.url).origin,
+    checkHost: a.checkHost,
   });
   let body: { success?: boolean; result?: unknown; error?: unknown };
   try {

@@ -41,6 +41,19 @@ export interface FetchOptions {
   perHost?: number;
   /** Asked before every hop (redirects too): a reason to refuse the address, or null (e.g. no private addresses for user-given URLs). */
   checkHost?: (url: URL) => Promise<string | null>;
+  /**
+   * The origin the credential headers (authorization, cookie) belong to; the first URL's by default.
+   * A hop to any other origin (a redirect, or a page link the source gave) goes without them, as
+   * WHATWG fetch does on redirects: a source must not be able to send its token to another host.
+   */
+  credentialOrigin?: string;
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function headersFor(target: URL, origin: string, headers: Record<string, string> = {}): Record<string, string> {
+  if (target.origin === origin) return headers;
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())));
 }
 
 export interface FetchResult {
@@ -52,6 +65,7 @@ export interface FetchResult {
 
 export async function harvestFetch(url: string, opts: FetchOptions = {}): Promise<FetchResult> {
   let current = new URL(url);
+  const origin = opts.credentialOrigin ?? current.origin;
   const release = await acquire(current.host, opts.perHost ?? PER_HOST);
   try {
     for (let hop = 0; ; hop++) {
@@ -61,7 +75,7 @@ export async function harvestFetch(url: string, opts: FetchOptions = {}): Promis
       const res = await fetch(current, {
         method: opts.method ?? 'GET',
         body: opts.body,
-        headers: { 'user-agent': 'banchi-harvester', accept: 'application/json, text/turtle, application/ld+json, application/rdf+xml;q=0.9, */*;q=0.5', ...opts.headers },
+        headers: { 'user-agent': 'banchi-harvester', accept: 'application/json, text/turtle, application/ld+json, application/rdf+xml;q=0.9, */*;q=0.5', ...headersFor(current, origin, opts.headers) },
         redirect: 'manual',
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       }).catch((e: unknown) => {

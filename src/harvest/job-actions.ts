@@ -5,6 +5,7 @@ import { UUID } from '../actions/datasets/load.ts';
 import { userId } from '../access/actor.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { M } from '../standard/messages.ts';
+import { filterParam, readPaging } from '../actions/params.ts';
 import { findSource, notFound } from './source-actions.ts';
 import { jobDict } from './present.ts';
 import { HARVEST_QUEUE } from './pipeline.ts';
@@ -69,8 +70,9 @@ export const harvestJobList = defineAction({
   summary: 'Runs of a source, newest first (`status` filters).',
   async run(ctx, input) {
     const source = await findSource(ctx, input.source_id ?? input.id, 'harvest_job_list');
-    let q = ctx.db.selectFrom('harvest_jobs').selectAll().where('source_id', '=', source.id).orderBy('created', 'desc').limit(Math.min(Number(input.limit) || 50, 500));
-    if (typeof input.status === 'string') q = q.where('status', '=', input.status);
+    let q = ctx.db.selectFrom('harvest_jobs').selectAll().where('source_id', '=', source.id).orderBy('created', 'desc').limit(readPaging(input, 50, 500).limit);
+    const status = filterParam(input, 'status');
+    if (status) q = q.where('status', '=', status);
     const out = [];
     for (const j of await q.execute()) out.push(await jobDict(ctx.db, j));
     return out;

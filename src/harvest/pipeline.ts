@@ -12,6 +12,7 @@ import { ckanNameList, gatherCkanPage, type GatheredItem, type SourceAccess } fr
 import { gatherDcat } from './gather-dcat.ts';
 import { contentHash, importObjects } from './import-stage.ts';
 import { openSecret } from './secrets.ts';
+import { refusedHost } from '../quality/http-check.ts';
 import { nextRun } from './source-actions.ts';
 import type { HarvestJobRow, HarvestSourceRow, HarvestStats } from './schema.ts';
 
@@ -154,8 +155,13 @@ export const pipelineActions = [harvestGatherPage, harvestGatherFinish, harvestI
 
 const sys = <T>(services: Services, name: string, input: Record<string, unknown>) => runAction<T>(services, name, input, { actor: SYSTEM });
 
-function access(services: Services, source: HarvestSourceRow): SourceAccess {
-  return { source, token: openSecret(services.config, source.credentials), timeoutMs: Math.min(source.timeout_seconds * 1000, 60_000) };
+/** How the gather stages reach a source: its token, time-out and address check. */
+export function sourceAccess(services: Services, source: HarvestSourceRow): SourceAccess {
+  return {
+    source, token: openSecret(services.config, source.credentials), timeoutMs: Math.min(source.timeout_seconds * 1000, 60_000),
+    // The URL is an organisation admin's: it must not make this server fetch its own network.
+    checkHost: services.config.harvestAllowPrivate ? undefined : refusedHost,
+  };
 }
 
 /** The queue handler: one stage of one run. */
@@ -165,7 +171,7 @@ export async function runStage(services: Services, payload: Record<string, unkno
     const job = await sys<HarvestJobRow | null>(services, 'harvest_gather_start', { job_id: jobId });
     if (!job) return;
     const source = await services.store.db.selectFrom('harvest_sources').selectAll().where('id', '=', job.source_id).executeTakeFirstOrThrow();
-    const a = access(services, source);
+    const a = sourceAccess(services, source);
     if (source.source_type === 'dcat') {
       const { items, guids } = await gatherDcat(a);
       const r = await sys<{ stopped: boolean }>(services, 'harvest_gather_page', { job_id: jobId, items, cursor: { done: true } });

@@ -3,7 +3,7 @@ import { defineAction, type ActionDef } from '../actions/registry.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { findDataset, findGroup, datasetSubject } from '../actions/datasets/load.ts';
 import { AuthorizationError, NotFoundError, ValidationError } from '../actions/errors.ts';
-import { readPaging } from '../actions/params.ts';
+import { filterParam, readPaging } from '../actions/params.ts';
 import { noteRead } from '../actions/disclosure.ts';
 import { visibleDatasets } from '../access/visibility.ts';
 import { M } from '../standard/messages.ts';
@@ -94,7 +94,7 @@ export const organizationQualityList = defineAction({
       ])
       .executeTakeFirstOrThrow();
     const counts = agg as unknown as Record<string, number>;
-    const sort = text(input.sort) || 'score';
+    const sort = text(filterParam(input, 'sort')) || 'score';
     let q = base.select(['d.id', 'd.name', 'd.title', 'd.state', 'd.private', 'd.data_type', 'd.data_category', 'd.data_classification', 'd.metadata_modified', 'q.score', 'q.results', 'q.computed_at', 'q.dirty']);
     if (sort === 'title') q = q.orderBy('d.title').orderBy('d.id');
     else if (sort === 'score desc') q = q.orderBy(sql`q.score DESC NULLS LAST`).orderBy('d.id');

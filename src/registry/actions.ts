@@ -11,6 +11,7 @@ import { bySite, loadRegistration, nationalRoles, officerOrgs, registrationActor
 import { standardChecks } from './checks.ts';
 import categoriesFile from './national-categories.json' with { type: 'json' };
 import { CATALOG_KINDS, DEFAULT_CATALOG_KIND } from './catalog-kinds.ts';
+import { filterParam } from '../actions/params.ts';
 
 export const NATIONAL_CATEGORIES: ReadonlyArray<{ key: string; label: Msg }> = categoriesFile.categories;
 export const STATES = ['WAIT', 'VALIDATE', 'VALIDATE_MODIFIED', 'APPROVAL', 'REJECT', 'COMPLETED', 'WAIT_REVOKE', 'REVOKE', 'DELETED'] as const;
@@ -87,19 +88,21 @@ export const registrationList = defineAction({
   },
   async run(ctx, input) {
     ctx.authorize('registration_list', {});
+    // One value per filter (a comma list for state): a repeated one is refused, not dropped (filterParam).
+    const one = (k: string) => text(filterParam(input, k, 10_000));
     let q = visible(ctx);
-    const states = text(input.state).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+    const states = one('state').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
     for (const s of states) if (!(STATES as readonly string[]).includes(s)) throw ValidationError.field('state', M.notInList(s));
     if (states.length) q = q.where('c.state', 'in', states);
-    if (text(input.queue) === 'review') {
+    if (one('queue') === 'review') {
       const qs = queueStates(ctx);
       q = q.where('c.state', 'in', qs.length ? qs : ['-']);
       // A rejected entry waits for a reviewer only once the agency has revised it.
       q = q.where((eb) => eb.or([eb('c.state', '<>', 'REJECT'), eb('r.revised', '=', true)]));
     }
-    if (text(input.site_url)) q = q.where('r.site', '=', siteOf(text(input.site_url)));
-    if (text(input.organization)) q = q.where((eb) => eb.or([eb('g.name', '=', text(input.organization)), eb('a.name', '=', text(input.organization))]));
-    if (text(input.q)) q = q.where('r.remote_title', 'ilike', `%${text(input.q).replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    if (one('site_url')) q = q.where('r.site', '=', siteOf(one('site_url')));
+    if (one('organization')) q = q.where((eb) => eb.or([eb('g.name', '=', one('organization')), eb('a.name', '=', one('organization'))]));
+    if (one('q')) q = q.where('r.remote_title', 'ilike', `%${one('q').replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
     const whole = (v: unknown, d: number) => (Number.isFinite(Number(v)) && v !== null && v !== '' ? Math.trunc(Number(v)) : d);
     const limit = Math.min(Math.max(whole(input.limit ?? 100, 100), 1), 1000);
     const offset = Math.min(Math.max(whole(input.offset ?? 0, 0), 0), 1_000_000);

@@ -9,6 +9,7 @@ import { M } from '../standard/messages.ts';
 import { currentStandard } from '../standard/index.ts';
 import { officerOrgs, stateText } from './engine.ts';
 import { forgetShownStates, LOCKING_STATES, ownSite, registryCall, registryConfigured, remoteState, shownRemoteState } from './client.ts';
+import { filterParam } from '../actions/params.ts';
 
 /**
  * The agency catalog's side of P8, against the registry named by BANCHI_REGISTRY_URL: the state of a
@@ -74,19 +75,20 @@ export const registryAgencyList = defineAction({
   },
   async run(ctx, input) {
     ctx.authorize('registry_agency_list', {});
+    const one = (k: string) => text(filterParam(input, k, 10_000));
     // An area catalog's references to other catalogs' datasets are registered at their source, never here.
     let q = officerDatasets(ctx).where(notReference);
-    if (text(input.q)) q = q.where('d.title', 'ilike', `%${text(input.q).replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    if (text(input.data_type)) {
-      const dt = currentStandard().dataTypeValue(text(input.data_type));
-      if (!dt) throw ValidationError.field('data_type', M.notInList(text(input.data_type)));
+    if (one('q')) q = q.where('d.title', 'ilike', `%${one('q').replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    if (one('data_type')) {
+      const dt = currentStandard().dataTypeValue(one('data_type'));
+      if (!dt) throw ValidationError.field('data_type', M.notInList(one('data_type')));
       q = q.where('d.data_type', '=', dt);
     }
-    const access = text(input.access).toUpperCase();
+    const access = one('access').toUpperCase();
     if (access && access !== 'PUBLIC' && access !== 'PRIVATE') throw ValidationError.field('access', M.notInList(access));
     if (access === 'PUBLIC') q = q.where('d.private', '=', false);
     if (access === 'PRIVATE') q = q.where('d.private', '=', true);
-    if (text(input.tags)) q = q.where(sql<boolean>`${text(input.tags)} = ANY(d.tags)`);
+    if (one('tags')) q = q.where(sql<boolean>`${one('tags')} = ANY(d.tags)`);
     const rows = await q
       .select(['d.id', 'd.name', 'd.title', 'd.data_type', 'd.private', 'd.allow_harvest', 'd.metadata_modified', 'd.tags', 'g.title as org_title', 'g.name as org_name'])
       .orderBy('d.metadata_modified', 'desc')
@@ -95,7 +97,7 @@ export const registryAgencyList = defineAction({
     const cfg = ctx.services.config;
     const remote = registryConfigured(cfg) ? await registryCall<{ results: Array<Record<string, any>> }>(cfg, 'registration_list', { site_url: ownSite(cfg), limit: 1000 }, { lang: ctx.lang }) : { results: [] };
     const byId = new Map(remote.results.map((r) => [r.remote_id as string, r]));
-    const status = text(input.status).toUpperCase();
+    const status = one('status').toUpperCase();
     const out = rows.map((d) => {
       const r = byId.get(d.id);
       const state: string | null = r?.state ?? null;

@@ -11,7 +11,13 @@ import { decodeUriComponentSafe } from '../util/uri.ts';
 export function sourceKey(source: Pick<HarvestSourceRow, 'url' | 'source_type'>, d: Record<string, unknown>, guid: string): string | null {
   const ref = typeof d.reference_url_catalog === 'string' ? d.reference_url_catalog.trim() : '';
   if (ref) return normalise(ref);
-  if (source.source_type === 'dcat') return /^https?:\/\//i.test(guid) ? normalise(guid) : null;
+  if (source.source_type === 'dcat') {
+    // A DCAT file may name any IRI: it is taken as the dataset's identity only on the source's own
+    // host, or a file could claim another agency's dataset and have the genuine one skipped as held.
+    const key = /^https?:\/\//i.test(guid) ? normalise(guid) : null;
+    const own = normalise(source.url);
+    return key && own && hostOf(key) === hostOf(own) ? key : null;
+  }
   const name = typeof d.name === 'string' && d.name ? d.name : typeof d.id === 'string' ? d.id : '';
   if (!name) return null;
   const base = source.url.replace(/\/+$/, '').replace(/\/api(\/3)?(\/action)?$/i, '');
@@ -30,4 +36,10 @@ function normalise(u: string): string | null {
   // A malformed escape in another catalog's address keeps its raw form: still one key per address.
   const path = (decodeUriComponentSafe(url.pathname) ?? url.pathname).replace(/\/+$/, '');
   return `${host}${port}${path}`;
+}
+
+/** The host (and port) part of a normalised key. */
+function hostOf(key: string): string {
+  const i = key.indexOf('/');
+  return i === -1 ? key : key.slice(0, i);
 }

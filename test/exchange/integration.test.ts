@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -73,6 +74,13 @@ test(`[${STORE_KIND}] pull sources are checked: one read-only SELECT, a connecti
   assert.equal((await fails(as(f.env, f.people.outsider, 'integration_source_create', { name: 'x-o', resource_id: resources.pg, kind: 'csv_url', url: `${base}/data.csv`, frequency: 'daily' }))).name, 'AuthorizationError');
 });
 
+test(`[${STORE_KIND}] a URL pull's address carries no user name or password (it is shown in clear)`, async () => {
+  for (const url of [`http://agency:s3cret@127.0.0.1:1/data.csv`, `https://:tok@example.go.th/x.json`, `http://user@example.go.th/x.csv`]) {
+    const e = await fails(as(f.env, f.people.editor, 'integration_source_create', { name: 'x-cred', resource_id: resources.csv, kind: 'csv_url', url, frequency: 'daily' }));
+    assert.ok(e.errors?.url, `${url} was accepted`);
+  }
+});
+
 test(`[${STORE_KIND}] PostgreSQL, MariaDB, CSV and JSON pulls load the resource's table and record deliveries`, async () => {
   const mk = (name: string, rid: string, extra: Record<string, unknown>) => as(f.env, f.people.editor, 'integration_source_create', { name, resource_id: rid, frequency: 'daily', ...extra });
   const s1 = await mk('pg-pull', resources.pg!, { kind: 'postgresql', connection: PG_URL, query: `SELECT id, province, amount, paid_on FROM ${table} ORDER BY id` });
@@ -112,6 +120,41 @@ test(`[${STORE_KIND}] a write hidden in a SELECT is refused by the read-only tra
   assert.equal((await records(resources.pg!)).records.length, 3, 'the previous load is intact');
   const failed = await f.env.services.store.db.selectFrom('exchange_deliveries').select('ok').where('kind', '=', 'integration').where('ref', '=', 'pg-sneaky').execute();
   assert.deepEqual(failed.map((x) => x.ok), [false]);
+});
+
+test(`[${STORE_KIND}] a MariaDB query is SQL only: the mysql client's own commands (\\! shell, system, \\d delimiter) in it do nothing`, async () => {
+  const marker = `/tmp/banchi-pull-${crypto.randomBytes(4).toString('hex')}`;
+  const queries = [`SELECT id FROM ${table} \\! touch ${marker}`, `SELECT id FROM ${table}\nsystem touch ${marker}`, `SELECT id FROM ${table} \\d $$\nCOMMIT $$ SELECT 1`];
+  for (const [i, query] of queries.entries()) {
+    await as(f.env, f.people.editor, 'integration_source_create', { name: `maria-cmd-${i}`, resource_id: resources.maria, kind: 'mariadb', connection: 'mysql://root@127.0.0.1:3306/test', frequency: 'daily', query });
+    await as(f.env, f.people.editor, 'integration_run', { id: `maria-cmd-${i}` });
+  }
+  await runQueue(f.env, INTEGRATION_QUEUE);
+  const ran = fs.existsSync(marker);
+  fs.rmSync(marker, { force: true });
+  assert.equal(ran, false, 'the shell command ran on the server');
+  const list = (await as(f.env, f.people.editor, 'integration_source_list', {})).filter((x: any) => x.name.startsWith('maria-cmd-'));
+  assert.deepEqual(list.map((x: any) => x.last_state), ['failed', 'failed', 'failed']);
+});
+
+test(`[${STORE_KIND}] a PostgreSQL pull connects over TCP only, with its own password, reading no file of this server`, async () => {
+  const bad = [
+    'postgresql://postgres@x/postgres?host=/var/run/postgresql', 'postgresql://postgres@%2Fvar%2Frun%2Fpostgresql/postgres', 'postgresql:///postgres',
+    'postgresql://postgres@127.0.0.1:5432/postgres?sslkey=/etc/passwd', 'postgresql://postgres@127.0.0.1:5432/postgres?sslrootcert=/etc/hostname', 'postgresql://postgres@127.0.0.1:5432/postgres?options=-c%20x%3Dy',
+  ];
+  for (const connection of bad) {
+    const e = await fails(as(f.env, f.people.editor, 'integration_source_create', { name: 'x-sock', resource_id: resources.pg, kind: 'postgresql', connection, query: 'SELECT 1', frequency: 'daily' }));
+    assert.ok(e.errors?.connection, `${connection} was accepted`);
+  }
+  // A source stored before this check is refused when it runs, without connecting.
+  await as(f.env, f.people.editor, 'integration_source_create', { name: 'pg-sock', resource_id: resources.pg, kind: 'postgresql', connection: PG_URL, query: 'SELECT 1 AS a', frequency: 'daily' });
+  const { sealSecret } = await import('../../src/harvest/secrets.ts');
+  await f.env.services.store.db.updateTable('integration_sources').set({ secret: sealSecret(f.env.services.config, 'postgresql://postgres@x/postgres?host=/var/run/postgresql') }).where('name', '=', 'pg-sock').execute();
+  await as(f.env, f.people.editor, 'integration_run', { id: 'pg-sock' });
+  await runQueue(f.env, INTEGRATION_QUEUE);
+  const s = (await as(f.env, f.people.editor, 'integration_source_list', {})).find((x: any) => x.name === 'pg-sock');
+  assert.equal(s.last_state, 'failed');
+  assert.match(s.last_error, /parameter host is not accepted/);
 });
 
 test(`[${STORE_KIND}] due pulls are queued by the schedule, one per source`, async () => {

@@ -10,7 +10,7 @@ import { orgsWithDuty } from '../../access/duties.ts';
 import { queueMail } from '../../mail/outbox.ts';
 import { ROLE_KEYS } from '../../workflow/types.ts';
 import { formatRowCondition, type RowCondition } from '../../access/row-condition.ts';
-import { naturalNumber } from '../params.ts';
+import { filterParam, naturalNumber } from '../params.ts';
 import { readAgreement, type AgreementValues } from './agreements-input.ts';
 import { writeGrants, revokeGrants, listGrants } from './grants.ts';
 import { listClientCerts } from '../../exchange/gateway/mtls.ts';
@@ -175,7 +175,8 @@ export const agreementList = defineAction({
       if (typeof v !== 'string' || !UUID.test(v)) throw ValidationError.field(k, { th: 'ต้องเป็นรหัสหน่วยงาน (uuid)', en: 'Must be an organisation id (uuid)' });
       q = q.where(k === 'partner' ? 'a.partner_org' : 'a.owner_org', '=', v);
     }
-    if (typeof input.state === 'string' && input.state) q = q.where('c.state', '=', input.state);
+    const state = filterParam(input, 'state');
+    if (state) q = q.where('c.state', '=', state);
     const rows = await q.orderBy('a.created', 'desc').limit(limit).offset(offset).execute();
     return Promise.all(rows.map((r) => present(ctx, r, false)));
   },

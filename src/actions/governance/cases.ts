@@ -3,7 +3,7 @@ import { defineAction, type ActionDef, type ActionInput } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError, pick, type Msg } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
-import { boolParam, naturalNumber, readPaging } from '../params.ts';
+import { boolParam, filterParam, naturalNumber, readPaging } from '../params.ts';
 import { requireDataset, findGroup } from '../datasets/load.ts';
 import type { CaseRecord, ProcessDef } from '../../workflow/types.ts';
 import type { TransitionResult } from '../../workflow/engine.ts';
@@ -281,8 +281,10 @@ export const caseList = defineAction({
     let q = ctx.db.selectFrom('cases').selectAll();
     // What the caller may see, in SQL: their own cases and those of organisations where they hold a duty.
     q = q.where(visibleCasesSql(ctx.actor, 'cases'));
-    if (typeof input.process === 'string' && input.process) q = q.where('process', '=', input.process);
-    if (typeof input.state === 'string' && input.state) q = q.where('state', '=', input.state);
+    const process = filterParam(input, 'process');
+    const state = filterParam(input, 'state');
+    if (process) q = q.where('process', '=', process);
+    if (state) q = q.where('state', '=', state);
     if (mine) q = q.where('created_by', '=', me ?? '00000000-0000-0000-0000-000000000000');
     if (input.open !== undefined) q = boolParam(input, 'open', true) ? q.where('closed_at', 'is', null) : q.where('closed_at', 'is not', null);
     let rows: CaseRecord[];

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { defineAction, type ActionDef } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError, pick } from '../errors.ts';
-import { boolParam } from '../params.ts';
+import { boolParam, filterParam } from '../params.ts';
 import { findGroup } from '../datasets/load.ts';
 import { isSysadmin, type Actor } from '../../access/actor.ts';
 import { DOCUMENT_KINDS } from '../../workflow/definitions.ts';
@@ -139,8 +139,9 @@ export const policyDocumentList = defineAction({
     const history = boolParam(input, 'history', false);
     const drafts = boolParam(input, 'drafts', false);
     let q = withAgency(ctx.db);
-    if (typeof input.organization === 'string' && input.organization) {
-      const g = await findGroup(ctx.db, input.organization, true);
+    const organization = filterParam(input, 'organization');
+    if (organization) {
+      const g = await findGroup(ctx.db, organization, true);
       if (!g) return { count: 0, results: [] };
       q = q.where('d.agency_id', '=', g.id);
     }

@@ -3,6 +3,7 @@ import { defineAction, type ActionDef } from '../registry.ts';
 import type { ActionContext } from '../context.ts';
 import { NotFoundError, ValidationError, pick } from '../errors.ts';
 import { M } from '../../standard/messages.ts';
+import { filterParam } from '../params.ts';
 import { GOVERNANCE_ROLES, governanceRole, isGovernanceRole } from '../../access/duties.ts';
 import { findGroup, UUID } from '../datasets/load.ts';
 import type { GroupRow } from '../../store/schema.ts';
@@ -115,7 +116,7 @@ export const dutyList = defineAction({
       FROM duties d JOIN up ON up.id = d.group_id JOIN groups gr ON gr.id = d.group_id JOIN users u ON u.id = d.user_id
       WHERE u.state = 'active' AND (up.depth = 0 OR d.role IN (${sql.join(GOVERNANCE_ROLES.filter((r) => r.scope === 'agency').map((r) => r.key))}))
       ORDER BY d.role, u.name`.execute(ctx.db);
-    const only = typeof input.role === 'string' && input.role ? input.role : null;
+    const only = filterParam(input, 'role') ?? null;
     return rows.rows
       .filter((r) => !only || r.role === only)
       .map((r) => {

@@ -7,7 +7,7 @@ import { formatRowCondition, type RowCondition } from '../../access/row-conditio
 import { isSysadmin, memberOrgs, userId } from '../../access/actor.ts';
 import { orgsWithDuty } from '../../access/duties.ts';
 import { ROLE_KEYS } from '../../workflow/types.ts';
-import { naturalNumber } from '../params.ts';
+import { boolParam, naturalNumber } from '../params.ts';
 import { ErrorBag } from '../errors.ts';
 import { UUID } from './agreements-shared.ts';
 import type { AgreementItem } from './agreements-input.ts';
@@ -60,7 +60,7 @@ export const grantList = defineAction({
     const days = naturalNumber(input, 'expiring_within_days', 3650);
     const limit = naturalNumber(input, 'limit', 1000) ?? 100;
     const offset = naturalNumber(input, 'offset') ?? 0;
-    return listGrants(ctx, { agreement_id: input.agreement_id as string | undefined, dataset_id: input.dataset_id as string | undefined, days, usableOnly: input.usable === true || input.usable === 'true', limit, offset });
+    return listGrants(ctx, { agreement_id: input.agreement_id as string | undefined, dataset_id: input.dataset_id as string | undefined, days, usableOnly: boolParam(input, 'usable', false), limit, offset });
   },
 });
 

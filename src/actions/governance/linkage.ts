@@ -5,7 +5,7 @@ import { ErrorBag, ValidationError } from '../errors.ts';
 import { isSysadmin, memberOrgs } from '../../access/actor.ts';
 import { orgsWithDuty } from '../../access/duties.ts';
 import { ROLE_KEYS } from '../../workflow/types.ts';
-import { naturalNumber } from '../params.ts';
+import { filterParam, naturalNumber } from '../params.ts';
 import { currentAssessment } from './partners.ts';
 import { CODES, UUID, checkCode, checkText, codeLabel, findOrg, notFound, notifyStep, workflowActor, workflows } from './agreements-shared.ts';
 
@@ -167,7 +167,8 @@ export const linkageList = defineAction({
     if (input.direction) q = q.where('l.direction', '=', checkCode(bag, 'direction', CODES.linkage_direction, input.direction) ?? '');
     if (input.frequency) q = q.where('l.frequency', '=', checkCode(bag, 'frequency', CODES.delivery_frequency, input.frequency) ?? '');
     bag.throwIfAny();
-    if (typeof input.state === 'string' && input.state) q = q.where('c.state', '=', input.state);
+    const state = filterParam(input, 'state');
+    if (state) q = q.where('c.state', '=', state);
     const rows = await q.orderBy('l.created', 'desc').limit(limit).offset(offset).execute();
     return Promise.all(rows.map((r) => presentLinkage(ctx, r, false)));
   },

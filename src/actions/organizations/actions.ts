@@ -15,7 +15,7 @@ import { isRole, ROLE_PERMISSIONS } from '../../access/roles.ts';
 import type { GroupRow } from '../../store/schema.ts';
 import { findGroup, UUID } from '../datasets/load.ts';
 import { groupDict, packageDicts } from '../datasets/present.ts';
-import { boolParam, readPaging, stringParam } from '../params.ts';
+import { boolParam, filterParam, readPaging, stringParam } from '../params.ts';
 import { memberCreate, memberDelete } from './members.ts';
 import { packageCounts } from './counts.ts';
 import { agencyMarked, changeDuty, isGovernanceRole } from '../governance/duties.ts';
@@ -330,7 +330,8 @@ export const memberList = defineAction({
       return rows.map((r) => [r.id, 'package', 'public']);
     }
     if (objectType !== 'user') throw ValidationError.field('object_type', M.notInList(String(objectType)));
-    const rows = await ctx.db.selectFrom('memberships').select(['user_id', 'role']).where('group_id', '=', g.id).$if(typeof input.capacity === 'string', (q) => q.where('role', '=', input.capacity as string)).execute();
+    const capacity = filterParam(input, 'capacity');
+    const rows = await ctx.db.selectFrom('memberships').select(['user_id', 'role']).where('group_id', '=', g.id).$if(capacity !== undefined, (q) => q.where('role', '=', capacity!)).execute();
     return rows.map((r) => [r.user_id, 'user', r.role]);
   },
 });

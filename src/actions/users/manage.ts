@@ -7,7 +7,7 @@ import { verifyPassword } from '../../access/passwords.ts';
 import { isSysadmin, userId } from '../../access/actor.ts';
 import { UUID } from '../datasets/load.ts';
 import type { UserRow } from '../../store/schema.ts';
-import { boolParam, naturalNumber } from '../params.ts';
+import { boolParam, filterParam, naturalNumber } from '../params.ts';
 import { afterTwoFactorPrivilege, endWebSessions, revokeAllTokens } from '../auth/credentials.ts';
 import { addressOf, lockedUntil, recordFailure, signInKeys } from '../auth/throttle.ts';
 import { commitThenThrow } from '../auth/flow.ts';
@@ -56,8 +56,8 @@ export const userList = defineAction({
   async run(ctx, input) {
     ctx.authorize('user_list');
     const bag = new ErrorBag();
-    const q = typeof input.q === 'string' ? input.q.trim().slice(0, 200).replace(/\u0000/g, '') : '';
-    const orderKey = typeof input.order_by === 'string' && input.order_by ? input.order_by : 'name';
+    const q = (filterParam(input, 'q', 100_000) ?? '').trim().slice(0, 200).replace(/\u0000/g, '');
+    const orderKey = filterParam(input, 'order_by') ?? 'name';
     if (!Object.hasOwn(ORDER, orderKey)) bag.add('order_by', UserMsg.badOrder());
     bag.throwIfAny();
     const limit = Math.min(naturalNumber(input, 'limit', 1000) ?? 1000, 1000);

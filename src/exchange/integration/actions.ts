@@ -13,7 +13,7 @@ import { enqueue } from '../../jobs/queue.ts';
 import { loadResource } from '../../datastore/load.ts';
 import { recordDelivery } from '../monitoring/deliveries.ts';
 import data from '../monitoring/monitoring.json' with { type: 'json' };
-import { checkQuery, PULL_KINDS, pullToFile, type PullKind } from './pull.ts';
+import { checkQuery, postgresTarget, PULL_KINDS, pullToFile, type PullKind } from './pull.ts';
 
 /**
  * Scheduled pulls into a DataStore resource (durable jobs), each run recorded as a delivery for
@@ -30,6 +30,15 @@ export function nextRun(frequency: string, from: Date): Date | null {
 }
 
 type Row = { id: string; name: string; resource_id: string; org_id: string; kind: string; url: string; query: string; records_path: string; secret: string | null; frequency: string; linkage_id: string | null; active: boolean; next_run: Date | null; last_run: Date | null; last_state: string; last_rows: string | null; last_error: string | null };
+function urlHasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return !!(u.username || u.password);
+  } catch {
+    return /^https?:\/\/[^/?#]*@/i.test(url);
+  }
+}
+
 function present(r: Row) {
   return { id: r.id, name: r.name, resource_id: r.resource_id, org_id: r.org_id, kind: r.kind, url: r.url, query: r.query, records_path: r.records_path, has_connection: !!r.secret, frequency: r.frequency, linkage_id: r.linkage_id, active: r.active,
     next_run: r.next_run?.toISOString() ?? null, last_run: r.last_run?.toISOString() ?? null, last_state: r.last_state, last_rows: r.last_rows === null ? null : Number(r.last_rows), last_error: r.last_error };
@@ -64,11 +73,15 @@ export const integrationCreate = defineAction({
       query = q ?? '';
       const conn = typeof input.connection === 'string' ? input.connection.trim() : '';
       const scheme = kind === 'postgresql' ? /^postgres(ql)?:\/\//i : /^(mysql|mariadb):\/\//i;
+      const pgProblem = kind === 'postgresql' && scheme.test(conn) ? postgresTarget(conn) : null;
       if (!scheme.test(conn)) bag.add('connection', { th: 'ระบุการเชื่อมต่อฐานข้อมูล', en: kind === 'postgresql' ? 'Give postgresql://user:password@host:port/db' : 'Give mysql://user:password@host:port/db' });
+      else if (typeof pgProblem === 'string') bag.add('connection', { th: `การเชื่อมต่อใช้ไม่ได้: ${pgProblem}`, en: `Unusable connection: ${pgProblem}` });
       else secret = sealSecret(ctx.services.config, conn.slice(0, 2000));
     } else if (kind) {
       url = checkText(bag, 'url', input.url, { required: true, max: 2000 });
       if (url && !/^https?:\/\//i.test(url)) bag.add('url', { th: 'ระบุ URL แบบ http(s)', en: 'Give an http(s) URL' });
+      // The url is kept and shown in clear (lists, the page, errors of a failed pull), unlike a sealed connection.
+      else if (url && urlHasCredentials(url)) bag.add('url', { th: 'อย่าใส่ชื่อผู้ใช้หรือรหัสผ่านใน URL', en: 'No user name or password in the URL' });
     }
     const records_path = typeof input.records_path === 'string' ? input.records_path.trim().slice(0, 200) : '';
     const frequency = checkCode(bag, 'frequency', CODES.delivery_frequency, input.frequency);

@@ -44,8 +44,46 @@ async function close(out: fs.WriteStream): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
+/** Parameters of a postgresql:// address a pull may carry; any other is refused (see postgresTarget). */
+const PG_PARAMS = new Set(['sslmode', 'application_name', 'connect_timeout']);
+
+/**
+ * The TCP server a postgresql:// pull connects to, read here and nowhere else (the caller's text):
+ * a host name or address, never a Unix socket (host=/var/run/postgresql, %2F… — peer authentication
+ * as this server's own OS user, i.e. its own database), no parameter that reads files on this
+ * server (sslcert, sslkey, sslrootcert) or overrides the host, and the password only the address's
+ * own (never PGPASSWORD or ~/.pgpass of this server). As MariaDB pulls are --protocol=TCP.
+ */
+export function postgresTarget(dsn: string): pg.ClientConfig | string {
+  let u: URL;
+  try {
+    u = new URL(dsn);
+  } catch {
+    return 'the connection is postgresql://user:password@host:port/database';
+  }
+  if (!/^postgres(ql)?:$/i.test(u.protocol)) return 'the connection is postgresql://user:password@host:port/database';
+  const host = u.hostname.replace(/^\[(.+)\]$/, '$1');
+  if (!host || host.includes('%') || host.startsWith('/')) return 'the connection names a TCP host (not a socket)';
+  for (const k of u.searchParams.keys()) if (!PG_PARAMS.has(k)) return `the connection parameter ${k.slice(0, 40)} is not accepted (only ${[...PG_PARAMS].join(', ')})`;
+  const [user, database, password] = [u.username, u.pathname.replace(/^\//, ''), u.password].map(decodeUriComponentSafe);
+  if (user === undefined || database === undefined || password === undefined) return 'the connection address has a malformed %-escape';
+  const mode = u.searchParams.get('sslmode');
+  const timeout = Number(u.searchParams.get('connect_timeout') ?? '15');
+  return {
+    host, port: u.port ? Number(u.port) : 5432, user, database: database || user,
+    // A function, so an empty password stays empty instead of falling back to this server's PGPASSWORD / ~/.pgpass.
+    password: () => password,
+    // As pg reads sslmode: disable is none, no-verify unchecked, any other mode a verified TLS connection.
+    ssl: !mode || mode === 'disable' ? undefined : mode === 'no-verify' ? { rejectUnauthorized: false } : {},
+    application_name: u.searchParams.get('application_name')?.slice(0, 60) || 'banchi-pull',
+    connectionTimeoutMillis: Number.isFinite(timeout) && timeout > 0 ? Math.min(timeout, 60) * 1000 : 15_000,
+  };
+}
+
 async function pullPostgres(dsn: string, query: string, out: fs.WriteStream): Promise<number> {
-  const client = new pg.Client({ connectionString: dsn, connectionTimeoutMillis: 15_000 });
+  const target = postgresTarget(dsn);
+  if (typeof target === 'string') throw new PullError(`PostgreSQL: ${target}`);
+  const client = new pg.Client(target);
   client.on('error', () => undefined);
   await client.connect();
   let n = 0;
@@ -89,7 +127,10 @@ async function pullMariadb(dsn: string, query: string, out: fs.WriteStream): Pro
   const bin = fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mysql';
   const [user, db, password] = [u.username, u.pathname.replace(/^\//, ''), u.password].map(decodeUriComponentSafe);
   if (user === undefined || db === undefined || password === undefined) throw new PullError('MariaDB: the connection address has a malformed %-escape');
-  const args = ['--batch', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
+  // --binary-mode: the client reads stdin as SQL only. Without it the client's own commands work
+  // anywhere in a line (\! runs a shell command on this server, \. reads a file, \d changes the
+  // delimiter so a second statement slips past checkQuery): the query is the caller's text.
+  const args = ['--batch', '--binary-mode', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
   if (db) args.push(`--database=${db}`);
   const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MYSQL_PWD: password }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { defineAction } from '../../actions/registry.ts';
 import type { ActionContext } from '../../actions/context.ts';
 import { ErrorBag, NotFoundError, ValidationError } from '../../actions/errors.ts';
-import { naturalNumber } from '../../actions/params.ts';
+import { filterParam, naturalNumber } from '../../actions/params.ts';
 import { checkCode, checkText, type Code } from '../../actions/governance/agreements-shared.ts';
 import type { Selectable } from 'kysely';
 import type { ExchangeItemsTable } from '../schema.ts';
@@ -87,11 +87,13 @@ export const itemList = defineAction({
   async run(ctx, input) {
     ctx.authorize('exchange_item_list');
     let q = ctx.db.selectFrom('exchange_items').selectAll();
-    if (typeof input.group === 'string' && input.group) q = q.where('item_group', '=', input.group);
-    const state = typeof input.state === 'string' ? input.state : 'active';
+    const group = filterParam(input, 'group');
+    if (group) q = q.where('item_group', '=', group);
+    const state = filterParam(input, 'state') ?? 'active';
     if (state !== 'all') q = q.where('state', '=', state === 'retired' ? 'retired' : 'active');
-    if (typeof input.q === 'string' && input.q.trim()) {
-      const like = `%${input.q.trim().slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const words = filterParam(input, 'q', 10_000)?.trim();
+    if (words) {
+      const like = `%${words.slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where((eb) => eb.or(['name', 'label_th', 'label_en', 'definition_th', 'definition_en'].map((c) => eb(eb.ref(c as 'name'), 'ilike', like))));
     }
     const limit = naturalNumber(input, 'limit', 1000) ?? 500;

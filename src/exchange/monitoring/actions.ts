@@ -4,7 +4,7 @@ import { ErrorBag, NotFoundError } from '../../actions/errors.ts';
 import { CODES, codeLabel } from '../../actions/governance/agreements-shared.ts';
 import { dutyHolders } from '../../actions/governance/cases-engine.ts';
 import { queueMail } from '../../mail/outbox.ts';
-import { naturalNumber } from '../../actions/params.ts';
+import { filterParam, naturalNumber } from '../../actions/params.ts';
 import { FLAGS, monitorItems, type ItemState, type MonitorItem } from './state.ts';
 
 /** P10 dashboards, the known-limit flags, the delivery history and the late-delivery notices. */
@@ -16,7 +16,7 @@ const zero = (): Count => ({ delivered: 0, waiting: 0, late: 0, total: 0 });
 
 function filterItems(items: MonitorItem[], input: Record<string, unknown>): MonitorItem[] {
   const bag = new ErrorBag();
-  const one = (k: string) => (typeof input[k] === 'string' && input[k] ? (input[k] as string) : null);
+  const one = (k: string) => filterParam(input, k) ?? null;
   const flag = one('flag');
   if (flag && !FLAGS.some((f) => f.value === flag)) bag.add('flag', { th: 'ไม่มีข้อจำกัดนี้', en: `Unknown flag; one of ${FLAGS.map((f) => f.value).join(', ')}` });
   const state = one('state');

@@ -70,7 +70,8 @@ try {
   const count = ((await (await fetch(`${agencyUrl}/api/3/action/package_search?rows=0`)).json()) as { result: { count: number } }).result.count;
   console.log(`agency catalog: ${count} public datasets at ${agencyUrl}`);
 
-  const regEnv = { BANCHI_HARVEST_STALE_SECONDS: '3' };
+  // The agency catalog is on loopback: harvest from private addresses is refused unless allowed.
+  const regEnv = { BANCHI_HARVEST_STALE_SECONDS: '3', BANCHI_HARVEST_ALLOW_PRIVATE: 'true' };
   const registry = await openServices(loadConfig({ DATABASE_URL: registryDb.url, BANCHI_DATA_DIR: dirs[1], ...regEnv } as NodeJS.ProcessEnv));
   await runAction(registry, 'organization_create', { name: 'nso', title: 'สำนักงานสถิติแห่งชาติ' }, { actor: SYSTEM });
   await runAction(registry, 'harvest_source_create', { name: 'agency', url: agencyUrl, source_type: 'ckan', owner_org: 'nso' }, { actor: SYSTEM });

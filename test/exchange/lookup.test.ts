@@ -104,8 +104,11 @@ test(`[${STORE_KIND}] bad input and officials without an agreement are refused b
 test(`[${STORE_KIND}] look-ups are rate-limited per official in the database (shared by processes)`, async () => {
   const db = f.env.services.store.db;
   await db.insertInto('settings').values({ key: 'exchange.lookup_rate', value: JSON.stringify({ per_minute: 1000, per_day: 6 }) }).onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify({ per_minute: 1000, per_day: 6 }) })).execute();
-  const used = await db.selectFrom('lookup_rate').select('count').where('window_kind', '=', 'day').executeTakeFirstOrThrow();
+  const used = await db.selectFrom('lookup_rate').select(['count', 'window_start']).where('window_kind', '=', 'day').executeTakeFirstOrThrow();
   assert.equal(used.count, 3);
+  // The day is the official's day in Thailand (UTC+7): its window starts at Bangkok midnight, 17:00 UTC.
+  const start = new Date(used.window_start as unknown as string | Date);
+  assert.equal(new Date(start.getTime() + 7 * 3600_000).toISOString().slice(11), '00:00:00.000Z', start.toISOString());
   await ask(UNKNOWN);
   await ask(UNKNOWN);
   // A second server process on the same database sees the same counter.

@@ -90,6 +90,22 @@ test(`${K} two instances: the client refuses an answer whose bytes were changed 
   } finally {
     proxy.close();
   }
+  // a partner whose answer has no end: refused at the cap, nothing kept, this process's memory bounded
+  const endless = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const pump = () => { while (res.write(chunk)); };
+    res.on('drain', pump);
+    pump();
+  });
+  await new Promise<void>((ok) => endless.listen(0, '127.0.0.1', ok));
+  try {
+    const huge = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+    await assert.rejects(callPartner(consumer.services, officer, { baseUrl: huge, token: p.tokens.partner, agreement: ag.number, resourceId: p.resource, purpose: 'x', maxBytes: 1024 * 1024 }), /larger than 1048576 bytes/);
+  } finally {
+    endless.closeAllConnections();
+    endless.close();
+  }
   const err = await callPartner(consumer.services, officer, { baseUrl: base, token: p.tokens.outsider, agreement: ag.number, resourceId: p.resource, purpose: 'x' }).catch((e) => e);
   assert.ok(err instanceof ExchangeClientError);
   assert.equal(err.status, 404);

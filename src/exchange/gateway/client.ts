@@ -23,6 +23,8 @@ export interface PartnerCall {
   params?: Record<string, string>;
   trustedTsa?: crypto.X509Certificate[];
   timeoutMs?: number;
+  /** The largest answer accepted (default MAX_ANSWER_BYTES). */
+  maxBytes?: number;
 }
 
 export class ExchangeClientError extends Error {
@@ -37,12 +39,49 @@ export class ExchangeClientError extends Error {
 
 const jwksCache = new Map<string, { keys: JwkOkp[]; at: number }>();
 
+/** The most a partner's answer may be (10,000 rows of wide records fit well within it) and its key set. */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const MAX_KEYS_BYTES = 256 * 1024;
+
+/**
+ * The body of a partner's response, read up to `max` bytes: the partner is another agency's server,
+ * and a body without end (or a key set of gigabytes) must not fill this process's memory.
+ */
+async function readCapped(res: Response, max: number, what: string): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new ExchangeClientError(`${what} is larger than ${max} bytes`, res.status);
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > max) {
+        await res.body.cancel().catch(() => undefined);
+        throw new ExchangeClientError(`${what} is larger than ${max} bytes`, res.status);
+      }
+      parts.push(Buffer.from(chunk));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ExchangeClientError(`${what} is not JSON`);
+  }
+}
+
 async function partnerKeys(baseUrl: string, fresh: boolean, timeoutMs: number): Promise<JwkOkp[]> {
   const hit = jwksCache.get(baseUrl);
   if (hit && !fresh && Date.now() - hit.at < 300_000) return hit.keys;
   const res = await fetch(`${baseUrl}/.well-known/jwks.json`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new ExchangeClientError(`the partner's key set answered HTTP ${res.status}`, res.status);
-  const keys = ((await res.json()) as { keys?: JwkOkp[] }).keys;
+  const keys = (parseJson(await readCapped(res, MAX_KEYS_BYTES, "the partner's key set"), "the partner's key set") as { keys?: JwkOkp[] } | null)?.keys;
   if (!Array.isArray(keys)) throw new ExchangeClientError("the partner's key set has no keys");
   jwksCache.set(baseUrl, { keys, at: Date.now() });
   return keys;
@@ -64,7 +103,7 @@ export async function callPartner(services: Services, actor: Actor, call: Partne
   const qs = new URLSearchParams({ purpose: call.purpose, ...(call.params ?? {}) });
   const url = `${base}/exchange/v1/agreements/${encodeURIComponent(call.agreement)}/resources/${encodeURIComponent(call.resourceId)}/records?${qs}`;
   const res = await fetch(url, { headers: { authorization: `Bearer ${call.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
-  const body = Buffer.from(await res.arrayBuffer());
+  const body = await readCapped(res, call.maxBytes ?? MAX_ANSWER_BYTES, "the partner's answer");
   if (!res.ok) {
     let parsed: unknown = null;
     try { parsed = JSON.parse(body.toString('utf8')); } catch { /* not JSON */ }
@@ -80,7 +119,7 @@ export async function callPartner(services: Services, actor: Actor, call: Partne
     verified = verifyDetached(jws, body, await partnerKeys(base, true, timeoutMs));
   }
   const hash = crypto.hash('sha256', body, 'hex');
-  const payload = JSON.parse(body.toString('utf8')) as { agreement?: { id?: string; number?: string }; resource_id?: string; records?: Record<string, unknown>[]; fields?: Array<{ id: string }>; call_id?: string };
+  const payload = (parseJson(body, "the partner's answer") ?? {}) as { agreement?: { id?: string; number?: string }; resource_id?: string; records?: Record<string, unknown>[]; fields?: Array<{ id: string }>; call_id?: string };
   if (payload.resource_id !== call.resourceId.toLowerCase() || (payload.agreement?.id !== call.agreement && payload.agreement?.number !== call.agreement)) {
     throw new ExchangeClientError('the signed answer is for another agreement or resource');
   }

@@ -130,7 +130,8 @@ async function pullMariadb(dsn: string, query: string, out: fs.WriteStream): Pro
   // --binary-mode: the client reads stdin as SQL only. Without it the client's own commands work
   // anywhere in a line (\! runs a shell command on this server, \. reads a file, \d changes the
   // delimiter so a second statement slips past checkQuery): the query is the caller's text.
-  const args = ['--batch', '--binary-mode', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
+  // --no-defaults (first, as the client requires): no option file of this server (/etc/mysql, ~/.my.cnf) adds settings to a pull.
+  const args = ['--no-defaults', '--batch', '--binary-mode', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
   if (db) args.push(`--database=${db}`);
   const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MYSQL_PWD: password }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

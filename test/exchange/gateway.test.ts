@@ -93,6 +93,15 @@ test(`${K} gateway bad input: no token, no purpose, foreign or unknown agreement
   assert.ok(q.json().error.fields.q, q.body);
   const refused = await auditOf('exchange_refused');
   assert.ok(refused.some((x) => (x.detail as Record<string, unknown>).code === 'field_not_agreed'));
+  // bad input from a party is refused as before, and audited too: a missing purpose, a bad limit, a malformed resource id
+  const before = refused.length;
+  const noPurpose = await call(p.tokens.partner, '');
+  assert.equal(noPurpose.statusCode, 400, noPurpose.body);
+  assert.ok(noPurpose.json().error.fields.purpose, noPurpose.body);
+  assert.equal((await call(p.tokens.partner, '?purpose=x&limit=-5')).statusCode, 400);
+  assert.equal((await call(p.tokens.partner, '?purpose=x', ag.number, 'not-a-resource')).statusCode, 404);
+  const bad = (await auditOf('exchange_refused')).slice(before).map((x) => x.detail as Record<string, unknown>);
+  assert.deepEqual(bad.map((d) => [d.code, d.fields]), [['invalid_parameter', ['purpose']], ['invalid_parameter', ['limit']], ['resource_not_found', undefined]]);
   // a resource of another dataset is not in the agreement
   const other = await call(p.tokens.partner, '?purpose=x', ag.number, crypto.randomUUID());
   assert.equal(other.statusCode, 404);

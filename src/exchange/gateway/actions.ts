@@ -105,8 +105,11 @@ export const exchangeRecords = defineAction({
     ctx.authorize('exchange_records', { party, owner_org: ag.owner_org, partner_org: ag.partner_org });
     const params = (input.params ?? {}) as Record<string, unknown>;
     const purpose = typeof params.purpose === 'string' ? params.purpose.trim() : '';
-    const refuse = async (err: GatewayError): Promise<null> => {
-      await ctx.audit({ action: 'exchange_refused', object_type: 'agreement', object_id: ag.id, detail: { agreement_number: ag.number, resource_id: rid.slice(0, 100), purpose: purpose.slice(0, 500), code: err.code, ...err.detail } });
+    // Every refused call of a party to the agreement is audited, bad input included (a partner
+    // probing parameters shows in the log); the caller gets the same error after the row commits.
+    const refuse = async (err: GatewayError | ValidationError): Promise<null> => {
+      const what = err instanceof GatewayError ? { code: err.code, ...err.detail } : { code: 'invalid_parameter', fields: Object.keys(err.errors).slice(0, 20) };
+      await ctx.audit({ action: 'exchange_refused', object_type: 'agreement', object_id: ag.id, detail: { agreement_number: ag.number, resource_id: rid.slice(0, 100), purpose: purpose.slice(0, 500), ...what } });
       ctx.failAfterCommit(err);
       return null;
     };
@@ -123,8 +126,8 @@ export const exchangeRecords = defineAction({
     const soap = input.format === 'soap';
     if (soap && ag.technology !== 'soap') return refuse(new GatewayError(403, 'soap_not_agreed', { th: 'ข้อตกลงนี้ไม่ได้กำหนดให้ใช้ SOAP ใช้ REST (/exchange/v1/agreements/…/records) แทน', en: 'This agreement does not name SOAP; use the REST endpoint (/exchange/v1/agreements/…/records)' }));
     if (ctx.now >= ag.access_to) return refuse(new GatewayError(403, 'agreement_expired', { th: `ข้อตกลงหมดอายุแล้ว (สิ้นสุด ${ag.access_to.toISOString()})`, en: `The agreement expired at ${ag.access_to.toISOString()}` }));
-    if (!purpose || purpose.length > 500) throw ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' });
-    if (!id) throw new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' });
+    if (!purpose || purpose.length > 500) return refuse(ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' }));
+    if (!id) return refuse(new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
     const agreed = (ag.items ?? []).map((i) => i.dataset_id);
     if (!ag.resource || !agreed.includes(ag.resource.row.dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
     let access;
@@ -142,7 +145,13 @@ export const exchangeRecords = defineAction({
       ...names(params.sort).map((s) => s.replace(/\s+(asc|desc)$/i, '').replace(/^"|"$/g, ''))];
     const notAgreed = [...new Set(asked.filter((n) => all.has(n) && !mine.has(n)))];
     if (notAgreed.length) return refuse(new GatewayError(403, 'field_not_agreed', { th: `ฟิลด์ที่ไม่อยู่ในข้อตกลง: ${notAgreed.join(', ')}`, en: `Fields not in the agreement: ${notAgreed.join(', ')}` }, { detail: { fields: notAgreed } }));
-    const search = readSearch({ ...Object.fromEntries(Object.entries(params).filter(([k]) => SEARCH_PARAMS.has(k))), include_total: params.include_total ?? false, limit: params.limit ?? 100 }, access);
+    let search;
+    try {
+      search = readSearch({ ...Object.fromEntries(Object.entries(params).filter(([k]) => SEARCH_PARAMS.has(k))), include_total: params.include_total ?? false, limit: params.limit ?? 100 }, access);
+    } catch (e) {
+      if (e instanceof ValidationError) return refuse(e);
+      throw e;
+    }
     if (search.limit > MAX_ROWS) search.limit = MAX_ROWS;
     search.format = 'objects';
     const result = await runSearch(ctx, access, search, { base: `/exchange/v1/agreements/${ag.number}/resources/${id}/records` });

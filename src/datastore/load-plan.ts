@@ -64,39 +64,46 @@ function planFrom(header: string[], guesses: TypeGuess[], dictionary: DataDictio
   return { fields, warnings, width: header.length, inferred, unseen };
 }
 
+/** The header and every value's type fit, as records go by (the sample and the whole-file pass alike). */
+class Inspector {
+  header: string[] | null = null;
+  guesses: TypeGuess[] = [];
+  /** Characters of the values seen (the sample's bound). */
+  chars = 0;
+  add(item: SourceItem): void {
+    if ('error' in item) return;
+    if (!this.header) {
+      this.header = item.cells;
+      this.guesses = item.cells.map(() => new TypeGuess());
+      return;
+    }
+    if (item.cells.length !== this.header.length) return; // a ragged row is reported when loaded
+    for (let i = 0; i < this.guesses.length; i++) {
+      this.chars += item.cells[i]!.length;
+      this.guesses[i]!.add(item.cells[i]!.trim());
+    }
+  }
+}
+
 /** The types from a leading sample; the rows read are handed back with the rest, to be loaded in one pass. */
 export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem[]>): Promise<{ plan: Plan; all: AsyncGenerator<SourceItem[]> }> {
   const head: SourceItem[][] = [];
-  let header: string[] | null = null;
-  let guesses: TypeGuess[] = [];
+  const seen = new Inspector();
   let n = 0;
-  let chars = 0;
   let done = false;
   // Until a header is found (records before it are errors, to be reported), then a bounded sample.
-  while (!header || (n < SAMPLE_ROWS && chars < SAMPLE_CHARS)) {
+  while (!seen.header || (n < SAMPLE_ROWS && seen.chars < SAMPLE_CHARS)) {
     const r = await batches.next();
     if (r.done) {
       done = true;
       break;
     }
     head.push(r.value);
-    for (const item of r.value) {
-      n++; // errors count too: a file of nothing but bad records is not held whole
-      if ('error' in item) continue;
-      if (!header) {
-        header = item.cells;
-        guesses = header.map(() => new TypeGuess());
-        continue;
-      }
-      if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
-      for (let i = 0; i < guesses.length; i++) {
-        chars += item.cells[i]!.length;
-        guesses[i]!.add(item.cells[i]!.trim());
-      }
-    }
+    n += r.value.length; // errors count too: a file of nothing but bad records is not held whole
+    for (const item of r.value) seen.add(item);
   }
-  if (!header) throw new LoadError('the file has no header row');
-  const plan = planFrom(header, guesses, src.dictionary);
+  if (!seen.header) throw new LoadError('the file has no header row');
+  const plan = planFrom(seen.header, seen.guesses, src.dictionary);
   async function* all(): AsyncGenerator<SourceItem[]> {
     yield* head;
     if (!done) yield* batches;
@@ -108,28 +115,18 @@ export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem
 export async function fullPlan(src: Opened, resourceId: string, total: number): Promise<Plan> {
   const stats: EncodingStats = { utf8Lines: 0, thaiLines: 0, bom: false };
   const { stream } = await src.open();
-  let header: string[] | null = null;
-  let guesses: TypeGuess[] = [];
+  const seen = new Inspector();
   let bytes = 0;
   try {
     for await (const batch of rows(src.kind, stream, stats, (n) => (bytes += n))) {
-      for (const item of batch) {
-        if ('error' in item) continue;
-        if (!header) {
-          header = item.cells;
-          guesses = header.map(() => new TypeGuess());
-          continue;
-        }
-        if (item.cells.length !== header.length) continue; // a ragged row is reported when loaded
-        for (let i = 0; i < guesses.length; i++) guesses[i]!.add(item.cells[i]!.trim());
-      }
+      for (const item of batch) seen.add(item);
       liveProgress.set(resourceId, { rows: 0, bytes: Math.round(bytes / 2), total, phase: 'inspecting' });
     }
   } finally {
     stream.destroy();
   }
-  if (!header) throw new LoadError('the file has no header row');
-  const plan = planFrom(header, guesses, src.dictionary);
+  if (!seen.header) throw new LoadError('the file has no header row');
+  const plan = planFrom(seen.header, seen.guesses, src.dictionary);
   // Every value was seen: no type can change while loading.
   return { ...plan, inferred: plan.inferred.map(() => false), unseen: plan.unseen.map(() => false) };
 }

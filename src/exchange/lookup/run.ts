@@ -1,3 +1,4 @@
+import { periodOf } from '../gateway/quota.ts';
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { defineAction, runAction, type Caller } from '../../actions/registry.ts';
@@ -32,7 +33,6 @@ export class LookupRateLimited extends Error {
 }
 
 interface Limits { per_minute: number; per_day: number }
-const BANGKOK_MS = 7 * 3600_000;
 
 async function limits(ctx: ActionContext): Promise<Limits> {
   const row = await ctx.db.selectFrom('settings').select('value').where('key', '=', 'exchange.lookup_rate').executeTakeFirst();
@@ -49,11 +49,11 @@ async function limits(ctx: ActionContext): Promise<Limits> {
 async function countRate(ctx: ActionContext, userId: string): Promise<void> {
   const lim = await limits(ctx);
   const t = ctx.now.getTime();
-  // The day is Thailand's (UTC+7, no daylight saving): a limit "per day" resets at Bangkok midnight.
-  const day = t - ((t + BANGKOK_MS) % 86_400_000);
+  // The day is Thailand's, as the gateway's quota days are: a limit "per day" resets at Bangkok midnight.
+  const day = periodOf('calls_per_day', ctx.now);
   const windows = [
     { kind: 'minute', start: new Date(t - (t % 60_000)), limit: lim.per_minute, ends: t - (t % 60_000) + 60_000 },
-    { kind: 'day', start: new Date(day), limit: lim.per_day, ends: day + 86_400_000 },
+    { kind: 'day', start: day.start, limit: lim.per_day, ends: day.end.getTime() },
   ];
   for (const w of windows) {
     const r = await sql<{ count: number }>`

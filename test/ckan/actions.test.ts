@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { listIndex } from '../../src/actions/ckan/revise.ts';
 import { api, datasetInput, makeOrg, makeUser, sys, testEnv, type TestEnv } from '../helpers.ts';
 
 const INTERNAL = { data_category: 'ข้อมูลใช้ภายใน', data_classification: 'ชั้นเผยแพร่ภายในองค์กร' };
@@ -140,6 +141,18 @@ describe('CKAN client actions', () => {
     assert.equal(pkg.resources[1].id, r1.id, 'the resource keeps its id');
     const drop = await api(env, 'package_revise', { match: { id: d.id }, filter: ['-resources__-1'] }, { token: a });
     assert.equal(drop.json.result.package.resources.length, 2);
+  });
+
+  test('package_revise: a list entry by index, negative index, or an id prefix that may be all digits', () => {
+    const list = [{ id: '54723887-aaaa' }, { id: '1a2b3c4d-bbbb' }, { id: '54799999-cccc' }];
+    assert.deepEqual(listIndex(list, '1', 'k'), [1]);
+    assert.deepEqual(listIndex(list, '-1', 'k'), [2]);
+    assert.deepEqual(listIndex(list, '54723887', 'k'), [0], 'an all-digit id prefix out of range as an index');
+    assert.deepEqual(listIndex(list, '1a2b', 'k'), [1]);
+    const refusal = (seg: string) => { try { listIndex(list, seg, 'k'); } catch (e: any) { return JSON.stringify(e.errors.k); } return 'accepted'; };
+    assert.match(refusal('547'), /exactly one/, 'a prefix of two entries');
+    assert.match(refusal('-4'), /No list entry/);
+    assert.match(refusal('3'), /No list entry/);
   });
 
   test('dataset_purge: sysadmins only; rows gone', async () => {

@@ -27,13 +27,14 @@ function matches(current: unknown, match: unknown): boolean {
 }
 
 /** A list entry named by a path segment: an index (negative counts from the end) or the start of an item's id. */
-function listIndex(list: unknown[], seg: string, field: string): number[] {
+export function listIndex(list: unknown[], seg: string, field: string): number[] {
   if (seg === '*') return list.map((_, i) => i);
   if (/^-?\d+$/.test(seg)) {
     const n = Number(seg);
     const i = n < 0 ? list.length + n : n;
-    if (i < 0 || i >= list.length) throw bad(field, `No list entry ${seg}`, `ไม่มีรายการที่ ${seg}`);
-    return [i];
+    if (i >= 0 && i < list.length) return [i];
+    // An id prefix can be all digits ("54723887…"): out of range as an index, it is tried as a prefix.
+    if (n < 0 || !list.some((x) => isDict(x) && typeof x.id === 'string' && x.id.startsWith(seg))) throw bad(field, `No list entry ${seg}`, `ไม่มีรายการที่ ${seg}`);
   }
   const hits = list.map((x, i) => [x, i] as const).filter(([x]) => isDict(x) && typeof x.id === 'string' && x.id.startsWith(seg));
   if (hits.length !== 1) throw bad(field, `"${seg}" must name exactly one entry by its id or the start of it`, `"${seg}" ต้องระบุรายการเดียวด้วย id หรือส่วนต้นของ id`);

@@ -27,6 +27,7 @@ export const DEFAULT_SORT = 'score desc, metadata_modified desc';
 const FUZZY_THRESHOLD = 0.5;
 /** Memory for one search's matched set (a broad query at a million datasets holds some 100,000 rows). */
 const SEARCH_WORK_MEM = '32MB';
+const SEARCH_RANDOM_PAGE_COST = '1.1';
 
 const SORT_COLUMNS: Record<string, string> = {
   metadata_modified: 'metadata_modified',
@@ -241,7 +242,9 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
     )
     SELECT (SELECT count(*)::int FROM m) AS count, ${page} AS ids, ${facets} AS facets`;
   // The matched set is held once and read three times (count, page, facets): in memory, not in temporary files.
-  await sql`SELECT set_config('work_mem', ${SEARCH_WORK_MEM}, true)`.execute(ctx.db);
+  // Search rows are read from memory, not disk: PostgreSQL's default random_page_cost (4, a
+  // spinning disk) made broad matches scan the whole table instead of the GIN bitmap (278 → 82 ms for a 13,657-row match at 100,000).
+  await sql`SELECT set_config('work_mem', ${SEARCH_WORK_MEM}, true), set_config('random_page_cost', ${SEARCH_RANDOM_PAGE_COST}, true)`.execute(ctx.db);
   const r = await stmt.execute(ctx.db);
   const row = r.rows[0]!;
   return { count: row.count, ids: row.ids, facets: row.facets, loosened };

@@ -72,10 +72,17 @@ function escapeLike(v: string): string {
 }
 
 /** SQL for the longer words containing each typed word (one statement for all). */
+/**
+ * A joined word (สุขภาพ_ตาก_csv) is indexed with its pieces at the same place (segment.ts), so for a
+ * chunk without a joiner the piece that holds it is a part already: the joined word adds nothing
+ * to the query but cost (a broad chunk's parts were mostly file names).
+ */
+const JOINED = /[-_./]/;
+
 export function partsLookup(joined: string[]) {
   const subs = joined.map((j) =>
     graphemeLength(j) >= MIN_INFIX_GRAPHEMES && j.length >= 3
-      ? sql`(SELECT coalesce(json_agg(z.l), '[]'::json) FROM (SELECT lexeme AS l FROM search_vocab WHERE lexeme LIKE ${'%' + escapeLike(j) + '%'} AND lexeme <> ${j} ORDER BY length(lexeme), lexeme LIMIT ${MAX_PARTS * 3}) z)`
+      ? sql`(SELECT coalesce(json_agg(z.l), '[]'::json) FROM (SELECT lexeme AS l FROM search_vocab WHERE lexeme LIKE ${'%' + escapeLike(j) + '%'} AND lexeme <> ${j}${JOINED.test(j) ? sql`` : sql` AND lexeme !~ '[-_./]'`} ORDER BY length(lexeme), lexeme LIMIT ${MAX_PARTS * 3}) z)`
       : sql`'[]'::json`,
   );
   return sql<unknown>`json_build_array(${sql.join(subs.length ? subs : [sql`'[]'::json`])})`;

@@ -124,6 +124,14 @@ test('parts of compound words: กรุงเทพ finds the กรุงเ�
   assert.equal(luang.search_loosened, undefined, 'หลวง is a word: more results, no loosening');
 });
 
+test('a part inside a joined file name (สุขภาพ_ตาก.csv) is found through its piece, without the joined word in the query', async () => {
+  await sys(c.env, 'package_create', datasetInput('nso', { name: 'joined-file-name', title: 'ไฟล์ ผลสำรวจสุขภาพ_ตาก.csv', tags: ['ไฟล์'] }));
+  const db = c.env.services.store.db;
+  assert.ok((await db.selectFrom('search_vocab').select('lexeme').where('lexeme', '=', 'สุขภาพ_ตาก.csv').executeTakeFirst()), 'the joined word is in the vocabulary');
+  const r = await search({ q: 'ภาพ' });
+  assert.ok(r.results.some((x) => x.name === 'joined-file-name'), 'found as a part of สุขภาพ');
+});
+
 test('the abbreviation กทม finds the Bangkok datasets', async () => {
   const full = await search({ q: 'กรุงเทพมหานคร' });
   const abbr = await search({ q: 'กทม' });

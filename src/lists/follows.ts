@@ -89,6 +89,8 @@ export const amFollowingDataset = defineAction({
 export const datasetFollowerCount = defineAction({
   name: 'dataset_follower_count',
   readOnly: true,
+  // A hot page read: no BEGIN/COMMIT round trips (registry.ts); a disclosure row is its one write.
+  transaction: 'statement',
   summary: 'How many users follow the dataset (as visible as the dataset).',
   params: { id: { type: 'string', description: 'dataset id or name', required: true } },
   async run(ctx, input) {

@@ -12,7 +12,7 @@ const ROWS_MAX = 20;
 /** Title words used to find neighbours; the longest are the most telling (and the rarest). */
 const TITLE_WORDS = 8;
 /** Candidates ranked per request: similar datasets are a hint, so a bounded look is enough. */
-const CANDIDATES = 1000;
+const CANDIDATES = 300;
 
 function lexeme(word: string): string {
   return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
@@ -25,6 +25,8 @@ function lexeme(word: string): string {
 export const packageSimilar = defineAction({
   name: 'package_similar',
   readOnly: true,
+  // A hot page read: no BEGIN/COMMIT round trips (registry.ts); a disclosure row is its one write.
+  transaction: 'statement',
   summary: 'Datasets similar to id (shared tags and title words), only those the caller may see; rows default 5, at most 20.',
   params: { id: { type: 'string', description: 'dataset id or name', required: true }, rows: { type: 'integer', description: 'default 5, at most 20' } },
   async run(ctx, input) {

@@ -39,6 +39,8 @@ const inWindow = (window: string[]) => sql`u.day >= ${`${window[0]}-01`}::date`;
 export const usageStatsShow = defineAction({
   name: 'usage_stats_show',
   readOnly: true,
+  // A hot page read: no BEGIN/COMMIT round trips (registry.ts); a disclosure row is its one write.
+  transaction: 'statement',
   summary: 'Views and downloads per month (Asia/Bangkok) of a dataset and its resources, or of an organisation’s datasets the caller may see.',
   params: {
     id: { type: 'string', description: 'dataset id or name' },

@@ -52,8 +52,17 @@ export function timeEl(lang: Lang, v: unknown, withTime = false): Html {
   return html`<time datetime="${d.toISOString()}">${withTime ? formatDateTime(lang, d) : formatDate(lang, d)}</time>`;
 }
 
+// Formatters are costly to build (a third of a millisecond each): one per language and precision.
+const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
+function numberFormat(lang: Lang, fractionDigits?: number): Intl.NumberFormat {
+  const key = `${lang}:${fractionDigits ?? ''}`;
+  let f = NUMBER_FORMATS.get(key);
+  if (!f) NUMBER_FORMATS.set(key, (f = new Intl.NumberFormat(lang === 'th' ? 'th-TH' : 'en-GB', fractionDigits === undefined ? {} : { maximumFractionDigits: fractionDigits })));
+  return f;
+}
+
 export function formatNumber(lang: Lang, n: number): string {
-  return new Intl.NumberFormat(lang === 'th' ? 'th-TH' : 'en-GB').format(n);
+  return numberFormat(lang).format(n);
 }
 
 export function formatSize(lang: Lang, bytes: unknown): string {
@@ -66,7 +75,7 @@ export function formatSize(lang: Lang, bytes: unknown): string {
     v /= 1024;
     i++;
   }
-  return `${new Intl.NumberFormat(lang === 'th' ? 'th-TH' : 'en-GB', { maximumFractionDigits: i ? 1 : 0 }).format(v)} ${units[i]}`;
+  return `${numberFormat(lang, i ? 1 : 0).format(v)} ${units[i]}`;
 }
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"')\]]+/g;

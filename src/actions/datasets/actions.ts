@@ -134,6 +134,8 @@ export const packageRestore = defineAction({
 export const packageShow = defineAction({
   name: 'package_show',
   readOnly: true,
+  // A hot page read: no BEGIN/COMMIT round trips (registry.ts); a disclosure row is its one write.
+  transaction: 'statement',
   summary: 'One dataset by id or name. Private and sensitive entries answer only to those with a right to them.',
   params: { id: { type: 'string', description: 'id or name of the dataset', required: true }, include_tracking: { type: 'boolean', description: 'add tracking_summary {total, recent} to the dataset and its resources' } },
   async run(ctx, input) {

@@ -18,6 +18,9 @@ import { groupDict, packageDicts } from '../datasets/present.ts';
 import { boolParam, filterParam, readPaging, stringParam } from '../params.ts';
 import { memberCreate, memberDelete } from './members.ts';
 import { packageCounts } from './counts.ts';
+
+/** One collator for every comparison: localeCompare with a locale builds one per call. */
+const THAI_ORDER = new Intl.Collator('th');
 import { agencyMarked, changeDuty, isGovernanceRole } from '../governance/duties.ts';
 
 type Kind = 'organization' | 'group';
@@ -167,7 +170,7 @@ function listAction(kind: Kind): ActionDef {
       rows = rows.sort((a, b) => {
         const va = key === 'package_count' ? (counts.get(a.id) ?? 0) : key === 'name' ? a.name : a.title || a.name;
         const vb = key === 'package_count' ? (counts.get(b.id) ?? 0) : key === 'name' ? b.name : b.title || b.name;
-        return (typeof va === 'number' ? va - (vb as number) : String(va).localeCompare(String(vb), 'th')) * dir;
+        return (typeof va === 'number' ? va - (vb as number) : THAI_ORDER.compare(String(va), String(vb))) * dir;
       });
       const page = rows.slice(offset, offset + limit);
       if (!allFields) return page.map((r) => r.name);

@@ -176,9 +176,46 @@ interface Result {
   latencies: Map<Kind, number[]>;
   errors: Map<Kind, number>;
   samples: string[];
+  cpu: { app: number; pg: number; generator: number };
 }
 
-async function run(f: Fixture, base: string, seconds: number): Promise<Result> {
+/** CPU milliseconds (user + system) of every process, by pid, with its parent and name, from /proc. */
+function processCpu(): Map<number, { ppid: number; comm: string; ms: number }> {
+  const out = new Map<number, { ppid: number; comm: string; ms: number }>();
+  const tick = 1000 / 100; // USER_HZ
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const close = st.lastIndexOf(')');
+      const f = st.slice(close + 2).split(' ');
+      out.set(Number(d), { ppid: Number(f[1]), comm: st.slice(st.indexOf('(') + 1, close), ms: (Number(f[11]) + Number(f[12])) * tick });
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Where the machine's CPU went during a run: the app processes (the server and its workers), PostgreSQL, this load generator. */
+function cpuSplit(root: number, before: Map<number, { ppid: number; comm: string; ms: number }>, after: Map<number, { ppid: number; comm: string; ms: number }>) {
+  const under = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 10; p = after.get(p)?.ppid ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  let app = 0;
+  let pg = 0;
+  for (const [pid, a] of after) {
+    const d = a.ms - (before.get(pid)?.ms ?? 0);
+    if (under(pid)) app += d;
+    else if (a.comm === 'postgres') pg += d;
+  }
+  return { app, pg };
+}
+
+async function run(f: Fixture, base: string, seconds: number, serverPid = 0): Promise<Result> {
+  const cpuBefore = processCpu();
+  const selfBefore = process.cpuUsage();
   const latencies = new Map<Kind, number[]>(MIX.map(([k]) => [k, []]));
   const errors = new Map<Kind, number>(MIX.map(([k]) => [k, 0]));
   const samples: string[] = [];
@@ -208,7 +245,8 @@ async function run(f: Fixture, base: string, seconds: number): Promise<Result> {
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, client));
-  return { seconds: (performance.now() - t0) / 1000, latencies, errors, samples };
+  const self = process.cpuUsage(selfBefore);
+  return { seconds: (performance.now() - t0) / 1000, latencies, errors, samples, cpu: { ...cpuSplit(serverPid, cpuBefore, processCpu()), generator: (self.user + self.system) / 1000 } };
 }
 
 function report(label: string, r: Result): void {
@@ -220,6 +258,9 @@ function report(label: string, r: Result): void {
   line(`  ${'request'.padEnd(14)} ${'count'.padStart(7)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
   for (const [k] of MIX) line(fmt(k, r.latencies.get(k)!, r.errors.get(k)!));
   line(fmt('ALL', [...r.latencies.values()].flat(), [...r.errors.values()].reduce((a, b) => a + b, 0)));
+  const n = [...r.latencies.values()].reduce((a, x) => a + x.length, 0);
+  const busy = (r.cpu.app + r.cpu.pg + r.cpu.generator) / (r.seconds * 1000 * os.cpus().length);
+  line(`  CPU per request: app processes ${(r.cpu.app / n).toFixed(2)} ms, PostgreSQL ${(r.cpu.pg / n).toFixed(2)} ms, load generator ${(r.cpu.generator / n).toFixed(2)} ms; the ${os.cpus().length} cores ${(busy * 100).toFixed(0)} % busy`);
   for (const s of r.samples) line(`  error sample: ${s}`);
 }
 
@@ -231,7 +272,7 @@ for (const kind of STORES) {
       const { child, url } = await startServer(f.env, w);
       try {
         await run(f, url, Math.min(5, SECONDS)); // warm-up: plans, caches, connections
-        report(`${kind}, ${w} worker process${w > 1 ? 'es' : ''}`, await run(f, url, SECONDS));
+        report(`${kind}, ${w} worker process${w > 1 ? 'es' : ''}`, await run(f, url, SECONDS, child.pid ?? 0));
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));

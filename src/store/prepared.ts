@@ -22,56 +22,11 @@ function nameOf(text: string): string {
   return n;
 }
 
-/**
- * Besides the marked statements, every parameterised statement is kept prepared on its connection,
- * the most recent LRU_SIZE of them (a page sends a dozen short lookups; their parse and plan were
- * a quarter of PostgreSQL's CPU per request in bench:load). Left out, always planned anew:
- * statements over DataStore tables (a reload replaces a table and may change its columns' types, which a
- * prepared statement cannot follow) and full-text matches (`@@`), whose good plan depends on how
- * common the words are.
- */
-const LRU_SIZE = 128;
-const UNPREPARED = /\bdatastore"?\.|@@/;
-
-export function keepsPrepared(text: string): boolean {
-  return !UNPREPARED.test(text);
-}
-
-/** Makes every client the pool creates send PREPARED statements, and recent parameterised ones, as named statements. */
+/** Makes every client the pool creates send PREPARED statements as named ones. */
 export function usePreparedStatements(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    // Insertion order is recency: a hit is moved to the end, the first entry is the least recent.
-    // Names are never reused on a connection, so a statement queued behind its own eviction is safe.
-    const recent = new Map<string, string>();
-    let seq = 0;
-    (client as { query: unknown }).query = (text: unknown, values?: unknown, cb?: unknown) => {
-      if (typeof text !== 'string') return query(text, values, cb);
-      if (text.startsWith(PREPARED)) return query({ name: nameOf(text), text, values }, cb);
-      if (!Array.isArray(values) || !values.length || !keepsPrepared(text)) return query(text, values, cb);
-      let name = recent.get(text);
-      if (name) recent.delete(text);
-      else {
-        name = `banchi_r${++seq}`;
-        if (recent.size >= LRU_SIZE) {
-          const [oldText, oldName] = recent.entries().next().value as [string, string];
-          recent.delete(oldText);
-          forget(client, oldName);
-        }
-      }
-      recent.set(text, name);
-      return query({ name, text, values }, cb);
-    };
+    (client as { query: unknown }).query = (text: unknown, values?: unknown, cb?: unknown) =>
+      typeof text === 'string' && text.startsWith(PREPARED) ? query({ name: nameOf(text), text, values }, cb) : query(text, values, cb);
   });
-}
-
-/** DEALLOCATE on the server (queued after what runs on the connection now), then out of pg's own record. */
-function forget(client: pg.PoolClient, name: string): void {
-  const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
-  (client.query(`DEALLOCATE ${name}`) as unknown as Promise<unknown>).then(
-    () => {
-      if (parsed) delete parsed[name];
-    },
-    () => undefined,
-  );
 }

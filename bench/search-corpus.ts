@@ -276,10 +276,10 @@ function pgArray(xs: string[]): string {
 async function deriveSearchRows(db: Db, rows: Array<{ id: string; base: string; extra: string; title: string }>): Promise<void> {
   await sql`
     INSERT INTO dataset_search (dataset_id, document, title_text, tags_text, res_formats, groups, group_ids, popularity,
-      tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage, state, private, data_category, owner_org, metadata_modified, metadata_created)
+      tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage, state, private, data_category, owner_org, metadata_modified, metadata_created, title, name)
     SELECT m.id, b.document || m.extra::tsvector, b.title_text || ' ' || m.title, '', b.res_formats, '{}', b.group_ids, d.view_count,
       b.tags, d.data_type, d.data_classification, d.license_id, coalesce(d.metadata->>'update_frequency_unit', ''), coalesce(d.metadata->>'geo_coverage', ''),
-      d.state, d.private, d.data_category, d.owner_org, d.metadata_modified, d.metadata_created
+      d.state, d.private, d.data_category, d.owner_org, d.metadata_modified, d.metadata_created, d.title, d.name
     FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.base)}::uuid[], ${rows.map((r) => r.extra)}::text[], ${rows.map((r) => r.title)}::text[]) AS m(id, base, extra, title)
     JOIN dataset_search b ON b.dataset_id = m.base
     JOIN datasets d ON d.id = m.id`.execute(db);

@@ -94,6 +94,8 @@ function rowParts(r: SourceRow): { parts: DocumentPart[]; title: string; row: Om
       owner_org: r.owner_org,
       metadata_modified: r.metadata_modified,
       metadata_created: r.metadata_created,
+      title: r.title,
+      name: r.name,
     },
   };
 }
@@ -139,20 +141,20 @@ export async function writeSearchRows(db: Tx, rows: SearchRow[]): Promise<void> 
   if (!rows.length) return;
   await sql`
     INSERT INTO dataset_search (dataset_id, document, title_text, tags_text, res_formats, groups, group_ids, popularity,
-      tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage, state, private, data_category, owner_org, metadata_modified, metadata_created)
+      tags, data_type, data_classification, license_id, update_frequency_unit, geo_coverage, state, private, data_category, owner_org, metadata_modified, metadata_created, title, name)
     SELECT x.dataset_id, x.document::tsvector, x.title_text, x.tags_text, x.res_formats, x.groups, x.group_ids, x.popularity,
-      x.tags, x.data_type, x.data_classification, x.license_id, x.update_frequency_unit, x.geo_coverage, x.state, x.private, x.data_category, x.owner_org, x.metadata_modified, x.metadata_created
+      x.tags, x.data_type, x.data_classification, x.license_id, x.update_frequency_unit, x.geo_coverage, x.state, x.private, x.data_category, x.owner_org, x.metadata_modified, x.metadata_created, x.title, x.name
     FROM json_to_recordset(${JSON.stringify(rows)}::json)
       AS x(dataset_id uuid, document text, title_text text, tags_text text, res_formats text[], groups text[], group_ids uuid[], popularity integer,
         tags text[], data_type text, data_classification text, license_id text, update_frequency_unit text, geo_coverage text,
-        state text, private boolean, data_category text, owner_org uuid, metadata_modified timestamptz, metadata_created timestamptz)
+        state text, private boolean, data_category text, owner_org uuid, metadata_modified timestamptz, metadata_created timestamptz, title text, name text)
     ON CONFLICT (dataset_id) DO UPDATE SET
       document = excluded.document, title_text = excluded.title_text, tags_text = excluded.tags_text,
       res_formats = excluded.res_formats, groups = excluded.groups, group_ids = excluded.group_ids, popularity = excluded.popularity,
       tags = excluded.tags, data_type = excluded.data_type, data_classification = excluded.data_classification, license_id = excluded.license_id,
       update_frequency_unit = excluded.update_frequency_unit, geo_coverage = excluded.geo_coverage,
       state = excluded.state, private = excluded.private, data_category = excluded.data_category, owner_org = excluded.owner_org,
-      metadata_modified = excluded.metadata_modified, metadata_created = excluded.metadata_created`.execute(db);
+      metadata_modified = excluded.metadata_modified, metadata_created = excluded.metadata_created, title = excluded.title, name = excluded.name`.execute(db);
 }
 
 /** Adds tags to the autocomplete vocabulary, in a fixed order so concurrent writers cannot deadlock. */

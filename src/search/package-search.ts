@@ -38,12 +38,12 @@ const SORT_COLUMNS: Record<string, string> = {
   views_recent: 'popularity',
   views_total: 'popularity',
 };
-/** Sort columns of the search row; title and name only the datasets row has (read for these sorts alone). */
+/** Sort columns of the search row; popularity only the datasets row has fresh (read for that sort alone). */
 const SORT_SOURCES: Record<string, string> = {
   metadata_modified: 's.metadata_modified',
   metadata_created: 's.metadata_created',
-  title: '(SELECT d.title FROM datasets d WHERE d.id = s.dataset_id)',
-  name: '(SELECT d.name FROM datasets d WHERE d.id = s.dataset_id)',
+  title: 's.title',
+  name: 's.name',
   popularity: '(SELECT d.view_count FROM datasets d WHERE d.id = s.dataset_id)',
 };
 

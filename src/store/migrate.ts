@@ -30,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '024_usage_lists': await import('./migrations/024_usage_lists.ts'),
   '025_exchange_usage_slots': await import('./migrations/025_exchange_usage_slots.ts'),
   '026_exchange_mtls': await import('./migrations/026_exchange_mtls.ts'),
+  '027_search_sort_titles': await import('./migrations/027_search_sort_titles.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -263,6 +263,9 @@ export interface DatasetSearchTable {
   owner_org: string | null;
   metadata_modified: Date;
   metadata_created: Date;
+  /** The dataset's title and name, for sorting (migration 027). */
+  title: string;
+  name: string;
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */

@@ -50,6 +50,22 @@ test('create, update, resource change, group change, privacy change and delete s
   assert.equal((await anon({ 'facet.field': ['tags'] })).facets.tags['ตลาดแรงงาน'], undefined);
 });
 
+test('title and name sorts read the search row, which follows a rename by an action and by any other path (the trigger)', async () => {
+  await makeOrg(env, 'sorting-office', 'สำนักงานทดสอบการเรียง');
+  for (const [name, title] of [['sort-b', 'ขข ทะเบียนเรียงลำดับ'], ['sort-a', 'กก ทะเบียนเรียงลำดับ'], ['sort-c', 'คค ทะเบียนเรียงลำดับ']]) await sys(env, 'package_create', datasetInput('sorting-office', { name, title }));
+  const order = async (sort: string) => (await anon({ q: 'ทะเบียนเรียงลำดับ', sort })).results.map((x: any) => x.name);
+  assert.deepEqual(await order('title_string asc'), ['sort-a', 'sort-b', 'sort-c']);
+  assert.deepEqual(await order('name desc'), ['sort-c', 'sort-b', 'sort-a']);
+  await sys(env, 'package_patch', { id: 'sort-a', title: 'งง ทะเบียนเรียงลำดับ' });
+  assert.deepEqual(await order('title_string asc'), ['sort-b', 'sort-c', 'sort-a']);
+  // A path that writes datasets without the indexer: the row's facts follow in the same statement.
+  await sql`UPDATE datasets SET title = 'กข ทะเบียนเรียงลำดับ', name = 'sort-z' WHERE name = 'sort-c'`.execute(env.services.store.db);
+  const row = await env.services.store.db.selectFrom('dataset_search').select(['title', 'name']).where('dataset_id', '=', sql<string>`(SELECT id FROM datasets WHERE name = 'sort-z')`).executeTakeFirstOrThrow();
+  assert.deepEqual(row, { title: 'กข ทะเบียนเรียงลำดับ', name: 'sort-z' });
+  assert.deepEqual(await order('title_string asc'), ['sort-z', 'sort-b', 'sort-a']);
+  assert.deepEqual(await order('name asc'), ['sort-a', 'sort-b', 'sort-z']);
+});
+
 test('pathological text is indexed without failing the write', async () => {
   const words = Array.from({ length: 300 }, (_, i) => `w${i}x${'y'.repeat(40)}`).join(' ');
   const description = Array.from({ length: 190 }, (_, i) => `r${i}-${'z'.repeat(95)}`).join(' ');

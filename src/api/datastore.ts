@@ -45,6 +45,7 @@ export async function datastoreRoutes(app: FastifyInstance, services: Services):
       } else {
         const actor = await apiActor(services, req, false);
         result = await runAction(services, 'datastore_search', { ...input }, { actor, lang, ip: req.ip });
+        result = onThisEndpoint(result);
       }
       return reply.type(JSON_TYPE).send(JSON.stringify({ success: true, result }));
     } catch (e) {
@@ -56,4 +57,18 @@ export async function datastoreRoutes(app: FastifyInstance, services: Services):
   const schema = (summary: string) => ({ summary, tags: ['DataStore'], params: { type: 'object', properties: { rid: { type: 'string' } } } });
   app.get('/api/datastore/:rid', { schema: schema('No-code API: rows of a DataStore resource (datastore_search; other parameters filter by field)') }, (req, reply) => answer(req, reply, 'search'));
   app.get('/api/datastore/:rid/openapi.json', { schema: schema('OpenAPI description of one DataStore resource') }, (req, reply) => answer(req, reply, 'openapi'));
+}
+
+/** datastore_search's links go to the action; an answer of the no-code API pages on the no-code API. */
+function onThisEndpoint(result: unknown): unknown {
+  const r = result as { resource_id?: string; _links?: Record<string, string> };
+  if (!r?._links || !r.resource_id) return result;
+  const links: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r._links)) {
+    const u = new URL(v, 'http://x');
+    u.searchParams.delete('resource_id');
+    const q = u.searchParams.toString();
+    links[k] = `/api/datastore/${r.resource_id}${q ? `?${q}` : ''}`;
+  }
+  return { ...r, _links: links };
 }

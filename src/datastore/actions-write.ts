@@ -12,6 +12,8 @@ import { fieldInfo, readSearch } from './query.ts';
 import { sourceKind } from './source.ts';
 
 const MAX_RECORDS = 10_000;
+const MAX_FIELDS = 1598;
+const MAX_KEY_FIELDS = 32;
 const msg = (th: string, en: string): Msg => ({ th, en });
 
 function readFields(v: unknown, bag: ErrorBag): DsField[] {
@@ -46,11 +48,18 @@ function readRecords(v: unknown): Record<string, unknown>[] {
 }
 
 /** Record values in their column types; every bad value is a field error named records[i].field. */
-function typedRecords(records: Record<string, unknown>[], fields: DsField[], bag: ErrorBag): Array<Map<string, string | null>> {
+function typedRecords(records: Record<string, unknown>[], fields: DsField[], bag: ErrorBag, method = 'insert'): Array<Map<string, string | null>> {
   const byId = new Map(fields.map((f) => [f.id, f]));
   return records.map((r, i) => {
     const out = new Map<string, string | null>();
     for (const [k, v] of Object.entries(r)) {
+      // As CKAN: update and upsert may name the row by its _id (the store numbers rows; insert cannot).
+      if (k === '_id' && method !== 'insert') {
+        const c = typeof v === 'number' || typeof v === 'string' ? convert('int', String(v).trim()) : null;
+        if (c === null) bag.add(`records[${i}]._id`, typeMessage('int'));
+        else out.set(k, c);
+        continue;
+      }
       const f = byId.get(k);
       if (!f) {
         bag.add(`records[${i}].${k.slice(0, 80)}`, msg('ไม่มีฟิลด์นี้ในตาราง', 'Field not in table'));
@@ -83,33 +92,64 @@ async function writeRecords(ctx: ActionContext, resourceId: string, fields: DsFi
   const byId = new Map(fields.map((f) => [f.id, f]));
   for (const [i, row] of rows.entries()) {
     if (method !== 'insert') {
+      const rowId = row.get('_id');
+      row.delete('_id');
       const missing = pk.filter((k) => !row.has(k) || row.get(k) === null);
-      if (!pk.length) throw ValidationError.field('method', msg('ตารางไม่มี primary_key ใช้ method insert', 'The table has no primary_key: use method "insert"'));
-      if (missing.length) throw ValidationError.field(`records[${i}].${missing[0]}`, msg('ต้องระบุค่าของ primary key', 'Primary key value missing'));
-      const keyCond = sql.join(pk.map((k) => sql`${col(k)} = ${typed(byId.get(k)!, row.get(k)!)}`), sql` AND `);
+      if (!pk.length && !rowId) throw ValidationError.field('method', msg('ตารางไม่มี primary_key ใช้ method insert หรือระบุ _id ของแถว', 'The table has no primary_key: use method "insert", or give the row\'s _id'));
+      if (missing.length && !rowId) throw ValidationError.field(`records[${i}].${missing[0]}`, msg('ต้องระบุค่าของ primary key', 'Primary key value missing'));
+      const keyCond = rowId ? sql`_id = ${rowId}::bigint` : sql.join(pk.map((k) => sql`${col(k)} = ${typed(byId.get(k)!, row.get(k)!)}`), sql` AND `);
       const existing = (await sql<Record<string, unknown>>`SELECT ${sql.join(fields.map((f) => sql`${col(f.id)}::text AS ${col(f.id)}`), sql`, `)} FROM ${table} WHERE ${keyCond} FOR UPDATE`.execute(ctx.db)).rows[0];
       if (existing) {
         const merged = new Map<string, string | null>(fields.map((f) => [f.id, (existing[f.id] as string | null) ?? null]));
         for (const [k, v] of row) merged.set(k, v);
-        const sets = [...row.keys()].filter((k) => !pk.includes(k)).map((k) => sql`${col(k)} = ${typed(byId.get(k)!, row.get(k)!)}`);
+        const sets = [...row.keys()].filter((k) => rowId || !pk.includes(k)).map((k) => sql`${col(k)} = ${typed(byId.get(k)!, row.get(k)!)}`);
         sets.push(sql`_full_text = ${fullText(fields, merged)}::tsvector`);
-        await sql`UPDATE ${table} SET ${sql.join(sets, sql`, `)} WHERE ${keyCond}`.execute(ctx.db);
+        await rowWrite(ctx, i, sql`UPDATE ${table} SET ${sql.join(sets, sql`, `)} WHERE ${keyCond}`);
         continue;
       }
+      // An _id is the store's own number: one that no row has is not found, never a row inserted under it.
+      if (rowId) throw ValidationError.field(`records[${i}]._id`, msg('ไม่พบแถวที่มี _id นี้', '_id not found'));
       if (method === 'update') throw ValidationError.field(`records[${i}]`, msg('ไม่พบแถวที่มี primary key นี้', 'key not found'));
     }
     const keys = [...row.keys()];
     const names = sql.join([...keys.map(col), sql`_full_text`], sql`, `);
     const values = sql.join([...keys.map((k) => typed(byId.get(k)!, row.get(k)!)), sql`${fullText(fields, row)}::tsvector`], sql`, `);
-    try {
-      await sql.raw('SAVEPOINT ds_row').execute(ctx.db);
-      await sql`INSERT INTO ${table} (${names}) VALUES (${values})`.execute(ctx.db);
-      await sql.raw('RELEASE SAVEPOINT ds_row').execute(ctx.db);
-    } catch (e) {
-      await sql.raw('ROLLBACK TO SAVEPOINT ds_row').execute(ctx.db);
-      if (/duplicate key|unique/i.test(String((e as Error).message))) throw ValidationError.field(`records[${i}]`, msg('primary key ซ้ำกับแถวที่มีอยู่', 'Duplicate primary key'));
-      throw e;
-    }
+    await rowWrite(ctx, i, sql`INSERT INTO ${table} (${names}) VALUES (${values})`);
+  }
+}
+
+/**
+ * One record's INSERT or UPDATE. Values were checked against their types in JS, but PostgreSQL still
+ * refuses some: a key repeated, a value too big for a btree entry (about 2,700 bytes in the primary
+ * key or an index) or for a tsvector, a number out of range. Each is that record's field error.
+ */
+async function rowWrite(ctx: ActionContext, i: number, statement: RawBuilder<unknown>): Promise<void> {
+  try {
+    await sql.raw('SAVEPOINT ds_row').execute(ctx.db);
+    await statement.execute(ctx.db);
+    await sql.raw('RELEASE SAVEPOINT ds_row').execute(ctx.db);
+  } catch (e) {
+    await sql.raw('ROLLBACK TO SAVEPOINT ds_row').execute(ctx.db);
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (code === '23505') throw ValidationError.field(`records[${i}]`, msg('primary key ซ้ำกับแถวที่มีอยู่', 'Duplicate primary key'));
+    if (code === '54000') throw ValidationError.field(`records[${i}]`, msg('ค่ายาวเกินกว่าจะทำดัชนีได้ (ฟิลด์ใน primary key หรือ indexes ยาวได้ราว 2,000 ไบต์) หรือข้อความยาวเกินกว่าจะค้นได้', 'A value is too long to index (a primary key or indexes field holds about 2,000 bytes) or its text too long to search'));
+    if (code.startsWith('22')) throw ValidationError.field(`records[${i}]`, msg(`ค่าไม่เข้ากับชนิดของฟิลด์: ${(e as Error).message.slice(0, 200)}`, `A value does not fit its field: ${(e as Error).message.slice(0, 200)}`));
+    throw e;
+  }
+}
+
+/** An index over existing rows: rows that repeat the key, or a value too long to index, are the parameter's error. */
+async function indexOn(ctx: ActionContext, key: 'primary_key' | 'indexes', statement: RawBuilder<unknown>): Promise<void> {
+  await sql.raw('SAVEPOINT ds_ix').execute(ctx.db);
+  try {
+    await statement.execute(ctx.db);
+    await sql.raw('RELEASE SAVEPOINT ds_ix').execute(ctx.db);
+  } catch (e) {
+    await sql.raw('ROLLBACK TO SAVEPOINT ds_ix').execute(ctx.db);
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (code === '23505') throw ValidationError.field(key, msg('ค่าใน primary key ซ้ำกันในแถวที่มีอยู่', 'Existing rows repeat this primary key'));
+    if (code === '54000') throw ValidationError.field(key, msg('แถวที่มีอยู่มีค่ายาวเกินกว่าจะทำดัชนีได้ (ราว 2,000 ไบต์)', 'Existing rows hold a value too long to index (about 2,000 bytes)'));
+    throw e;
   }
 }
 
@@ -160,6 +200,11 @@ export const datastoreCreate = defineAction({
       else if (!old) fields.push(f);
     }
     if (!fields.length) bag.add('fields', msg('ต้องระบุ fields', 'Missing value'));
+    // PostgreSQL's limits, checked here so they are field errors: 1,600 columns a table (_id and
+    // _full_text are two of them) and 32 columns a key.
+    if (fields.length > MAX_FIELDS) bag.add('fields', msg(`ตารางมีได้ไม่เกิน ${MAX_FIELDS} ฟิลด์ (ขอ ${fields.length})`, `A table has at most ${MAX_FIELDS} fields (${fields.length} asked)`));
+    if (new Set(pkIn).size !== pkIn.length) bag.add('primary_key', msg('รหัสฟิลด์ใน primary key ซ้ำกัน', 'A field is repeated in primary_key'));
+    else if (pkIn.length > MAX_KEY_FIELDS) bag.add('primary_key', msg(`primary key มีได้ไม่เกิน ${MAX_KEY_FIELDS} ฟิลด์`, `A primary key has at most ${MAX_KEY_FIELDS} fields`));
     for (const k of [...pkIn, ...ixIn]) if (!fields.some((f) => f.id === k)) bag.add(pkIn.includes(k) ? 'primary_key' : 'indexes', msg(`ไม่มีฟิลด์ ${k.slice(0, 80)}`, `field "${k.slice(0, 80)}" not in table`));
     bag.throwIfAny();
     const table = sql.raw(tableName(id));
@@ -174,16 +219,10 @@ export const datastoreCreate = defineAction({
     }
     const pk = pkIn.length ? pkIn : (existing?.primary_key ?? []);
     if (pkIn.length && pkIn.join() !== (existing?.primary_key ?? []).join()) {
-      await sql.raw(`SAVEPOINT ds_pk`).execute(ctx.db);
-      try {
-        await sql`CREATE UNIQUE INDEX ON ${table} (${sql.join(pk.map(col), sql`, `)})`.execute(ctx.db);
-      } catch {
-        await sql.raw(`ROLLBACK TO SAVEPOINT ds_pk`).execute(ctx.db);
-        throw ValidationError.field('primary_key', msg('ค่าใน primary key ซ้ำกันในแถวที่มีอยู่', 'Existing rows repeat this primary key'));
-      }
+      await indexOn(ctx, 'primary_key', sql`CREATE UNIQUE INDEX ON ${table} (${sql.join(pk.map(col), sql`, `)})`);
     }
     const indexes = [...new Set([...(existing?.indexes ?? []), ...ixIn])];
-    for (const k of ixIn) if (!(existing?.indexes ?? []).includes(k)) await sql`CREATE INDEX ON ${table} (${col(k)})`.execute(ctx.db);
+    for (const k of new Set(ixIn)) if (!(existing?.indexes ?? []).includes(k)) await indexOn(ctx, 'indexes', sql`CREATE INDEX ON ${table} (${col(k)})`);
     const rows = typedRecords(records, fields, bag);
     bag.throwIfAny();
     await writeRecords(ctx, id, fields, pk, rows, 'insert');
@@ -207,7 +246,7 @@ export const datastoreUpsert = defineAction({
     const method = String(input.method ?? 'upsert');
     if (!['upsert', 'insert', 'update'].includes(method)) throw ValidationError.field('method', msg('ต้องเป็น upsert, insert หรือ update', 'Must be upsert, insert or update'));
     const bag = new ErrorBag();
-    const rows = typedRecords(readRecords(input.records), access.fields, bag);
+    const rows = typedRecords(readRecords(input.records), access.fields, bag, method);
     bag.throwIfAny();
     const t = access.table!;
     await writeRecords(ctx, id, t.fields, t.primary_key, rows, method);
@@ -227,8 +266,9 @@ export const datastoreDelete = defineAction({
   async run(ctx, input) {
     const id = readResourceId(input);
     const access = await openTable(ctx, id, 'datastore_delete', { write: true, personal: true });
-    const hasFilters = input.filters !== undefined && input.filters !== null && input.filters !== '' && !(typeof input.filters === 'object' && !Object.keys(input.filters as object).length);
-    if (!hasFilters) {
+    // As CKAN: no filters (absent or null) drops the table; any other value must be an object of
+    // filters, and `{}` deletes every row but keeps the table (`[]` or '' dropped the table here).
+    if (input.filters === undefined || input.filters === null) {
       await sql.raw(`DROP TABLE IF EXISTS ${tableName(id)}`).execute(ctx.db);
       await sql`UPDATE datastore_tables SET active = false, fields = '[]'::jsonb, row_count = 0, primary_key = '{}', indexes = '{}', updated = now() WHERE resource_id = ${id}`.execute(ctx.db);
       return { resource_id: id, deleted: 'table' };

@@ -6,15 +6,18 @@ import { enqueue } from '../jobs/queue.ts';
 import { openTable, readResourceId } from './access.ts';
 import { fieldInfo, readSearch, runSearch, ROWS_MAX } from './query.ts';
 import { checkSql } from './sql-check.ts';
+import { tableName } from './ident.ts';
 import { liveProgress, setLoadState } from './meta.ts';
 import { DATASTORE_QUEUE } from './load.ts';
 import { sourceKind } from './source.ts';
 import { columnItemNames, inputFromItemNames, renameAnswer } from '../exchange/items/mapping.ts';
 
 const SQL_TIMEOUT_MS = 5000;
+/** The most text (values as PostgreSQL writes them) a datastore_search_sql answer carries. */
+export const SQL_BYTES_MAX = 32 * 1024 * 1024;
 
 function searchLinks(_ctx: ActionContext) {
-  return { base: '/api/3/action/datastore_search' };
+  return { base: '/api/3/action/datastore_search', resourceParam: true };
 }
 
 export const datastoreSearch = defineAction({
@@ -55,8 +58,15 @@ export const datastoreInfo = defineAction({
     const t = access.table;
     if (!t) return { meta: { id, count: 0, datastore_active: false }, fields: [], load: { state: 'none' } };
     const live = liveProgress.get(id);
+    // What the caller may not read stays out of the answer: a load error of a hidden field (personal
+    // data, a grant's fields) is dropped, since its value and message are that field's value; a
+    // caller limited to some rows gets errors without values (any may be of a row it may not see)
+    // and the count of its own rows.
+    const readable = new Set(access.fields.map((f) => f.id));
+    const errors = t.load_errors.filter((e) => !e.field || readable.has(e.field)).map((e) => (access.rows ? { line: e.line, ...(e.field ? { field: e.field } : {}) } : e));
+    const count = access.rows && t.active ? Number((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.raw(tableName(id))} WHERE ${access.rows}`.execute(ctx.db)).rows[0]?.n ?? 0) : t.row_count;
     return {
-      meta: { id, count: t.row_count, datastore_active: t.active, primary_key: t.primary_key, indexes: t.indexes },
+      meta: { id, count, datastore_active: t.active, primary_key: t.primary_key, indexes: t.indexes },
       fields: access.fields.map(fieldInfo),
       load: {
         state: t.load_state,
@@ -65,7 +75,7 @@ export const datastoreInfo = defineAction({
         total_bytes: t.load_total_bytes,
         progress: t.load_total_bytes ? Math.min(1, (live?.bytes ?? t.load_bytes) / t.load_total_bytes) : t.load_state === 'done' ? 1 : 0,
         error: t.load_error,
-        errors: t.load_errors,
+        errors,
         error_count: t.load_error_count,
         warnings: t.load_warnings,
         encoding: t.load_encoding,
@@ -112,13 +122,16 @@ export const datastoreSearchSql = defineAction({
     await sql`SET TRANSACTION READ ONLY`.execute(ctx.db);
     await sql.raw(`SET LOCAL statement_timeout = ${SQL_TIMEOUT_MS}`).execute(ctx.db);
     await sql.raw(`SET LOCAL search_path = datastore`).execute(ctx.db);
-    if (ctx.services.store.kind === 'postgres') {
-      // A role that can read the DataStore schema and nothing else, where the migration could make one.
-      const role = await sql<{ ok: boolean }>`SELECT pg_has_role(current_user, 'banchi_datastore_reader', 'MEMBER') AS ok FROM pg_roles WHERE rolname = 'banchi_datastore_reader'`.execute(ctx.db);
-      if (role.rows[0]?.ok) await sql.raw('SET LOCAL ROLE banchi_datastore_reader').execute(ctx.db);
-    }
+    // A role that can read the DataStore schema and nothing else, where the migration could make one
+    // (PGlite too: it runs as a superuser, so without the role one gap in the SQL check reads every table).
+    const role = await sql<{ ok: boolean }>`SELECT pg_has_role(current_user, 'banchi_datastore_reader', 'MEMBER') AS ok FROM pg_roles WHERE rolname = 'banchi_datastore_reader'`.execute(ctx.db);
+    if (role.rows[0]?.ok) await sql.raw('SET LOCAL ROLE banchi_datastore_reader').execute(ctx.db);
     let rows: Record<string, unknown>[];
-    const statement = `SELECT * FROM (${checked.sql}\n) AS ds_q LIMIT ${ROWS_MAX + 1}`;
+    // Rows are bounded by count and by bytes, both in the database: the driver reads the whole answer
+    // into memory, and one row of lpad('x', 100000000) over a cross join would fill the server's.
+    // ds_w keeps the first ROWS_MAX + 1 rows with their running size; the LEFT JOIN answers one row
+    // (columns null) when none fits, so ds_all__ still tells how many there were.
+    const statement = `WITH ds_w AS MATERIALIZED (SELECT ds_q.*, sum(octet_length(ds_q::text)) OVER (ROWS UNBOUNDED PRECEDING) AS ds_bytes__ FROM (${checked.sql}\n) AS ds_q LIMIT ${ROWS_MAX + 1}) SELECT ds_w.*, ds_n.n AS ds_all__ FROM (SELECT count(*) AS n FROM ds_w) AS ds_n LEFT JOIN ds_w ON ds_w.ds_bytes__ <= ${SQL_BYTES_MAX}`;
     try {
       await sql.raw('SAVEPOINT ds_sql').execute(ctx.db);
       if (ctx.services.store.kind === 'pglite') {
@@ -139,9 +152,11 @@ export const datastoreSearchSql = defineAction({
       const timeout = /statement timeout|canceling statement/i.test(msg);
       throw ValidationError.field('sql', timeout ? { th: `คำสั่งใช้เวลาเกิน ${SQL_TIMEOUT_MS / 1000} วินาที`, en: `Statement took longer than ${SQL_TIMEOUT_MS / 1000} s` } : { th: `คำสั่ง SQL ผิดพลาด: ${msg.slice(0, 300)}`, en: `SQL error: ${msg.slice(0, 300)}` });
     }
-    const truncated = rows.length > ROWS_MAX;
-    if (truncated) rows = rows.slice(0, ROWS_MAX);
-    const names = rows[0] ? Object.keys(rows[0]) : [];
+    const all = Number(rows[0]?.ds_all__ ?? 0);
+    if (rows.length === 1 && rows[0]!.ds_bytes__ === null) rows = [];
+    const truncated = rows.length < all || rows.length > ROWS_MAX;
+    if (rows.length > ROWS_MAX) rows = rows.slice(0, ROWS_MAX);
+    const names = rows[0] ? Object.keys(rows[0]).filter((n) => n !== 'ds_bytes__' && n !== 'ds_all__') : [];
     const records = rows.map((r) => Object.fromEntries(names.map((n) => [n, r[n] instanceof Date ? (r[n] as Date).toISOString() : r[n]])));
     return { sql: checked.sql, records, fields: names.map((id) => ({ id })), ...(truncated ? { records_truncated: true } : {}) };
   },

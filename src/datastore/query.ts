@@ -82,6 +82,9 @@ export interface SearchParams {
   where: RawBuilder<unknown>;
   sort: RawBuilder<unknown> | null;
   sortText: string;
+  /** The sort and the field ids as read, for the answer's links. */
+  sortLink: string;
+  fieldIds: string[];
   limit: number;
   offset: number;
   distinct: boolean;
@@ -129,8 +132,10 @@ export function readSearch(input: Record<string, unknown>, access: TableAccess):
   const distinct = flag(input.distinct, 'distinct', false);
   let sort: RawBuilder<unknown> | null = null;
   const sortText = typeof input.sort === 'string' ? input.sort : '';
+  let sortLink = '';
   if (input.sort !== undefined && input.sort !== null && input.sort !== '') {
     const parts = list(input.sort, 'sort');
+    sortLink = parts.join(',');
     if (parts.length > 10) throw err('sort', { th: 'เรียงได้ไม่เกิน 10 ฟิลด์', en: 'At most 10 sort fields' });
     sort = sql.join(
       parts.map((p) => {
@@ -151,6 +156,8 @@ export function readSearch(input: Record<string, unknown>, access: TableAccess):
     where,
     sort,
     sortText,
+    sortLink,
+    fieldIds: wanted,
     limit: int(input.limit, 'limit', DEFAULT_LIMIT, ROWS_MAX),
     offset: int(input.offset, 'offset', 0, 1_000_000_000),
     distinct,
@@ -182,7 +189,8 @@ async function tableRead<T>(q: Promise<T>): Promise<T> {
 }
 
 /** Runs a search; the answer is CKAN's datastore_search result. */
-export async function runSearch(ctx: ActionContext, access: TableAccess, p: SearchParams, links: { base: string }): Promise<Record<string, unknown>> {
+/** `base`: the endpoint the links go to; `resourceParam`: whether it takes the resource as resource_id (the action) or in its path (the no-code API). */
+export async function runSearch(ctx: ActionContext, access: TableAccess, p: SearchParams, links: { base: string; resourceParam?: boolean }): Promise<Record<string, unknown>> {
   const table = sql.raw(tableName(access.resource.id));
   const cols = sql.join(p.fields.map((f) => sql`${selectExpr(f)} AS ${sql.raw(quoteIdent(f.id))}`), sql`, `);
   const order = p.sort ? sql`ORDER BY ${p.sort}` : p.distinct ? sql`` : sql`ORDER BY _id`;
@@ -200,7 +208,23 @@ export async function runSearch(ctx: ActionContext, access: TableAccess, p: Sear
     const sep = p.format === 'csv' ? ',' : '\t';
     records = values.map((vs) => vs.map((v, i) => csvCell(v, sep, p.fields[i]!.type === 'text' || p.fields[i]!.type === 'json')).join(sep) + '\n').join('');
   }
-  const qs = (offset: number) => `${links.base}?offset=${offset}${p.limit !== DEFAULT_LIMIT ? `&limit=${p.limit}` : ''}`;
+  // As CKAN's: the same search at another offset (the links had only offset and limit, so a client
+  // following `next` lost the resource, the filters, q and the sort).
+  const qs = (offset: number | null) => {
+    const u = new URLSearchParams();
+    if (links.resourceParam) u.set('resource_id', access.resource.id);
+    if (Object.keys(p.filters).length) u.set('filters', JSON.stringify(p.filters));
+    if (p.q) u.set('q', p.q);
+    if (p.fieldIds.length) u.set('fields', p.fieldIds.join(','));
+    if (p.sortLink) u.set('sort', p.sortLink);
+    if (p.distinct) u.set('distinct', 'true');
+    if (!p.includeTotal) u.set('include_total', 'false');
+    if (p.format !== 'objects') u.set('records_format', p.format);
+    if (p.limit !== DEFAULT_LIMIT) u.set('limit', String(p.limit));
+    if (offset !== null) u.set('offset', String(offset));
+    const query = u.toString();
+    return query ? `${links.base}?${query}` : links.base;
+  };
   return {
     include_total: p.includeTotal,
     resource_id: access.resource.id,
@@ -214,6 +238,6 @@ export async function runSearch(ctx: ActionContext, access: TableAccess, p: Sear
     ...(p.q ? { q: p.q } : {}),
     ...(p.sortText ? { sort: p.sortText } : {}),
     ...(p.distinct ? { distinct: true } : {}),
-    _links: { start: qs(0), next: qs(p.offset + p.limit) },
+    _links: { start: qs(null), next: qs(p.offset + p.limit) },
   };
 }

@@ -26,7 +26,7 @@ const FORBIDDEN = new Set([
   'insert', 'update', 'delete', 'merge', 'truncate', 'drop', 'alter', 'create', 'grant', 'revoke', 'copy', 'into', 'lock', 'vacuum', 'analyze', 'explain',
   'set', 'reset', 'show', 'do', 'call', 'execute', 'prepare', 'deallocate', 'listen', 'notify', 'unlisten', 'load', 'discard', 'begin', 'commit', 'rollback',
   'savepoint', 'release', 'checkpoint', 'cluster', 'reindex', 'refresh', 'security', 'declare', 'fetch', 'move', 'close', 'import', 'comment', 'returning',
-  'tablesample', 'table', 'pg_catalog', 'information_schema', 'public', 'current_user', 'session_user', 'current_setting', 'set_config', 'current_schema', 'current_role', 'current_catalog', 'user',
+  'tablesample', 'table', 'pg_catalog', 'information_schema', 'public', 'current_user', 'session_user', 'current_setting', 'set_config', 'current_schema', 'current_role', 'current_catalog', 'user', 'system_user',
 ]);
 
 const ERR = (en: string, th: string, where = 'sql'): ValidationError => ValidationError.field(where, { th, en } as Msg);
@@ -36,10 +36,14 @@ export function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) {
+    // PostgreSQL's blanks only: it reads U+00A0, U+2003 … as letters of a name, and a gate that took
+    // them for blanks saw `"<id>" \u00a0where, "public".users` end its FROM list where PostgreSQL
+    // read an alias and a second table.
+    if (/[ \t\n\r\f\v]/.test(c)) {
       i++;
       continue;
     }
+    if (/\s/.test(c)) throw ERR(`Character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (a space PostgreSQL does not read as one) is not allowed`, `ไม่อนุญาตอักขระ U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (ช่องว่างที่ PostgreSQL ไม่ถือเป็นช่องว่าง)`);
     if (c === '-' && src[i + 1] === '-') throw ERR('Comments are not allowed', 'ไม่อนุญาตให้มีหมายเหตุ (comment) ในคำสั่ง');
     if (c === '/' && src[i + 1] === '*') throw ERR('Comments are not allowed', 'ไม่อนุญาตให้มีหมายเหตุ (comment) ในคำสั่ง');
     if (c === "'") {
@@ -81,7 +85,8 @@ export function tokenize(src: string): Token[] {
       const m = /^[A-Za-z_\u0080-\uFFFF][A-Za-z0-9_$\u0080-\uFFFF]*/.exec(src.slice(i))!;
       // E'…', U&'…', B'…', X'…' string forms carry escapes: refused rather than interpreted.
       if (src[i + m[0].length] === "'" || src[i + m[0].length] === '&') throw ERR('Prefixed string literals are not allowed', 'ไม่อนุญาตข้อความแบบมีคำนำหน้า');
-      out.push({ t: 'word', v: m[0].toLowerCase(), pos: i });
+      // Folded as PostgreSQL folds unquoted names: ASCII only (JavaScript folds U+212A KELVIN SIGN to k).
+      out.push({ t: 'word', v: m[0].replace(/[A-Z]+/g, (u) => u.toLowerCase()), pos: i });
       i += m[0].length;
       continue;
     }
@@ -105,6 +110,14 @@ export function tokenize(src: string): Token[] {
 const PAREN_KEYWORDS = new Set(['as', 'and', 'or', 'not', 'on', 'using', 'where', 'when', 'then', 'else', 'case', 'select', 'is', 'by', 'with', 'recursive', 'distinct', 'between', 'like', 'ilike', 'having', 'union', 'intersect', 'except', 'lateral', 'join', 'from', 'array', 'partition', 'order', 'group', 'limit', 'offset', 'null', 'materialized']);
 /** Words that end a FROM list at their level (ON, USING and the join words belong to it). */
 const CLAUSE_END = new Set(['where', 'group', 'order', 'limit', 'offset', 'having', 'union', 'intersect', 'except', 'window', 'fetch', 'for', 'select', 'values']);
+/** Schemas other than the DataStore's, quoted ("public".users is public.users). */
+const SCHEMAS = new Set(['public', 'information_schema']);
+/** Types whose input looks a name or an oid up in the system catalogs. */
+const REG_TYPES = new Set(['regclass', 'regcollation', 'regconfig', 'regdictionary', 'regnamespace', 'regoper', 'regoperator', 'regproc', 'regprocedure', 'regrole', 'regtype']);
+/** A CTE name that no relation of the datastore schema other than its tables can have (theirs hold a resource id). */
+const CTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** Words that open a sub-select in parentheses (`FROM (SELECT …)`), as against a parenthesised join. */
+const SUBQUERY_START = new Set(['select', 'with', 'values']);
 const CASTS = new Set(['text', 'int', 'integer', 'bigint', 'numeric', 'date', 'timestamp', 'boolean', 'bool', 'float', 'real', 'double', 'precision', 'varchar', 'time', 'interval', 'smallint', 'char', 'character', 'varying', 'decimal']);
 
 export interface CheckedSql {
@@ -132,15 +145,20 @@ export function checkSql(source: unknown): CheckedSql {
     const tk = toks[i]!;
     const next = toks[i + 1];
     const frame = frames[frames.length - 1]!;
-    if (tk.t === 'word' && FORBIDDEN.has(tk.v)) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
-    // Casts to reg* types look names up in the system catalogs.
-    if (tk.t === 'word' && tk.v.startsWith('reg') && toks[i - 1]?.v === '::') throw ERR(`Cast to "${tk.v}" is not allowed`, `ไม่อนุญาตการแปลงเป็น "${tk.v}"`);
-    if (tk.t === 'word' && tk.v.startsWith('pg_')) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
+    if ((tk.t === 'word' && FORBIDDEN.has(tk.v)) || (tk.t === 'qident' && SCHEMAS.has(tk.v))) throw ERR(`"${tk.v}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v}"`);
+    // Casts to reg* types look names up in the system catalogs, however the cast is written (`::`, CAST(… AS …)).
+    if (tk.t === 'word' && (REG_TYPES.has(tk.v) || (tk.v.startsWith('reg') && toks[i - 1]?.v === '::'))) throw ERR(`Cast to "${tk.v}" is not allowed`, `ไม่อนุญาตการแปลงเป็น "${tk.v}"`);
+    // System catalogs and functions, quoted or not ("pg_authid" names the same relation as pg_authid).
+    if ((tk.t === 'word' || tk.t === 'qident') && tk.v.toLowerCase().startsWith('pg_')) throw ERR(`"${tk.v.slice(0, 80)}" is not allowed in datastore_search_sql`, `ไม่อนุญาตคำว่า "${tk.v.slice(0, 80)}"`);
     // Any name that is a resource id is a table read, wherever it stands: the read policy judges it.
     if ((tk.t === 'word' || tk.t === 'qident') && isResourceId(tk.v.toLowerCase())) tables.add(tk.v.toLowerCase());
     if (tk.t === 'sym' && (tk.v === '(' || tk.v === '[')) {
-      frames.push({ fromList: false });
-      expectTable = false; // FROM ( … ): a sub-select, whose own FROM is checked when reached
+      // FROM ( SELECT … ): a sub-select, whose own FROM is checked when reached. FROM ( a JOIN b … ):
+      // a parenthesised join, a FROM list of its own whose first name is a table too (was unchecked).
+      // FROM (( …: decided at the next parenthesis.
+      const join: boolean = expectTable && tk.v === '(' && !(next?.t === 'word' && SUBQUERY_START.has(next.v));
+      frames.push({ fromList: join });
+      expectTable = join;
       continue;
     }
     if (tk.t === 'sym' && (tk.v === ')' || tk.v === ']')) {
@@ -149,8 +167,9 @@ export function checkSql(source: unknown): CheckedSql {
       continue;
     }
     if (tk.t === 'word' && (tk.v === 'from' || tk.v === 'join')) {
-      // FROM inside extract(year FROM x) / substring(a FROM 2) is not a table list.
+      // FROM inside extract(year FROM x) / substring(a FROM 2) is not a table list, nor in x IS [NOT] DISTINCT FROM y.
       if (tk.v === 'from' && frames.length > 1 && isInsideCall(toks, i)) continue;
+      if (tk.v === 'from' && isWord(toks[i - 1], 'distinct') && (isWord(toks[i - 2], 'is') || (isWord(toks[i - 2], 'not') && isWord(toks[i - 3], 'is')))) continue;
       expectTable = true;
       frame.fromList = true;
       continue;
@@ -200,7 +219,10 @@ function withNames(toks: Token[]): Set<string> {
       if (toks[k]?.v === 'not') k++;
       if (toks[k]?.v === 'materialized') k++;
       if (toks[k]?.v !== '(') break;
-      names.add(name.v);
+      // Names are gathered for the whole statement, not per scope, so a CTE name could be used where
+      // its WITH does not reach and name a real relation instead ("<id>~new__id_seq": a private
+      // table's row count). Only plain names count, which no DataStore relation but a table has.
+      if (CTE_NAME.test(name.v)) names.add(name.v);
       k = closing(toks, k) + 1;
       if (toks[k]?.v !== ',') break;
       k++;
@@ -208,6 +230,8 @@ function withNames(toks: Token[]): Set<string> {
   }
   return names;
 }
+
+const isWord = (t: Token | undefined, v: string): boolean => t?.t === 'word' && t.v === v;
 
 /** Index of the parenthesis closing the one at k (the end when it never closes). */
 function closing(toks: Token[], k: number): number {

@@ -88,3 +88,13 @@ test(`[${STORE_KIND}] a resource's dictionary fields map to items; the DataStore
   assert.ok(JSON.stringify(r.json()).includes('first_name_th'));
   void api;
 });
+
+test(`[${STORE_KIND}] concurrent mapping changes of one resource: each a clear answer, never a database error, and still one field per item`, async () => {
+  await as(f.env, steward, 'exchange_item_mapping_set', { resource_id: resourceId, mappings: { citizen_id: '', name: '' } });
+  const tries = Array.from({ length: 8 }, (_, i) => as(f.env, steward, 'exchange_item_mapping_set', { resource_id: resourceId, mappings: i % 2 ? { name: 'first_name_th' } : { citizen_id: 'first_name_th' } }).then(() => 'ok', (e: Error) => e.name));
+  const outcomes = await Promise.all(tries);
+  assert.ok(outcomes.every((o) => o === 'ok' || o === 'ValidationError'), outcomes.join(', '));
+  assert.ok(outcomes.includes('ok'));
+  const rows = await f.env.services.store.db.selectFrom('exchange_item_mappings as m').innerJoin('exchange_items as i', 'i.id', 'm.item_id').select('m.field').where('m.resource_id', '=', resourceId).where('i.name', '=', 'first_name_th').execute();
+  assert.equal(rows.length, 1, `first_name_th is mapped to ${rows.map((r) => r.field).join(' and ')}`);
+});

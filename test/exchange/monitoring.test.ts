@@ -145,3 +145,13 @@ test(`[${STORE_KIND}] a DataStore load is recorded as a delivery and the item tu
   assert.equal(d.items.find((i: any) => i.linkage_id === L.daily).state, 'delivered');
   assert.equal(d.items.find((i: any) => i.linkage_id === L.proposed).state, 'waiting', 'a proposed linkage stays waiting (not linked) whatever arrives');
 });
+
+test(`[${STORE_KIND}] setting flags on a linkage one may not see answers as for no linkage at all; a party who may see it but not set flags is refused as such`, async () => {
+  const unknown = await fails(as(f.env, f.people.outsider, 'monitor_flag_set', { linkage_id: '00000000-0000-4000-8000-000000000000', flags: ['format_differs'] }));
+  const foreign = await fails(as(f.env, f.people.outsider, 'monitor_flag_set', { linkage_id: L.daily, flags: ['format_differs'] }));
+  assert.equal(unknown.name, 'NotFoundError');
+  assert.equal(foreign.name, 'NotFoundError', 'an outsider learns that the linkage exists');
+  assert.equal(foreign.message, unknown.message);
+  // The partner sees the linkage (its monitoring), so its refusal to set the owner's flags is a 403.
+  assert.equal((await fails(as(f.env, f.people.partner, 'monitor_flag_set', { linkage_id: L.daily, flags: ['format_differs'] }))).name, 'AuthorizationError');
+});

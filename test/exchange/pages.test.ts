@@ -39,6 +39,15 @@ test(`[${STORE_KIND}] the look-up page: a plain form, answers per source, the ID
   assert.equal(formPage.statusCode, 200);
   assert.match(formPage.body, /เบี้ยยังชีพผู้สูงอายุ/);
   assert.match(formPage.body, /name="citizen_id"[^>]*inputmode="numeric"/);
+  // Thai digits as officials type them: the form's own pattern lets them through (browsers check it with the v flag), the answer masks the ID.
+  const thaiId = '๑-๑๐๑๗-๐๐๒๓๐-๗๐-๘';
+  const pattern = /name="citizen_id"[^>]*pattern="([^"]+)"/.exec(formPage.body)?.[1] ?? '';
+  assert.match(thaiId, new RegExp(`^(?:${pattern})$`, 'v'), pattern);
+  const thai = await official.post('/exchange/lookup', { citizen_id: thaiId, purpose: 'welfare_eligibility', legal_basis: 'pdpa_24_4' });
+  assert.equal(thai.statusCode, 200, thai.body.slice(0, 500));
+  assert.match(thai.body, /1-xxxx-xxxxx-70-8/);
+  assert.ok(!thai.body.includes(thaiId) && !thai.body.includes(PAID), 'the full ID is not echoed');
+  await official.get('/exchange/lookup');
   const bad = await official.post('/exchange/lookup', { citizen_id: '1101700230709', purpose: 'welfare_eligibility', legal_basis: 'pdpa_24_4' });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /field-error[^>]*>[^<]*เลขตรวจสอบ/);

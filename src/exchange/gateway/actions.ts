@@ -168,7 +168,7 @@ export const exchangeRecords = defineAction({
     const hash = crypto.hash('sha256', body, 'hex');
     const key = loadExchangeKey(ctx.services.config);
     const { jws, signature } = signDetached(body, key.privateKey, {
-      kid: key.kid, iat: Math.floor(ctx.now.getTime() / 1000), 'banchi.agreement': ag.number, 'banchi.call': callId, 'banchi.sha256': hash,
+      kid: key.kid, iat: Math.floor(ctx.now.getTime() / 1000), 'banchi.status': 200, 'banchi.agreement': ag.number, 'banchi.call': callId, 'banchi.sha256': hash,
     });
     let stampToken: string | null = null;
     let stamp: { time: string } | { error: string } | null = null;

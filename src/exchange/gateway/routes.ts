@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import crypto from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../actions/context.ts';
 import { runAction } from '../../actions/registry.ts';
 import { fieldMap, pick } from '../../actions/errors.ts';
@@ -8,10 +9,77 @@ import { ckanError } from '../../api/ckan/routes.ts';
 import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
 import { SEARCH_PARAMS } from './actions.ts';
-import { readSoapRequest, soapFault, SoapReadError } from './soap.ts';
+import { readSoapRequest, soapFault, SoapReadError, SOAP_MAX_BYTES } from './soap.ts';
 import { verifiedClientCert } from './mtls.ts';
+import { JWS_HEADER, signDetached } from './jws.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
+type Fail = (reply: FastifyReply, lang: 'th' | 'en', status: number, code: string, msg: { th: string; en: string }, extra?: Record<string, unknown>) => FastifyReply;
+type Signer = (body: Buffer, status: number) => Record<string, string>;
+
+/**
+ * Every answer to an authenticated partner is signed, refusals and Faults included, so a partner can
+ * prove what it was told (a refusal as much as rows): the same detached JWS as the records' (jws.ts),
+ * its header naming the HTTP status, which the body alone may not say. Answers given before the
+ * caller is known (no or a bad token, a body the readers refuse) are not: the agency's key would
+ * otherwise sign text any anonymous caller chose.
+ */
+export function gatewaySigner(services: Services): Signer {
+  return (body, status) => {
+    const key = loadExchangeKey(services.config);
+    const { jws } = signDetached(body, key.privateKey, { kid: key.kid, iat: Math.floor(Date.now() / 1000), 'banchi.status': status, 'banchi.sha256': crypto.hash('sha256', body, 'hex') });
+    return { [JWS_HEADER]: jws };
+  };
+}
+
+function send(reply: FastifyReply, status: number, type: string, text: string, sign: Signer | null): FastifyReply {
+  const body = Buffer.from(text);
+  if (sign) reply.headers(sign(body, status));
+  return reply.code(status).type(type).send(body);
+}
+
+/** The JSON error and the SOAP Fault of the gateway (and the look-up API's JSON error, unsigned). */
+export function failures(sign: Signer | null): { json: Fail; soap: Fail } {
+  return {
+    json: (reply, lang, status, code, msg, extra = {}) => send(reply, status, JSON_TYPE, JSON.stringify({ error: { code, message: pick(msg, lang), th: msg.th, en: msg.en, ...extra } }), sign),
+    soap: (reply, lang, status, code, msg) => send(reply, status, 'text/xml; charset=utf-8', soapFault(status, code, msg, lang), sign),
+  };
+}
+
+/**
+ * What Fastify's readers refuse before a gateway route runs (a body over the limit, of no or an
+ * unknown type, JSON that does not parse) answered in the binding's own shape: a partner's SOAP
+ * stack reads a Fault, a REST client the gateway's JSON error, each with the limit that applies.
+ * Anything else goes on to the application's handler (logged, 500).
+ */
+export function requestErrorHandler(services: Services, opts: { soapUrl?: string; headers?: Record<string, string>; quoteInput?: boolean; sign?: Signer } = {}) {
+  const { json, soap: soapFail } = failures(opts.sign ?? null);
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const lang = requestLang(req);
+    const soap = !!opts.soapUrl && req.routeOptions.url === opts.soapUrl;
+    const fail = soap ? soapFail : json;
+    const code = err.code ?? '';
+    if (opts.headers) reply.headers(opts.headers);
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const kb = Math.round((soap ? SOAP_MAX_BYTES : services.config.maxBodyBytes) / 1024);
+      return fail(reply, lang, 413, 'request_too_large', { th: `คำขอมีขนาดเกิน ${kb} KB`, en: `The request body is larger than ${kb} KB` });
+    }
+    if (soap && /^FST_ERR_CTP_/.test(code)) return fail(reply, lang, 400, 'invalid_envelope', { th: 'ซองข้อความ SOAP ไม่ถูกต้อง: ส่งเป็น text/xml', en: 'Invalid SOAP envelope: send it as text/xml' });
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return fail(reply, lang, 415, 'unsupported_media_type', { th: 'ส่งเนื้อหาเป็น application/json หรือใช้ GET กับพารามิเตอร์ใน URL', en: 'Send the body as application/json, or use GET with query parameters' });
+    }
+    if (/INVALID_JSON|EMPTY_JSON/.test(code) || (err.statusCode === 400 && err instanceof SyntaxError)) {
+      // JSON.parse quotes the text around the fault: the look-up's (a citizen ID) is not repeated.
+      const why = opts.quoteInput === false ? 'see the JSON syntax' : err.message.slice(0, 200);
+      return fail(reply, lang, 400, 'invalid_json', { th: `เนื้อหา JSON ไม่ถูกต้อง: ${why}`, en: `The body is not valid JSON: ${why}` });
+    }
+    if (/^FST_ERR_(CTP|BAD|QSP|VALIDATION)/.test(code) || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
+      const why = opts.quoteInput === false ? code || String(err.statusCode) : err.message.slice(0, 200);
+      return fail(reply, lang, err.statusCode && err.statusCode < 500 ? err.statusCode : 400, 'invalid_request', { th: `คำขอไม่ถูกต้อง: ${why}`, en: `Bad request: ${why}` });
+    }
+    throw err;
+  };
+}
 
 /**
  * The gateway's HTTP face: /exchange/v1/... with the partner's API token (Bearer), and the
@@ -26,11 +94,10 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
     return reply.header('cache-control', 'public, max-age=3600').type('application/jwk-set+json').send(JSON.stringify({ keys: [key.jwk] }));
   });
 
-  const jsonFail = (reply: FastifyReply, lang: 'th' | 'en', status: number, code: string, msg: { th: string; en: string }, extra: Record<string, unknown> = {}) =>
-    reply.code(status).type(JSON_TYPE).send(JSON.stringify({ error: { code, message: pick(msg, lang), th: msg.th, en: msg.en, ...extra } }));
-
-  const soapFail = (reply: FastifyReply, lang: 'th' | 'en', status: number, code: string, msg: { th: string; en: string }) =>
-    reply.code(status).type('text/xml; charset=utf-8').send(soapFault(status, code, msg, lang));
+  const sign = gatewaySigner(services);
+  const { json: jsonFail, soap: soapFail } = failures(sign);
+  const unsigned = failures(null);
+  app.setErrorHandler(requestErrorHandler(services, { soapUrl: '/exchange/v1/soap' }));
 
   const caller = async (req: FastifyRequest) => {
     const header = req.headers.authorization;
@@ -44,7 +111,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
     const actor = await caller(req);
     if (!actor || actor.kind !== 'user') {
       reply.header('www-authenticate', 'Bearer realm="banchi-exchange"');
-      return fail(reply, lang, 401, 'unauthenticated', { th: 'ต้องส่งโทเค็น API ของหน่วยงานคู่สัญญา (Authorization: Bearer …)', en: "Send your agency's API token (Authorization: Bearer …)" });
+      return (input.format === 'soap' ? unsigned.soap : unsigned.json)(reply, lang, 401, 'unauthenticated', { th: 'ต้องส่งโทเค็น API ของหน่วยงานคู่สัญญา (Authorization: Bearer …)', en: "Send your agency's API token (Authorization: Bearer …)" });
     }
     try {
       const out = await runAction<unknown>(services, action, input, { actor, lang, ip: req.ip });
@@ -53,7 +120,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
         // The signed bytes go out exactly as signed.
         return reply.code(r.status).headers(r.headers).type(r.type).send(r.body);
       }
-      return reply.type(JSON_TYPE).send(JSON.stringify(out));
+      return send(reply, 200, JSON_TYPE, JSON.stringify(out), sign);
     } catch (e) {
       if (e instanceof GatewayError) {
         reply.headers(e.headers);
@@ -90,7 +157,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
       else if (k !== 'lang') filters[k] = v;
     }
     if (Object.keys(filters).length) {
-      if (params.filters !== undefined) return jsonFail(reply, requestLang(req), 400, 'invalid_parameter', { th: 'ส่งตัวกรองเป็น filters (JSON) หรือเป็นพารามิเตอร์รายฟิลด์ อย่างใดอย่างหนึ่ง', en: 'Give filters either as JSON or as field parameters, not both' });
+      if (params.filters !== undefined) return unsigned.json(reply, requestLang(req), 400, 'invalid_parameter', { th: 'ส่งตัวกรองเป็น filters (JSON) หรือเป็นพารามิเตอร์รายฟิลด์ อย่างใดอย่างหนึ่ง', en: 'Give filters either as JSON or as field parameters, not both' });
       params.filters = { ...filters };
     }
     return answer(req, reply, 'exchange_records', { agreement, resource_id: rid, params: { ...params }, ...certInput(req) });
@@ -98,7 +165,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
   const schema = { summary: 'Rows of an agreed resource, as the agreement allows; purpose required; the answer is signed (X-JWS-Signature)', tags: ['Exchange'], params: { type: 'object', properties: { agreement: { type: 'string' }, rid: { type: 'string' } } } };
   app.get('/exchange/v1/agreements/:agreement/resources/:rid/records', { schema }, records);
   // SOAP 1.1 (where the agreement's technology is soap): POST an envelope with GetRecords.
-  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, String(body)));
+  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string', bodyLimit: SOAP_MAX_BYTES }, (_req, body, done) => done(null, String(body)));
   app.post('/exchange/v1/soap', { schema: { summary: 'SOAP 1.1 binding: GetRecords (urn:banchi:exchange:v1), signed as REST answers are', tags: ['Exchange'] } }, (req, reply) => {
     const lang = requestLang(req);
     let parsed;
@@ -107,7 +174,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
       parsed = readSoapRequest(req.body);
     } catch (e) {
       if (!(e instanceof SoapReadError)) throw e;
-      return reply.code(400).type('text/xml; charset=utf-8').send(soapFault(400, 'invalid_envelope', { th: `ซองข้อความ SOAP ไม่ถูกต้อง: ${e.message}`, en: `Invalid SOAP envelope: ${e.message}` }, lang));
+      return unsigned.soap(reply, lang, 400, 'invalid_envelope', { th: `ซองข้อความ SOAP ไม่ถูกต้อง: ${e.message}`, en: `Invalid SOAP envelope: ${e.message}` });
     }
     return answer(req, reply, 'exchange_records', { agreement: parsed.agreement, resource_id: parsed.resource, params: parsed.params, format: 'soap', ...certInput(req) });
   });

@@ -11,6 +11,8 @@ import type { Msg } from '../../actions/errors.ts';
 export const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const NS = 'urn:banchi:exchange:v1';
 const SCALARS = new Set(['agreement', 'resource', 'purpose', 'fields', 'sort', 'limit', 'offset', 'q']);
+/** The largest envelope read (the route's body limit too). */
+export const SOAP_MAX_BYTES = 256 * 1024;
 
 export class SoapReadError extends Error {}
 
@@ -21,11 +23,12 @@ export interface SoapRequest {
 }
 
 export function readSoapRequest(xml: string): SoapRequest {
-  if (xml.length > 256 * 1024) throw new SoapReadError('the request is larger than 256 KB');
+  if (xml.length > SOAP_MAX_BYTES) throw new SoapReadError('the request is larger than 256 KB');
   const parser = new SaxesParser({ xmlns: true });
   const path: string[] = [];
-  const values: Record<string, string> = {};
-  const filters: Record<string, string> = {};
+  // Null-prototype maps: an element or filter named __proto__ is kept (and refused later as an unknown field), not dropped.
+  const values: Record<string, string> = Object.create(null);
+  const filters: Record<string, string> = Object.create(null);
   let text = '';
   let filterField: string | null = null;
   let op = false;
@@ -55,10 +58,15 @@ export function readSoapRequest(xml: string): SoapRequest {
   parser.on('text', (t) => { text += t; });
   parser.on('closetag', (n) => {
     if (path.length === 4 && op && n.uri === NS) {
+      // Said twice is refused rather than one of the two silently winning.
       if (n.local === 'filter' && filterField) {
         if (Object.keys(filters).length >= 50) error ??= 'at most 50 filters';
+        if (Object.hasOwn(filters, filterField)) error ??= `a filter on ${filterField.slice(0, 60)} given twice (give several values as one filter's JSON list)`;
         filters[filterField] = text;
-      } else if (SCALARS.has(n.local)) values[n.local] = text;
+      } else if (SCALARS.has(n.local)) {
+        if (Object.hasOwn(values, n.local)) error ??= `${n.local} given twice`;
+        values[n.local] = text;
+      }
     }
     path.pop();
     text = '';
@@ -72,7 +80,7 @@ export function readSoapRequest(xml: string): SoapRequest {
   if (!op) throw new SoapReadError('the body has no GetRecords');
   const params: Record<string, unknown> = Object.create(null);
   for (const k of ['purpose', 'fields', 'sort', 'limit', 'offset', 'q']) if (values[k] !== undefined) params[k] = values[k]!.trim();
-  if (Object.keys(filters).length) params.filters = { ...filters };
+  if (Object.keys(filters).length) params.filters = filters;
   return { agreement: (values.agreement ?? '').trim(), resource: (values.resource ?? '').trim(), params };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { defineAction } from '../../actions/registry.ts';
 import type { ActionContext, Services } from '../../actions/context.ts';
-import { ErrorBag, NotFoundError } from '../../actions/errors.ts';
+import { ErrorBag, NotFoundError, ValidationError } from '../../actions/errors.ts';
 import { isSysadmin, orgsWith } from '../../access/actor.ts';
 import { orgsWithDuty } from '../../access/duties.ts';
 import { CODES, checkCode, checkText } from '../../actions/governance/agreements-shared.ts';
@@ -69,7 +69,7 @@ export const integrationCreate = defineAction({
     let secret: string | null = null;
     if (kind === 'postgresql' || kind === 'mariadb') {
       const q = checkQuery(input.query);
-      if (!q) bag.add('query', { th: 'ต้องเป็นคำสั่ง SELECT เดียว ไม่มี ; หรือหมายเหตุ', en: 'One SELECT statement, without ; or comments' });
+      if (!q) bag.add('query', { th: 'ต้องเป็นคำสั่ง SELECT เดียวที่อ่านอย่างเดียว ไม่มี ; หมายเหตุ INTO การล็อกแถว (FOR UPDATE) หรือฟังก์ชันที่ทำงานนอกคำสั่ง (ไฟล์ของเซิร์ฟเวอร์ การล็อก dblink)', en: 'One read-only SELECT statement: no ;, comments, INTO, locking reads (FOR UPDATE) or functions that act outside the query (server files, locks, dblink)' });
       query = q ?? '';
       const conn = typeof input.connection === 'string' ? input.connection.trim() : '';
       const scheme = kind === 'postgresql' ? /^postgres(ql)?:\/\//i : /^(mysql|mariadb):\/\//i;
@@ -95,7 +95,9 @@ export const integrationCreate = defineAction({
     const row = await ctx.db.insertInto('integration_sources').values({
       id: crypto.randomUUID(), name, resource_id: res!.id, org_id: res!.org!, kind: kind!, url, query, records_path, secret, frequency: frequency!, linkage_id: linkage,
       next_run: nextRun(frequency!, ctx.now), created: ctx.now, modified: ctx.now, created_by: ctx.actor.kind === 'user' ? ctx.actor.user.id : null,
-    }).returningAll().executeTakeFirstOrThrow();
+    // The check above answers the usual case; the insert itself decides between requests at once (no unique-violation 500).
+    }).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+    if (!row) throw ValidationError.field('name', { th: 'มีชื่อนี้แล้ว', en: 'This name is taken' });
     await ctx.audit({ action: 'integration_source_create', object_type: 'integration_source', object_id: row.id, detail: { name, kind, resource: res!.id, frequency } });
     return present(row as Row);
   },

@@ -21,11 +21,29 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 
 export class PullError extends Error {}
 
-/** One SELECT (or WITH … SELECT), no statement separator, no comments that could hide a second one. */
+/**
+ * What a SELECT can still do in a READ ONLY transaction: MariaDB's INTO OUTFILE / DUMPFILE / @var
+ * writes a file on the database's host or a variable, and its locking reads lock rows there;
+ * PostgreSQL's server-file, large-object, signal, advisory-lock, dblink and query-in-a-string
+ * functions (query_to_xml, ts_stat) act outside the transaction. Matched on the whole text, string
+ * literals included (the two servers quote differently, and a word hidden in what one of them reads
+ * as a literal must not pass), so such a word in a literal is refused too. A source's own read-only
+ * account stays the real guard; this refuses what no pull needs.
+ */
+const NOT_IN_A_PULL = [
+  /\binto\b/i,
+  /\bfor\s+(update|share|no\s+key|key\s+share)\b/i,
+  /\block\s+in\b/i,
+  /\b(load_file|get_lock|release_lock|release_all_locks|master_pos_wait|master_gtid_wait|sys_exec|sys_eval)\b/i,
+  /\b(lo_\w+|pg_ls_\w+|pg_read_\w+|pg_file_\w+|pg_stat_file|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_\w*advisory\w*|pg_notify|pg_switch_wal|pg_create_restore_point|pg_promote|pg_stat_reset\w*|pg_log_backend_memory_contexts|dblink\w*|query_to_xml\w*|cursor_to_xml\w*|ts_stat)\b/i,
+];
+
+/** One SELECT (or WITH … SELECT), no statement separator, no comments that could hide a second one, nothing of NOT_IN_A_PULL. */
 export function checkQuery(q: unknown): string | null {
   if (typeof q !== 'string') return null;
   const s = q.trim().replace(/;\s*$/, '');
   if (!s || s.length > 20000 || !/^(select|with)\b/i.test(s) || /;|--|\/\*|#/.test(s)) return null;
+  if (NOT_IN_A_PULL.some((re) => re.test(s))) return null;
   return s;
 }
 
@@ -36,8 +54,24 @@ function cell(v: unknown): string {
 }
 const line = (vals: unknown[]) => vals.map(cell).join(',') + '\n';
 
-async function write(out: fs.WriteStream, s: string): Promise<void> {
-  if (!out.write(s)) await once(out, 'drain');
+/** The pull's file, with its size limit: a query or an answer without end stops there instead of filling the disk. */
+class Sink {
+  bytes = 0;
+  readonly out: fs.WriteStream;
+  readonly max: number;
+  failed: Error | null = null;
+  constructor(out: fs.WriteStream, max: number) {
+    this.out = out;
+    this.max = max;
+    // A write that fails (disk full, or one still in flight when a failed pull destroys the file) is this pull's error, never an uncaught one.
+    out.on('error', (e) => { this.failed ??= e; });
+  }
+  async write(s: string | Uint8Array): Promise<void> {
+    if (this.failed) throw new PullError(`could not write the pulled data: ${this.failed.message}`);
+    this.bytes += typeof s === 'string' ? Buffer.byteLength(s) : s.byteLength;
+    if (this.bytes > this.max) throw new PullError(`the pulled data is larger than ${Math.round(this.max / 1048576)} MB (${this.max} bytes)`);
+    if (!this.out.write(s)) await once(this.out, 'drain');
+  }
 }
 
 async function close(out: fs.WriteStream): Promise<void> {
@@ -80,7 +114,7 @@ export function postgresTarget(dsn: string): pg.ClientConfig | string {
   };
 }
 
-async function pullPostgres(dsn: string, query: string, out: fs.WriteStream): Promise<number> {
+async function pullPostgres(dsn: string, query: string, out: Sink): Promise<number> {
   const target = postgresTarget(dsn);
   if (typeof target === 'string') throw new PullError(`PostgreSQL: ${target}`);
   const client = new pg.Client(target);
@@ -95,11 +129,11 @@ async function pullPostgres(dsn: string, query: string, out: fs.WriteStream): Pr
     for (;;) {
       const r = await client.query({ text: 'FETCH 5000 FROM banchi_pull', rowMode: 'array' });
       if (!header) {
-        await write(out, line(r.fields.map((f) => f.name)));
+        await out.write(line(r.fields.map((f) => f.name)));
         header = true;
       }
       if (!r.rows.length) break;
-      for (const row of r.rows as unknown[][]) await write(out, line(row));
+      for (const row of r.rows as unknown[][]) await out.write(line(row));
       n += r.rows.length;
     }
     await client.query('ROLLBACK');
@@ -117,7 +151,7 @@ function unescapeBatch(v: string): string {
   return v.replace(/\\(.)/g, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === '0' ? '\0' : c));
 }
 
-async function pullMariadb(dsn: string, query: string, out: fs.WriteStream): Promise<number> {
+async function pullMariadb(dsn: string, query: string, out: Sink): Promise<number> {
   let u: URL;
   try {
     u = new URL(dsn);
@@ -139,9 +173,15 @@ async function pullMariadb(dsn: string, query: string, out: fs.WriteStream): Pro
   child.stdin.end(`SET SESSION TRANSACTION READ ONLY;\nSTART TRANSACTION READ ONLY;\nSET STATEMENT max_statement_time=${STATEMENT_TIMEOUT_S} FOR ${query};\nROLLBACK;\n`);
   const exited = once(child, 'close') as Promise<[number | null]>;
   let n = -1;
-  for await (const l of readline.createInterface({ input: child.stdout, crlfDelay: Infinity })) {
-    await write(out, line(l.split('\t').map((v) => (n < 0 ? v : unescapeBatch(v)))));
-    n++;
+  try {
+    for await (const l of readline.createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+      await out.write(line(l.split('\t').map((v) => (n < 0 ? v : unescapeBatch(v)))));
+      n++;
+    }
+  } catch (e) {
+    child.kill('SIGKILL'); // the client would otherwise wait on a pipe nobody reads
+    exited.catch(() => undefined);
+    throw e;
   }
   const [code] = await exited;
   if (code !== 0) throw new PullError(`MariaDB: ${stderr.trim() || `client exited with ${code}`}`);
@@ -159,18 +199,13 @@ async function fetchChecked(url: string): Promise<Response> {
   return res;
 }
 
-async function pullCsvUrl(url: string, out: fs.WriteStream): Promise<number> {
+async function pullCsvUrl(url: string, out: Sink): Promise<number> {
   const res = await fetchChecked(url);
-  let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.byteLength;
-    if (bytes > MAX_FILE_BYTES) throw new PullError('the file is larger than 2 GB');
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await out.write(chunk);
   return -1; // the loader counts the rows
 }
 
-async function pullJsonUrl(url: string, recordsPath: string, out: fs.WriteStream): Promise<number> {
+async function pullJsonUrl(url: string, recordsPath: string, out: Sink): Promise<number> {
   const res = await fetchChecked(url);
   const parts: Uint8Array[] = [];
   let bytes = 0;
@@ -190,8 +225,8 @@ async function pullJsonUrl(url: string, recordsPath: string, out: fs.WriteStream
   if (!Array.isArray(records) || records.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) throw new PullError(`no list of records at "${recordsPath || '(top)'}"`);
   const keys: string[] = [];
   for (const r of records.slice(0, 1000)) for (const k of Object.keys(r as object)) if (!keys.includes(k)) keys.push(k);
-  await write(out, line(keys));
-  for (const r of records as Record<string, unknown>[]) await write(out, line(keys.map((k) => (Object.hasOwn(r, k) ? r[k] : null))));
+  await out.write(line(keys));
+  for (const r of records as Record<string, unknown>[]) await out.write(line(keys.map((k) => (Object.hasOwn(r, k) ? r[k] : null))));
   return records.length;
 }
 
@@ -203,18 +238,25 @@ export interface PullSpec {
   records_path: string;
 }
 
-/** Pulls into `file` (CSV); answers the rows written (-1: a CSV passed through as it came). */
-export async function pullToFile(spec: PullSpec, secret: string | null, file: string): Promise<number> {
-  const out = fs.createWriteStream(file, { mode: 0o600 });
+/**
+ * Pulls into `file` (CSV), at most `maxBytes` of it; answers the rows written (-1: a CSV passed
+ * through as it came). A database query is checked again here: a source stored before a check was
+ * added runs only if it passes it now.
+ */
+export async function pullToFile(spec: PullSpec, secret: string | null, file: string, opts: { maxBytes?: number } = {}): Promise<number> {
+  const query = spec.kind === 'postgresql' || spec.kind === 'mariadb' ? checkQuery(spec.query) : '';
+  if (query === null) throw new PullError('the query is not one read-only SELECT (no ;, comments, INTO, locking reads or functions that act outside the query)');
+  const file_ = fs.createWriteStream(file, { mode: 0o600 });
+  const out = new Sink(file_, opts.maxBytes ?? MAX_FILE_BYTES);
   try {
-    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', spec.query, out)
-      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', spec.query, out)
+    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', query, out)
+      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', query, out)
       : spec.kind === 'csv_url' ? await pullCsvUrl(spec.url, out)
       : await pullJsonUrl(spec.url, spec.records_path, out);
-    await close(out);
+    await close(file_);
     return n;
   } catch (e) {
-    out.destroy();
+    file_.destroy();
     throw e;
   }
 }

@@ -13,9 +13,11 @@ import type { DataDictionaryField } from '../../store/schema.ts';
 const notFound = () => new NotFoundError({ th: 'ไม่พบทรัพยากร', en: 'Resource not found' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function loadResource(ctx: ActionContext, ref: unknown, rule: string) {
+/** `lock`: a change of the mapping holds the resource row, so two at once cannot both take one item or both insert one field's row. */
+async function loadResource(ctx: ActionContext, ref: unknown, rule: string, lock = false) {
   const id = typeof ref === 'string' && UUID.test(ref) ? ref.toLowerCase() : null;
-  const res = id ? await ctx.db.selectFrom('resources').select(['id', 'dataset_id', 'state', 'data_dictionary']).where('id', '=', id).executeTakeFirst() : undefined;
+  const q = ctx.db.selectFrom('resources').select(['id', 'dataset_id', 'state', 'data_dictionary']).where('id', '=', id ?? '');
+  const res = id ? await (lock ? q.forNoKeyUpdate() : q).executeTakeFirst() : undefined;
   const ds = res ? await findDataset(ctx.db, res.dataset_id) : undefined;
   const subject = ds ? await datasetSubject(ctx, ds) : undefined;
   if (!res || !ds || !subject || res.state === 'deleted' || !subject.visible) {
@@ -56,7 +58,7 @@ export const mappingSet = defineAction({
   summary: 'Map a resource\'s data-dictionary fields to exchange data items: `mappings` is {field: item name} (an empty name removes that field\'s mapping). Data stewards and editors of the owning organisation.',
   params: { resource_id: { type: 'string', description: 'resource id', required: true }, mappings: { type: 'object', description: 'data-dictionary field → item name', required: true } },
   async run(ctx, input) {
-    const { res } = await loadResource(ctx, input.resource_id, 'exchange_item_mapping_set');
+    const { res } = await loadResource(ctx, input.resource_id, 'exchange_item_mapping_set', true);
     const m = input.mappings;
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw ValidationError.field('mappings', { th: 'ต้องเป็นออบเจกต์ ฟิลด์ → ชื่อรายการ', en: 'Give an object: field → item name' });
     const fields = new Set(((res.data_dictionary as DataDictionaryField[] | null) ?? []).map((d) => d.name));

@@ -140,7 +140,9 @@ export const itemCreate = defineAction({
       id: crypto.randomUUID(), name, version: 1, label_th: v.label_th as string, label_en: v.label_en as string, definition_th: v.definition_th as string, definition_en: v.definition_en as string,
       data_type: v.data_type as string, format: (v.format as string) ?? '', pattern: (v.pattern as string) ?? '', item_group: v.item_group as string, standard: (v.standard as string) ?? '',
       example: (v.example as string) ?? '', personal_data: v.personal_data === true, created: ctx.now, modified: ctx.now, modified_by: ctx.actor.kind === 'user' ? ctx.actor.user.id : null,
-    }).returningAll().executeTakeFirstOrThrow();
+    // The check above answers the usual case; the insert itself decides between requests at once (no unique-violation 500).
+    }).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+    if (!row) throw ValidationError.field('name', { th: 'มีรายการชื่อนี้แล้ว', en: 'An item of this name exists' });
     await writeVersion(ctx, row, typeof input.note === 'string' ? input.note.slice(0, 500) : '');
     await ctx.audit({ action: 'exchange_item_create', object_type: 'exchange_item', object_id: row.id, detail: { name, version: 1 } });
     return presentItem(row);

@@ -38,9 +38,15 @@ export function citizenRef(config: Pick<Config, 'dataDir'>, citizenId: string): 
   return `hmac-sha256:${crypto.createHmac('sha256', key(config)).update(`citizen:${citizenId}`).digest('hex')}`;
 }
 
-/** Spaces and dashes as people type them (1-1017-00230-70-8) are dropped; the rest must be 13 digits with a valid check digit. */
+/**
+ * Spaces and dashes as people type them (1-1017-00230-70-8; the en dash or minus sign a word
+ * processor puts there) are dropped, and Thai (๐–๙) and full-width digits, as Thai documents and
+ * input methods give them, read as 0–9; the rest must be 13 digits with a valid check digit.
+ */
 export function readCitizenId(v: unknown): string | null {
-  if (typeof v !== 'string') return null;
-  const s = v.replace(/[\s-]/g, '');
+  if (typeof v !== 'string' || v.length > 100) return null;
+  const s = v.replace(/[\s\-\u2010-\u2015\u2212]/g, '')
+    .replace(/[\u0e50-\u0e59]/g, (d) => String(d.charCodeAt(0) - 0x0e50))
+    .replace(/[\uff10-\uff19]/g, (d) => String(d.charCodeAt(0) - 0xff10));
   return isThaiId(s) ? s : null;
 }

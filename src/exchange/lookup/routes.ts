@@ -6,6 +6,7 @@ import { actorFromToken } from '../../access/tokens.ts';
 import { requestLang } from '../../api/lang.ts';
 import { ckanError } from '../../api/ckan/routes.ts';
 import { LookupRateLimited, runLookup } from './run.ts';
+import { requestErrorHandler } from '../gateway/routes.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -15,6 +16,7 @@ const JSON_TYPE = 'application/json;charset=utf-8';
  * or an access log; the answer is never cached. Errors as the gateway answers them.
  */
 export async function lookupApiRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  app.setErrorHandler(requestErrorHandler(services, { headers: { 'cache-control': 'no-store' }, quoteInput: false }));
   const fail = (reply: FastifyReply, lang: 'th' | 'en', status: number, code: string, msg: { th: string; en: string }, extra: Record<string, unknown> = {}) =>
     reply.code(status).type(JSON_TYPE).header('cache-control', 'no-store').send(JSON.stringify({ error: { code, message: pick(msg, lang), th: msg.th, en: msg.en, ...extra } }));
 

@@ -23,7 +23,8 @@ function present(r: { id: string; name: string; title_th: string; title_en: stri
   return { id: r.id, name: r.name, title_th: r.title_th, title_en: r.title_en, org_id: r.org_id, dataset_id: r.dataset_id, connector: r.connector, has_secret: !!r.secret, active: r.active, modified: new Date(r.modified).toISOString() };
 }
 
-async function readSource(ctx: ActionContext, input: Record<string, unknown>, partial: boolean) {
+/** `orgId`: the providing organisation; the dataset an agreement must cover is one of its own (another's reads as none). */
+async function readSource(ctx: ActionContext, input: Record<string, unknown>, partial: boolean, orgId: string | null) {
   const bag = new ErrorBag();
   const has = (k: string) => !partial || input[k] !== undefined;
   const out: { title_th?: string; title_en?: string; dataset_id?: string; connector?: ConnectorSpec; active?: boolean } = {};
@@ -31,9 +32,9 @@ async function readSource(ctx: ActionContext, input: Record<string, unknown>, pa
   if (has('title_en')) out.title_en = checkText(bag, 'title_en', input.title_en, { required: true, max: 300 });
   if (has('dataset')) {
     const ref = input.dataset;
-    const q = ctx.db.selectFrom('datasets').select(['id', 'state']);
+    const q = ctx.db.selectFrom('datasets').select(['id', 'state', 'owner_org']);
     const d = typeof ref === 'string' && ref ? await (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst() : undefined;
-    if (!d || d.state !== 'active') bag.add('dataset', { th: 'ไม่พบชุดข้อมูลที่ข้อตกลงต้องครอบคลุม', en: 'No such dataset (the one agreements must cover)' });
+    if (!d || d.state !== 'active' || !orgId || d.owner_org !== orgId) bag.add('dataset', { th: 'ไม่พบชุดข้อมูลของหน่วยงานผู้ให้ข้อมูลที่ข้อตกลงต้องครอบคลุม', en: 'No such dataset of the providing organisation (the one agreements must cover)' });
     else out.dataset_id = d.id;
   }
   if (has('connector')) out.connector = readConnector(bag, input.connector) ?? undefined;
@@ -55,14 +56,17 @@ export const sourceCreate = defineAction({
     else if (await ctx.db.selectFrom('lookup_sources').select('id').where('name', '=', name).executeTakeFirst()) bag.add('name', { th: 'มีแหล่งข้อมูลชื่อนี้แล้ว', en: 'A source of this name exists' });
     let v: Awaited<ReturnType<typeof readSource>> = {};
     try {
-      v = await readSource(ctx, input, false);
+      v = await readSource(ctx, input, false, org?.id ?? null);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       for (const [k, ms] of Object.entries(e.errors)) for (const x of ms) bag.add(k, x);
     }
     bag.throwIfAny();
     const secret = typeof input.secret === 'string' && input.secret ? sealSecret(ctx.services.config, input.secret.slice(0, 2000)) : null;
-    const row = await ctx.db.insertInto('lookup_sources').values({ id: crypto.randomUUID(), name, title_th: v.title_th!, title_en: v.title_en!, org_id: org!.id, dataset_id: v.dataset_id!, connector: JSON.stringify(v.connector), secret, active: v.active ?? true, created: ctx.now, modified: ctx.now }).returningAll().executeTakeFirstOrThrow();
+    // The check above answers the usual case; the insert itself decides between requests at once (no unique-violation 500).
+    const row = await ctx.db.insertInto('lookup_sources').values({ id: crypto.randomUUID(), name, title_th: v.title_th!, title_en: v.title_en!, org_id: org!.id, dataset_id: v.dataset_id!, connector: JSON.stringify(v.connector), secret, active: v.active ?? true, created: ctx.now, modified: ctx.now })
+      .onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+    if (!row) throw ValidationError.field('name', { th: 'มีแหล่งข้อมูลชื่อนี้แล้ว', en: 'A source of this name exists' });
     await ctx.audit({ action: 'lookup_source_create', object_type: 'lookup_source', object_id: row.id, detail: { name, org: org!.id, dataset: v.dataset_id, preset: v.connector?.preset } });
     return present(row);
   },
@@ -87,7 +91,7 @@ export const sourceUpdate = defineAction({
   summary: 'Change a look-up source (titles, dataset, connector, active; `secret` replaces the credential, an empty `secret` with clear_secret removes it).',
   async run(ctx, input) {
     const row = await loadSource(ctx, input.id, 'lookup_source_update', true);
-    const v = await readSource(ctx, input, true);
+    const v = await readSource(ctx, input, true, row.org_id);
     const set: Record<string, unknown> = { modified: ctx.now };
     if (v.title_th !== undefined) set.title_th = v.title_th;
     if (v.title_en !== undefined) set.title_en = v.title_en;

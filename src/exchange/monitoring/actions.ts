@@ -66,7 +66,8 @@ export const monitorFlagSet = defineAction({
   async run(ctx, input) {
     const lid = typeof input.linkage_id === 'string' && UUID.test(input.linkage_id) ? input.linkage_id.toLowerCase() : null;
     const l = lid ? await ctx.db.selectFrom('linkages').select(['id', 'owner_org', 'partner_org', 'datasets']).where('id', '=', lid).executeTakeFirst() : undefined;
-    if (!l) {
+    // A linkage the caller may not see (the registry's rule, as delivery_list) answers as a missing one; a party who sees it but may not set flags gets the 403.
+    if (!l || !(ctx.can('monitor_flag_set', { owner_org: l.owner_org }) || ctx.can('delivery_list', { owner_org: l.owner_org, partner_org: l.partner_org }))) {
       try { ctx.authorize('monitor_flag_set', { owner_org: null }); } catch { /* 404 either way */ }
       throw new NotFoundError({ th: 'ไม่พบการเชื่อมโยง', en: 'Linkage not found' });
     }
@@ -97,7 +98,7 @@ export const deliveryList = defineAction({
   async run(ctx, input) {
     const lid = typeof input.linkage_id === 'string' && UUID.test(input.linkage_id) ? input.linkage_id.toLowerCase() : null;
     const l = lid ? await ctx.db.selectFrom('linkages').select(['id', 'owner_org', 'partner_org', 'datasets', 'agreement_id']).where('id', '=', lid).executeTakeFirst() : undefined;
-    if (!l || !ctx.can('delivery_list', { owner_org: l.owner_org, partner_org: l.partner_org })) {
+    if (!l || !(ctx.can('monitor_flag_set', { owner_org: l.owner_org }) || ctx.can('delivery_list', { owner_org: l.owner_org, partner_org: l.partner_org }))) {
       try { ctx.authorize('delivery_list', { owner_org: null }); } catch { /* 404 either way */ }
       throw new NotFoundError({ th: 'ไม่พบการเชื่อมโยง', en: 'Linkage not found' });
     }

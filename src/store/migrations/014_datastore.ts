@@ -42,7 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`CREATE INDEX datastore_api_keys_resource ON datastore_api_keys(resource_id)`.execute(db);
   // A role that can read DataStore tables and nothing else, for datastore_search_sql. Roles are
-  // cluster-wide and need CREATEROLE: where the store cannot make one (PGlite, a limited user), the
+  // cluster-wide and need CREATEROLE: where the store cannot make one (a limited user), the
   // SQL check and the READ ONLY transaction are the guard.
   await sql`
     DO $$ BEGIN

@@ -46,7 +46,7 @@ function lookupForm(p: PageCtx, sources: { title_th: string; title_en: string; o
   const options = (list: typeof PURPOSES, v: unknown) => list.map((c) => html`<option value="${c.value}"${c.value === v ? html` selected` : ''}>${label(p, c)}</option>`);
   return html`<form method="post" action="/exchange/lookup" class="stacked" autocomplete="off">${csrfField(p)}
     <div class="field${errors.citizen_id ? ' has-error' : ''}"><label for="citizen_id">${L(p, 'เลขประจำตัวประชาชน 13 หลัก', '13-digit citizen ID')} <span class="required" aria-hidden="true">*</span></label>${err('citizen_id')}
-      <input id="citizen_id" name="citizen_id" type="text" inputmode="numeric" pattern="[0-9 \\-]{13,17}" maxlength="17" required autocomplete="off"${inv('citizen_id')}></div>
+      <input id="citizen_id" name="citizen_id" type="text" inputmode="numeric" pattern="[0-9๐-๙ \\-]{13,17}" maxlength="17" required autocomplete="off"${inv('citizen_id')}></div>
     <div class="field${errors.purpose ? ' has-error' : ''}"><label for="purpose">${L(p, 'วัตถุประสงค์', 'Purpose')} <span class="required" aria-hidden="true">*</span></label>${err('purpose')}
       <select id="purpose" name="purpose" required${inv('purpose')}><option value="">—</option>${options(PURPOSES, values.purpose)}</select></div>
     <div class="field${errors.legal_basis ? ' has-error' : ''}"><label for="legal_basis">${L(p, 'ฐานทางกฎหมาย', 'Legal basis')} <span class="required" aria-hidden="true">*</span></label>${err('legal_basis')}

@@ -5,7 +5,7 @@ import { ErrorBag, ValidationError, type Msg } from '../actions/errors.ts';
 import { tokenize } from '../search/segment.ts';
 import { openTable, readResourceId } from './access.ts';
 import { isSafeId, quoteIdent, tableName } from './ident.ts';
-import { ckanType, convert, SQL_TYPE, typeMessage } from './types.ts';
+import { ckanType, convert, SQL_TYPE, typeMessage, type ColumnType } from './types.ts';
 import { ensureTableRow, type DsField } from './meta.ts';
 import { queueLoad } from './actions.ts';
 import { fieldInfo, readSearch } from './query.ts';
@@ -138,6 +138,56 @@ async function rowWrite(ctx: ActionContext, i: number, statement: RawBuilder<unk
   }
 }
 
+/** The unique indexes of a table's primary_key (every unique index but _id's own). */
+async function dropKeyIndexes(ctx: ActionContext, id: string): Promise<void> {
+  const rows = (await sql<{ name: string }>`SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = ${tableName(id)}::regclass AND i.indisunique AND NOT i.indisprimary`.execute(ctx.db)).rows;
+  for (const r of rows) await sql`DROP INDEX ${sql.id('datastore', r.name)}`.execute(ctx.db);
+}
+
+/**
+ * Fields for record keys that no field names, in the order first seen, as CKAN's datastore_create
+ * adds them: the type is guessed from every value sent for the key (null ignored): whole numbers →
+ * int, numbers → numeric, true/false → bool, objects and lists → json, ISO date-times → timestamp,
+ * anything else (or a mix) → text.
+ */
+function guessFields(records: Record<string, unknown>[], known: DsField[], bag: ErrorBag): DsField[] {
+  const have = new Set(known.map((f) => f.id));
+  const seen = new Map<string, Set<ColumnType>>();
+  for (const r of records) {
+    for (const [k, v] of Object.entries(r)) {
+      if (have.has(k) || k === '_id') continue;
+      if (!seen.has(k)) {
+        if (seen.size + known.length >= MAX_FIELDS) continue; // reported as too many fields below
+        seen.set(k, new Set());
+      }
+      if (v !== null && v !== undefined) seen.get(k)!.add(guessType(v));
+    }
+  }
+  const out: DsField[] = [];
+  for (const [k, types] of seen) {
+    if (!isSafeId(k)) {
+      bag.add(`records.${k.slice(0, 80)}`, msg('ไม่มีฟิลด์นี้ และชื่อนี้ใช้เป็นรหัสฟิลด์ไม่ได้ (a-z 0-9 _ ขึ้นต้นด้วยตัวอักษร) ระบุใน fields', 'No such field, and the name cannot be a field id (a-z, 0-9, _, starting with a letter): declare it in fields'));
+      continue;
+    }
+    const t = types.size === 1 ? [...types][0]! : types.size === 2 && types.has('int') && types.has('numeric') ? 'numeric' : 'text';
+    out.push({ id: k, label: k, type: t, personal_data: false, description_th: '' });
+  }
+  return out;
+}
+
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+function guessType(v: unknown): ColumnType {
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? 'int' : 'numeric';
+  if (typeof v === 'object') return 'json';
+  const s = String(v).trim();
+  if (/^[+-]?(0|[1-9]\d{0,17})$/.test(s)) return 'int'; // a leading zero is a code (0105), kept as text
+  if (/^[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$/.test(s)) return 'numeric';
+  if (ISO_DATETIME.test(s) && !Number.isNaN(Date.parse(s))) return 'timestamp';
+  return 'text';
+}
+
 /** An index over existing rows: rows that repeat the key, or a value too long to index, are the parameter's error. */
 async function indexOn(ctx: ActionContext, key: 'primary_key' | 'indexes', statement: RawBuilder<unknown>): Promise<void> {
   await sql.raw('SAVEPOINT ds_ix').execute(ctx.db);
@@ -199,6 +249,8 @@ export const datastoreCreate = defineAction({
       if (old && old.type !== f.type) bag.add(`fields[${i}].type`, msg(`ฟิลด์ ${f.id} มีชนิด ${old.type} อยู่แล้ว`, `Field ${f.id} already has type ${old.type}`));
       else if (!old) fields.push(f);
     }
+    // As CKAN: a record's field that no given or existing field names is added, its type guessed from the values sent.
+    for (const f of guessFields(records, fields, bag)) fields.push(f);
     if (!fields.length) bag.add('fields', msg('ต้องระบุ fields', 'Missing value'));
     // PostgreSQL's limits, checked here so they are field errors: 1,600 columns a table (_id and
     // _full_text are two of them) and 32 columns a key.
@@ -219,6 +271,8 @@ export const datastoreCreate = defineAction({
     }
     const pk = pkIn.length ? pkIn : (existing?.primary_key ?? []);
     if (pkIn.length && pkIn.join() !== (existing?.primary_key ?? []).join()) {
+      // A new key replaces the old one: its unique index goes (else the old key stayed enforced beside the new).
+      if (existing?.primary_key.length) await dropKeyIndexes(ctx, id);
       await indexOn(ctx, 'primary_key', sql`CREATE UNIQUE INDEX ON ${table} (${sql.join(pk.map(col), sql`, `)})`);
     }
     const indexes = [...new Set([...(existing?.indexes ?? []), ...ixIn])];

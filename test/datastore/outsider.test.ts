@@ -323,3 +323,42 @@ test(`${K} datastore_search_sql runs as the DataStore reader role on both stores
   }
   assert.equal((await sqlq(`SELECT * FROM "${open}" LIMIT 1`)).status, 200);
 });
+
+test(`${K} datastore_create with records and no fields guesses the fields, as CKAN; a new primary_key replaces the old one`, async () => {
+  const res = await api(env, 'resource_create', { package_id: 'open', name: 'guessed', url: 'https://example.go.th/g', format: 'CSV' }, { token });
+  const id = res.json.result.id;
+  const c = await api(env, 'datastore_create', { resource_id: id, records: [
+    { province: 'ลำพูน', year: 2566, amount: 1.5, code: '0105', ok: true, at: '2024-01-31T10:00:00Z', extra: { a: 1 }, mixed: 1 },
+    { province: 'น่าน', year: '2567', amount: 2, code: '0206', ok: false, at: null, extra: [1], mixed: 'สอง' },
+  ] }, { token, lang: 'en' });
+  assert.equal(c.status, 200, JSON.stringify(c.json).slice(0, 400));
+  const types = Object.fromEntries(c.json.result.fields.map((f: { id: string; type: string }) => [f.id, f.type]));
+  assert.deepEqual(Object.keys(types), ['province', 'year', 'amount', 'code', 'ok', 'at', 'extra', 'mixed']);
+  assert.equal(types.year, 'int');
+  assert.equal(types.amount, 'numeric');
+  assert.equal(types.code, 'text', 'a code with a leading zero stays text');
+  assert.equal(types.ok, 'bool');
+  assert.equal(types.at, 'timestamp');
+  assert.equal(types.extra, 'json');
+  assert.equal(types.mixed, 'text');
+  assert.equal(types.province, 'text');
+  const rows = await search(env, { resource_id: id, sort: '_id' }, token);
+  assert.equal(rows.status, 200, JSON.stringify(rows.json).slice(0, 300));
+  assert.equal(rows.json.result.records[0].code, '0105');
+  // A key that cannot be a field id is the record's field error, and nothing is created.
+  const res2 = await api(env, 'resource_create', { package_id: 'open', name: 'thai keys', url: 'https://example.go.th/t', format: 'CSV' }, { token });
+  const bad = await api(env, 'datastore_create', { resource_id: res2.json.result.id, records: [{ 'จังหวัด': 'ลำพูน' }] }, { token, lang: 'en' });
+  assert.equal(bad.status, 409, JSON.stringify(bad.json));
+  assert.ok(Object.keys(bad.json.error).some((k) => k.startsWith('records')), JSON.stringify(bad.json));
+  assert.equal((await api(env, 'datastore_info', { id: res2.json.result.id }, { token })).json.result?.meta?.count ?? 0, 0);
+
+  // The key moves from code to (province, year): rows that repeat the old key are now allowed, the new key is enforced.
+  const k = await api(env, 'datastore_create', { resource_id: id, primary_key: ['code'] }, { token, lang: 'en' });
+  assert.equal(k.status, 200, JSON.stringify(k.json).slice(0, 300));
+  const k2 = await api(env, 'datastore_create', { resource_id: id, primary_key: ['province', 'year'] }, { token, lang: 'en' });
+  assert.equal(k2.status, 200, JSON.stringify(k2.json).slice(0, 300));
+  const same = await api(env, 'datastore_upsert', { resource_id: id, method: 'insert', records: [{ province: 'แพร่', year: 2566, code: '0105' }] }, { token, lang: 'en' });
+  assert.equal(same.status, 200, `the old key is still enforced: ${JSON.stringify(same.json).slice(0, 300)}`);
+  const dup = await api(env, 'datastore_upsert', { resource_id: id, method: 'insert', records: [{ province: 'แพร่', year: 2566, code: '9999' }] }, { token, lang: 'en' });
+  assert.equal(dup.status, 409, JSON.stringify(dup.json).slice(0, 300));
+});

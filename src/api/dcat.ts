@@ -39,7 +39,7 @@ export async function dcatRoutes(app: FastifyInstance, services: Services): Prom
       const actor = await apiActor(services, req, false);
       try {
         const result = await runAction<{ count: number; results: Array<Record<string, unknown>> }>(services, 'package_search', { q: '*:*', rows: CATALOG_PAGE, start: (page - 1) * CATALOG_PAGE, sort: 'name asc', include_private: true }, { actor, lang: requestLang(req) });
-        return send(reply, format, catalogQuads(services, result.results, page, result.count));
+        return send(reply, format, catalogQuads(services, result.results, page, result.count, format));
       } catch (e) {
         return fail(req, reply, e);
       }

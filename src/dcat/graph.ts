@@ -1,6 +1,14 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3';
 
-const { namedNode: iri, literal, blankNode, quad } = DataFactory;
+const { namedNode, literal, blankNode, quad } = DataFactory;
+
+/**
+ * Every IRI of the graph, most of them from what an editor typed (a resource's URL, a landing page,
+ * an e-mail): the characters an IRI may not hold (space, `<>"{}|^` backtick, backslash, controls)
+ * are percent-encoded, as a browser sends them, or one `"` in a URL breaks the whole catalog's Turtle.
+ */
+const IRI_UNSAFE = /[\u0000-\u0020<>"{}|^`\\]/g;
+const iri = (value: string) => namedNode(value.replace(IRI_UNSAFE, (c) => encodeURIComponent(c)));
 
 export const NS = {
   rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
@@ -154,6 +162,9 @@ export function addDataset(g: Graph, site: string, d: Dict): Quad_Subject {
     g.text(theme, `${NS.skos}prefLabel`, grp.title || grp.name, 'th');
   }
   if (typeof d.url === 'string' && /^https?:\/\//.test(d.url)) g.add(ds, `${NS.foaf}page`, iri(d.url));
+  // Shown only to members; DCAT has no term for it, and a harvester reading with their credentials
+  // must not take it for a public entry (src/harvest/gather-dcat.ts reads it back).
+  if (d.private === true) g.add(ds, `${NS.thgdc}private`, literal('true'));
   // The rest of the Thai standard, as it is stored (thgdc: namespace, one literal per value).
   for (const [k, v] of Object.entries(d)) {
     if (MAPPED.has(k) || v === null || v === undefined || v === '') continue;
@@ -213,6 +224,8 @@ export interface CatalogInfo {
   page: number;
   pageSize: number;
   total: number;
+  /** The file the page is served as (its paging links keep it). */
+  format?: 'ttl' | 'jsonld' | 'rdf';
 }
 
 /** The catalog node, with hydra paging when the catalog has more than one page. */
@@ -231,13 +244,18 @@ export function addCatalog(g: Graph, info: CatalogInfo, datasets: Quad_Subject[]
   for (const ds of datasets) g.add(cat, `${NS.dcat}dataset`, ds as Quad_Object);
   const pages = Math.max(1, Math.ceil(info.total / info.pageSize));
   if (pages > 1) {
-    const p = iri(`${info.site}/catalog.ttl?page=${info.page}`);
+    // Pages link to pages of the same format: a client told to read RDF/XML (ckanext-dcat's
+    // rdf_format) must not be sent to Turtle on page 2.
+    const at = (n: number) => iri(`${info.site}/catalog.${info.format ?? 'ttl'}?page=${n}`);
+    const p = at(info.page);
     g.type(p, `${NS.hydra}PagedCollection`);
     g.typed(p, `${NS.hydra}totalItems`, String(info.total), `${NS.xsd}integer`);
     g.typed(p, `${NS.hydra}itemsPerPage`, String(info.pageSize), `${NS.xsd}integer`);
-    g.add(p, `${NS.hydra}firstPage`, iri(`${info.site}/catalog.ttl?page=1`));
-    g.add(p, `${NS.hydra}lastPage`, iri(`${info.site}/catalog.ttl?page=${pages}`));
-    if (info.page < pages) g.add(p, `${NS.hydra}nextPage`, iri(`${info.site}/catalog.ttl?page=${info.page + 1}`));
-    if (info.page > 1) g.add(p, `${NS.hydra}previousPage`, iri(`${info.site}/catalog.ttl?page=${info.page - 1}`));
+    // Both the deprecated and the current Hydra terms, as ckanext-dcat writes them.
+    const link = (terms: string[], n: number) => { for (const t of terms) g.add(p, `${NS.hydra}${t}`, at(n)); };
+    link(['firstPage', 'first'], 1);
+    link(['lastPage', 'last'], pages);
+    if (info.page < pages) link(['nextPage', 'next'], info.page + 1);
+    if (info.page > 1) link(['previousPage', 'previous'], info.page - 1);
   }
 }

@@ -66,7 +66,10 @@ export function toJsonLd(quads: Quad[]): unknown {
 }
 
 const XML_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => XML_ESC[c]!);
+// XML 1.0 has no way to write some characters at all (U+FFFE, U+FFFF, C0 controls, lone
+// surrogates), escaped or not: they become U+FFFD, or one value makes the whole document unreadable.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const esc = (s: string) => s.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"]/g, (c) => XML_ESC[c]!);
 
 /** RDF/XML: one rdf:Description per subject; predicates as QNames of the known namespaces. */
 export function toRdfXml(quads: Quad[]): string {
@@ -125,6 +128,9 @@ export function parseJsonLd(doc: unknown): Quad[] {
   const ctxOf = (c: unknown, base: Map<string, string>): Map<string, string> => {
     const m = new Map(base);
     for (const item of Array.isArray(c) ? c : [c]) {
+      // A context by address would be fetched by a JSON-LD processor; this reader does not follow
+      // one, and without it the terms mean nothing: refused, not read as a graph of unknown terms.
+      if (typeof item === 'string') throw new Error(`a remote @context (${item.slice(0, 200)}) is not fetched; give the context inline`);
       if (!item || typeof item !== 'object') continue;
       for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
         if (typeof v === 'string') m.set(k, v);

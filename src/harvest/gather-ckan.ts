@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { harvestFetch, HarvestHttpError } from './http.ts';
 import type { HarvestSourceRow } from './schema.ts';
 
@@ -23,6 +24,8 @@ export interface SourceAccess {
 }
 
 export const PAGE_ROWS = 1000;
+
+const contentHash = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 function apiUrl(base: string, action: string): string {
   return `${base.replace(/\/+$/, '').replace(/\/api(\/3)?(\/action)?$/, '')}/api/3/action/${action}`;
@@ -62,19 +65,50 @@ export async function gatherCkanPage(a: SourceAccess, start: number, since: Date
   const result = (await callAction(a, 'package_search', params)) as { count?: unknown; results?: unknown };
   const results = Array.isArray(result?.results) ? result.results : [];
   const count = typeof result?.count === 'number' ? result.count : results.length;
-  const items: GatheredItem[] = results.map((r, i) => {
-    if (typeof r === 'string') return { guid: `invalid:${start + i}`, content: r };
+  // A record without id or name is named by its content, so the same broken record sent again
+  // (a source repeating its page) is the same object, not a new one per position.
+  const invalid = (content: string) => `invalid:${contentHash(content).slice(0, 24)}`;
+  const items: GatheredItem[] = results.map((r) => {
+    if (typeof r === 'string') return { guid: invalid(r), content: r };
     const d = (r ?? {}) as Record<string, unknown>;
-    const guid = typeof d.id === 'string' && d.id ? d.id : typeof d.name === 'string' ? d.name : `invalid:${start + i}`;
-    return { guid, content: JSON.stringify(r) };
+    const content = JSON.stringify(r);
+    const guid = typeof d.id === 'string' && d.id ? d.id : typeof d.name === 'string' && d.name ? d.name : invalid(content);
+    return { guid, content };
   });
   const next = results.length > 0 && start + results.length < count ? start + results.length : null;
   return { items, next, count };
 }
 
-/** Every name the source lists now (package_list): what is gone from it has been withdrawn there. */
+/** Answers of a CKAN that has no package_list for this caller (turned off, not allowed, not there). */
+const NO_LIST = new Set([400, 403, 404, 405, 409, 501]);
+
+/**
+ * Every name the source lists now (package_list): what is gone from it has been withdrawn there.
+ * A CKAN without package_list for us is asked through package_search instead (names only, all
+ * pages), as ckanext-harvest does: refusing would leave such a source never harvested.
+ */
 export async function ckanNameList(a: SourceAccess): Promise<Set<string>> {
-  const result = await callAction(a, 'package_list', {});
+  let result: unknown;
+  try {
+    result = await callAction(a, 'package_list', {});
+  } catch (e) {
+    if (!(e instanceof HarvestHttpError && e.status !== null && NO_LIST.has(e.status))) throw e;
+    return searchNames(a);
+  }
   if (!Array.isArray(result)) throw new HarvestHttpError('package_list: not a list');
   return new Set(result.filter((x): x is string => typeof x === 'string'));
+}
+
+async function searchNames(a: SourceAccess): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (let start = 0; ; ) {
+    const result = (await callAction(a, 'package_search', { q: '*:*', fl: 'name', rows: String(PAGE_ROWS), start: String(start), sort: 'name asc' })) as { count?: unknown; results?: unknown };
+    const results = Array.isArray(result?.results) ? result.results : [];
+    const before = names.size;
+    for (const r of results) if (r && typeof r === 'object' && typeof (r as { name?: unknown }).name === 'string') names.add((r as { name: string }).name);
+    const count = typeof result?.count === 'number' ? result.count : 0;
+    start += results.length;
+    // The same guard as the gather: a page with no new name is the end.
+    if (!results.length || names.size === before || start >= count) return names;
+  }
 }

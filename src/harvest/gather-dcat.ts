@@ -26,6 +26,7 @@ export async function gatherDcat(a: SourceAccess): Promise<{ items: GatheredItem
     if (res.status !== 200) throw new HarvestHttpError(`${url}: HTTP ${res.status}`, res.status);
     const quads = parseRdf(res.text, res.contentType, res.url);
     const g = index(quads);
+    const before = guids.size;
     for (const s of g.subjectsOfType(`${NS.dcat}Dataset`)) {
       const dict = toPackage(g, s);
       const guid = String(dict.id ?? s);
@@ -33,10 +34,28 @@ export async function gatherDcat(a: SourceAccess): Promise<{ items: GatheredItem
       guids.add(guid);
       items.push({ guid, content: JSON.stringify(dict) });
     }
-    const next = g.subjectsOfType(`${NS.hydra}PagedCollection`).map((p) => g.one(p, `${NS.hydra}nextPage`)).find(Boolean);
+    // A next page that brings no dataset not seen yet (the same page under ever new URLs) is the
+    // end, as ckanext-dcat stops on a page with the same content.
+    if (page > 0 && guids.size === before) break;
+    const next = nextPage(g);
     url = next ? new URL(next, res.url).href : null;
   }
   return { items, guids };
+}
+
+/**
+ * The next page as ckanext-dcat reads it: a hydra:PartialCollectionView (Hydra today) or a
+ * hydra:PagedCollection (deprecated), hydra:next before hydra:nextPage. Missing one would take
+ * page 1 for the whole catalog and withdraw every record of the other pages.
+ */
+function nextPage(g: Index): string | undefined {
+  for (const type of ['PartialCollectionView', 'PagedCollection']) {
+    for (const p of g.subjectsOfType(`${NS.hydra}${type}`)) {
+      const next = g.one(p, `${NS.hydra}next`) ?? g.one(p, `${NS.hydra}nextPage`);
+      if (next) return next;
+    }
+  }
+  return undefined;
 }
 
 export function parseRdf(text: string, contentType: string, base: string): Quad[] {
@@ -139,6 +158,7 @@ function toPackage(g: Index, s: string): Record<string, unknown> {
   if (access && last(access) === 'PUBLIC') Object.assign(d, { data_category: 'ข้อมูลสาธารณะ', data_classification: 'เปิดเผย' });
   const page = g.one(s, `${NS.foaf}page`);
   if (page) d.url = page;
+  if (g.one(s, `${NS.thgdc}private`) === 'true') d.private = true;
   thgdc(s, d);
   const resources: Array<Record<string, unknown>> = [];
   for (const dist of g.all(s, `${NS.dcat}distribution`).map((x) => x.value)) {

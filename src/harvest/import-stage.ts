@@ -91,6 +91,8 @@ export async function importObjects(ctx: ActionContext, source: HarvestSourceRow
     const key = sourceKey(source, d, o.guid);
     const local: Record<string, unknown> = { ...d };
     for (const k of REMOTE_ONLY) delete local[k];
+    // What the source shows only to its members stays private here (a source read with credentials).
+    local.private = d.private === true || (typeof d.private === 'string' && d.private.trim().toLowerCase() === 'true');
     const problems = inputProblems(local);
     if (problems.tooDeep || Object.keys(problems.errors).length) {
       outcomes.set(o.id, { state: 'ERROR', report: 'errored', errors: problems.tooDeep ? err('record', 'ข้อมูลซ้อนกันลึกเกินไป', 'Nested too deeply', lang) : localizeErrors(problems.errors, lang) });

@@ -38,12 +38,15 @@ export const harvestMaintain = defineAction({
     const open = await ctx.db
       .selectFrom('harvest_jobs as j')
       .innerJoin('harvest_sources as s', 's.id', 'j.source_id')
-      .select(['j.id', 'j.status', 'j.created', 'j.heartbeat', 'j.attempt', 's.timeout_seconds', 's.id as source_id'])
+      .select(['j.id', 'j.status', 'j.created', 'j.gather_started', 'j.heartbeat', 'j.attempt', 's.timeout_seconds', 's.id as source_id'])
+      .select(sql<Date | null>`(SELECT max(q.run_at) FROM jobs q WHERE q.queue = ${HARVEST_QUEUE} AND q.payload->>'job_id' = j.id::text)`.as('run_at'))
       .where('j.status', '<>', 'Finished')
       .forUpdate()
       .execute();
     for (const j of open) {
-      const startedAt = j.created.getTime();
+      // The time-out counts from the start: a retry waiting out its back-off (longer than a short
+      // time-out) has not started yet, and would otherwise fail before it ever ran.
+      const startedAt = j.gather_started?.getTime() ?? Math.max(j.created.getTime(), j.run_at ? new Date(j.run_at).getTime() : 0);
       if (now.getTime() - startedAt > j.timeout_seconds * 1000) {
         await ctx.db.updateTable('harvest_jobs').set({ status: 'Finished', failed: true, finished: now, error: `timed out after ${j.timeout_seconds} s` }).where('id', '=', j.id).execute();
         await sql`UPDATE jobs SET state = 'failed', locked_at = NULL, last_error = 'harvest run timed out' WHERE queue = ${HARVEST_QUEUE} AND state IN ('queued', 'running') AND payload->>'job_id' = ${j.id}`.execute(ctx.db);

@@ -8,11 +8,10 @@ import { NotFoundError } from '../actions/errors.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { USAGE_QUEUE } from '../registry/usage.ts';
 import { tuneForBulkWrite } from '../import/write-batch.ts';
-import { ckanNameList, gatherCkanPage, type GatheredItem, type SourceAccess } from './gather-ckan.ts';
+import { ckanNameList, gatherCkanPage, type GatheredItem } from './gather-ckan.ts';
 import { gatherDcat } from './gather-dcat.ts';
 import { contentHash, importObjects } from './import-stage.ts';
-import { openSecret } from './secrets.ts';
-import { refusedHost } from '../quality/http-check.ts';
+import { sourceAccess } from './access.ts';
 import { nextRun } from './source-actions.ts';
 import type { HarvestJobRow, HarvestSourceRow, HarvestStats } from './schema.ts';
 
@@ -50,10 +49,15 @@ export const harvestGatherPage = defineAction({
       const content = it.content.replace(/\u0000/g, '\uFFFD');
       return { id: crypto.randomUUID(), job_id: job.id, source_id: job.source_id, guid: it.guid.slice(0, 500), state: 'WAITING', content, content_hash: contentHash(content), normalized: null, errors: null, created: ctx.now, import_finished: null };
     });
-    for (let i = 0; i < rows.length; i += 500) await ctx.db.insertInto('harvest_objects').values(rows.slice(i, i + 500)).onConflict((oc) => oc.columns(['job_id', 'guid']).doNothing()).execute();
+    let fresh = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const r = await ctx.db.insertInto('harvest_objects').values(rows.slice(i, i + 500)).onConflict((oc) => oc.columns(['job_id', 'guid']).doNothing()).returning('id').execute();
+      fresh += r.length;
+    }
     await ctx.db.updateTable('harvest_jobs').set({ gather_cursor: JSON.stringify(input.cursor ?? {}), heartbeat: new Date() }).where('id', '=', job.id).execute();
     await touchQueueJob(ctx, job.id);
-    return { stopped: false };
+    // `fresh`: records this run had not seen yet; a page of none is a source repeating itself.
+    return { stopped: false, fresh };
   },
 });
 
@@ -151,18 +155,11 @@ export const harvestGatherStart = defineAction({
   },
 });
 
+export { sourceAccess };
+
 export const pipelineActions = [harvestGatherPage, harvestGatherFinish, harvestImportBatch, harvestGatherStart];
 
 const sys = <T>(services: Services, name: string, input: Record<string, unknown>) => runAction<T>(services, name, input, { actor: SYSTEM });
-
-/** How the gather stages reach a source: its token, time-out and address check. */
-export function sourceAccess(services: Services, source: HarvestSourceRow): SourceAccess {
-  return {
-    source, token: openSecret(services.config, source.credentials), timeoutMs: Math.min(source.timeout_seconds * 1000, 60_000),
-    // The URL is an organisation admin's: it must not make this server fetch its own network.
-    checkHost: services.config.harvestAllowPrivate ? undefined : refusedHost,
-  };
-}
 
 /** The queue handler: one stage of one run. */
 export async function runStage(services: Services, payload: Record<string, unknown>, onProgress?: () => void): Promise<void> {
@@ -183,10 +180,12 @@ export async function runStage(services: Services, payload: Record<string, unkno
     const rows = Number(source.config?.page_rows) || undefined;
     for (;;) {
       const page = await gatherCkanPage(a, start, job.since, rows);
-      const r = await sys<{ stopped: boolean }>(services, 'harvest_gather_page', { job_id: jobId, items: page.items, cursor: { start: page.next ?? start + page.items.length, count: page.count } });
+      const r = await sys<{ stopped: boolean; fresh: number }>(services, 'harvest_gather_page', { job_id: jobId, items: page.items, cursor: { start: page.next ?? start + page.items.length, count: page.count } });
       onProgress?.();
       if (r.stopped) return;
-      if (page.next === null) break;
+      // A page that brings nothing this run has not seen is a source ignoring `start` (or a count
+      // that lies): the end, as ckanext-harvest stops, not a billion more requests.
+      if (page.next === null || r.fresh === 0) break;
       start = page.next;
     }
     const names = await ckanNameList(a);

@@ -87,7 +87,9 @@ async function readFields(ctx: ActionContext, input: ActionInput, partial: boole
         parsed = undefined;
       }
     }
+    const badSize = parsed && typeof parsed === 'object' ? sizeProblem(parsed as Record<string, unknown>) : null;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) bag.add('config', { th: 'ต้องเป็นออบเจกต์ JSON', en: 'Must be a JSON object' });
+    else if (badSize) bag.add('config', badSize);
     else if ('catalog_kind' in parsed && !CATALOG_KINDS.some((k) => k.value === (parsed as Record<string, unknown>).catalog_kind)) {
       bag.add('config', { th: `catalog_kind ต้องเป็น ${CATALOG_KINDS.map((k) => k.value).join(', ')}`, en: `catalog_kind must be one of ${CATALOG_KINDS.map((k) => k.value).join(', ')}` });
     } else f.config = parsed as Record<string, unknown>;
@@ -104,6 +106,18 @@ async function readFields(ctx: ActionContext, input: ActionInput, partial: boole
     else f.credentials = sealSecret(ctx.services.config, input.credentials);
   }
   return { f, bag };
+}
+
+/** The run reads these as counts (rows per package_search page, objects per import transaction). */
+const SIZES: Record<string, number> = { page_rows: 1000, batch_size: 5000 };
+
+function sizeProblem(cfg: Record<string, unknown>) {
+  for (const [k, max] of Object.entries(SIZES)) {
+    if (cfg[k] === undefined) continue;
+    const n = Number(cfg[k]);
+    if (!Number.isInteger(n) || n < 1 || n > max) return { th: `${k} ต้องเป็นจำนวนเต็ม 1 ถึง ${max}`, en: `${k} must be a whole number from 1 to ${max}` };
+  }
+  return null;
 }
 
 function validUrl(s: string): boolean {
@@ -212,6 +226,9 @@ export const harvestSourceUpdate = defineAction({
     if (f.config) set.config = JSON.stringify(f.config);
     if (org) set.owner_org = org;
     if (f.frequency) set.next_run = nextRun(f.frequency, ctx.now);
+    // Another catalog (or the same one read as another type): "changed since the last run" means
+    // nothing there, so the next run reads all of it.
+    if ((f.url && f.url !== src.url) || (f.source_type && f.source_type !== src.source_type)) set.last_good_since = null;
     if (input.active === true || input.state === 'active') set.active = true;
     const row = await ctx.db.updateTable('harvest_sources').set(set).where('id', '=', src.id).returningAll().executeTakeFirstOrThrow();
     await ctx.audit({ action: 'harvest_source_update', object_type: 'harvest_source', object_id: src.id, detail: { fields: Object.keys(f) } });

@@ -105,10 +105,8 @@ export async function runPush(services: Services, payload: Record<string, unknow
   const open = !!dict && isOpenData(dict as never);
   try {
     if (!open) {
-      if (prior?.state === 'pushed' && prior.remote_id) {
-        await portal(cfg.url, cfg.token, 'package_delete', { id: prior.remote_id });
-        await record(db, datasetId, { state: 'withdrawn', error: null, payload_hash: null });
-      }
+      // Whatever the last attempt's state (failed, queued again), a copy may be on the portal: it goes.
+      if (prior && prior.state !== 'withdrawn') await withdraw(services, datasetId, prior.remote_id, dict);
       return;
     }
     const body = portalDict(dict!, cfg.org);
@@ -120,24 +118,56 @@ export async function runPush(services: Services, payload: Record<string, unknow
     } catch (e) {
       if (!(e instanceof PortalError && e.status === 404)) throw e;
     }
-    if (remote && remote.state === 'active' && remote.organization?.name !== cfg.org && remote.owner_org !== cfg.org) {
+    if (remote && remote.state === 'active' && !ours(remote, cfg.org)) {
       throw new PortalError(409, `the portal already has a dataset named "${dict!.name}" in another organisation (${remote.organization?.name ?? remote.owner_org}); it is not overwritten`);
     }
+    let restored = false;
     if (remote && remote.state === 'deleted') {
       // Withdrawn earlier and open again: a banchi portal restores with package_restore; CKAN has no
       // such action (400) and restores through package_update with state "active" below.
       try {
         await portal(cfg.url, cfg.token, 'package_restore', { id: remote.id });
+        restored = true;
       } catch (e) {
         if (!(e instanceof PortalError && e.status === 400)) throw e;
         body.state = 'active';
       }
     }
-    const saved = remote ? await portal(cfg.url, cfg.token, 'package_update', { ...body, id: remote.id, name: remote.name }) : await portal(cfg.url, cfg.token, 'package_create', body);
+    let saved: Record<string, any>;
+    try {
+      saved = remote ? await portal(cfg.url, cfg.token, 'package_update', { ...body, id: remote.id, name: remote.name }) : await portal(cfg.url, cfg.token, 'package_create', body);
+    } catch (e) {
+      // The restore is a write of its own: undone, so a refused update does not leave the old copy public.
+      if (restored) await portal(cfg.url, cfg.token, 'package_delete', { id: remote!.id }).catch(() => undefined);
+      throw e;
+    }
     await record(db, datasetId, { state: 'pushed', remote_id: String(saved.id), remote_url: `${cfg.url}/dataset/${encodeURIComponent(String(saved.name))}`, payload_hash: hash, error: null, attempts: 0, pushed_at: new Date() });
   } catch (e) {
     await record(db, datasetId, { state: 'failed', error: (e as Error).message.slice(0, 1000), attempts: (prior?.attempts ?? 0) + 1 });
     // Network failures and the portal's 5xx are retried by the queue with back-off; its refusals are final.
     if (!(e instanceof PortalError) || e.status >= 500) throw e;
   }
+}
+
+const ours = (remote: Record<string, any>, org: string) => remote.organization?.name === org || remote.owner_org === org;
+
+/**
+ * Takes the dataset's copy off the portal: the one pushed (remote_id) or, when the answer to a
+ * create was lost, the one under its name, and only if it is in our portal organisation.
+ */
+async function withdraw(services: Services, datasetId: string, remoteId: string | null, dict: Record<string, unknown> | null): Promise<void> {
+  const cfg = services.config.openData!;
+  const db = services.store.db;
+  const name = dict?.name ?? (await db.selectFrom('datasets').select('name').where('id', '=', datasetId).executeTakeFirst())?.name;
+  const ref = remoteId || (typeof name === 'string' ? name : '');
+  let remote: Record<string, any> | null = null;
+  if (ref) {
+    try {
+      remote = await portal(cfg.url, cfg.token, 'package_show', { id: ref });
+    } catch (e) {
+      if (!(e instanceof PortalError && e.status === 404)) throw e;
+    }
+  }
+  if (remote && remote.state === 'active' && ours(remote, cfg.org)) await portal(cfg.url, cfg.token, 'package_delete', { id: remote.id });
+  await record(db, datasetId, { state: 'withdrawn', error: null, payload_hash: null });
 }

@@ -157,10 +157,14 @@ async function targets(ctx: ActionContext, input: Record<string, unknown>): Prom
   const packages = list(input.packages ?? input.package);
   if (ids.length + packages.length > 500) throw ValidationError.field('ids', { th: 'ครั้งละไม่เกิน 500 รายการ', en: 'At most 500 entries at once' });
   const out: RegistrationView[] = [];
+  // What the caller typed for each row: a hidden entry is named by it, never by its own fields.
+  const asGiven = new Map<RegistrationView, string>();
   const missing: string[] = [];
   for (const id of ids) {
     try {
-      out.push(await loadRegistration(ctx, id, true));
+      const row = await loadRegistration(ctx, id, true);
+      out.push(row);
+      asGiven.set(row, id);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       missing.push(id);
@@ -171,13 +175,18 @@ async function targets(ctx: ActionContext, input: Record<string, unknown>): Prom
     if (!site) throw ValidationError.field('site_url', M.missing());
     for (const p of packages) {
       const row = await bySite(ctx, site).where((eb) => eb.or([eb('r.remote_id', '=', p), eb('r.remote_name', '=', p)])).forUpdate().executeTakeFirst();
-      if (row) out.push(row as RegistrationView);
-      else missing.push(p);
+      if (row) {
+        out.push(row as RegistrationView);
+        asGiven.set(row as RegistrationView, p);
+      } else missing.push(p);
     }
   }
   // Entries the caller may not see are reported exactly like entries that do not exist.
-  for (const r of out) if (!mayViewRegistration(ctx.actor, r)) missing.push(r.remote_name || r.id);
+  for (const r of out) if (!mayViewRegistration(ctx.actor, r)) missing.push(asGiven.get(r)!);
   if (missing.length) {
+    // In the order given, so hidden and absent entries are not told apart by where they are listed.
+    const order = [...ids, ...packages];
+    missing.sort((x, y) => order.indexOf(x) - order.indexOf(y));
     ctx.authorize('registration_list', {});
     throw ValidationError.field(packages.length ? 'packages' : 'ids', {
       th: `ไม่พบรายการ: ${missing.join(', ')} (ชุดข้อมูลที่ยังไม่ถูกเก็บเกี่ยวต้อง "ดึงชุดข้อมูล" ก่อน)`,
@@ -188,7 +197,8 @@ async function targets(ctx: ActionContext, input: Record<string, unknown>): Prom
     ctx.authorize('registration_list', {});
     throw ValidationError.field('ids', M.missing());
   }
-  return out;
+  // One entry named twice (its id and its number, or a doubled checkbox) takes its step once.
+  return [...new Map(out.map((r) => [r.id, r])).values()];
 }
 
 export const registrationTransition = defineAction({

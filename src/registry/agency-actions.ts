@@ -95,8 +95,8 @@ export const registryAgencyList = defineAction({
       .limit(2000)
       .execute();
     const cfg = ctx.services.config;
-    const remote = registryConfigured(cfg) ? await registryCall<{ results: Array<Record<string, any>> }>(cfg, 'registration_list', { site_url: ownSite(cfg), limit: 1000 }, { lang: ctx.lang }) : { results: [] };
-    const byId = new Map(remote.results.map((r) => [r.remote_id as string, r]));
+    const remote = registryConfigured(cfg) ? await siteRegistrations(ctx) : [];
+    const byId = new Map(remote.map((r) => [r.remote_id as string, r]));
     const status = one('status').toUpperCase();
     const out = rows.map((d) => {
       const r = byId.get(d.id);
@@ -112,6 +112,24 @@ export const registryAgencyList = defineAction({
     return { results: status ? out.filter((x) => x.status === status) : out, registry: cfg.registryUrl ?? '' };
   },
 });
+
+const REMOTE_PAGE = 1000;
+const REMOTE_MAX = 100_000;
+
+/**
+ * Every registration of this catalog, page by page: registration_list gives at most 1,000 at once,
+ * and an agency with more would see the rest as "not registered".
+ */
+async function siteRegistrations(ctx: ActionContext): Promise<Array<Record<string, any>>> {
+  const cfg = ctx.services.config;
+  const out: Array<Record<string, any>> = [];
+  for (let offset = 0; offset < REMOTE_MAX; offset += REMOTE_PAGE) {
+    const page = await registryCall<{ count: number; results: Array<Record<string, any>> }>(cfg, 'registration_list', { site_url: ownSite(cfg), limit: REMOTE_PAGE, offset }, { lang: ctx.lang });
+    out.push(...page.results);
+    if (page.results.length < REMOTE_PAGE || out.length >= page.count) break;
+  }
+  return out;
+}
 
 const OPS: Record<string, string> = { register: 'register', revoke: 'request_revoke', request_revoke: 'request_revoke', withdraw: 'withdraw', cancel_revoke: 'cancel_revoke' };
 
@@ -175,11 +193,12 @@ export async function refuseReferences(ctx: ActionContext, ids: string[]): Promi
 /**
  * package_delete's hook on an agency site with a registry: a dataset registered or on its way may
  * not be deleted until it is revoked (thai_gdc locks package_delete the same way). An unreachable
- * registry refuses too: the state cannot be known.
+ * registry refuses too: the state cannot be known. Asked whatever allow_harvest says now: consent
+ * taken back a moment before does not end a registration (only a revocation does).
  */
-export async function assertNotRegistered(ctx: ActionContext, row: { id: string; allow_harvest: boolean }): Promise<void> {
+export async function assertNotRegistered(ctx: ActionContext, row: { id: string }): Promise<void> {
   const cfg = ctx.services.config;
-  if (!registryConfigured(cfg) || cfg.siteKind === 'registry' || !row.allow_harvest) return;
+  if (!registryConfigured(cfg) || cfg.siteKind === 'registry') return;
   const r = await remoteState(cfg, row.id);
   const state = r.governance_state ?? (r.published ? 'COMPLETED' : null);
   if (r.published || (state && LOCKING_STATES.has(state))) {

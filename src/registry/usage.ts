@@ -6,7 +6,7 @@ import { ValidationError } from '../actions/errors.ts';
 import { naturalNumber } from '../actions/params.ts';
 import { callAction } from '../harvest/gather-ckan.ts';
 import { HarvestHttpError } from '../harvest/http.ts';
-import { openSecret } from '../harvest/secrets.ts';
+import { sourceAccess } from '../harvest/access.ts';
 import { lastMonths, MONTH } from '../usage/time.ts';
 import { visible } from './actions.ts';
 
@@ -32,7 +32,8 @@ interface AgencyRow {
 export async function collectUsage(services: Services, payload: Record<string, unknown>): Promise<void> {
   const source = await services.store.db.selectFrom('harvest_sources').selectAll().where('id', '=', String(payload.source_id)).executeTakeFirst();
   if (!source || source.source_type !== 'ckan') return;
-  const a = { source, token: openSecret(services.config, source.credentials), timeoutMs: Math.min(source.timeout_seconds * 1000, 60_000) };
+  // The harvest's own access: the same token, time-out and refusal of private addresses.
+  const a = sourceAccess(services, source);
   const since = lastMonths(new Date(), 12)[0]!;
   const rows: AgencyRow[] = [];
   for (let page = 0; page < MAX_PAGES; page++) {

@@ -72,3 +72,6 @@ export async function activeAgreement(p: Provider, over: Record<string, unknown>
 }
 
 export { api };
+
+/** A SOAP 1.1 envelope with GetRecords around `inner` (the gateway's binding, docs/exchange.md). */
+export const soapEnvelope = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:b="urn:banchi:exchange:v1"><soap:Body><b:GetRecords>${inner}</b:GetRecords></soap:Body></soap:Envelope>`;

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE_KIND } from '../helpers.ts';
-import { provider, activeAgreement, ROWS, type Provider } from './fixture.ts';
+import { provider, activeAgreement, soapEnvelope, ROWS, type Provider } from './fixture.ts';
 import { verifyDetached } from '../../src/exchange/gateway/jws.ts';
 
 /**
@@ -21,7 +21,7 @@ before(async () => {
 });
 after(() => p.env.close());
 
-const envelope = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:b="urn:banchi:exchange:v1"><soap:Body><b:GetRecords>${inner}</b:GetRecords></soap:Body></soap:Envelope>`;
+const envelope = soapEnvelope;
 const soap = (payload: string, contentType: string | null = 'text/xml; charset=utf-8') => p.env.app.inject({ method: 'POST', url: '/exchange/v1/soap', headers: { authorization: `Bearer ${p.tokens.partner}`, 'accept-language': 'en', ...(contentType ? { 'content-type': contentType } : {}) }, payload });
 const rest = (payload: string, contentType: string | null = 'application/json') => p.env.app.inject({ method: 'POST', url: `/exchange/v1/agreements/${restAg.number}/resources/${p.resource}/records`, headers: { authorization: `Bearer ${p.tokens.partner}`, 'accept-language': 'en', ...(contentType ? { 'content-type': contentType } : {}) }, payload });
 const faultCode = (body: string) => /<b:error code="([^"]+)" status="(\d+)"/.exec(body)?.slice(1);

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE_KIND } from '../helpers.ts';
-import { provider, activeAgreement, ROWS, type Provider } from './fixture.ts';
+import { provider, activeAgreement, soapEnvelope, ROWS, type Provider } from './fixture.ts';
 import { verifyDetached } from '../../src/exchange/gateway/jws.ts';
 
 let p: Provider;
@@ -15,7 +15,7 @@ before(async () => {
 });
 after(() => p.env.close());
 
-const envelope = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:b="urn:banchi:exchange:v1"><soap:Body><b:GetRecords>${inner}</b:GetRecords></soap:Body></soap:Envelope>`;
+const envelope = soapEnvelope;
 const post = (xml: string, token = p.tokens.partner) => p.env.app.inject({ method: 'POST', url: '/exchange/v1/soap', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/xml; charset=utf-8', 'accept-language': 'en' }, payload: xml });
 
 test(`${K} SOAP binding: GetRecords where the agreement says soap, signed like REST; faults for everything else`, async () => {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORE_KIND } from '../helpers.ts';
+import { STORE_KIND, as } from '../helpers.ts';
 import { provider, activeAgreement, soapEnvelope, ROWS, type Provider } from './fixture.ts';
 import { verifyDetached } from '../../src/exchange/gateway/jws.ts';
 
@@ -115,4 +115,27 @@ test(`${K} every answer to an authenticated partner is signed, refusals and SOAP
     assert.ok(r.statusCode >= 400, what);
     assert.equal(r.headers['x-jws-signature'], undefined, `${what} (${r.statusCode}) is signed`);
   }
+});
+
+test(`${K} a HEAD of the records endpoint is not a call: no quota, no audit row, no delivery`, async () => {
+  const db = p.env.services.store.db;
+  const calls = async () => Number((await db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('action', '=', 'exchange_call').executeTakeFirstOrThrow()).n);
+  const before = await calls();
+  const url = `/exchange/v1/agreements/${restAg.number}/resources/${p.resource}/records?purpose=x&limit=1`;
+  const head = await p.env.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${p.tokens.partner}` } });
+  assert.notEqual(head.statusCode, 200, 'HEAD ran the call');
+  assert.equal(await calls(), before);
+  const get = await p.env.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${p.tokens.partner}` } });
+  assert.equal(get.statusCode, 200, get.body.slice(0, 300));
+  assert.equal(await calls(), before + 1);
+});
+
+// Last in this file: it deletes the provider's dataset.
+test(`${K} the agreements list names no resource of a deleted dataset`, async () => {
+  const list = async () => (await p.env.app.inject({ method: 'GET', url: '/exchange/v1/agreements', headers: { authorization: `Bearer ${p.tokens.partner}` } })).json();
+  const before = await list();
+  assert.ok(before.some((a: { resources: unknown[] }) => a.resources.length > 0), JSON.stringify(before).slice(0, 300));
+  await as(p.env, p.people.editor, 'package_delete', { id: p.dataset });
+  const after = await list();
+  assert.deepEqual(after.map((a: { resources: unknown[] }) => a.resources.length), after.map(() => 0), JSON.stringify(after).slice(0, 300));
 });

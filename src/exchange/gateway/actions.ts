@@ -222,7 +222,7 @@ export const exchangeAgreements = defineAction({
     const out = [];
     for (const r of rows) {
       const ds = ((r.items as Array<{ dataset_id: string; fields: string[] }>) ?? []);
-      const resources = ds.length ? await sql<{ id: string; name: string; dataset_id: string }>`SELECT r.id, r.name, r.dataset_id FROM resources r JOIN datastore_tables t ON t.resource_id = r.id AND t.active WHERE r.state = 'active' AND r.dataset_id = ANY(${ds.map((d) => d.dataset_id)}::uuid[]) ORDER BY r.position`.execute(ctx.db) : { rows: [] };
+      const resources = ds.length ? await sql<{ id: string; name: string; dataset_id: string }>`SELECT r.id, r.name, r.dataset_id FROM resources r JOIN datastore_tables t ON t.resource_id = r.id AND t.active JOIN datasets d ON d.id = r.dataset_id AND d.state = 'active' WHERE r.state = 'active' AND r.dataset_id = ANY(${ds.map((d) => d.dataset_id)}::uuid[]) ORDER BY r.position`.execute(ctx.db) : { rows: [] };
       out.push({
         id: r.id, number: r.number, state: r.state, title: r.title, access_from: r.access_from.toISOString(), access_to: r.access_to.toISOString(), frequency: r.frequency,
         resources: resources.rows.map((x) => ({ ...x, fields: ds.find((d) => d.dataset_id === x.dataset_id)?.fields ?? [], records: `/exchange/v1/agreements/${r.number}/resources/${x.id}/records` })),

@@ -163,7 +163,8 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
     return answer(req, reply, 'exchange_records', { agreement, resource_id: rid, params: { ...params }, ...certInput(req) });
   };
   const schema = { summary: 'Rows of an agreed resource, as the agreement allows; purpose required; the answer is signed (X-JWS-Signature)', tags: ['Exchange'], params: { type: 'object', properties: { agreement: { type: 'string' }, rid: { type: 'string' } } } };
-  app.get('/exchange/v1/agreements/:agreement/resources/:rid/records', { schema }, records);
+  // No automatic HEAD: it would run the call (quota counted, audited, a delivery recorded) and send no rows.
+  app.get('/exchange/v1/agreements/:agreement/resources/:rid/records', { schema, exposeHeadRoute: false }, records);
   // SOAP 1.1 (where the agreement's technology is soap): POST an envelope with GetRecords.
   app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string', bodyLimit: SOAP_MAX_BYTES }, (_req, body, done) => done(null, String(body)));
   app.post('/exchange/v1/soap', { schema: { summary: 'SOAP 1.1 binding: GetRecords (urn:banchi:exchange:v1), signed as REST answers are', tags: ['Exchange'] } }, (req, reply) => {

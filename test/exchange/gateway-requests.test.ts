@@ -130,6 +130,14 @@ test(`${K} a HEAD of the records endpoint is not a call: no quota, no audit row,
   assert.equal(await calls(), before + 1);
 });
 
+test(`${K} datastore_search parameters the gateway does not take are named as such, not read as filters`, async () => {
+  for (const qs of ['distinct=true', 'records_format=csv', 'plain=false', 'resource_id=x']) {
+    const r = await p.env.app.inject({ method: 'GET', url: `/exchange/v1/agreements/${restAg.number}/resources/${p.resource}/records?purpose=x&${qs}`, headers: { authorization: `Bearer ${p.tokens.partner}`, 'accept-language': 'en' } });
+    assert.equal(r.statusCode, 400, `${qs}: ${r.body.slice(0, 200)}`);
+    assert.equal(r.json().error.code, 'parameter_not_supported', r.body.slice(0, 200));
+  }
+});
+
 // Last in this file: it deletes the provider's dataset.
 test(`${K} the agreements list names no resource of a deleted dataset`, async () => {
   const list = async () => (await p.env.app.inject({ method: 'GET', url: '/exchange/v1/agreements', headers: { authorization: `Bearer ${p.tokens.partner}` } })).json();

@@ -23,6 +23,8 @@ import { normaliseFingerprint } from './mtls.ts';
 
 /** Search parameters a partner may send (anything else in the query filters by that field). */
 export const SEARCH_PARAMS = new Set(['fields', 'filters', 'sort', 'limit', 'offset', 'q', 'include_total']);
+/** datastore_search parameters the gateway does not take (its answers are JSON objects, whole rows of the agreed fields): named as such, not read as filters on fields of those names. */
+export const UNSUPPORTED_PARAMS = new Set(['distinct', 'records_format', 'plain', 'language', 'total_estimation_threshold', 'resource_id']);
 const MAX_ROWS = 10000;
 
 interface AgreementRow {
@@ -127,6 +129,8 @@ export const exchangeRecords = defineAction({
     if (soap && ag.technology !== 'soap') return refuse(new GatewayError(403, 'soap_not_agreed', { th: 'ข้อตกลงนี้ไม่ได้กำหนดให้ใช้ SOAP ใช้ REST (/exchange/v1/agreements/…/records) แทน', en: 'This agreement does not name SOAP; use the REST endpoint (/exchange/v1/agreements/…/records)' }));
     if (ctx.now >= ag.access_to) return refuse(new GatewayError(403, 'agreement_expired', { th: `ข้อตกลงหมดอายุแล้ว (สิ้นสุด ${ag.access_to.toISOString()})`, en: `The agreement expired at ${ag.access_to.toISOString()}` }));
     if (!purpose || purpose.length > 500) return refuse(ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' }));
+    const unsupported = Object.keys(params).filter((k) => UNSUPPORTED_PARAMS.has(k));
+    if (unsupported.length) return refuse(new GatewayError(400, 'parameter_not_supported', { th: `เกตเวย์ไม่รับพารามิเตอร์: ${unsupported.join(', ')} (คำตอบเป็นออบเจกต์ JSON ของฟิลด์ตามข้อตกลง)`, en: `The gateway does not take: ${unsupported.join(', ')} (answers are JSON objects of the agreed fields)` }, { detail: { parameters: unsupported } }));
     if (!id) return refuse(new GatewayError(404, 'resource_not_found', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));
     const agreed = (ag.items ?? []).map((i) => i.dataset_id);
     if (!ag.resource || !agreed.includes(ag.resource.row.dataset_id)) return refuse(new GatewayError(404, 'resource_not_in_agreement', { th: 'ไม่พบทรัพยากรนี้ในข้อตกลง', en: 'No such resource in this agreement' }));

@@ -8,7 +8,7 @@ import { requestLang } from '../../api/lang.ts';
 import { ckanError } from '../../api/ckan/routes.ts';
 import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
-import { SEARCH_PARAMS } from './actions.ts';
+import { SEARCH_PARAMS, UNSUPPORTED_PARAMS } from './actions.ts';
 import { readSoapRequest, soapFault, SoapReadError, SOAP_MAX_BYTES } from './soap.ts';
 import { verifiedClientCert } from './mtls.ts';
 import { JWS_HEADER, signDetached } from './jws.ts';
@@ -153,7 +153,7 @@ export async function exchangeRoutes(app: FastifyInstance, services: Services): 
     const params = fieldMap<unknown>();
     const filters = fieldMap<unknown>();
     for (const [k, v] of Object.entries(src && typeof src === 'object' ? src : {})) {
-      if (k === 'purpose' || SEARCH_PARAMS.has(k)) params[k] = v;
+      if (k === 'purpose' || SEARCH_PARAMS.has(k) || UNSUPPORTED_PARAMS.has(k)) params[k] = v;
       else if (k !== 'lang') filters[k] = v;
     }
     if (Object.keys(filters).length) {

@@ -139,7 +139,9 @@ export const packageShow = defineAction({
   summary: 'One dataset by id or name. Private and sensitive entries answer only to those with a right to them.',
   params: { id: { type: 'string', description: 'id or name of the dataset', required: true }, include_tracking: { type: 'boolean', description: 'add tracking_summary {total, recent} to the dataset and its resources' } },
   async run(ctx, input) {
-    const { row } = await requireDataset(ctx, input, 'package_show');
+    // CKAN's package_show reads `name_or_id` when `id` is not sent; older clients send that.
+    const ref = input.id === undefined || input.id === '' ? { ...input, id: input.name_or_id } : input;
+    const { row } = await requireDataset(ctx, ref, 'package_show');
     const dict = await showDict(ctx, row);
     return boolParam(input, 'include_tracking', false) ? withTracking(ctx, row.id, dict) : dict;
   },

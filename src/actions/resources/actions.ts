@@ -63,6 +63,8 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
     data = { ...current, ...fields };
   }
   if (upload && (data.format === undefined || data.format === '')) data = { ...data, format: formatFor(safeFilename(upload.filename)) };
+  // ckanapi's resource_create(package_id=…, upload=f) sends no name (CKAN needs none): the file's name is the resource's, as the portal's form fills it.
+  if (upload && (data.name === undefined || data.name === null || data.name === '')) data = { ...data, name: safeFilename(upload.filename) };
   const keepsFile = !!prev?.storage_key && !upload && (data.url === undefined || data.url === null || data.url === '' || data.url === prev.url || data.url === ownDownloadUrl(ctx, prev));
   if (!prev) await checkResourceRoom(ctx, dataset.id, bag);
   const v = validateResource(std, dataset.data_type, data, bag, { hasUpload: !!upload || keepsFile, partial: dataset.state === 'draft' });

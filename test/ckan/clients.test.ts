@@ -27,6 +27,14 @@ describe('CKAN client conventions', () => {
     assert.ok(Array.isArray(none.json.error.id));
   });
 
+  test('a repeated id (?id=a&id=b) is one value too many, not a missing one', async () => {
+    const r = await env.app.inject({ method: 'GET', url: '/api/3/action/package_show?id=labour-open&id=other', headers: { 'accept-language': 'en' } });
+    assert.equal(r.statusCode, 409, r.body);
+    assert.deepEqual(r.json().error.id, ['Must be a string']);
+    const obj = await api(env, 'package_show', { id: { $gt: '' } }, { lang: 'en' });
+    assert.deepEqual(obj.json.error.id, ['Must be a string']);
+  });
+
   test('resource_create with an upload and no name (as ckanapi sends it) is named after the file', async () => {
     const body = ['--B', 'Content-Disposition: form-data; name="package_id"', '', 'labour-open',
       '--B', 'Content-Disposition: form-data; name="upload"; filename="แรงงาน-2567.csv"', 'Content-Type: text/csv', '', 'a,b\n1,2', '--B--', ''].join('\r\n');

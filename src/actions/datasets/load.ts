@@ -132,6 +132,8 @@ async function collaboratorCapacity(ctx: ActionContext, id: string): Promise<str
  */
 export async function requireDataset(ctx: ActionContext, input: Record<string, unknown>, rule: string, field = 'id'): Promise<{ row: DatasetRow; subject: DatasetSubject }> {
   const ref = input[field] ?? (field === 'id' ? input.name : undefined);
+  // A repeated ?id=a&id=b arrives as a list: that is one value too many, not a missing one.
+  if (ref !== undefined && ref !== null && typeof ref !== 'string') throw ValidationError.field(field, M.notString());
   if (typeof ref !== 'string' || !ref.trim()) throw ValidationError.field(field, M.missing());
   // The row and the three subject conditions in one round trip (every dataset read starts here).
   const key = ref.trim();

@@ -78,8 +78,7 @@ export class Workflows {
       facts: { ...(opts.facts ?? {}) }, created_by: actor.id, org_id: opts.org ?? null, created: now, modified: now, closed_at: null,
     };
     const t = proc.start;
-    const roles = this.actingRoles(actor, draft, t, true);
-    if (!roles) throw new WorkflowForbiddenError({ th: `ท่านไม่มีบทบาทที่เริ่ม "${proc.def.label.th}" ได้`, en: `You hold no role that may start "${proc.def.label.en}"` }, []);
+    const roles = this.startRoles(actor, process, draft);
     const { values, facts } = this.checkStep(t, draft, opts.inputs ?? {}, opts.reason ?? '');
     const to = t.routes[0]!.to;
     draft.number = await nextNumber(tx, proc.def.number_prefix, now);
@@ -93,6 +92,17 @@ export class Workflows {
       .execute();
     const event = await insertEvent(tx, draft, actor, roles, t.name, null, to, opts.reason ?? '', values, now);
     return { case: draft, event, notify: t.notify ?? [] };
+  }
+
+  /**
+   * The roles the actor may open a case of this process with (for a case of `c.org_id`), or 403.
+   * Callers ask before they look anything up about the case's subjects, so a refusal tells nothing.
+   */
+  startRoles(actor: WorkflowActor, process: string, c: CaseRecord): string[] {
+    const proc = this.get(process);
+    const roles = this.actingRoles(actor, c, proc.start, true);
+    if (!roles) throw new WorkflowForbiddenError({ th: `ท่านไม่มีบทบาทที่เริ่ม "${proc.def.label.th}" ได้`, en: `You hold no role that may start "${proc.def.label.en}"` }, []);
+    return roles;
   }
 
   /** The case with its timeline and the steps this caller may take now. */

@@ -2,6 +2,7 @@ import type { ActionContext } from '../context.ts';
 import { ErrorBag } from '../errors.ts';
 import { isUpload, type Upload } from '../../files/upload.ts';
 import { parseRowCondition, RowConditionError, type RowCondition } from '../../access/row-condition.ts';
+import { mayViewCase } from './cases-engine.ts';
 import { CODES, UUID, checkCode, checkText, checkTime, findOrg } from './agreements-shared.ts';
 
 /** One dataset an agreement opens: which fields and which records. */
@@ -57,8 +58,12 @@ export async function readAgreement(ctx: ActionContext, input: Record<string, un
   let requestCase: string | null = null;
   const rc = v('case_id') ?? v('request_case_id');
   if (rc !== undefined && rc !== null && rc !== '') {
-    const row = typeof rc === 'string' ? await ctx.db.selectFrom('cases').select(['id', 'process']).where(UUID.test(rc) ? 'id' : 'number', '=', rc).executeTakeFirst() : undefined;
-    if (!row || row.process !== 'information_request') bag.add('case_id', { th: 'ไม่พบคำขอข้อมูล (information_request) นี้', en: 'No information request with this id' });
+    const row = typeof rc === 'string' ? await ctx.db.selectFrom('cases').select(['id', 'process', 'org_id', 'created_by']).where(UUID.test(rc) ? 'id' : 'number', '=', rc).executeTakeFirst() : undefined;
+    // The request's evidence letter lists what this agreement disclosed: only a request the caller may
+    // open, made to the agreement's own organisation, may be named (kept when an update leaves it as it was);
+    // any other answers as one that does not exist.
+    const kept = !!row && row.id === prev?.case_id;
+    if (!row || row.process !== 'information_request' || (!kept && (row.org_id !== owner?.id || !mayViewCase(ctx.actor, row)))) bag.add('case_id', { th: 'ไม่พบคำขอข้อมูล (information_request) นี้', en: 'No information request with this id' });
     else requestCase = row.id;
   }
   const title = checkText(bag, 'title', v('title'), { required: true, max: 300 });

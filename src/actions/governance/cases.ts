@@ -112,6 +112,8 @@ export const caseCreate = defineAction({
     if (process === 'publication') {
       const { row } = await requireDataset(ctx, { id: input.dataset ?? input.id }, 'package_show');
       if (row.state !== 'active') throw new NotFoundError();
+      // Whether the dataset is under review, and its case number, are for those who may submit it.
+      workflows().startRoles(workflowActor(ctx.actor), process, { process, org_id: row.owner_org, created_by: null } as CaseRecord);
       const open = await ctx.db.selectFrom('cases').select('number').where('process', '=', 'publication').where('closed_at', 'is', null).where(sql<boolean>`subjects @> ${JSON.stringify([{ type: 'dataset', id: row.id }])}::jsonb`).executeTakeFirst();
       if (open) throw ValidationError.field('dataset', { th: `ชุดข้อมูลนี้มีเรื่องขออนุมัติเผยแพร่ค้างอยู่แล้ว (${open.number})`, en: `This dataset already has an open publication case (${open.number})` });
       opts = { inputs, facts: await publicationFacts(ctx, row), subjects: [{ type: 'dataset', id: row.id }], org: row.owner_org };

@@ -7,6 +7,7 @@ import { orgsWithDuty } from '../../access/duties.ts';
 import { ROLE_KEYS } from '../../workflow/types.ts';
 import { filterParam, naturalNumber } from '../params.ts';
 import { currentAssessment } from './partners.ts';
+import { visibleDatasets } from '../../access/visibility.ts';
 import { CODES, UUID, checkCode, checkText, codeLabel, findOrg, notFound, notifyStep, workflowActor, workflows } from './agreements-shared.ts';
 
 /** P3/P4 linkage registry (ทะเบียนการเชื่อมโยง): each linkage's state is its lifecycle case's, run by the engine. */
@@ -68,8 +69,10 @@ async function readLinkage(ctx: ActionContext, input: Record<string, unknown>, o
     const raw = Array.isArray(input.datasets) ? input.datasets : typeof input.datasets === 'string' ? input.datasets.split(/[\n,]/).map((s) => s.trim()).filter(Boolean) : [];
     const ids: string[] = [];
     for (const ref of raw.slice(0, 100)) {
-      const q = ctx.db.selectFrom('datasets').select(['id', 'state']);
-      const d = typeof ref === 'string' ? await (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst() : undefined;
+      // The owner's own datasets, or others the caller may see: any other is "not found", or the
+      // registry would show its title (and confirm its name) to the linkage's parties.
+      const q = ctx.db.selectFrom('datasets as d').select(['d.id', 'd.state']).where((eb) => eb.or([eb('d.owner_org', '=', owner), visibleDatasets(ctx.actor, 'd')]));
+      const d = typeof ref === 'string' ? await (UUID.test(ref) ? q.where('d.id', '=', ref.toLowerCase()) : q.where('d.name', '=', ref)).executeTakeFirst() : undefined;
       if (!d || d.state !== 'active') bag.add('datasets', { th: `ไม่พบชุดข้อมูล "${String(ref).slice(0, 80)}"`, en: `Dataset "${String(ref).slice(0, 80)}" not found` });
       else if (!ids.includes(d.id)) ids.push(d.id);
     }

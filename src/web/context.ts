@@ -8,7 +8,7 @@ import { portalLang } from './lang.ts';
 import { UploadTooLargeError } from '../api/ckan/input.ts';
 import { readCheckedInput } from '../api/ckan/checked-input.ts';
 import { discardUploads, type Upload } from '../files/upload.ts';
-import { translator, type MessageKey, type T } from './i18n/index.ts';
+import { isMessageKey, translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
 import type { Html } from './html.ts';
 import type { TtlCache } from './cache.ts';
@@ -99,7 +99,8 @@ function makeCtx(web: Web, req: FastifyRequest, reply: FastifyReply): PageCtx {
       return token;
     },
     body: {},
-    flash: flashRaw && /^[\w.]+$/.test(flashRaw) ? (flashRaw as MessageKey) : null,
+    // Only a confirmation of the catalogs: the cookie is the visitor's to set, so never free text or another key.
+    flash: flashRaw && flashRaw.startsWith('flash.') && isMessageKey(flashRaw) ? flashRaw : null,
   };
 }
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { pushSection, pushStatusFor, type PushStatus } from '../components/opendata.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import { call, form, may, page, redirect, render, type PageCtx, type Web } from '../context.ts';
-import { csrfField } from '../layout.ts';
+import { csrfField, errorPage } from '../layout.ts';
 import { formatSize, richText, summary } from '../format.ts';
 import { canEdit, datasetCrumbs, datasetHeader } from '../components/dataset-header.ts';
 import { metadataTable } from '../components/field-values.ts';
@@ -127,6 +127,8 @@ export function datasetRoutes(app: FastifyInstance, web: Web): void {
   app.get('/dataset/delete/:id', page(web, async (p) => {
     const { t } = p;
     const d = await call<PackageDict>(p, 'package_show', { id: (p.req.params as { id: string }).id });
+    // The same rule as the page's delete link: no confirmation form that the action would refuse.
+    if (!may(p, 'package_delete', { owner_org: d.owner_org })) return errorPage(p, 403);
     const body = html`<h1>${t('dataset.delete_title')}</h1>
       <p>${t('dataset.delete_confirm', { title: d.title || d.name })}</p>
       <form method="post" action="/dataset/delete/${encodeURIComponent(d.name)}">${csrfField(p)}

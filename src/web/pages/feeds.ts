@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { runAction } from '../../actions/registry.ts';
-import { NotFoundError } from '../../actions/errors.ts';
+import { BadRequestError, NotFoundError, ValidationError } from '../../actions/errors.ts';
 import { ANONYMOUS } from '../../access/actor.ts';
 import type { FeedEntry, FeedResult, SitemapResult } from '../../actions/ckan/feeds.ts';
 import type { Web } from '../context.ts';
@@ -56,6 +56,8 @@ export function feedRoutes(app: FastifyInstance, web: Web): void {
       return reply.type('application/atom+xml; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(atom(site(), path, title(result), result));
     } catch (e) {
       if (e instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send('ไม่พบ (Not found)');
+      // A name the actions refuse (the input guard: NUL, control characters) is the visitor's mistake, not ours.
+      if (e instanceof ValidationError || e instanceof BadRequestError) return reply.code(400).type('text/plain; charset=utf-8').send('คำขอไม่ถูกต้อง (Bad request)');
       throw e;
     }
   };

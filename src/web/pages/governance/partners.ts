@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../../html.ts';
-import { call, form, page, redirect, render, type PageCtx, type Web } from '../../context.ts';
-import { csrfField } from '../../layout.ts';
+import { call, form, page, redirect, render, signedIn, type PageCtx, type Web } from '../../context.ts';
+import { csrfField, errorPage } from '../../layout.ts';
 import type { FieldErrors } from '../../../actions/errors.ts';
 import { CRITERIA } from '../../../actions/governance/partners.ts';
 import { L, tt, errorsOf, fieldError, input, otherErrors } from './agreements.ts';
@@ -34,7 +34,8 @@ export function partnerRoutes(app: FastifyInstance, web: Web): void {
       ${list.map((a) => html`<tr><td><a href="/governance/partners/${a.id}">${a.partner_title}</a></td><td>${a.assessed_on}</td><td>${a.total}</td><td>${a.passed ? tt(p, 'ผ่าน', 'Pass') : tt(p, 'ไม่ผ่าน', 'Fail')}${a.passed && !a.current ? tt(p, ' (หมดอายุ)', ' (expired)') : ''}</td><td>${String(a.valid_until).slice(0, 10)}</td></tr>`)}
       </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่มีผลประเมิน', 'No assessments yet')}</p>`}`, { breadcrumbs: [[title]] });
   }));
-  app.get('/governance/partners/new', page(web, async (p) => render(p, tt(p, 'ประเมินคู่เชื่อมโยง', 'New assessment'), html`<h1>${tt(p, 'ประเมินคู่เชื่อมโยง', 'Partner assessment')}</h1>${sheetForm(p, {}, null)}`, { noindex: true })));
+  // A visitor gets the 403 page (with its sign-in link), not a long form every action would refuse.
+  app.get('/governance/partners/new', page(web, async (p) => signedIn(p) ? render(p, tt(p, 'ประเมินคู่เชื่อมโยง', 'New assessment'), html`<h1>${tt(p, 'ประเมินคู่เชื่อมโยง', 'Partner assessment')}</h1>${sheetForm(p, {}, null)}`, { noindex: true }) : errorPage(p, 403)));
   app.post('/governance/partners/new', form(web, async (p) => {
     const b = p.body;
     const scores: Record<string, unknown> = {};

@@ -86,6 +86,15 @@ test(`[${STORE_KIND}] MOU goes through the legal officer; reject needs a reason 
   await as(f.env, f.people.it, 'agreement_transition', { id: a.id, transition: 'activate' });
   const dl = await f.env.app.inject({ method: 'GET', url: f.fileUrl, headers: { authorization: f.tokens.partner_user! } });
   assert.equal(dl.statusCode, 200, 'a whole-dataset grant serves files');
+  // A field added to the dictionary after approval was never agreed: the whole file is no longer served.
+  const db = f.env.services.store.db;
+  const res = await db.selectFrom('resources').select(['id', 'data_dictionary']).where('dataset_id', '=', f.dataset).executeTakeFirstOrThrow();
+  const dict = (res.data_dictionary ?? []) as unknown[];
+  await db.updateTable('resources').set({ data_dictionary: JSON.stringify([...dict, { name: 'income', type: 'number', personal_data: true }]) }).where('id', '=', res.id).execute();
+  const grown = await f.env.app.inject({ method: 'GET', url: f.fileUrl, headers: { authorization: f.tokens.partner_user! } });
+  assert.notEqual(grown.statusCode, 200, 'a field added after approval widened the grant');
+  await db.updateTable('resources').set({ data_dictionary: JSON.stringify(dict) }).where('id', '=', res.id).execute();
+  assert.equal((await f.env.app.inject({ method: 'GET', url: f.fileUrl, headers: { authorization: f.tokens.partner_user! } })).statusCode, 200);
   // out-of-order step: 409 with the allowed steps
   const wrong = await fails(as(f.env, f.people.committee, 'agreement_transition', { id: a.id, transition: 'approve' }));
   assert.equal(wrong.constructor.name, 'TransitionNotAllowedError');

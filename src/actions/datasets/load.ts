@@ -50,14 +50,24 @@ function visibleSql(ctx: ActionContext, alias: string): RawBuilder<SqlBool> {
   return visibleDatasets(ctx.actor, alias, { includeDrafts: true, includeDeleted: true });
 }
 
-/** Does the caller hold a usable `files` grant on the dataset whose id is `id` (a value or a column)? */
+/**
+ * Does the caller hold a usable `files` grant on the dataset whose id is `id` (a value or a column)?
+ * An agreement's grant serves whole files only while its fields still cover every field of the
+ * dataset's data dictionaries, as when it was approved: a field added since (personal data, say)
+ * was never agreed, so the files then go through the exchange's field rules instead.
+ */
 function fileGrantSql(ctx: ActionContext, id: RawBuilder<unknown> | string): RawBuilder<SqlBool> {
   if (ctx.actor.kind !== 'user') return sql<SqlBool>`false`;
   const orgs = [...ctx.actor.roles.keys()];
   return sql<SqlBool>`EXISTS (
     SELECT 1 FROM dataset_grants gr
     WHERE gr.dataset_id = ${id} AND gr.scope = 'files' AND ${grantUsable('gr')}
-      AND (gr.grantee_user_id = ${ctx.actor.user.id} OR gr.grantee_org_id = ANY(${orgs}::uuid[])))`;
+      AND (gr.grantee_user_id = ${ctx.actor.user.id} OR gr.grantee_org_id = ANY(${orgs}::uuid[]))
+      AND (gr.agreement_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM resources rs
+          CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(rs.data_dictionary) = 'array' THEN rs.data_dictionary ELSE '[]'::jsonb END) AS dd(f)
+        WHERE rs.dataset_id = gr.dataset_id AND rs.state = 'active' AND jsonb_typeof(dd.f) = 'object' AND dd.f->>'name' IS NOT NULL
+          AND NOT (coalesce(gr.fields, '[]'::jsonb) ? (dd.f->>'name')))))`;
 }
 
 /** The caller's capacity as a collaborator on the dataset `id` (a value or a column), or NULL. */

@@ -25,7 +25,10 @@ export interface SourceAccess {
 
 export const PAGE_ROWS = 1000;
 
-const contentHash = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+/** SHA-256 of a record's text: its stored hash, and the name of a record that has no id or name. */
+export function contentHash(content: string): string {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
 
 function apiUrl(base: string, action: string): string {
   return `${base.replace(/\/+$/, '').replace(/\/api(\/3)?(\/action)?$/, '')}/api/3/action/${action}`;

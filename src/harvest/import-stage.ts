@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { ActionContext } from '../actions/context.ts';
 import { localizeErrors, NotFoundError, ValidationError, AuthorizationError } from '../actions/errors.ts';
@@ -8,6 +7,7 @@ import { packageUpdate } from '../actions/datasets/actions.ts';
 import { normalizePackage } from '../import/normalize.ts';
 import { currentStandard } from '../standard/index.ts';
 import type { HarvestObjectRow, HarvestSourceRow } from './schema.ts';
+import { contentHash } from './gather-ckan.ts';
 import { mapsOrganizations, mappedOrg } from '../registry/orgs.ts';
 import { onHarvested } from '../registry/engine.ts';
 import { sourceKey } from '../registry/identity.ts';
@@ -15,9 +15,6 @@ import { sourceKey } from '../registry/identity.ts';
 /** Fields of the remote dict that mean nothing here (ids, the remote organisation and groups). */
 const REMOTE_ONLY = ['id', 'owner_org', 'organization', 'groups', 'revision_id', 'relationships_as_object', 'relationships_as_subject', 'num_resources', 'num_tags', 'metadata_modified', 'creator_user_id', 'state', 'private', 'type'];
 
-export function contentHash(content: string): string {
-  return crypto.createHash('sha256').update(content).digest('hex');
-}
 
 /** Consent as the national harvester reads it: allow_harvest not "False", no reference_url_catalog. */
 export function consents(d: Record<string, unknown>): boolean {

@@ -8,9 +8,9 @@ import { NotFoundError } from '../actions/errors.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { USAGE_QUEUE } from '../registry/usage.ts';
 import { tuneForBulkWrite } from '../import/write-batch.ts';
-import { ckanNameList, gatherCkanPage, type GatheredItem } from './gather-ckan.ts';
+import { ckanNameList, contentHash, gatherCkanPage, type GatheredItem } from './gather-ckan.ts';
 import { gatherDcat } from './gather-dcat.ts';
-import { contentHash, importObjects } from './import-stage.ts';
+import { importObjects } from './import-stage.ts';
 import { sourceAccess } from './access.ts';
 import { nextRun } from './source-actions.ts';
 import type { HarvestJobRow, HarvestSourceRow, HarvestStats } from './schema.ts';
@@ -154,8 +154,6 @@ export const harvestGatherStart = defineAction({
     return { ...job, gather_started: job.gather_started ?? ctx.now };
   },
 });
-
-export { sourceAccess };
 
 export const pipelineActions = [harvestGatherPage, harvestGatherFinish, harvestImportBatch, harvestGatherStart];
 

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testEnv, sys, makeOrg, type TestEnv } from '../helpers.ts';
 import { runHarvest } from '../../src/harvest/run.ts';
-import { sourceAccess } from '../../src/harvest/pipeline.ts';
+import { sourceAccess } from '../../src/harvest/access.ts';
 import { gatherDcat } from '../../src/harvest/gather-dcat.ts';
 import { realRecords } from './ckan-replay.ts';
 

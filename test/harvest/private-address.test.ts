@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testEnv, sys, makeOrg, type TestEnv } from '../helpers.ts';
-import { sourceAccess } from '../../src/harvest/pipeline.ts';
+import { sourceAccess } from '../../src/harvest/access.ts';
 import { gatherCkanPage } from '../../src/harvest/gather-ckan.ts';
 import { gatherDcat } from '../../src/harvest/gather-dcat.ts';
 

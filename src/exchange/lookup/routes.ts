@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../actions/context.ts';
 import { runAction } from '../../actions/registry.ts';
-import { pick } from '../../actions/errors.ts';
 import { actorFromToken } from '../../access/tokens.ts';
 import { requestLang } from '../../api/lang.ts';
 import { ckanError } from '../../api/ckan/routes.ts';
 import { LookupRateLimited, runLookup } from './run.ts';
-import { requestErrorHandler } from '../gateway/routes.ts';
+import { failures, requestErrorHandler } from '../gateway/routes.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -17,8 +16,10 @@ const JSON_TYPE = 'application/json;charset=utf-8';
  */
 export async function lookupApiRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.setErrorHandler(requestErrorHandler(services, { headers: { 'cache-control': 'no-store' }, quoteInput: false }));
+  // The gateway's JSON error, unsigned, never cached.
+  const { json } = failures(null);
   const fail = (reply: FastifyReply, lang: 'th' | 'en', status: number, code: string, msg: { th: string; en: string }, extra: Record<string, unknown> = {}) =>
-    reply.code(status).type(JSON_TYPE).header('cache-control', 'no-store').send(JSON.stringify({ error: { code, message: pick(msg, lang), th: msg.th, en: msg.en, ...extra } }));
+    json(reply.header('cache-control', 'no-store'), lang, status, code, msg, extra);
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, run: (caller: { actor: never; lang: 'th' | 'en'; ip: string }) => Promise<unknown>) => {
     const lang = requestLang(req);

@@ -119,8 +119,11 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
         ${list.map((a) => html`<tr><td><a href="/governance/agreements/${a.id}">${a.number}</a></td><td>${a.title}</td><td>${a.partner?.title}</td><td>${String(a.access_from).slice(0, 10)} – ${String(a.access_to).slice(0, 10)}</td><td>${L(p, STATUS[a.status])}</td></tr>`)}
       </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่มีสัญญา', 'No agreements yet')}</p>`}`, { breadcrumbs: [[title]] });
   }));
-  // A visitor gets the 403 page (with its sign-in link), not a long form every action would refuse.
-  app.get('/governance/agreements/new', page(web, async (p) => signedIn(p) ? render(p, tt(p, 'จัดทำสัญญาใหม่', 'New agreement'), html`<h1>${tt(p, 'จัดทำสัญญาใหม่', 'New agreement')}</h1>${agreementForm(p, {}, null, '/governance/agreements/new')}`, { noindex: true }) : errorPage(p, 403)));
+  // A visitor gets the 403 page (with its sign-in link), not a form every action would refuse.
+  app.get('/governance/agreements/new', page(web, async (p) => {
+    if (!signedIn(p)) return errorPage(p, 403);
+    return render(p, tt(p, 'จัดทำสัญญาใหม่', 'New agreement'), html`<h1>${tt(p, 'จัดทำสัญญาใหม่', 'New agreement')}</h1>${agreementForm(p, {}, null, '/governance/agreements/new')}`, { noindex: true });
+  }));
   app.post('/governance/agreements/new', form(web, async (p) => {
     try {
       const a = await call<{ id: string }>(p, 'agreement_create', formInput(p));

@@ -44,8 +44,11 @@ export function linkageRoutes(app: FastifyInstance, web: Web): void {
       ${list.map((l) => html`<tr><td><a href="/governance/linkages/${l.id}">${l.number}</a></td><td>${L(p, CODES.linkage_direction.find((c) => c.value === l.direction)?.label)}</td><td>${l.partner?.title}</td><td>${(l.datasets as any[]).map((d) => d.title).join(', ')}</td><td>${l.method}</td><td>${L(p, l.frequency_label)}</td><td>${L(p, STATE[l.state])}</td></tr>`)}
       </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่มีการเชื่อมโยง', 'No linkages')}</p>`}`, { breadcrumbs: [[title]] });
   }));
-  // A visitor gets the 403 page (with its sign-in link), not a long form every action would refuse.
-  app.get('/governance/linkages/new', page(web, async (p) => signedIn(p) ? render(p, tt(p, 'เสนอการเชื่อมโยง', 'Propose a linkage'), html`<h1>${tt(p, 'เสนอการเชื่อมโยง', 'Propose a linkage')}</h1>${linkageForm(p, {}, null)}`, { noindex: true }) : errorPage(p, 403)));
+  // A visitor gets the 403 page (with its sign-in link), not a form every action would refuse.
+  app.get('/governance/linkages/new', page(web, async (p) => {
+    if (!signedIn(p)) return errorPage(p, 403);
+    return render(p, tt(p, 'เสนอการเชื่อมโยง', 'Propose a linkage'), html`<h1>${tt(p, 'เสนอการเชื่อมโยง', 'Propose a linkage')}</h1>${linkageForm(p, {}, null)}`, { noindex: true });
+  }));
   app.post('/governance/linkages/new', form(web, async (p) => {
     const b = { ...p.body };
     if (b.agreement_id === '') delete b.agreement_id;

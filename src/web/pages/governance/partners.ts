@@ -34,8 +34,11 @@ export function partnerRoutes(app: FastifyInstance, web: Web): void {
       ${list.map((a) => html`<tr><td><a href="/governance/partners/${a.id}">${a.partner_title}</a></td><td>${a.assessed_on}</td><td>${a.total}</td><td>${a.passed ? tt(p, 'ผ่าน', 'Pass') : tt(p, 'ไม่ผ่าน', 'Fail')}${a.passed && !a.current ? tt(p, ' (หมดอายุ)', ' (expired)') : ''}</td><td>${String(a.valid_until).slice(0, 10)}</td></tr>`)}
       </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่มีผลประเมิน', 'No assessments yet')}</p>`}`, { breadcrumbs: [[title]] });
   }));
-  // A visitor gets the 403 page (with its sign-in link), not a long form every action would refuse.
-  app.get('/governance/partners/new', page(web, async (p) => signedIn(p) ? render(p, tt(p, 'ประเมินคู่เชื่อมโยง', 'New assessment'), html`<h1>${tt(p, 'ประเมินคู่เชื่อมโยง', 'Partner assessment')}</h1>${sheetForm(p, {}, null)}`, { noindex: true }) : errorPage(p, 403)));
+  // A visitor gets the 403 page (with its sign-in link), not a form every action would refuse.
+  app.get('/governance/partners/new', page(web, async (p) => {
+    if (!signedIn(p)) return errorPage(p, 403);
+    return render(p, tt(p, 'ประเมินคู่เชื่อมโยง', 'New assessment'), html`<h1>${tt(p, 'ประเมินคู่เชื่อมโยง', 'Partner assessment')}</h1>${sheetForm(p, {}, null)}`, { noindex: true });
+  }));
   app.post('/governance/partners/new', form(web, async (p) => {
     const b = p.body;
     const scores: Record<string, unknown> = {};

@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../actions/context.ts';
 import { runAction } from '../actions/registry.ts';
 import { AuthorizationError, NotFoundError } from '../actions/errors.ts';
 import { ANONYMOUS } from '../access/actor.ts';
-import { servingType } from '../files/mime.ts';
+import { contentDisposition, servingType } from '../files/mime.ts';
+import { etagMatches, parseRange, type RangeAnswer } from '../files/range.ts';
 import { refKey } from '../files/upload.ts';
 import type { DownloadInfo } from '../actions/resources/actions.ts';
 import { apiActor } from './actor.ts';
@@ -30,18 +32,44 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
         if (file.dataset_id) services.views.recordResource(file.dataset_id, rid.toLowerCase(), 'download');
         return reply.code(302).header('Location', target).header('Cache-Control', 'no-store').send();
       }
+      // A strong validator: the server's own SHA-256 of the bytes (a stored file never changes under its key).
+      const etag = /^[0-9a-f]{64}$/.test(file.sha256) ? `"${file.sha256}"` : undefined;
+      const headers = req.headers as Record<string, string | undefined>;
+      const unchanged = !!etag && etagMatches(headers['if-none-match'], etag, true);
+      // A resumed download asks for the rest only if the file is still the one it began (If-Range).
+      const ranged = !unchanged && headers.range !== undefined && (headers['if-range'] === undefined || (!!etag && etagMatches(headers['if-range'], etag, false)));
+      let range: RangeAnswer = null;
       // The length comes from the opened file, never from the database: a wrong size there must not
       // let file bytes run into the next response on a keep-alive connection.
-      const opened = await services.files.read(refKey(file.file));
+      const opened = await services.files.read(refKey(file.file), ranged ? (size) => {
+        range = parseRange(headers.range, size);
+        return range === 'unsatisfiable' ? { start: 0, end: -1 } : range;
+      } : undefined);
       if (!opened) throw new NotFoundError();
-      if (file.dataset_id) services.views.recordResource(file.dataset_id, rid.toLowerCase(), 'download');
       const { contentType, inline } = servingType(file.filename);
       reply
         .header('Content-Type', contentType)
         .header('X-Content-Type-Options', 'nosniff')
         .header('Content-Security-Policy', "default-src 'none'; sandbox")
-        .header('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
-      reply.header('Content-Length', opened.size);
+        .header('Content-Disposition', contentDisposition(inline ? 'inline' : 'attachment', file.filename))
+        .header('Accept-Ranges', 'bytes')
+        // Checked again on every use: a shared cache must never keep a file of shared data for the next caller.
+        .header('Cache-Control', 'private, no-cache');
+      if (etag) reply.header('ETag', etag);
+      if (unchanged || range === 'unsatisfiable') {
+        opened.stream.destroy();
+        if (unchanged) return reply.code(304).send();
+        return reply.code(416).header('Content-Range', `bytes */${opened.size}`).header('Content-Length', 0).send();
+      }
+      // A HEAD or a resumed part is not another download.
+      if (file.dataset_id && req.method === 'GET' && opened.start === 0) services.views.recordResource(file.dataset_id, rid.toLowerCase(), 'download');
+      if (range) reply.code(206).header('Content-Range', `bytes ${opened.start}-${opened.end}/${opened.size}`);
+      reply.header('Content-Length', opened.end - opened.start + 1);
+      if (req.method === 'HEAD') {
+        // Fastify's HEAD keeps the length of a stream answer but reads the stream to its end: not the file's.
+        opened.stream.destroy();
+        return reply.send(Readable.from([]));
+      }
       return reply.send(opened.stream);
     } catch (e) {
       if (e instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Not found' : 'ไม่พบไฟล์');

@@ -9,8 +9,15 @@ import { Upload } from './upload.ts';
 /** A stored file opened for reading, with its length as the file system has it (never the database's). */
 export interface OpenedFile {
   size: number;
+  /** The bytes `start`..`end` (inclusive; the whole file unless a range was asked for). */
   stream: Readable;
+  start: number;
+  /** start - 1 when no byte is read (an empty file, an unsatisfiable range). */
+  end: number;
 }
+
+/** Picks the bytes to read once the opened file's size is known (a Range request); null reads all. */
+export type RangeChooser = (size: number) => { start: number; end: number } | null;
 
 /** One entry of a store listing, for the sweep. */
 export interface StoreEntry {
@@ -35,7 +42,7 @@ export interface FileStore {
   commit(key: string): Promise<void>;
   /** Removes a temporary file (an upload no committed row refers to). */
   discard(key: string): Promise<void>;
-  read(key: string): Promise<OpenedFile | null>;
+  read(key: string, range?: RangeChooser): Promise<OpenedFile | null>;
   /** The bytes of an upload not yet committed (an action that reads a file and keeps none of it). */
   readPending(key: string, maxBytes: number): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
@@ -130,7 +137,7 @@ export class LocalFileStore implements FileStore {
     return fs.promises.readFile(this.tempOf(key));
   }
 
-  async read(key: string): Promise<OpenedFile | null> {
+  async read(key: string, range?: RangeChooser): Promise<OpenedFile | null> {
     let fd: fs.promises.FileHandle;
     try {
       fd = await fs.promises.open(this.pathOf(key), 'r');
@@ -140,12 +147,15 @@ export class LocalFileStore implements FileStore {
     }
     try {
       const { size } = await fd.stat();
-      // Exactly `size` bytes from the descriptor that was measured: the length header can never be wrong.
-      if (size === 0) {
+      // Exactly the bytes of the descriptor that was measured: the length header can never be wrong.
+      const picked = range?.(size) ?? { start: 0, end: size - 1 };
+      const start = Math.max(0, Math.min(picked.start, size));
+      const end = Math.min(picked.end, size - 1);
+      if (end < start) {
         await fd.close();
-        return { size, stream: Readable.from([]) };
+        return { size, stream: Readable.from([]), start, end: start - 1 };
       }
-      return { size, stream: fd.createReadStream({ start: 0, end: size - 1, autoClose: true }) };
+      return { size, stream: fd.createReadStream({ start, end, autoClose: true }), start, end };
     } catch (e) {
       await fd.close();
       throw e;

@@ -131,6 +131,46 @@ describe(`[${STORE_KIND}] portal files`, () => {
     assert.equal(page.statusCode, 200);
   });
 
+  /** The edit form's fields as a browser submits them: text fields, selected options, checked boxes. */
+  function formFields(body: string): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    const add = (k: string, v: string) => {
+      const prev = out[k];
+      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    };
+    const form = /<form[^>]*class="resource-form"[\s\S]*?<\/form>/.exec(body)![0];
+    for (const m of form.matchAll(/<input\b[^>]*>/g)) {
+      const name = /name="([^"]+)"/.exec(m[0])?.[1];
+      const type = /type="([^"]+)"/.exec(m[0])?.[1] ?? 'text';
+      if (!name || name === '_csrf' || type === 'file' || ((type === 'checkbox' || type === 'radio') && !/\schecked/.test(m[0]))) continue;
+      add(name, (/value="([^"]*)"/.exec(m[0])?.[1] ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    }
+    for (const m of form.matchAll(/<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)) add(m[1]!, m[2]!);
+    for (const m of form.matchAll(/<select[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) add(m[1]!, /<option[^>]*value="([^"]*)"[^>]*selected/.exec(m[2]!)?.[1] ?? '');
+    return out;
+  }
+
+  it('editing a resource in the portal keeps what the form does not show (data dictionary, API extras)', async () => {
+    const ds = await sys(env, 'package_show', { id: 'attacker-open' });
+    const dictionary = [{ name: 'citizen_id', type: 'text', personal_data: true }];
+    const r = await sys(env, 'resource_create', { package_id: ds.id, name: 'ทะเบียน', upload: await upload(env, 'reg.csv', 'citizen_id\n1\n'), data_dictionary: dictionary, source_system: 'ระบบทะเบียน' });
+    const edit = `/dataset/attacker-open/resource/${r.id}/edit`;
+    const keep = formFields((await attacker.get(edit)).body);
+    const saved = await attacker.postFile(edit, { ...(keep as Record<string, string>), source: 'keep', name: 'ทะเบียน (แก้ไข)' }, null);
+    assert.equal(saved.statusCode, 303, saved.body.slice(0, 300));
+    let now = await sys(env, 'resource_show', { id: r.id });
+    assert.equal(now.name, 'ทะเบียน (แก้ไข)');
+    assert.equal(now.data_dictionary[0]?.personal_data, true, 'the personal-data flag is still there');
+    assert.equal(now.source_system, 'ระบบทะเบียน');
+    // A new file through the form: the same.
+    const replaced = await attacker.postFile(edit, { ...(formFields((await attacker.get(edit)).body) as Record<string, string>), source: 'upload' }, { name: 'reg2.csv', content: 'citizen_id\n2\n' });
+    assert.equal(replaced.statusCode, 303, replaced.body.slice(0, 300));
+    now = await sys(env, 'resource_show', { id: r.id });
+    assert.match(now.url, /reg2\.csv$/);
+    assert.equal(now.data_dictionary[0]?.name, 'citizen_id');
+    assert.equal(now.source_system, 'ระบบทะเบียน');
+  });
+
   it('leaves no temporary files behind', () => {
     const tmp = path.join(env.config.dataDir, 'files', 'tmp');
     assert.deepEqual(fs.readdirSync(tmp), []);

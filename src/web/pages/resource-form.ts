@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthorizationError, NotFoundError, ValidationError, localizeErrors } from '../../actions/errors.ts';
 import { isUpload } from '../../files/upload.ts';
-import { formatFor } from '../../files/mime.ts';
+import { formatFor, safeFilename } from '../../files/mime.ts';
 import { currentStandard } from '../../standard/index.ts';
 import { html, type Html } from '../html.ts';
 import { call, form, page, redirect, render, type PageCtx, type Web } from '../context.ts';
@@ -90,8 +90,9 @@ async function resourceInput(p: PageCtx, d: PackageDict, existing?: ResourceDict
   const input = inputFromForm(resourceFields(d), body, true);
   if (upload) {
     input.upload = upload;
-    if (!input.format) input.format = formatFor(upload.filename);
-    if (!input.name) input.name = upload.filename;
+    // The stored file's name (no path, no invisible characters, shortened before its extension), as the action names it.
+    if (!input.format) input.format = formatFor(safeFilename(upload.filename));
+    if (!input.name) input.name = safeFilename(upload.filename);
   } else if (body.source === 'keep' && existing?.url_type === 'upload') {
     input.url = '';
   } else {
@@ -101,6 +102,28 @@ async function resourceInput(p: PageCtx, d: PackageDict, existing?: ResourceDict
     if (!input.format && typeof input.url === 'string' && URL.canParse(input.url)) input.format = formatFor(new URL(input.url).pathname);
   }
   return input;
+}
+
+/** Keys of a resource dict the server sets (never sent back) or the edit form shows (sent as the form has them). */
+const SERVER_KEYS = new Set(['id', 'package_id', 'position', 'url', 'url_type', 'url_restricted', 'mimetype', 'size', 'hash', 'state', 'created', 'last_modified', 'metadata_modified', 'datastore_active']);
+
+/**
+ * What the edit form does not show: the data dictionary (its personal-data flags decide what a
+ * grant holder sees), extras set through the API. resource_update replaces the whole resource, as
+ * in CKAN, so a form that sent only its own fields would erase them.
+ */
+function unshownFields(d: PackageDict, r: ResourceDict): Record<string, unknown> {
+  const shown = new Set(SERVER_KEYS);
+  for (const f of resourceFields(d)) {
+    shown.add(f.name);
+    if (f.other_field) shown.add(f.other_field);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (shown.has(k) || v === undefined || v === null || v === '' || (Array.isArray(v) && !v.length)) continue;
+    out[k] = v;
+  }
+  return out;
 }
 
 async function loadForEdit(p: PageCtx): Promise<PackageDict> {
@@ -185,7 +208,7 @@ export function resourceFormRoutes(app: FastifyInstance, web: Web): void {
     if (r.package_id !== d.id) throw new NotFoundError();
     const input = await resourceInput(p, d, r);
     try {
-      await call(p, 'resource_update', { ...input, id: r.id });
+      await call(p, 'resource_update', { ...unshownFields(d, r), ...input, id: r.id });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       return editPage(p, d, r, p.body, formErrors(p, d, e, input), 400);

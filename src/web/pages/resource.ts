@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { itemMappingSection } from './exchange/items.ts';
 import { NotFoundError } from '../../actions/errors.ts';
-import { servingType } from '../../files/mime.ts';
+import { contentDisposition, servingType } from '../../files/mime.ts';
 import { currentStandard } from '../../standard/index.ts';
 import { html, type Html } from '../html.ts';
 import { call, page, render, type PageCtx, type Web } from '../context.ts';
@@ -137,7 +137,7 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
       .header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")
       .header('X-Frame-Options', 'SAMEORIGIN')
       .header('Cache-Control', 'private, no-store')
-      .header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+      .header('Content-Disposition', contentDisposition('inline', file.filename))
       .send(opened.stream);
   }));
 }

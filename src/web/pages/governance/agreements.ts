@@ -7,6 +7,7 @@ import { CODES, GROUNDS, type Code } from '../../../actions/governance/agreement
 import { renderDiagram } from '../../../workflow/diagram.ts';
 import { workflows } from '../../../actions/governance/agreements-shared.ts';
 import { refKey, type FileRef } from '../../../files/upload.ts';
+import { contentDisposition } from '../../../files/mime.ts';
 import { runAction } from '../../../actions/registry.ts';
 import { agreementMtlsRoutes, mtlsSection } from './agreement-mtls.ts';
 
@@ -169,7 +170,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
     const opened = await p.services.files.read(refKey(f.file));
     if (!opened) return p.reply.code(404).type('text/plain; charset=utf-8').send(tt(p, 'ไม่พบไฟล์', 'Not found'));
     return p.reply.header('Content-Type', 'application/octet-stream').header('X-Content-Type-Options', 'nosniff').header('Content-Security-Policy', "default-src 'none'; sandbox")
-      .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(f.filename)}`).header('Content-Length', opened.size).header('Cache-Control', 'no-store').send(opened.stream);
+      .header('Content-Disposition', contentDisposition('attachment', f.filename)).header('Content-Length', opened.size).header('Cache-Control', 'no-store').send(opened.stream);
   }));
   app.get('/governance/agreements/:id/edit', page(web, async (p) => {
     const a = await call<Record<string, any>>(p, 'agreement_show', { id: (p.req.params as { id: string }).id });

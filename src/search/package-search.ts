@@ -47,6 +47,14 @@ const SORT_SOURCES: Record<string, string> = {
   popularity: '(SELECT d.view_count FROM datasets d WHERE d.id = s.dataset_id)',
 };
 
+/** greatest() of any number of values: PostgreSQL functions take at most 100 arguments. */
+function greatest(values: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  if (values.length <= 90) return sql`greatest(${sql.join(values)})`;
+  const groups: RawBuilder<unknown>[] = [];
+  for (let i = 0; i < values.length; i += 90) groups.push(greatest(values.slice(i, i + 90)));
+  return greatest(groups);
+}
+
 interface SortKey {
   column: string;
   desc: boolean;
@@ -215,7 +223,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
       if (k.column === 'score') {
         if (!textual) continue;
         // pg_trgm's closeness orders the titles found as typos of a term no correction reached.
-        const similarity = query.fuzzyTexts.length ? sql`0.05 * greatest(${sql.join(query.fuzzyTexts.map((f) => sql`word_similarity(${f}, s.title_text)`))})` : sql`0`;
+        const similarity = query.fuzzyTexts.length ? sql`0.05 * ${greatest(query.fuzzyTexts.map((f) => sql`word_similarity(${f}, s.title_text)`))}` : sql`0`;
         cols.push(sql`${query.relevance} + ${similarity} AS score`);
       } else cols.push(sql`${sql.raw(SORT_SOURCES[k.column]!)} AS ${sql.raw(k.column)}`);
     }

@@ -19,13 +19,19 @@ type Token =
   | { t: 'lp' | 'rp' | 'and' | 'or' | 'not' | 'plus' | 'minus' | 'all' }
   | { t: 'field'; name: string }
   | { t: 'word'; value: string; prefix: boolean }
-  | { t: 'phrase'; value: string }
+  | { t: 'phrase'; value: string; sloppy: boolean }
   | { t: 'range'; from: string | null; to: string | null; fromInclusive: boolean; toInclusive: boolean };
 
 const MAX_QUERY = 2000;
 const MAX_DEPTH = 20;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 const SPECIAL = new Set(['(', ')', '"', ' ', '\t', '\n', '\r']);
+/**
+ * Solr's suffixes on a word, phrase, range or group: ^2 (boost), ~ / ~1 (fuzzy word), "a b"~3
+ * (words within 3 positions). They tune Lucene's scoring; here they never change what matches,
+ * except that a phrase with a distance is its words anywhere (the phrase alone would be stricter).
+ */
+const MODIFIERS = /^(?:~\d*(?:\.\d+)?|\^\d+(?:\.\d+)?)+(?=$|[\s()"])/;
 
 function fail(detail: string): never {
   throw new SearchQueryError(detail);
@@ -50,6 +56,7 @@ function lex(input: string): Token[] {
     if (c === ')') {
       out.push({ t: 'rp' });
       i++;
+      i += MODIFIERS.exec(input.slice(i))?.[0].length ?? 0;
       continue;
     }
     if (c === '"') {
@@ -61,8 +68,9 @@ function lex(input: string): Token[] {
         j++;
       }
       if (j >= input.length) fail('unbalanced quotes');
-      out.push({ t: 'phrase', value });
-      i = j + 1;
+      const mod = MODIFIERS.exec(input.slice(j + 1))?.[0] ?? '';
+      out.push({ t: 'phrase', value, sloppy: mod.includes('~') });
+      i = j + 1 + mod.length;
       continue;
     }
     if ((c === '[' || c === '{') && out[out.length - 1]?.t === 'field') {
@@ -73,6 +81,7 @@ function lex(input: string): Token[] {
       if (!m) fail(`malformed range [${body}]`);
       out.push({ t: 'range', from: m[1] === '*' ? null : m[1]!, to: m[2] === '*' ? null : m[2]!, fromInclusive: c === '[', toInclusive: input[i + 1 + close] === ']' });
       i = i + close + 2;
+      i += MODIFIERS.exec(input.slice(i))?.[0].length ?? 0;
       continue;
     }
     if (input.startsWith('&&', i)) {
@@ -95,6 +104,8 @@ function lex(input: string): Token[] {
       i += 3;
       continue;
     }
+    // Solr would read {!tag=…} as instructions to its query parser: a CKAN client gets told, not 0 results.
+    if (input.startsWith('{!', i)) fail('local parameters ({!...}) are not supported');
     // A bare word, up to whitespace, a parenthesis or a quote; backslash escapes the next character.
     let j = i;
     let raw = '';
@@ -108,6 +119,11 @@ function lex(input: string): Token[] {
         continue;
       }
       lastEscaped = false;
+      const mod = raw.length && (input[j] === '^' || input[j] === '~') ? MODIFIERS.exec(input.slice(j)) : null;
+      if (mod) {
+        j += mod[0].length;
+        break;
+      }
       if (input[j] === ':' && colonAt < 0 && FIELD_NAME.test(raw)) {
         colonAt = raw.length;
         j++;
@@ -225,8 +241,14 @@ class Parser {
       case 'word':
         if (t.value === '*') return field === null ? { kind: 'all' } : { kind: 'term', field, value: '', phrase: false, prefix: true };
         return { kind: 'term', field, value: t.value, phrase: false, prefix: t.prefix };
-      case 'phrase':
-        return { kind: 'term', field, value: t.value, phrase: true, prefix: false };
+      case 'phrase': {
+        if (!t.sloppy) return { kind: 'term', field, value: t.value, phrase: true, prefix: false };
+        const items: QueryNode[] = t.value
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((value) => ({ kind: 'term', field, value, phrase: false, prefix: false }));
+        return items.length === 1 ? items[0]! : items.length ? { kind: 'and', items } : { kind: 'term', field, value: '', phrase: true, prefix: false };
+      }
       case 'range':
         fail('a range needs a field');
         break;

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { SearchQueryError } from '../actions/errors.ts';
 import { fieldsOf, type QueryNode } from './query-parser.ts';
-import { normalizeText, words } from './segment.ts';
+import { MAX_TOKEN, normalizeText, words } from './segment.ts';
 import { graphemeLength } from './typo.ts';
 
 /**
@@ -55,6 +55,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MIN_PREFIX = 2;
 /** pg_trgm compares a typed word with title words; shorter input has too few trigrams to judge. */
 const MIN_FUZZY = 3;
+const NUMBER = /^[\d.,]+$/;
 
 /**
  * How far a term is loosened when its exact forms match nothing the caller can see: to partial
@@ -140,7 +141,8 @@ export function termForms(c: LooseCandidate, exp: Expansion | undefined, weight:
   const exact = anyOf([phraseOf(ws, weight), ...(exp?.synonyms ?? []).map((t) => words(t)).filter((x) => x.length).map((x) => phraseOf(x, weight))])!;
   const loose: string[] = [];
   const loosened = exp?.loosen !== undefined;
-  if ((loosened || (c.free && exp?.prefix)) && graphemeLength(c.joined) >= MIN_PREFIX) loose.push(lexeme(c.joined, weight, true));
+  // No word of the index is longer than MAX_TOKEN (and tsquery refuses words over 2047 bytes).
+  if ((loosened || (c.free && exp?.prefix)) && graphemeLength(c.joined) >= MIN_PREFIX && c.joined.length <= MAX_TOKEN) loose.push(lexeme(c.joined, weight, true));
   if ((loosened || c.free) && ws.length > 1) loose.push([...ws.slice(0, -1).map((w) => lexeme(w, weight)), lexeme(ws[ws.length - 1]!, weight, true)].join(' <-> '));
   if (c.free) for (const w of exp?.infix ?? []) loose.push(lexeme(w, weight));
   if (exp?.loosen === 'typo') {
@@ -168,7 +170,8 @@ function textParts(value: string, phrase: boolean, prefix: boolean, weight: stri
   const candidate: LooseCandidate = { key, value, words: ws, joined: ws.join(''), free, weight };
   const forms = termForms(candidate, exp, weight);
   const norm = normalizeText(value).trim();
-  const texts = fuzzy && exp?.loosen === 'typo' && !exp.corrections?.length && graphemeLength(norm) >= MIN_FUZZY ? [...new Set([norm, ws.join(' ')])] : [];
+  // A number is a fact (a year, a code): 2566 that nobody published is not 2561 misspelt.
+  const texts = fuzzy && exp?.loosen === 'typo' && !exp.corrections?.length && graphemeLength(norm) >= MIN_FUZZY && !ws.some((w) => NUMBER.test(w)) ? [...new Set([norm, ws.join(' ')])] : [];
   return { exact: forms.exact, loose: forms.loose, fuzzy: texts, candidate };
 }
 

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../store/db.ts';
+import { MAX_TOKEN } from './segment.ts';
 import { allowedTypos, deletionKeys, graphemeLength, graphemesOf, isVocabWord, LONG_WORD_GRAPHEMES, typoDistance } from './typo.ts';
 
 /**
@@ -79,13 +80,22 @@ function escapeLike(v: string): string {
  */
 const JOINED = /[-_./]/;
 
+/**
+ * A JSON array of one value per subquery, in order. Not json_build_array: PostgreSQL functions
+ * take at most 100 arguments, and a query may hold up to 200 terms.
+ */
+export function jsonList(items: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  if (!items.length) return sql`'[]'::json`;
+  return sql`(SELECT json_agg(v.x ORDER BY v.o) FROM (VALUES ${sql.join(items.map((x, i) => sql`(${sql.lit(i)}, ${x})`))}) AS v(o, x))`;
+}
+
 export function partsLookup(joined: string[]) {
   const subs = joined.map((j) =>
-    graphemeLength(j) >= MIN_INFIX_GRAPHEMES && j.length >= 3
+    graphemeLength(j) >= MIN_INFIX_GRAPHEMES && j.length >= 3 && j.length <= MAX_TOKEN
       ? sql`(SELECT coalesce(json_agg(z.l), '[]'::json) FROM (SELECT lexeme AS l FROM search_vocab WHERE lexeme LIKE ${'%' + escapeLike(j) + '%'} AND lexeme <> ${j}${JOINED.test(j) ? sql`` : sql` AND lexeme !~ '[-_./]'`} ORDER BY length(lexeme), lexeme LIMIT ${MAX_PARTS * 3}) z)`
       : sql`'[]'::json`,
   );
-  return sql<unknown>`json_build_array(${sql.join(subs.length ? subs : [sql`'[]'::json`])})`;
+  return jsonList(subs.length ? subs : [sql`'[]'::json`]);
 }
 
 export function readParts(joined: string[], raw: unknown): WordParts[] {
@@ -120,7 +130,7 @@ export async function corrections(db: Db | Tx, typed: string[]): Promise<Correct
       ${long ? sql`UNION SELECT lexeme FROM search_vocab WHERE lexeme % ${w} AND lexeme <> ${w}` : sql``}
       LIMIT 500) z)`;
   });
-  const r = await sql<{ c: string[][] }>`SELECT json_build_array(${sql.join(subs)}) AS c`.execute(db);
+  const r = await sql<{ c: string[][] }>`SELECT ${jsonList(subs)} AS c`.execute(db);
   const lists = r.rows[0]!.c;
   wanted.forEach(({ w, i, max }, k) => {
     const found: Correction[] = [];

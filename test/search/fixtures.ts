@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { testEnv, type TestEnv } from '../helpers.ts';
 import { createCorpus, loadSeedRecords, type Corpus, type SeedRecord } from '../../bench/search-corpus.ts';
 import { reindexAll } from '../../src/search/reindex.ts';
@@ -10,12 +12,24 @@ export interface CorpusEnv {
 }
 
 /**
+ * The real records: `shared/data` beside the checkout or beside one of its parents (a worktree
+ * of /work/wt/<name> reads /work/shared/data, as /work/main does).
+ */
+export function sharedDataDir(): string {
+  for (let dir = path.resolve(import.meta.dirname, '..', '..'); ; dir = path.dirname(dir)) {
+    const candidate = path.join(path.dirname(dir), 'shared', 'data');
+    if (fs.existsSync(path.join(candidate, 'data-go-th-mirror-2020s'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('no shared/data beside the checkout or its parents');
+  }
+}
+
+/**
  * A test environment holding every real data.go.th record of ../shared/data once (titles as
  * published), all public unless `publicShare` says otherwise, indexed by reindexAll.
  */
 export async function corpusEnv(opts: { publicShare?: number } = {}): Promise<CorpusEnv> {
   const env = await testEnv();
-  const records = loadSeedRecords();
+  const records = loadSeedRecords(sharedDataDir());
   const corpus = await createCorpus(env.services, { total: records.length, records, publicShare: opts.publicShare ?? 1 });
   await corpus.insert(0, records.length);
   await reindexAll(env.services);

@@ -191,3 +191,19 @@ test('fl limits the fields of each result; include_drafts shows drafts to those 
   assert.equal((await sys(c.env, 'package_search', { fq: `name:${name}`, include_drafts: true })).count, 1);
   assert.equal((await post({ fq: `name:${name}`, include_drafts: true, rows: 0 })).json.result.count, 0, 'anonymous never sees drafts');
 });
+
+test('the longest queries the bounds allow are answered, never a 500', async () => {
+  const queries = [
+    'สถิติการท่องเที่ยวจังหวัดเชียงใหม่'.repeat(58), // one chunk of 1,972 characters, no spaces
+    Array.from({ length: 190 }, (_, i) => `ก${i}ข`).join(' '), // 190 terms that match nothing
+    Array.from({ length: 150 }, (_, i) => `แรงงาณ${i % 3 ? '' : 'x'}`).join(' '), // many misspelt terms
+    Array.from({ length: 120 }, () => 'แรงงาน').join(' OR '),
+  ];
+  for (const q of queries) {
+    assert.ok(q.length <= 2000, `${q.length}`);
+    const r = await post({ q, rows: 5 });
+    assert.equal(r.status, 200, `${q.slice(0, 40)}: ${JSON.stringify(r.json).slice(0, 300)}`);
+  }
+  const or = await post({ q: queries[3], rows: 0 });
+  assert.equal(or.json.result.count, await count({ q: 'แรงงาน' }));
+});

@@ -91,3 +91,24 @@ test('facet titles and value labels for the portal, Thai first', () => {
   assert.equal(facetDisplayName('organization', 'nso', 'th', 'สำนักงานสถิติแห่งชาติ'), 'สำนักงานสถิติแห่งชาติ');
   assert.equal(facetDisplayName('tags', 'แรงงาน', 'en'), 'แรงงาน');
 });
+
+test('Solr boosts (^2), fuzzy (~, ~1) and phrase distances ("a b"~3) are suffixes, not words', () => {
+  assert.deepEqual(parseQuery('title:สถิติ^2'), term('สถิติ', 'title'));
+  assert.deepEqual(parseQuery('แรงงาน^0.5 OR โรงงาน'), { kind: 'or', items: [term('แรงงาน'), term('โรงงาน')] });
+  assert.deepEqual(parseQuery('แรงงาน~1'), term('แรงงาน'));
+  assert.deepEqual(parseQuery('แรง*^2'), term('แรง', null, { prefix: true }));
+  assert.deepEqual(parseQuery('tags:"แรงงาน"^2'), term('แรงงาน', 'tags', { phrase: true }));
+  assert.deepEqual(parseQuery('(a OR b)^3 c'), { kind: 'and', items: [{ kind: 'or', items: [term('a'), term('b')] }, term('c')] });
+  assert.deepEqual(parseQuery('metadata_modified:[* TO NOW]^2'), { kind: 'range', field: 'metadata_modified', from: null, to: 'NOW', fromInclusive: true, toInclusive: true });
+  // A phrase with a distance is its words anywhere: the exact phrase would find less than Solr does.
+  assert.deepEqual(parseQuery('title:"สถิติ การขนส่ง"~5'), { kind: 'and', items: [term('สถิติ', 'title'), term('การขนส่ง', 'title')] });
+  assert.deepEqual(parseQuery('"สถิติ"~2^3'), term('สถิติ'));
+  // Escaped, or inside a word, they are text.
+  assert.deepEqual(parseQuery('a\\^2'), term('a^2'));
+  assert.deepEqual(parseQuery('ก~ข'), term('ก~ข'));
+});
+
+test('Solr local parameters ({!tag=x}, {!lucene}) are refused, not searched for as text', () => {
+  for (const q of ['{!tag=org}organization:nso', 'tags:x {!ex=org}organization:nso', '({!lucene}x)']) assert.throws(() => parseQuery(q), /local parameters/, q);
+  assert.deepEqual(parseQuery('tags:"{!x}"'), term('{!x}', 'tags', { phrase: true }));
+});

@@ -7,8 +7,10 @@ export function pagination(p: PageCtx, current: number, pages: number, href: (n:
   const { t } = p;
   if (pages <= 1) return html``;
   const last = Math.min(pages, 1000);
+  // A page past the end (an old link, a filter that shrank the list) still links back to the last pages.
+  const at = Math.min(current, last);
   const nums = new Set<number>([1, last]);
-  for (let n = Math.max(1, current - 2); n <= Math.min(last, current + 2); n++) nums.add(n);
+  for (let n = Math.max(1, at - 2); n <= Math.min(last, at + 2); n++) nums.add(n);
   const sorted = [...nums].sort((a, b) => a - b);
   const items: Html[] = [];
   let prev = 0;
@@ -22,7 +24,7 @@ export function pagination(p: PageCtx, current: number, pages: number, href: (n:
     prev = n;
   }
   return html`<nav class="pagination" aria-label="${t('pager.label')}"><ul>
-    ${current > 1 ? html`<li><a href="${href(current - 1)}" rel="prev">${t('pager.prev')}</a></li>` : ''}
+    ${current > 1 ? html`<li><a href="${href(Math.min(current - 1, last))}" rel="prev">${t('pager.prev')}</a></li>` : ''}
     ${items}
     ${current < last ? html`<li><a href="${href(current + 1)}" rel="next">${t('pager.next')}</a></li>` : ''}
   </ul></nav>`;

@@ -22,7 +22,9 @@ function readTime(v: unknown, key: string, bag: ErrorBag, end: boolean): Date | 
   const s = typeof v === 'string' ? v.trim() : '';
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(s);
   const d = dateOnly ? new Date(`${s}T00:00:00+07:00`) : /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})?$/.test(s) ? new Date(s) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) {
+  // Date reads 2026-02-30 as 2 March: a day the calendar does not have is refused, not moved.
+  const day = new Date(`${s.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== s.slice(0, 10)) {
     bag.add(key, BadDate());
     return undefined;
   }

@@ -74,17 +74,20 @@ export async function renderDisclosureLetter(input: DisclosureLetter): Promise<B
   };
 
   // Letterhead: the agency's name where the Garuda would stand, then number left and address right.
+  // Every text that comes from the input is wrapped to its column: a long name never runs over
+  // the next column or off the page.
   w.use('bold', 20);
-  w.draw(input.agency.name, left, w.y, { align: 'center', width: w.width });
-  w.y += w.lineHeight(20) + 4 * MM;
+  w.paragraph(input.agency.name, { align: 'center' });
+  w.y += 4 * MM;
   w.use('regular', SIZE);
   const top = w.y;
-  w.draw(`ที่ ${input.number}`, left, top);
   const addressX = centre + 8 * MM;
   const addressW = w.doc.page.width - w.setup.marginRight - addressX;
+  w.paragraph(`ที่ ${input.number}`, { width: addressX - left - 4 * MM });
+  const numberEnd = w.y;
   w.y = top;
   w.paragraph([input.agency.name, ...input.agency.address].join('\n'), { x: addressX, width: addressW });
-  w.y += lh * 0.5;
+  w.y = Math.max(w.y, numberEnd) + lh * 0.5;
   w.draw(date(input.date), centre, w.y);
   w.y += lh * 1.5;
 
@@ -145,18 +148,20 @@ export async function renderDisclosureLetter(input: DisclosureLetter): Promise<B
   w.ensure(lh * 6);
   w.draw('ขอแสดงความนับถือ', centre, w.y);
   w.y += lh * 3;
-  w.draw(`(${input.signer.name})`, centre - 20 * MM, w.y, { align: 'center', width: 80 * MM });
-  w.y += lh;
-  w.paragraph(input.signer.position, { x: centre - 20 * MM, width: 80 * MM, align: 'center' });
+  const signX = centre - 20 * MM;
+  const signW = w.doc.page.width - w.setup.marginRight - signX;
+  w.paragraph(`(${input.signer.name})`, { x: signX, width: signW, align: 'center' });
+  w.paragraph(input.signer.position, { x: signX, width: signW, align: 'center' });
 
   // The owning unit and its contact lines at the foot of the last page.
   const foot = [input.agency.unit, input.agency.phone ? `โทร. ${num(input.agency.phone)}` : '', input.agency.email ? `ไปรษณีย์อิเล็กทรอนิกส์ ${input.agency.email}` : ''].filter(Boolean) as string[];
   if (foot.length) {
     w.use('regular', 12);
-    const need = foot.length * w.lineHeight(12) + lh;
+    const lines = foot.flatMap((line) => w.lines(line, w.width));
+    const need = lines.length * w.lineHeight(12) + lh;
     w.ensure(need);
-    w.y = Math.max(w.y + lh, w.bottom - foot.length * w.lineHeight(12));
-    for (const line of foot) {
+    w.y = Math.max(w.y + lh, w.bottom - lines.length * w.lineHeight(12));
+    for (const line of lines) {
       w.draw(line, left, w.y);
       w.y += w.lineHeight(12);
     }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 
@@ -13,6 +14,33 @@ export const FONT_REGULAR = require.resolve('@expo-google-fonts/sarabun/400Regul
 export const FONT_BOLD = require.resolve('@expo-google-fonts/sarabun/700Bold/Sarabun_700Bold.ttf');
 
 export const MM = 72 / 25.4;
+
+/**
+ * Faces for characters Sarabun lacks (a foreign name in Cyrillic, Greek, Chinese …), tried in order
+ * where the system has them (Debian's fonts-dejavu-core, fonts-noto-cjk); a letter must print a
+ * requester's name, not boxes. A character no face has still comes back out of the PDF as text.
+ */
+const FALLBACK_FONTS: Record<FontName, { path: string; family?: string }[]> = {
+  regular: [
+    { path: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' },
+    { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'NotoSansCJKsc-Regular' },
+    { path: '/usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf' },
+  ],
+  bold: [
+    { path: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf' },
+    { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc', family: 'NotoSansCJKsc-Bold' },
+    { path: '/usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf' },
+  ],
+};
+
+interface FontkitFace {
+  characterSet: number[];
+  glyphForCodePoint(cp: number): unknown;
+  hasGlyphForCodePoint(cp: number): boolean;
+}
+
+/** Code points that need no glyph of their own: joiners, variation selectors, spaces. */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFE00-\uFE0F\s]/u;
 
 const THAI_MARKS = /[\u0E31\u0E33-\u0E3A\u0E47-\u0E4E]/u;
 
@@ -43,8 +71,48 @@ export class ThaiWriter {
     for (const f of ['bold', 'regular'] as const) {
       this.doc.font(f);
       primeGlyphCache(this.doc);
+      this.faces.set(f, face(this.doc)!);
+      FALLBACK_FONTS[f].forEach((fb, i) => {
+        if (!fs.existsSync(fb.path)) return;
+        const name = `${f}-fallback-${i}`;
+        try {
+          this.doc.registerFont(name, fb.path, fb.family as string);
+          this.doc.font(name);
+        } catch {
+          return; // an unreadable face is skipped, never a failed letter
+        }
+        const fk = face(this.doc);
+        if (fk) this.fallbacks[f].push({ name, face: fk });
+      });
     }
     this.y = setup.marginTop;
+  }
+
+  private readonly faces = new Map<string, FontkitFace>();
+  private readonly fallbacks: Record<FontName, { name: string; face: FontkitFace }[]> = { regular: [], bold: [] };
+
+  /** The text cut into runs, each with the face that has every glyph of its characters. */
+  private runs(text: string): { font: string; text: string; missing: boolean }[] {
+    const primary = this.faces.get(this.fontName);
+    const fallbacks = this.fallbacks[this.fontName];
+    if (!primary) return [{ font: this.fontName, text, missing: false }];
+    const has = (f: FontkitFace, g: string) => [...g].every((ch) => INVISIBLE.test(ch) || f.hasGlyphForCodePoint(ch.codePointAt(0)!));
+    const out: { font: string; text: string; missing: boolean }[] = [];
+    for (const { segment: g } of this.graphemes.segment(text)) {
+      let font: string = this.fontName;
+      let missing = false;
+      if (!has(primary, g)) {
+        const fb = fallbacks.find((f) => has(f.face, g));
+        if (fb) font = fb.name;
+        else missing = true;
+      }
+      const last = out[out.length - 1];
+      if (last && last.font === font) {
+        last.text += g;
+        last.missing ||= missing;
+      } else out.push({ font, text: g, missing });
+    }
+    return out;
   }
 
   get width(): number {
@@ -65,7 +133,12 @@ export class ThaiWriter {
   }
 
   measure(text: string): number {
-    return this.doc.widthOfString(text);
+    const runs = this.runs(text);
+    if (runs.length === 1 && runs[0]!.font === this.fontName) return this.doc.widthOfString(text);
+    let w = 0;
+    for (const r of runs) w += this.doc.font(r.font).widthOfString(r.text);
+    this.doc.font(this.fontName);
+    return w;
   }
 
   lineHeight(size = this.size): number {
@@ -96,9 +169,21 @@ export class ThaiWriter {
       const w = this.measure(text);
       dx = opts.align === 'center' ? x + (opts.width - w) / 2 : x + opts.width - w;
     }
-    const actual = THAI_MARKS.test(text);
+    const runs = this.runs(text);
+    const mixed = runs.length > 1 || runs[0]?.font !== this.fontName || runs.some((r) => r.missing);
+    const actual = THAI_MARKS.test(text) || mixed;
     if (actual) this.doc.markContent('Span', { actual: text } as never);
-    this.doc.text(text, dx, y, { lineBreak: false });
+    if (!mixed) this.doc.text(text, dx, y, { lineBreak: false });
+    else {
+      // Runs in other faces share the primary face's baseline.
+      const baseline = y + (this.doc as unknown as { _font: { ascender: number } })._font.ascender / 1000 * this.size;
+      for (const r of runs) {
+        this.doc.font(r.font);
+        this.doc.text(r.text, dx, baseline, { lineBreak: false, baseline: 'alphabetic' } as PDFKit.Mixins.TextOptions);
+        dx += this.doc.widthOfString(r.text);
+      }
+      this.doc.font(this.fontName);
+    }
     if (actual) this.doc.endMarkedContent();
   }
 
@@ -158,8 +243,12 @@ export class ThaiWriter {
  * the PDF, and every later "า" would vanish from pdftotext. Asking for every mapped character once,
  * before any layout, caches each glyph with its own code point.
  */
+function face(doc: PDFKit.PDFDocument): FontkitFace | undefined {
+  return (doc as unknown as { _font: { font?: FontkitFace } })._font.font;
+}
+
 function primeGlyphCache(doc: PDFKit.PDFDocument): void {
-  const font = (doc as unknown as { _font: { font?: { characterSet: number[]; glyphForCodePoint(cp: number): unknown } } })._font.font;
+  const font = face(doc);
   if (!font) return;
   for (const cp of font.characterSet) font.glyphForCodePoint(cp);
 }

@@ -22,3 +22,19 @@ export function thaiNumber(n: number, digits: 'thai' | 'arabic' = 'thai'): strin
   const s = n.toLocaleString('en-US');
   return digits === 'thai' ? thaiDigits(s) : s;
 }
+
+/**
+ * A moment as a message to a person states it: Thai "๔ ธันวาคม ๒๕๖๙ เวลา ๒๐.๐๐ น." style with
+ * Arabic digits ("4 ธันวาคม 2569 เวลา 20.00 น."), English "4 December 2026, 20:00 (Bangkok time)";
+ * never an ISO timestamp in UTC.
+ */
+export function dateTimeText(d: Date, lang: 'th' | 'en'): string {
+  const t = new Date(d.getTime() + 7 * 3600_000);
+  const hh = String(t.getUTCHours()).padStart(2, '0');
+  const mm = String(t.getUTCMinutes()).padStart(2, '0');
+  if (lang === 'th') return `${thaiDate(d)} เวลา ${hh}.${mm} น.`;
+  const { year, month, day } = bangkokParts(d);
+  return `${day} ${EN_MONTHS[month - 1]} ${year}, ${hh}:${mm} (Bangkok time)`;
+}
+
+const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

@@ -87,7 +87,7 @@ export function compileProcess(def: ProcessDef, source = def?.name ?? '?'): Comp
   };
   const inputs = (list: InputDef[] | undefined, where: string): CompiledInput[] => {
     const seen = new Set<string>();
-    return (list ?? []).map((i) => {
+    const out = (list ?? []).map((i) => {
       const w = `${where} input "${i.name}"`;
       if (typeof i.name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(i.name)) p(`${w}: name must be lower_snake_case`);
       if (seen.has(i.name)) p(`${where}: duplicate input "${i.name}"`);
@@ -104,6 +104,12 @@ export function compileProcess(def: ProcessDef, source = def?.name ?? '?'): Comp
       }
       return out;
     });
+    for (const i of out) {
+      if (i.not_before === undefined) continue;
+      const other = out.find((o) => o.name === i.not_before);
+      if (i.type !== 'date' || other?.type !== 'date') p(`${where} input "${i.name}": not_before must join two date inputs of the same step`);
+    }
+    return out;
   };
   const guards = (list: GuardDef[] | undefined, where: string): CompiledGuard[] =>
     (list ?? []).map((g) => {

@@ -51,6 +51,13 @@ export function validateInputs(defs: readonly CompiledInput[], raw: Record<strin
     if ('error' in out) add(def.name, out.error);
     else values[def.name] = out.value;
   }
+  for (const def of defs) {
+    const other = def.not_before ? defs.find((d) => d.name === def.not_before) : undefined;
+    const a = values[def.name];
+    const b = other ? values[other.name] : undefined;
+    // YYYY-MM-DD strings order as the days do.
+    if (other && typeof a === 'string' && typeof b === 'string' && a < b) add(def.name, msg(def, `ต้องไม่ก่อน${other.label.th}`, `must not be before ${other.label.en.toLowerCase()}`));
+  }
   return { values, errors };
 }
 

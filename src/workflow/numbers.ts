@@ -9,3 +9,9 @@ export function bangkokParts(d: Date): { year: number; month: number; day: numbe
 export function buddhistYear(d: Date): number {
   return bangkokParts(d).year + 543;
 }
+
+/** The calendar day in Bangkok as YYYY-MM-DD ("today" for a Thai office, not the UTC date). */
+export function bangkokDay(d: Date): string {
+  const { year, month, day } = bangkokParts(d);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}

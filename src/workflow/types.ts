@@ -63,6 +63,8 @@ export interface InputDef {
   pattern_message?: Msg;
   options?: InputOption[];
   fact?: boolean;
+  /** A date that may not be earlier than this other date input of the same step (a period's end and start). */
+  not_before?: string;
 }
 
 /** A condition that must hold for a transition to apply; with `field` and `message` a failure is a field error. */

@@ -11,6 +11,7 @@ import { handlers } from '../../src/jobs/worker.ts';
 import { claim, complete } from '../../src/jobs/queue.ts';
 import { MAIL_QUEUE } from '../../src/mail/outbox.ts';
 import { runLoads } from '../datastore/helpers.ts';
+import { PageClient } from '../web/client.ts';
 
 let f: Fixture;
 let smtp: SMTPServer;
@@ -39,7 +40,7 @@ before(async () => {
     },
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  f = await fixture();
+  f = await fixture({ web: true });
   f.env.services.config.smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
   const a = await as(f.env, f.people.owner, 'agreement_create', agreementInput(f));
   await as(f.env, f.people.owner, 'agreement_transition', { id: a.id, transition: 'submit' });
@@ -120,6 +121,11 @@ test(`[${STORE_KIND}] a late item notifies the owner and IT by e-mail once per l
   const sent = await db.selectFrom('mail_outbox').select(['to_address', 'state', 'subject', 'message_id']).where('template', '=', 'delivery_late').execute();
   assert.deepEqual(sent.map((m) => [m.to_address, m.state]).sort(), [['it@example.go.th', 'sent'], ['owner@example.go.th', 'sent']]);
   assert.match(sent[0]!.subject, /^\[LNK-.+\] ส่งข้อมูลล่าช้า: ทะเบียนผู้เช่า/);
+  // Dates in the mail as a Thai office writes them (Buddhist era, Bangkok time), not ISO in UTC.
+  const body = (await db.selectFrom('mail_outbox').select('body').where('template', '=', 'delivery_late').executeTakeFirstOrThrow()).body;
+  assert.doesNotMatch(body, /\d{4}-\d\d-\d\dT/, body);
+  assert.match(body, /ส่งครั้งล่าสุด: \d{1,2} [ก-๙]+ 25\d\d เวลา \d\d\.\d\d น\./, body);
+  assert.match(body, /ครบกำหนด: \d{1,2} [ก-๙]+ 25\d\d เวลา \d\d\.\d\d น\./, body);
   for (const m of sent) assert.ok(mails.some((x) => x.raw.includes(m.message_id!.replace(/[<>]/g, '')) && x.to.includes(m.to_address)), 'the SMTP server received it');
 
   // Again: the same lateness is not told twice.
@@ -154,4 +160,17 @@ test(`[${STORE_KIND}] setting flags on a linkage one may not see answers as for 
   assert.equal(foreign.message, unknown.message);
   // The partner sees the linkage (its monitoring), so its refusal to set the owner's flags is a 403.
   assert.equal((await fails(as(f.env, f.people.partner, 'monitor_flag_set', { linkage_id: L.daily, flags: ['format_differs'] }))).name, 'AuthorizationError');
+});
+
+test(`[${STORE_KIND}] the monitoring page: last deliveries in Buddhist-era Bangkok time, and its count tables agree with the item rows`, async () => {
+  const it = new PageClient(f.env.app);
+  await it.signIn('it', 'correct horse battery');
+  const page = await it.get('/exchange/monitoring');
+  assert.equal(page.statusCode, 200);
+  const items = /<h2>รายการเชื่อมโยง<\/h2>\s*<table>([\s\S]*?)<\/table>/.exec(page.body)![1]!;
+  assert.doesNotMatch(items, />[^<]*\d{4}-\d\d-\d\dT[^<]*</, 'no ISO timestamps in the item rows');
+  assert.match(items, /<time datetime="[^"]+">\d{1,2} [ก-๙.]+ 25\d\d/);
+  const rows = [...items.matchAll(/<tr><td><a href="\/governance\/linkages\//g)].length;
+  const total = Number(/<strong>(\d+)<\/strong> รายการ/.exec(page.body)![1]);
+  assert.equal(rows, total, 'one row per counted item');
 });

@@ -39,6 +39,14 @@ test(`[${STORE_KIND}] hostile input to the governance actions answers 4xx, never
   for (const action of ['agreement_list', 'grant_list', 'linkage_list', 'partner_assessment_list', 'kpi_report']) assert.equal((await api(f.env, action, {})).status, 403, action);
 });
 
+test(`[${STORE_KIND}] an access window on a day the calendar does not have is a field error, not the next month`, async () => {
+  for (const [k, v] of [['access_to', '2099-02-30'], ['access_from', '2026-04-31T08:00:00Z']] as const) {
+    const r = await api(f.env, 'agreement_create', agreementInput(f, { [k]: v }), { token: f.tokens.owner });
+    assert.equal(r.status, 409, `${k}=${v} → ${r.status}`);
+    assert.ok(r.json.error[k], JSON.stringify(r.json.error));
+  }
+});
+
 test(`[${STORE_KIND}] an agreement's lifecycle case is stepped only by the agreement actions: case_transition cannot end it without P5`, async () => {
   const a = await as(f.env, f.people.owner, 'agreement_create', agreementInput(f));
   await as(f.env, f.people.owner, 'agreement_transition', { id: a.id, transition: 'submit' });

@@ -48,6 +48,14 @@ describe(`[${STORE_KIND}] audit of non-open reads`, () => {
   }
   const download = (name: string, auth?: string) => env.app.inject({ url: `/dataset/${ids[name]}/resource/${res[name]}/download/f.csv`, headers: auth ? { authorization: auth } : {} });
 
+  it('a day the calendar does not have in a date filter is a field error, not another day', async () => {
+    for (const bad of [{ from: '2026-02-30' }, { to: '2026-04-31' }, { from: '2026-02-29T10:00:00Z' }]) {
+      await assert.rejects(as(env, admin, 'audit_search', bad), (e: any) => e.name === 'ValidationError' && !!e.errors[Object.keys(bad)[0]!], JSON.stringify(bad));
+      await assert.rejects(as(env, admin, 'audit_export', bad), (e: any) => e.name === 'ValidationError', JSON.stringify(bad));
+    }
+    assert.ok((await as(env, admin, 'audit_search', { from: '2028-02-29', to: '2028-02-29' })).count >= 0, 'a real leap day is fine');
+  });
+
   it('open reads, anonymous or signed in, write nothing', async () => {
     const rows = await rowsDuring(async () => {
       await as(env, ANONYMOUS, 'package_show', { id: 'ds-open' });

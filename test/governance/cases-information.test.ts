@@ -129,6 +129,16 @@ describe(`[${STORE_KIND}] P2 information request`, () => {
     assert.equal(anon.status, 403);
   });
 
+  it('a data period that ends before it starts is a field error on its end, in Thai and English; a one-day period is fine', async () => {
+    const bad = await api(env, 'case_create', { process: 'information_request', organization: 'dopa', inputs: requestForm({ period_from: '2026-12-31', period_to: '2026-01-01' }) }, { token: g.tokens.requester });
+    assert.equal(bad.status, 409);
+    assert.match(bad.json.error.period_to[0], /ต้องไม่ก่อน/);
+    const en = await api(env, 'case_create', { process: 'information_request', organization: 'dopa', inputs: requestForm({ period_from: '2026-12-31', period_to: '2026-01-01' }) }, { token: g.tokens.requester, lang: 'en' });
+    assert.match(en.json.error.period_to[0], /must not be before/);
+    const ok = await api(env, 'case_create', { process: 'information_request', organization: 'dopa', inputs: requestForm({ period_from: '2026-06-01', period_to: '2026-06-01' }) }, { token: g.tokens.requester });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json?.error));
+  });
+
   it('two approvers at once: exactly one wins', async () => {
     const c = await file();
     const it2 = await as(env, g.actors.it!, 'case_show', { id: c.id });

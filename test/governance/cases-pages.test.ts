@@ -71,6 +71,13 @@ describe(`[${STORE_KIND}] governance pages`, () => {
     const printed = await req.get(`${caseUrl}/form`);
     assert.equal(printed.statusCode, 200);
     for (const part of ['ส่วนที่ 1', 'ส่วนที่ 2', 'ส่วนที่ 3', 'ส่วนที่ 4', 'ISMS-FRM-ITD-040']) assert.ok(printed.body.includes(part), part);
+    // The data period in the Buddhist era on the printed form and the case page, never as 2026-01-01.
+    assert.match(printed.body, /1 มกราคม 2569/);
+    assert.match(printed.body, /31 ธันวาคม 2569/);
+    assert.doesNotMatch(printed.body, /2026-01-01|2026-12-31/);
+    const details = (await req.get(caseUrl)).body;
+    assert.match(details, /1 มกราคม 2569/);
+    assert.doesNotMatch(details, /2026-01-01|2026-12-31/);
     const css = await req.get('/governance/governance.css');
     assert.match(css.body, /@media print/);
     // Another requester gets the 404 page.

@@ -37,6 +37,17 @@ test(`[${STORE_KIND}] kpi_report: time in each step from case events, linkages b
   assert.ok({ ...(await fails(as(f.env, f.people.committee, 'kpi_report', { format: 'xml', from: 'yesterday' }))).errors }.format);
 });
 
+test(`[${STORE_KIND}] kpi_report's from/to days are whole Bangkok days: a case filed at 06:00 in Bangkok counts on that day`, async () => {
+  const a = await as(f.env, f.people.owner, 'agreement_create', agreementInput(f));
+  await as(f.env, f.people.owner, 'agreement_transition', { id: a.id, transition: 'submit' });
+  // 3 March 2026, 06:00 in Bangkok: still 2 March in UTC.
+  await f.env.services.store.db.updateTable('cases').set({ created: new Date('2026-03-02T23:00:00Z') }).where('id', '=', a.lifecycle_case_id).execute();
+  const day = await as(f.env, f.people.committee, 'kpi_report', { from: '2026-03-03', to: '2026-03-03' });
+  assert.ok(day.time_in_step.some((x: any) => x.process === 'agreement'), JSON.stringify(day.time_in_step));
+  const before = await as(f.env, f.people.committee, 'kpi_report', { from: '2026-03-02', to: '2026-03-02' });
+  assert.ok(!before.time_in_step.some((x: any) => x.process === 'agreement'), 'not on the UTC day before');
+});
+
 test(`[${STORE_KIND}] kpi_report counts only the cases the caller could open: a legal officer sees no data-subject request`, async () => {
   const sub = await as(f.env, f.people.partner, 'case_create', { process: 'subject_request', organization: 'nha', inputs: { subject_name: 'นางสาวสมหญิง ใจดี', email: 'somying@example.com', details: 'ขอสำเนาข้อมูลของข้าพเจ้า' } });
   const counted = (r: any) => r.requests_by_outcome.filter((x: any) => x.process === 'subject_request').reduce((n: number, x: any) => n + x.count, 0);

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { as, STORE_KIND } from '../helpers.ts';
 import { grantFor } from '../../src/access/grants.ts';
@@ -54,6 +54,21 @@ test(`[${STORE_KIND}] partner assessment: field errors, score, current period; o
   assert.equal(l.state, 'proposed');
   assert.equal(l.assessment_id, pass.id);
   assert.match(l.number, /^LNK-/);
+});
+
+test(`[${STORE_KIND}] an assessment made early in the morning in Bangkok is dated that Bangkok day, and that day is not "in the future"`, async () => {
+  // 6 December 2569, 03:00 in Bangkok: still 5 December in UTC.
+  mock.timers.enable({ apis: ['Date'], now: new Date('2026-12-05T20:00:00Z') });
+  try {
+    const today = await as(f.env, f.people.it, 'partner_assessment_create', { organization: 'nha', partner: 'dopa', scores: all(0), evidence, assessed_on: '2026-12-06' });
+    assert.equal(today.assessed_on, '2026-12-06');
+    const unset = await as(f.env, f.people.it, 'partner_assessment_create', { organization: 'nha', partner: 'dopa', scores: all(0), evidence });
+    assert.equal(unset.assessed_on, '2026-12-06');
+    const tomorrow = await fails(as(f.env, f.people.it, 'partner_assessment_create', { organization: 'nha', partner: 'dopa', scores: all(0), evidence, assessed_on: '2026-12-07' }));
+    assert.match(tomorrow.errors.assessed_on[0].th, /อนาคต/);
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test(`[${STORE_KIND}] linkage registry: inbound linkage with its agreement; cancelling revokes the grants, updates the registry, notifies`, async () => {

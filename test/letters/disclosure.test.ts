@@ -82,3 +82,55 @@ test('the same input renders the same bytes (dates come from the input, not the 
   assert.equal(a.subarray(0, 5).toString('latin1'), '%PDF-');
   assert.ok(a.equals(b));
 });
+
+/** Every line the letter draws, with the span it covers (the layer's own measure). */
+async function drawnSpans(overrides = {}): Promise<{ text: string; x0: number; x1: number; y: number; page: unknown }[]> {
+  const { ThaiWriter } = await import('../../src/letters/layout.ts');
+  const spans: { text: string; x0: number; x1: number; y: number; page: unknown }[] = [];
+  const original = ThaiWriter.prototype.draw;
+  ThaiWriter.prototype.draw = function (this: InstanceType<typeof ThaiWriter>, text, x, y = this.y, opts = {}) {
+    const w = this.measure(text);
+    const x0 = opts.align === 'center' && opts.width ? x + (opts.width - w) / 2 : opts.align === 'right' && opts.width ? x + opts.width - w : x;
+    spans.push({ text, x0, x1: x0 + w, y, page: this.doc.page });
+    return original.call(this, text, x, y, opts);
+  };
+  try {
+    await renderDisclosureLetter(sampleLetter(overrides));
+  } finally {
+    ThaiWriter.prototype.draw = original;
+  }
+  return spans;
+}
+
+test('text from the input wraps to its column: a long letter number, agency, signer or unit never runs over another column or off the page', async () => {
+  const long = 'ศูนย์เทคโนโลยีสารสนเทศและการสื่อสารสำนักงานปลัดกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์';
+  const spans = await drawnSpans({
+    number: `พม ๐๒๐๗.๓/๑๒๓๔๕ ลงทะเบียนรับเลขที่ ${long}`,
+    agency: { ...sampleLetter().agency, name: `${long}${long}`, unit: `${long} ${long}` },
+    signer: { name: `นายสมศักดิ์ศรี ${long}`, position: 'ปลัดกระทรวง' },
+  });
+  const pageWidth = 595.28;
+  const left = 30 * 72 / 25.4;
+  const right = pageWidth - 20 * 72 / 25.4;
+  for (const s of spans) {
+    assert.ok(s.x0 >= left - 0.5 && s.x1 <= right + 0.5, `"${s.text}" runs outside the text block (${s.x0.toFixed(1)}–${s.x1.toFixed(1)})`);
+  }
+  for (const a of spans) {
+    for (const b of spans) {
+      if (a === b || a.page !== b.page || Math.abs(a.y - b.y) > 1) continue;
+      assert.ok(a.x1 <= b.x0 + 0.5 || b.x1 <= a.x0 + 0.5, `"${a.text}" overlaps "${b.text}"`);
+    }
+  }
+});
+
+const dejavu = fs.existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf');
+
+test('a name with characters Sarabun lacks is drawn in a fallback face, not as boxes, and still extracts as text', { skip: poppler && dejavu ? false : 'needs poppler-utils and fonts-dejavu-core' }, async () => {
+  const file = await render({ to: 'Mr Иван Петров (Ελένη)', requester: { ...sampleLetter().requester, name: 'นาย Иван Петров' } });
+  const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' });
+  assert.match(fonts, /DejaVuSans\s+CID TrueType/, fonts);
+  const text = squash(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }));
+  assert.ok(text.includes('Mr Иван Петров (Ελένη)') && text.includes('นาย Иван Петров'), text.slice(0, 600));
+  const plain = await render();
+  assert.doesNotMatch(execFileSync('pdffonts', [plain], { encoding: 'utf8' }), /DejaVu/, 'a Thai-only letter embeds Sarabun alone');
+});

@@ -71,6 +71,13 @@ test('unknown roles, bad conditions, missing labels, routes without a default an
   assert.ok(p.some((x) => x.includes('"revision" is not terminal but has no way out')));
 });
 
+test('not_before must join two date inputs of the same step', () => {
+  const p = problems((d) => {
+    d.start.inputs = [...(d.start.inputs ?? []), { name: 'ends', type: 'date', label: { th: 'ถึง', en: 'To' }, not_before: 'starts' }];
+  });
+  assert.ok(p.some((x) => x.includes('input "ends": not_before must join two date inputs')), p.join('\n'));
+});
+
 test('a folder with a broken file fails to load with the file named', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-'));
   fs.writeFileSync(path.join(dir, 'a.json'), '{ not json');

@@ -69,8 +69,8 @@ export async function readAgreement(ctx: ActionContext, input: Record<string, un
   const title = checkText(bag, 'title', v('title'), { required: true, max: 300 });
   const purpose = checkText(bag, 'purpose', v('purpose'), { required: true });
   const scope = checkText(bag, 'scope_of_use', v('scope_of_use'), { required: true });
-  const from = checkTime(bag, 'access_from', v('access_from'));
-  const to = checkTime(bag, 'access_to', v('access_to'));
+  const from = checkTime(bag, 'access_from', v('access_from'), true, 'start');
+  const to = checkTime(bag, 'access_to', v('access_to'), true, 'end');
   if (from && to && to <= from) bag.add('access_to', { th: 'วันสิ้นสุดการเข้าถึงต้องอยู่หลังวันเริ่ม', en: 'The access window must end after it starts' });
   const freq = (v('frequency') ?? {}) as Record<string, unknown>;
   const unit = checkCode(bag, 'frequency_unit', CODES.frequency_unit, v('frequency_unit') ?? freq.unit);

@@ -72,12 +72,23 @@ export function checkText(bag: ErrorBag, field: string, value: unknown, opts: { 
   return s;
 }
 
-export function checkTime(bag: ErrorBag, field: string, value: unknown, required = true): Date | null {
+/**
+ * A time, or a bare date. With `edge`, a bare date is a Bangkok calendar day taken whole: 'start'
+ * is its first moment, 'end' the first moment after it (an access window "to 31 December" still
+ * runs through that day in Thailand, not until 07:00 when UTC's 31 December begins).
+ */
+export function checkTime(bag: ErrorBag, field: string, value: unknown, required = true, edge?: 'start' | 'end'): Date | null {
   if (value === undefined || value === null || value === '') {
     if (required) bag.add(field, { th: 'กรุณาระบุวันที่', en: 'A date is required' });
     return null;
   }
-  const d = readTimestamp(value);
+  let d = readTimestamp(value);
+  // Date reads 2026-02-30 as 2 March: a day the calendar does not have is refused, not moved.
+  const day = typeof value === 'string' ? /^(\d{4}-\d{2}-\d{2})/.exec(value.trim())?.[1] : undefined;
+  if (d && day && new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) d = undefined;
+  if (d && edge && typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value.trim())) {
+    d = new Date(new Date(`${value.trim()}T00:00:00+07:00`).getTime() + (edge === 'end' ? 86400_000 : 0));
+  }
   if (!d) bag.add(field, { th: 'วันที่ไม่ถูกต้อง (เช่น 2026-01-31 หรือ 2026-01-31T08:00:00Z)', en: 'Not a valid date (e.g. 2026-01-31 or 2026-01-31T08:00:00Z)' });
   return d ?? null;
 }

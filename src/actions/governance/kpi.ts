@@ -36,8 +36,9 @@ export function percentile(sorted: number[], p: number): number {
 
 export async function kpiReport(ctx: ActionContext, input: Record<string, unknown>): Promise<KpiReport> {
   const bag = new ErrorBag();
-  const from = checkTime(bag, 'from', input.from, false);
-  const to = checkTime(bag, 'to', input.to, false);
+  // Bare dates are whole Bangkok days: to=2026-12-31 counts the cases filed on the 31st too.
+  const from = checkTime(bag, 'from', input.from, false, 'start');
+  const to = checkTime(bag, 'to', input.to, false, 'end');
   bag.throwIfAny();
   const days = naturalNumber(input, 'expiring_within_days', 3650) ?? 30;
   const orgs = isSysadmin(ctx.actor) ? null : [...new Set(ROLE_KEYS.flatMap((r) => orgsWithDuty(ctx.actor, r)))];

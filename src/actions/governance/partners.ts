@@ -6,6 +6,7 @@ import { ErrorBag, ValidationError, type Msg } from '../errors.ts';
 import { isSysadmin } from '../../access/actor.ts';
 import { orgsWithDuty } from '../../access/duties.ts';
 import { ROLE_KEYS } from '../../workflow/types.ts';
+import { bangkokDay } from '../../workflow/numbers.ts';
 import { naturalNumber } from '../params.ts';
 import { UUID, checkText, findOrg, notFound } from './agreements-shared.ts';
 
@@ -108,11 +109,13 @@ export const partnerAssessmentCreate = defineAction({
     ctx.authorize('partner_assessment_create', { owner_org: org?.id ?? null });
     const partner = await findOrg(ctx.db, bag, 'partner', input.partner);
     if (org && partner && org.id === partner.id) bag.add('partner', { th: 'ประเมินหน่วยงานของตนเองไม่ได้', en: 'An organisation cannot assess itself' });
-    let on = typeof input.assessed_on === 'string' && input.assessed_on ? input.assessed_on : ctx.now.toISOString().slice(0, 10);
+    // Dates are Bangkok calendar days: from midnight to 07:00 there the UTC date is still yesterday.
+    const today = bangkokDay(ctx.now);
+    let on = typeof input.assessed_on === 'string' && input.assessed_on ? input.assessed_on : today;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(on) || Number.isNaN(new Date(`${on}T00:00:00Z`).getTime()) || new Date(`${on}T00:00:00Z`).toISOString().slice(0, 10) !== on) {
       bag.add('assessed_on', { th: 'วันที่ประเมินไม่ถูกต้อง (YYYY-MM-DD)', en: 'Not a valid date (YYYY-MM-DD)' });
-      on = ctx.now.toISOString().slice(0, 10);
-    } else if (new Date(`${on}T00:00:00Z`) > ctx.now) bag.add('assessed_on', { th: 'วันที่ประเมินอยู่ในอนาคตไม่ได้', en: 'The assessment date cannot be in the future' });
+      on = today;
+    } else if (on > today) bag.add('assessed_on', { th: 'วันที่ประเมินอยู่ในอนาคตไม่ได้', en: 'The assessment date cannot be in the future' });
     const note = checkText(bag, 'note', input.note, { max: 4000 });
     let sheet: ReturnType<typeof scoreSheet> | null = null;
     try { sheet = scoreSheet(input.scores, input.evidence); } catch (e) {

@@ -4,6 +4,7 @@ import { ErrorBag, NotFoundError } from '../../actions/errors.ts';
 import { CODES, codeLabel } from '../../actions/governance/agreements-shared.ts';
 import { dutyHolders } from '../../actions/governance/cases-engine.ts';
 import { queueMail } from '../../mail/outbox.ts';
+import { dateTimeText } from '../../letters/thai-date.ts';
 import { filterParam, naturalNumber } from '../../actions/params.ts';
 import { FLAGS, monitorItems, type ItemState, type MonitorItem } from './state.ts';
 
@@ -141,7 +142,9 @@ export const monitorLateCheck = defineAction({
       const url = `${ctx.services.config.siteUrl}/exchange/monitoring?state=late`;
       for (const u of people.values()) {
         await ctx.db.insertInto('notifications').values({ id: crypto.randomUUID(), user_id: u.id, case_id: null, kind: 'delivery_late', title_th: `[${i.number}] ส่งข้อมูลล่าช้า: ${what} (${i.partner_title})`, title_en: `[${i.number}] Late delivery: ${what} (${i.partner_title})`, url: '/exchange/monitoring?state=late', created: ctx.now, read_at: null }).execute();
-        await queueMail(ctx.db, { to: u.email, template: 'delivery_late', lang: u.locale === 'en' ? 'en' : 'th', vars: { name: u.fullname || u.name, number: i.number, item: what, partner: i.partner_title, frequency: u.locale === 'en' ? freq?.en : freq?.th, last: i.last_delivery ?? '—', due: i.due_at, url, site: ctx.services.config.siteTitle } });
+        const lang = u.locale === 'en' ? 'en' : 'th';
+        const never = lang === 'en' ? 'nothing received yet' : 'ยังไม่เคยได้รับข้อมูล';
+        await queueMail(ctx.db, { to: u.email, template: 'delivery_late', lang, vars: { name: u.fullname || u.name, number: i.number, item: what, partner: i.partner_title, frequency: lang === 'en' ? freq?.en : freq?.th, last: i.last_delivery ? dateTimeText(new Date(i.last_delivery), lang) : never, due: dateTimeText(new Date(i.due_at!), lang), url, site: ctx.services.config.siteTitle } });
       }
       await ctx.audit({ action: 'delivery_late_notice', object_type: 'linkage', object_id: i.linkage_id, detail: { item: i.key, due_at: i.due_at, recipients: people.size } });
     }

@@ -164,7 +164,7 @@ export function adminRoutes(app: FastifyInstance, web: Web): void {
       </ul>
       <section aria-labelledby="audit-title"><h2 id="audit-title">${t('admin.audit')}</h2>
         <p>${audit.intact ? t('admin.audit_ok', { n: audit.entries }) : t('admin.audit_broken')}</p>
-        <p><a href="/ckan-admin/audit">${t('audit.open')}</a></p></section>`;
+        <p><a href="/ckan-admin/audit">${t('audit.open')}</a> · <a href="/ckan-admin/audit/verify">${p.lang === 'en' ? 'Verification report' : 'รายงานการตรวจสอบความครบถ้วน'}</a></p></section>`;
     return render(p, t('nav.admin'), body, { breadcrumbs: [[t('nav.admin')]], noindex: true });
   }));
   app.get('/user', page(web, async (p) => redirect(p, '/ckan-admin/users')));

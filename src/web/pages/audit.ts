@@ -50,6 +50,28 @@ function detailText(d: Record<string, unknown>): string {
   return s === '{}' ? '' : s.length > 300 ? `${s.slice(0, 300)}…` : s;
 }
 
+interface VerifyView {
+  intact: boolean;
+  problems: number;
+  first_problem: { seq: number | null; batch: number | null; kind: string; reason: string } | null;
+  rows_checked: number;
+  batches: number;
+  unsealed: number;
+  seconds: number;
+  witness: { batch: number; matches: boolean } | null;
+}
+
+/** What each kind of problem means, in the reader's language (the verifier's reason is technical English). */
+const PROBLEM_KINDS: Record<string, { th: string; en: string }> = {
+  edited: { th: 'เนื้อหาของแถวถูกแก้ไข', en: 'the row was edited' },
+  deleted: { th: 'แถวถูกลบ', en: 'a row was deleted' },
+  inserted: { th: 'มีแถวถูกแทรกเข้ามา', en: 'a row was inserted' },
+  reordered: { th: 'ลำดับของแถวถูกสลับ', en: 'rows were reordered' },
+  checkpoint: { th: 'จุดตรวจสอบ (checkpoint) ถูกแก้ไขหรือแทนที่', en: 'a checkpoint was altered or replaced' },
+  signature: { th: 'ลายมือชื่อดิจิทัลของจุดตรวจสอบไม่ถูกต้อง', en: 'a checkpoint signature does not verify' },
+  cut_off: { th: 'ส่วนท้ายของบันทึกถูกตัดทิ้ง', en: 'the end of the log was cut off' },
+};
+
 export function auditRoutes(app: FastifyInstance, web: Web): void {
   app.get('/ckan-admin/audit', page(web, async (p) => {
     requireSysadmin(p);
@@ -86,6 +108,32 @@ export function auditRoutes(app: FastifyInstance, web: Web): void {
         ${pageNo < pages ? html`<li><a rel="next" href="/ckan-admin/audit${qs(filters, { page: String(pageNo + 1) })}">${t('audit.older')}</a></li>` : ''}
       </ul></nav>` : ''}`;
     return render(p, t('admin.audit'), body, { breadcrumbs: [[t('nav.admin'), '/ckan-admin'], [t('admin.audit')]], noindex: true }, Object.keys(errors).length ? 400 : 200);
+  }));
+
+  // The verification an auditor reads: what was checked, and the first problem named by row, kind and reason.
+  app.get('/ckan-admin/audit/verify', page(web, async (p) => {
+    requireSysadmin(p);
+    const v = await call<VerifyView>(p, 'audit_verify', {});
+    const L = (th: string, en: string) => (p.lang === 'en' ? en : th);
+    const title = L('ตรวจสอบความครบถ้วนของบันทึกการใช้งาน', 'Audit log verification');
+    const fp = v.first_problem;
+    const kind = fp ? PROBLEM_KINDS[fp.kind] ?? { th: fp.kind, en: fp.kind } : null;
+    const body = html`<h1>${title}</h1>
+      <p><a href="/ckan-admin/audit">${p.t('admin.audit')}</a></p>
+      ${v.intact
+        ? html`<div class="notice" role="status"><p><strong>${L('ครบถ้วน ไม่พบการแก้ไข ลบ แทรก หรือสลับลำดับ', 'Intact: nothing edited, deleted, inserted or reordered')}</strong></p></div>`
+        : html`<div class="notice notice-error" role="alert"><p><strong>${L(`พบปัญหา ${v.problems} รายการ`, `${v.problems} problem(s) found`)}</strong></p>
+            <p>${L('ปัญหาแรก', 'First problem')}: ${fp?.seq != null ? html`${L('แถวที่', 'row')} ${fp.seq}` : ''}${fp?.batch != null ? html` (${L('ชุดที่ลงนาม', 'sealed batch')} ${fp.batch})` : ''} — <strong>${kind ? L(kind.th, kind.en) : ''}</strong></p>
+            <p class="mono small">${fp?.reason ?? ''}</p></div>`}
+      <table class="data"><tbody>
+        <tr><th scope="row">${L('แถวที่ตรวจ', 'Rows checked')}</th><td>${v.rows_checked}</td></tr>
+        <tr><th scope="row">${L('ชุดที่ลงนามแล้ว', 'Sealed batches')}</th><td>${v.batches}</td></tr>
+        <tr><th scope="row">${L('แถวที่ยังไม่ได้ลงนาม (ตรวจกับค่าแฮชของแถวแล้ว)', 'Rows not sealed yet (checked against their own hash)')}</th><td>${v.unsealed}</td></tr>
+        <tr><th scope="row">${L('สำเนาพยานนอกฐานข้อมูล', 'Witness copy outside the database')}</th><td>${v.witness ? (v.witness.matches ? L(`ตรงกับชุดที่ ${v.witness.batch}`, `matches batch ${v.witness.batch}`) : L(`ไม่ตรงกับชุดที่ ${v.witness.batch}`, `does not match batch ${v.witness.batch}`)) : L('ไม่มี', 'none')}</td></tr>
+        <tr><th scope="row">${L('เวลาที่ใช้', 'Time taken')}</th><td>${v.seconds} ${L('วินาที', 's')}</td></tr>
+      </tbody></table>
+      <p><a href="/ckan-admin/audit.csv" download>${p.t('audit.csv')}</a></p>`;
+    return render(p, title, body, { breadcrumbs: [[p.t('nav.admin'), '/ckan-admin'], [p.t('admin.audit'), '/ckan-admin/audit'], [title]], noindex: true }, v.intact ? 200 : 409);
   }));
 
   app.get('/ckan-admin/audit.csv', page(web, async (p) => {

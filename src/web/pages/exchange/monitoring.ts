@@ -5,6 +5,7 @@ import { csrfField } from '../../layout.ts';
 import { CODES } from '../../../actions/governance/agreements-shared.ts';
 import { FLAGS, type ItemState, type MonitorItem } from '../../../exchange/monitoring/state.ts';
 import { L } from '../governance/common.ts';
+import { timeEl } from '../../format.ts';
 
 /** P10 dashboard: counts as seed 003 shows them, by partner and by frequency, as SVG charts with the same numbers in tables. */
 interface Count { delivered: number; waiting: number; late: number; total: number }
@@ -79,7 +80,7 @@ export function monitoringRoutes(app: FastifyInstance, web: Web): void {
         <table><thead><tr><th>${L(p, 'เลขที่', 'Number')}</th><th>${L(p, 'ชุดข้อมูล', 'Dataset')}</th><th>${L(p, 'คู่เชื่อมโยง', 'Partner')}</th><th>${L(p, 'ความถี่', 'Frequency')}</th><th>${L(p, 'ส่งล่าสุด', 'Last delivery')}</th><th>${L(p, 'สถานะ', 'State')}</th><th>${L(p, 'ข้อจำกัด', 'Limits')}</th></tr></thead><tbody>
         ${d.items.map((i) => html`<tr><td><a href="/governance/linkages/${i.linkage_id}">${i.number}</a></td><td>${i.dataset_title ?? i.dataset_name ?? '—'}</td><td>${i.partner_title}</td>
           <td>${(() => { const c = CODES.delivery_frequency.find((x) => x.value === i.frequency); return c ? L(p, c.label.th, c.label.en) : i.frequency; })()}</td>
-          <td>${i.last_delivery ?? '—'}</td><td>${L(p, ...STATE_LABEL[i.state])}</td>
+          <td>${i.last_delivery ? timeEl(p.lang, i.last_delivery, true) : '—'}</td><td>${L(p, ...STATE_LABEL[i.state])}</td>
           <td>${i.flags.map((x) => { const fl = FLAGS.find((y) => y.value === x); return fl ? L(p, fl.label.th, fl.label.en) : x; }).join('; ')}
             ${may(p, 'monitor_flag_set', { owner_org: i.owner_org }) ? flagForm(p, i) : ''}</td></tr>`)}</tbody></table></section>`;
     return render(p, title, body, { breadcrumbs: [[L(p, 'การแลกเปลี่ยนข้อมูล', 'Exchange'), '/exchange'], [title]] });

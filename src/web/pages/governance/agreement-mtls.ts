@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { html, type Html } from '../../html.ts';
 import { call, form, redirect, type PageCtx, type Web } from '../../context.ts';
 import { csrfField } from '../../layout.ts';
+import { timeEl } from '../../format.ts';
 
 const tt = (p: PageCtx, th: string, en: string): string => (p.lang === 'en' ? en : th);
 
@@ -17,7 +18,7 @@ export function mtlsSection(p: PageCtx, a: Record<string, any>): Html {
   return html`<section class="mtls"><h2>${tt(p, 'ใบรับรองเครื่องลูกข่ายสำหรับเกตเวย์ (mutual TLS)', 'Gateway client certificates (mutual TLS)')}</h2>
     <p>${tt(p, 'บังคับใช้ใบรับรอง', 'Certificate required')}: <strong>${a.mtls_required ? tt(p, 'บังคับ', 'required') : tt(p, 'ไม่บังคับ', 'not required')}</strong></p>
     ${certs.length ? html`<table><thead><tr><th>${tt(p, 'ผู้ถือ (subject)', 'Subject')}</th><th>${tt(p, 'ลายนิ้วมือ SHA-256', 'SHA-256 fingerprint')}</th><th>${tt(p, 'หมดอายุ', 'Not after')}</th>${manage ? html`<th></th>` : ''}</tr></thead><tbody>
-      ${certs.map((c) => html`<tr><td title="${c.issuer}">${c.subject}</td><td><code>${c.fingerprint}</code></td><td>${c.not_after.slice(0, 10)}</td>${manage ? html`<td>
+      ${certs.map((c) => html`<tr><td title="${c.issuer}">${c.subject}</td><td><code>${c.fingerprint}</code></td><td>${timeEl(p.lang, c.not_after)}</td>${manage ? html`<td>
         <form method="post" action="${base}/client-certs/remove">${csrfField(p)}<input type="hidden" name="fingerprint" value="${c.fingerprint}"><button type="submit">${tt(p, 'ลบ', 'Remove')}</button></form></td>` : ''}</tr>`)}
     </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่ได้ลงทะเบียนใบรับรอง', 'No certificate registered')}</p>`}
     ${manage ? html`<form method="post" action="${base}/client-certs" class="stacked">${csrfField(p)}

@@ -10,6 +10,8 @@ import { refKey, type FileRef } from '../../../files/upload.ts';
 import { contentDisposition } from '../../../files/mime.ts';
 import { runAction } from '../../../actions/registry.ts';
 import { agreementMtlsRoutes, mtlsSection } from './agreement-mtls.ts';
+import { timeEl } from '../../format.ts';
+import { bangkokDay } from '../../../workflow/numbers.ts';
 
 /** Pages for agreements (rule 3): list, detail with the process diagram and steps, create/edit forms that work without JavaScript. */
 
@@ -53,9 +55,19 @@ export function stepForms(p: PageCtx, action: string, next: { name: string; labe
       <button type="submit">${L(p, n.label)}</button></form>`)}</section>`;
 }
 
-export function timeline(p: PageCtx, events: { at: string | Date; actor_name: string; transition: string; to_state: string; reason: string }[]): Html {
-  return html`<ol class="timeline">${events.map((e) => html`<li><time datetime="${new Date(e.at).toISOString()}">${new Date(e.at).toLocaleString(p.lang === 'en' ? 'en-GB' : 'th-TH', { timeZone: 'Asia/Bangkok' })}</time> — ${e.actor_name}: ${e.transition} → ${e.to_state}${e.reason ? html` (${e.reason})` : ''}</li>`)}</ol>`;
+/** The process's history with its own step and state names (never the definition's keys), dates in พ.ศ. on Thai pages. */
+export function timeline(p: PageCtx, process: string, events: { at: string | Date; actor_name: string; transition: string; from_state: string | null; to_state: string; reason: string }[]): Html {
+  const proc = workflows().get(process);
+  const step = (e: { transition: string; from_state: string | null }) => {
+    const t = e.from_state === null ? proc.start : proc.outgoing.get(e.from_state)?.find((x) => x.name === e.transition);
+    return t ? L(p, t.label) : e.transition;
+  };
+  const state = (s: string) => L(p, proc.states.get(s)?.label) || s;
+  return html`<ol class="timeline">${events.map((e) => html`<li>${timeEl(p.lang, e.at, true)} — ${e.actor_name}: ${step(e)} → ${state(e.to_state)}${e.reason ? html` (${e.reason})` : ''}</li>`)}</ol>`;
 }
+
+/** The last moment inside a window whose end is exclusive (midnight after the last day). */
+const lastMoment = (to: string) => new Date(Date.parse(to) - 1);
 
 export function diagram(p: PageCtx, process: string, state: string, events: unknown[]): Html {
   const svg = renderDiagram(workflows().get(process), { lang: p.lang, current: state, events: events as never });
@@ -72,7 +84,8 @@ const STATUS: Record<string, Msg> = {
 function agreementForm(p: PageCtx, a: Record<string, any>, errs: FieldErrors | null, action: string): Html {
   const item = a.items?.[0] ?? {};
   const fields = Array.isArray(item.fields) ? item.fields.join(', ') : (a.fields ?? '');
-  const day = (v: unknown) => (typeof v === 'string' ? v.slice(0, 10) : '');
+  // The form shows the Bangkok days of the window; its end is exclusive, so the last day is the one before it.
+  const day = (v: unknown, end = false) => (typeof v !== 'string' || !v ? '' : /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : Number.isNaN(Date.parse(v)) ? v : bangkokDay(new Date(Date.parse(v) - (end ? 1 : 0))));
   const shown = ['kind', 'organization', 'partner', 'case_id', 'title', 'purpose', 'scope_of_use', 'access_from', 'access_to', 'frequency_unit', 'frequency_count', 'service_level', 'period_of_use', 'technology', 'technology_note', 'legal_basis', 'upload', 'items', 'dataset', 'fields', 'row_condition'];
   return html`<form method="post" action="${action}" enctype="multipart/form-data" class="stacked">${csrfField(p)}
     ${otherErrors(p, errs, shown)}
@@ -84,7 +97,7 @@ function agreementForm(p: PageCtx, a: Record<string, any>, errs: FieldErrors | n
     ${input(p, 'purpose', tt(p, 'วัตถุประสงค์ในการนำไปใช้', 'Purpose of use'), a.purpose, errs, { required: true, textarea: true })}
     ${input(p, 'scope_of_use', tt(p, 'ขอบเขตในการนำไปใช้', 'Scope of use'), a.scope_of_use, errs, { required: true, textarea: true })}
     ${input(p, 'access_from', tt(p, 'วันเริ่มเข้าถึง', 'Access from'), day(a.access_from), errs, { type: 'date', required: true })}
-    ${input(p, 'access_to', tt(p, 'วันสิ้นสุดการเข้าถึง', 'Access to'), day(a.access_to), errs, { type: 'date', required: true })}
+    ${input(p, 'access_to', tt(p, 'วันสิ้นสุดการเข้าถึง', 'Access to'), day(a.access_to, true), errs, { type: 'date', required: true })}
     ${select(p, 'frequency_unit', tt(p, 'หน่วยความถี่ในการเข้าถึง', 'Access frequency unit'), CODES.frequency_unit, a.frequency?.unit ?? a.frequency_unit, errs)}
     ${input(p, 'frequency_count', tt(p, 'จำนวนครั้ง', 'How many'), a.frequency?.count ?? a.frequency_count, errs, { type: 'number', required: true })}
     ${input(p, 'service_level', tt(p, 'ระดับการให้บริการ', 'Service level'), a.service_level, errs, { required: true })}
@@ -117,7 +130,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
     const title = tt(p, 'สัญญา/ข้อตกลงการแลกเปลี่ยนข้อมูล', 'Data exchange agreements');
     return render(p, title, html`<h1>${title}</h1><p><a class="button" href="/governance/agreements/new">${tt(p, 'จัดทำสัญญาใหม่', 'New agreement')}</a></p>
       ${list.length ? html`<table><thead><tr><th>${tt(p, 'เลขที่', 'Number')}</th><th>${tt(p, 'ชื่อ', 'Title')}</th><th>${tt(p, 'คู่สัญญา', 'Partner')}</th><th>${tt(p, 'ช่วงเข้าถึง', 'Window')}</th><th>${tt(p, 'สถานะ', 'Status')}</th></tr></thead><tbody>
-        ${list.map((a) => html`<tr><td><a href="/governance/agreements/${a.id}">${a.number}</a></td><td>${a.title}</td><td>${a.partner?.title}</td><td>${String(a.access_from).slice(0, 10)} – ${String(a.access_to).slice(0, 10)}</td><td>${L(p, STATUS[a.status])}</td></tr>`)}
+        ${list.map((a) => html`<tr><td><a href="/governance/agreements/${a.id}">${a.number}</a></td><td>${a.title}</td><td>${a.partner?.title}</td><td>${timeEl(p.lang, a.access_from)} – ${timeEl(p.lang, lastMoment(a.access_to))}</td><td>${L(p, STATUS[a.status])}</td></tr>`)}
       </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่มีสัญญา', 'No agreements yet')}</p>`}`, { breadcrumbs: [[title]] });
   }));
   // A visitor gets the 403 page (with its sign-in link), not a form every action would refuse.
@@ -147,7 +160,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
         <dt>${tt(p, 'ประเภท', 'Kind')}</dt><dd>${L(p, CODES.agreement_kind.find((c) => c.value === a.kind)?.label)}</dd>
         <dt>${tt(p, 'เจ้าของข้อมูล', 'Owner')}</dt><dd>${a.organization?.title}</dd><dt>${tt(p, 'คู่สัญญา', 'Partner')}</dt><dd>${a.partner?.title}</dd>
         <dt>${tt(p, 'วัตถุประสงค์', 'Purpose')}</dt><dd>${a.purpose}</dd><dt>${tt(p, 'ขอบเขตการใช้', 'Scope of use')}</dt><dd>${a.scope_of_use}</dd>
-        <dt>${tt(p, 'ช่วงวันที่เข้าถึง', 'Access window')}</dt><dd>${a.access_from} – ${a.access_to}</dd>
+        <dt>${tt(p, 'ช่วงวันที่เข้าถึง', 'Access window')}</dt><dd>${timeEl(p.lang, a.access_from)} – ${timeEl(p.lang, lastMoment(a.access_to))}</dd>
         <dt>${tt(p, 'ความถี่', 'Frequency')}</dt><dd>${a.frequency?.count} ${L(p, CODES.frequency_unit.find((c) => c.value === a.frequency?.unit)?.label)}</dd>
         <dt>${tt(p, 'ระดับการให้บริการ', 'Service level')}</dt><dd>${a.service_level}</dd><dt>${tt(p, 'ช่วงเวลาใช้', 'Period of use')}</dt><dd>${a.period_of_use}</dd>
         <dt>${tt(p, 'เทคโนโลยี', 'Technology')}</dt><dd>${L(p, CODES.technology.find((c) => c.value === a.technology)?.label)} ${a.technology_note}</dd>
@@ -161,7 +174,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
       ${a.state === 'draft' ? html`<p><a class="button" href="/governance/agreements/${a.id}/edit">${tt(p, 'แก้ไขร่าง', 'Edit draft')}</a></p>` : ''}
       ${stepForms(p, `/governance/agreements/${a.id}/step`, a.next.filter((n: any) => n.name !== 'terminate'), a.version)}
       ${['draft', 'approved', 'active'].includes(a.state) ? grounds : ''}
-      <h2>${tt(p, 'ลำดับเหตุการณ์', 'Timeline')}</h2>${timeline(p, a.events)}`, { breadcrumbs: [[tt(p, 'สัญญา', 'Agreements'), '/governance/agreements'], [a.number]] });
+      <h2>${tt(p, 'ลำดับเหตุการณ์', 'Timeline')}</h2>${timeline(p, 'agreement', a.events)}`, { breadcrumbs: [[tt(p, 'สัญญา', 'Agreements'), '/governance/agreements'], [a.number]] });
   }));
   // The consent letter: always an attachment, never rendered (it came from outside).
   app.get('/governance/agreements/:id/legal-file', page(web, async (p) => {

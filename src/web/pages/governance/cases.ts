@@ -3,7 +3,7 @@ import { html, raw, type Html } from '../../html.ts';
 import { call, form, page, redirect, render, signedIn, type PageCtx, type Web } from '../../context.ts';
 import { csrfField } from '../../layout.ts';
 import { errorPage } from '../../layout.ts';
-import { timeEl } from '../../format.ts';
+import { formatPlainDate, timeEl } from '../../format.ts';
 import { renderDiagram } from '../../../workflow/diagram.ts';
 import { workflows } from '../../../actions/governance/cases-engine.ts';
 import { cssLink, errorBox, errorsOf, inputControl, L, readInputs, type InputView, type StepErrors } from './common.ts';
@@ -52,19 +52,21 @@ async function listPage(p: PageCtx) {
 }
 
 /** Thai/English names of every input of a process, with its option labels, for facts and the timeline. */
-function inputNames(p: PageCtx, process: string): Map<string, { label: string; options: Map<string, string>; fact: boolean }> {
+function inputNames(p: PageCtx, process: string): Map<string, { label: string; options: Map<string, string>; fact: boolean; date: boolean; lang: PageCtx['lang'] }> {
   const proc = workflows().get(process);
-  const out = new Map<string, { label: string; options: Map<string, string>; fact: boolean }>();
+  const out = new Map<string, { label: string; options: Map<string, string>; fact: boolean; date: boolean; lang: PageCtx['lang'] }>();
   for (const i of [...proc.start.inputs.map((x) => ({ ...x, fact: true })), ...proc.def.transitions.flatMap((t) => t.inputs ?? [])]) {
     if (out.has(i.name) && !i.fact) continue;
-    out.set(i.name, { label: L(p, i.label.th, i.label.en), options: new Map((i.options ?? []).map((o) => [o.value, L(p, o.label.th, o.label.en)])), fact: !!i.fact });
+    out.set(i.name, { label: L(p, i.label.th, i.label.en), options: new Map((i.options ?? []).map((o) => [o.value, L(p, o.label.th, o.label.en)])), fact: !!i.fact, date: i.type === 'date', lang: p.lang });
   }
   return out;
 }
 
 function shown(names: ReturnType<typeof inputNames>, k: string, v: unknown): string {
-  const o = names.get(k)?.options;
-  const one = (x: unknown) => (o?.get(String(x)) ?? String(x));
+  const n = names.get(k);
+  const o = n?.options;
+  // A date input (YYYY-MM-DD) in the page's calendar: พ.ศ. on Thai pages.
+  const one = (x: unknown) => (n?.date && typeof x === 'string' ? formatPlainDate(n.lang, x) : (o?.get(String(x)) ?? String(x)));
   return Array.isArray(v) ? v.map(one).join(', ') : one(v);
 }
 

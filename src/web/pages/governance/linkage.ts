@@ -76,7 +76,7 @@ export function linkageRoutes(app: FastifyInstance, web: Web): void {
       ${l.state !== 'cancelled' ? html`<form method="post" action="/governance/linkages/${l.id}/cancel" class="stacked">${csrfField(p)}
         ${select(p, 'ground', tt(p, 'เหตุแห่งการยกเลิก (ข้อ 7.2)', 'Ground (§7.2)'), GROUNDS, '', null)}
         <label>${tt(p, 'หมายเหตุ', 'Note')} * <input name="reason" required></label><button type="submit">${tt(p, 'ยกเลิกการเชื่อมโยง', 'Cancel the linkage')}</button></form>` : ''}
-      <h2>${tt(p, 'ลำดับเหตุการณ์', 'Timeline')}</h2>${timeline(p, l.events)}`, { breadcrumbs: [[tt(p, 'ทะเบียนการเชื่อมโยง', 'Linkage registry'), '/governance/linkages'], [l.number]] });
+      <h2>${tt(p, 'ลำดับเหตุการณ์', 'Timeline')}</h2>${timeline(p, 'linkage', l.events)}`, { breadcrumbs: [[tt(p, 'ทะเบียนการเชื่อมโยง', 'Linkage registry'), '/governance/linkages'], [l.number]] });
   }));
   app.post('/governance/linkages/:id/step', form(web, async (p) => {
     const id = (p.req.params as { id: string }).id;

@@ -5,6 +5,7 @@ import { csrfField, errorPage } from '../../layout.ts';
 import type { FieldErrors } from '../../../actions/errors.ts';
 import { CRITERIA } from '../../../actions/governance/partners.ts';
 import { L, tt, errorsOf, fieldError, input, otherErrors } from './agreements.ts';
+import { formatPlainDate, timeEl } from '../../format.ts';
 
 /** P6 partner selection pages: score sheets (list, detail, new form — 0/1 per item with its evidence). */
 
@@ -31,7 +32,7 @@ export function partnerRoutes(app: FastifyInstance, web: Web): void {
     const title = tt(p, 'การคัดเลือกคู่เชื่อมโยง', 'Partner selection');
     return render(p, title, html`<h1>${title}</h1><p><a class="button" href="/governance/partners/new">${tt(p, 'ประเมินคู่เชื่อมโยง', 'New assessment')}</a></p>
       ${list.length ? html`<table><thead><tr><th>${tt(p, 'หน่วยงาน', 'Partner')}</th><th>${tt(p, 'วันที่', 'Date')}</th><th>${tt(p, 'คะแนน', 'Score')}</th><th>${tt(p, 'ผล', 'Result')}</th><th>${tt(p, 'ใช้ได้ถึง', 'Valid until')}</th></tr></thead><tbody>
-      ${list.map((a) => html`<tr><td><a href="/governance/partners/${a.id}">${a.partner_title}</a></td><td>${a.assessed_on}</td><td>${a.total}</td><td>${a.passed ? tt(p, 'ผ่าน', 'Pass') : tt(p, 'ไม่ผ่าน', 'Fail')}${a.passed && !a.current ? tt(p, ' (หมดอายุ)', ' (expired)') : ''}</td><td>${String(a.valid_until).slice(0, 10)}</td></tr>`)}
+      ${list.map((a) => html`<tr><td><a href="/governance/partners/${a.id}">${a.partner_title}</a></td><td>${formatPlainDate(p.lang, a.assessed_on)}</td><td>${a.total}</td><td>${a.passed ? tt(p, 'ผ่าน', 'Pass') : tt(p, 'ไม่ผ่าน', 'Fail')}${a.passed && !a.current ? tt(p, ' (หมดอายุ)', ' (expired)') : ''}</td><td>${timeEl(p.lang, a.valid_until)}</td></tr>`)}
       </tbody></table>` : html`<p class="empty">${tt(p, 'ยังไม่มีผลประเมิน', 'No assessments yet')}</p>`}`, { breadcrumbs: [[title]] });
   }));
   // A visitor gets the 403 page (with its sign-in link), not a form every action would refuse.
@@ -60,7 +61,7 @@ export function partnerRoutes(app: FastifyInstance, web: Web): void {
     const a = await call<Record<string, any>>(p, 'partner_assessment_show', { id: (p.req.params as { id: string }).id });
     const items = a.items as { key: string; score: number; weight: number; points: number; evidence: string }[];
     return render(p, a.partner?.title ?? '', html`<h1>${tt(p, 'ผลประเมินคู่เชื่อมโยง', 'Partner assessment')}: ${a.partner?.title}</h1>
-      <p>${tt(p, 'ผู้ประเมิน', 'Assessor')}: ${a.assessor_name} · ${tt(p, 'วันที่', 'Date')}: ${a.assessed_on} · ${tt(p, 'คะแนนรวม', 'Total')}: <strong>${a.total}</strong> / 100 — ${a.passed ? tt(p, 'ผ่าน', 'Pass') : tt(p, 'ไม่ผ่าน', 'Fail')} · ${tt(p, 'ใช้ได้ถึง', 'Valid until')} ${String(a.valid_until).slice(0, 10)}</p>
+      <p>${tt(p, 'ผู้ประเมิน', 'Assessor')}: ${a.assessor_name} · ${tt(p, 'วันที่', 'Date')}: ${formatPlainDate(p.lang, a.assessed_on)} · ${tt(p, 'คะแนนรวม', 'Total')}: <strong>${a.total}</strong> / 100 — ${a.passed ? tt(p, 'ผ่าน', 'Pass') : tt(p, 'ไม่ผ่าน', 'Fail')} · ${tt(p, 'ใช้ได้ถึง', 'Valid until')} ${timeEl(p.lang, a.valid_until)}</p>
       <table><thead><tr><th>${tt(p, 'รายการ', 'Criterion')}</th><th>${tt(p, 'คะแนน', 'Score')}</th><th>${tt(p, 'น้ำหนัก', 'Weight')}</th><th>${tt(p, 'รวม', 'Points')}</th><th>${tt(p, 'หลักฐาน', 'Evidence')}</th></tr></thead><tbody>
       ${items.map((i) => html`<tr><td>${L(p, CRITERIA.criteria.find((c) => c.key === i.key)?.label)}</td><td>${i.score}</td><td>${i.weight}</td><td>${i.points}</td><td>${i.evidence}</td></tr>`)}
       </tbody></table>${a.note ? html`<p>${a.note}</p>` : ''}`, { breadcrumbs: [[tt(p, 'คู่เชื่อมโยง', 'Partners'), '/governance/partners'], [a.partner?.title ?? '']] });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { html, type Html } from '../../html.ts';
 import { call, form, page, redirect, render, signedIn, type PageCtx, type Web } from '../../context.ts';
 import { csrfField, errorPage } from '../../layout.ts';
-import { formatDate } from '../../format.ts';
+import { formatDate, formatPlainDate } from '../../format.ts';
 import { workflows } from '../../../actions/governance/cases-engine.ts';
 import type { InputDef } from '../../../workflow/types.ts';
 import { policyKindLinks } from './policy.ts';
@@ -76,6 +76,9 @@ async function paperForm(p: PageCtx, id: string) {
     const o = i?.options?.find((x) => x.value === v);
     return o ? L(p, o.label.th, o.label.en) : val(v);
   };
+  const stepInputs = (name: string) => proc.def.transitions.find((t) => t.name === name)?.inputs ?? [];
+  // Dates on the printed form in the reader's calendar (พ.ศ. on a Thai form), never as YYYY-MM-DD.
+  const day = (v: unknown) => (typeof v === 'string' && v ? formatPlainDate(p.lang, v) : val(v));
   const ev = (from: string, name: string) => [...c.events].reverse().find((e: any) => e.from === from && e.transition === name);
   const decision = [...c.events].reverse().find((e: any) => ['cdo_decision', 'committee_decision', 'dpo_decision'].includes(e.from));
   const analyse = ev('owner_analysis', 'analyse');
@@ -94,14 +97,14 @@ async function paperForm(p: PageCtx, id: string) {
       <h1>${L(p, 'แบบคำขอใช้ข้อมูล / แลกเปลี่ยนข้อมูล', 'Information / data exchange request form')}</h1>
       <p>${L(p, 'ถึง', 'To')}: ${val(f.organization_title)} · ${L(p, 'วันที่ยื่น', 'Filed')}: ${formatDate(p.lang, c.created + 'Z')}</p>
       <h2>${L(p, 'ส่วนที่ 1 สำหรับผู้ขอใช้ข้อมูล', 'Part 1 — the requester')}</h2>
-      ${rows([[lbl('requester_name'), f.requester_name], [lbl('requester_kind'), opt(start, 'requester_kind', f.requester_kind)], [lbl('agency'), f.agency], [lbl('position'), f.position], [lbl('email'), f.email], [lbl('phone'), f.phone], [lbl('legal_basis'), f.legal_basis], [lbl('purpose'), f.purpose], [lbl('datasets'), f.datasets], [lbl('fields'), f.fields], [lbl('period_from'), f.period_from], [lbl('period_to'), f.period_to], [lbl('frequency'), opt(start, 'frequency', f.frequency)], [lbl('format'), f.format], [lbl('technology'), opt(start, 'technology', f.technology)]])}
+      ${rows([[lbl('requester_name'), f.requester_name], [lbl('requester_kind'), opt(start, 'requester_kind', f.requester_kind)], [lbl('agency'), f.agency], [lbl('position'), f.position], [lbl('email'), f.email], [lbl('phone'), f.phone], [lbl('legal_basis'), f.legal_basis], [lbl('purpose'), f.purpose], [lbl('datasets'), f.datasets], [lbl('fields'), f.fields], [lbl('period_from'), day(f.period_from)], [lbl('period_to'), day(f.period_to)], [lbl('frequency'), opt(start, 'frequency', f.frequency)], [lbl('format'), f.format], [lbl('technology'), opt(start, 'technology', f.technology)]])}
       <div class="sign"><p>${L(p, 'ผู้ขอใช้ข้อมูล', 'Requester')}<br>${val(f.requester_name)}</p><p>${L(p, 'ผู้รับคำขอ (ทส.)', 'Received by (IT)')}<br>${who(receipt)} ${when(receipt)}</p></div>
       <h2>${L(p, 'ส่วนที่ 2 การวิเคราะห์ของเจ้าของข้อมูล', 'Part 2 — the data owner\'s analysis')}</h2>
-      ${rows([[L(p, 'ผลการวิเคราะห์', 'Analysis'), analyse?.inputs.analysis], [L(p, 'มีข้อมูลตามที่ขอ', 'Data available'), analyse?.inputs.data_available], [L(p, 'ชั้นของข้อมูล', 'Data class'), f.category], [L(p, 'เงื่อนไข', 'Conditions'), analyse?.inputs.conditions], [L(p, 'ผู้วิเคราะห์', 'Analysed by'), `${who(analyse)} ${when(analyse)}`]])}
+      ${rows([[L(p, 'ผลการวิเคราะห์', 'Analysis'), analyse?.inputs.analysis], [L(p, 'มีข้อมูลตามที่ขอ', 'Data available'), opt(stepInputs('analyse'), 'data_available', analyse?.inputs.data_available)], [L(p, 'ชั้นของข้อมูล', 'Data class'), opt(stepInputs('analyse'), 'category', f.category)], [L(p, 'เงื่อนไข', 'Conditions'), analyse?.inputs.conditions], [L(p, 'ผู้วิเคราะห์', 'Analysed by'), `${who(analyse)} ${when(analyse)}`]])}
       <h2>${L(p, 'ส่วนที่ 3 การพิจารณาอนุมัติ', 'Part 3 — approval')}</h2>
       ${rows([[L(p, 'เจ้าของข้อมูล', 'Data owner'), approval ? `${approval.label} — ${who(approval)} ${when(approval)} ${approval.reason}` : '-'], [L(p, 'ผู้มีอำนาจตามหลักเกณฑ์ข้อ 6', 'Rule-6 decision'), decision ? `${decision.label} — ${who(decision)} ${when(decision)} ${decision.reason}` : '-']])}
       <h2>${L(p, 'ส่วนที่ 4 การบันทึกการแลกเปลี่ยนข้อมูล (ทส.)', 'Part 4 — exchange record (IT)')}</h2>
-      ${rows([[L(p, 'ผลการดำเนินการ', 'Result'), exchange?.inputs.result], [L(p, 'วันที่ส่งมอบ', 'Delivered on'), exchange?.inputs.delivered_on], [L(p, 'จำนวนระเบียน', 'Records'), exchange?.inputs.records_count], [L(p, 'วิธีการ', 'Method'), exchange?.inputs.method], [L(p, 'ผู้บันทึก', 'Recorded by'), `${who(exchange)} ${when(exchange)}`]])}
+      ${rows([[L(p, 'ผลการดำเนินการ', 'Result'), exchange?.inputs.result], [L(p, 'วันที่ส่งมอบ', 'Delivered on'), day(exchange?.inputs.delivered_on)], [L(p, 'จำนวนระเบียน', 'Records'), exchange?.inputs.records_count], [L(p, 'วิธีการ', 'Method'), opt(stepInputs('record_exchange'), 'method', exchange?.inputs.method)], [L(p, 'ผู้บันทึก', 'Recorded by'), `${who(exchange)} ${when(exchange)}`]])}
       <p>${L(p, 'สถานะ', 'State')}: ${c.state_label}</p>
     </article>`;
   return render(p, `ISMS-FRM-ITD-040 ${c.number}`, body, { breadcrumbs: [[L(p, 'ธรรมาภิบาลข้อมูล', 'Governance'), '/governance'], [c.number, `/governance/cases/${c.id}`], ['ISMS-FRM-ITD-040']], noindex: true });

@@ -68,7 +68,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 handlers.search_index = async (services, payload) => {
   if (typeof payload.org_id === 'string' && UUID.test(payload.org_id)) await reindexGroup(services, { orgId: payload.org_id });
   if (typeof payload.group_id === 'string' && UUID.test(payload.group_id)) await reindexGroup(services, { groupId: payload.group_id });
-  // Queued by migration 009 on a catalog indexed before the vocabulary existed.
+  // Queued by migration 028: every row again after a change of how text is spelled into words.
+  if (payload.all === true) await reindexAll(services, () => undefined);
+  // Queued by migrations 009 and 028 on a catalog indexed before the vocabulary (or its spelling) existed.
   if (payload.vocab === true) await rebuildVocab(services.store.db);
   if (Array.isArray(payload.ids)) {
     const ids = payload.ids.filter((x): x is string => typeof x === 'string');

@@ -31,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '025_exchange_usage_slots': await import('./migrations/025_exchange_usage_slots.ts'),
   '026_exchange_mtls': await import('./migrations/026_exchange_mtls.ts'),
   '027_search_sort_titles': await import('./migrations/027_search_sort_titles.ts'),
+  '028_search_spelling': await import('./migrations/028_search_spelling.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { parseSourceHosts } from './util/source-hosts.ts';
 
 /** Every setting banchi reads from the environment, checked once at boot. */
 export interface Config {
@@ -51,6 +52,11 @@ export interface Config {
    * on an internal network; tests).
    */
   harvestAllowPrivate?: boolean;
+  /**
+   * BANCHI_SOURCE_HOSTS: the hosts on private networks (names, *.suffixes, addresses, subnets) that
+   * data-integration pulls and look-up connectors may reach; public addresses always (src/util/source-hosts.ts).
+   */
+  sourceHosts?: string;
   /**
    * BANCHI_TLS_CERT / BANCHI_TLS_KEY: PEM files the server listens with (HTTPS); BANCHI_TLS_CLIENT_CA: a PEM
    * bundle client certificates are checked against (asked for, never required: the gateway decides). Read in src/tls.ts.
@@ -149,12 +155,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     registryStateTtlSeconds: intSetting(env, 'BANCHI_REGISTRY_STATE_TTL', 60, 0, 3600),
     linkcheck: { timeoutMs: intSetting(env, 'BANCHI_LINKCHECK_TIMEOUT_MS', 10_000, 100, 120_000), concurrency: intSetting(env, 'BANCHI_LINKCHECK_CONCURRENCY', 8, 1, 64), allowPrivate: env.BANCHI_LINKCHECK_ALLOW_PRIVATE === 'true' },
     harvestAllowPrivate: env.BANCHI_HARVEST_ALLOW_PRIVATE === 'true',
+    sourceHosts: env.BANCHI_SOURCE_HOSTS ?? '',
     tls,
     trustedProxies: proxiesSetting(env.BANCHI_TRUSTED_PROXIES),
     clientCertHeader: headerSetting(env.BANCHI_CLIENT_CERT_HEADER),
     ...overrides,
   };
   if (cfg.oidc && !cfg.oidc.clientId) throw new ConfigError('BANCHI_OIDC_CLIENT_ID is required when BANCHI_OIDC_ISSUER is set');
+  try {
+    parseSourceHosts(cfg.sourceHosts);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   if (cfg.smtpUrl && !/^smtps?:\/\/[^/]/.test(cfg.smtpUrl)) throw new ConfigError('BANCHI_SMTP_URL must start with smtp:// or smtps://');
   if (cfg.openData) {
     if (!/^https?:\/\/[^/]/.test(cfg.openData.url)) throw new ConfigError('BANCHI_OPEN_DATA_URL must be the http(s) address of a CKAN site');

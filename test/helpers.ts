@@ -32,7 +32,9 @@ function freshDatabase(): Promise<ScratchDatabase> {
 export async function testEnv(overrides: Partial<Config> = {}, opts: { web?: boolean } = {}): Promise<TestEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-test-'));
   const db = SERVER_URL ? await freshDatabase() : null;
-  const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: db?.url ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'test-secret-test-secret-test-secret-0123', harvestAllowPrivate: true, ...overrides });
+  const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: db?.url ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'test-secret-test-secret-test-secret-0123', harvestAllowPrivate: true,
+    // The tests' integration and look-up sources listen on loopback, as a sysadmin lists an agency's internal hosts.
+    sourceHosts: '127.0.0.1,::1,localhost', ...overrides });
   const services = await openServices(config, { memory: !db });
   const app = await buildApp(services, { plugins: opts.web ? (await import('../src/web/index.ts')).webPlugins : [] });
   return {

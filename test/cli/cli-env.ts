@@ -47,7 +47,7 @@ export async function cliEnv(): Promise<CliEnv> {
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, BANCHI_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LANG: 'th_TH.UTF-8', LC_ALL: '', LC_MESSAGES: '', PORT: '0', BANCHI_HARVEST_ALLOW_PRIVATE: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, BANCHI_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LANG: 'th_TH.UTF-8', LC_ALL: '', LC_MESSAGES: '', PORT: '0', BANCHI_HARVEST_ALLOW_PRIVATE: 'true', BANCHI_SOURCE_HOSTS: '127.0.0.1,::1,localhost' };
   return {
     dataDir,
     env,

@@ -64,7 +64,7 @@ test(`[${STORE_KIND}] a stored MariaDB source whose query writes a file is refus
   const target = `/tmp/banchi-outfile-${crypto.randomBytes(4).toString('hex')}`;
   const file = path.join(dir, 'outfile.csv');
   try {
-    await assert.rejects(pullToFile({ kind: 'mariadb', url: '', query: `SELECT 'pwned' INTO OUTFILE '${target}'`, records_path: '' }, MARIA_URL, file), PullError);
+    await assert.rejects(pullToFile({ kind: 'mariadb', url: '', query: `SELECT 'pwned' INTO OUTFILE '${target}'`, records_path: '' }, MARIA_URL, file, { sourceHosts: '127.0.0.1' }), PullError);
     assert.equal(fs.existsSync(target), false, 'MariaDB wrote the file');
   } finally {
     fs.rmSync(target, { force: true });
@@ -78,8 +78,8 @@ test(`[${STORE_KIND}] a database pull stops at the size limit instead of filling
   ];
   for (const [kind, dsn, query] of cases) {
     const file = path.join(dir, `${kind}.csv`);
-    await assert.rejects(pullToFile({ kind: kind as 'postgresql', url: '', query, records_path: '' }, dsn, file, { maxBytes: 100_000 }), (e: Error) => e instanceof PullError && /larger than/.test(e.message), kind);
+    await assert.rejects(pullToFile({ kind: kind as 'postgresql', url: '', query, records_path: '' }, dsn, file, { maxBytes: 100_000, sourceHosts: '127.0.0.1' }), (e: Error) => e instanceof PullError && /larger than/.test(e.message), kind);
     // A pull under the limit is unchanged.
-    assert.equal(await pullToFile({ kind: kind as 'postgresql', url: '', query, records_path: '' }, dsn, file, { maxBytes: 10_000_000 }), 5000, kind);
+    assert.equal(await pullToFile({ kind: kind as 'postgresql', url: '', query, records_path: '' }, dsn, file, { maxBytes: 10_000_000, sourceHosts: '127.0.0.1' }), 5000, kind);
   }
 });

@@ -24,7 +24,7 @@ before(async () => {
   });
   await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
   internalUrl = `http://127.0.0.1:${(internal.address() as AddressInfo).port}`;
-  env = await testEnv({ harvestAllowPrivate: false });
+  env = await testEnv({ harvestAllowPrivate: false, sourceHosts: '' });
   await makeOrg(env, 'pa-org');
 });
 after(async () => {
@@ -60,5 +60,17 @@ test('allowed by the setting, the same source is fetched', async () => {
     assert.ok(hits > 0);
   } finally {
     env.services.config.harvestAllowPrivate = false;
+  }
+});
+
+test('a host BANCHI_SOURCE_HOSTS lists is fetched without lifting the rule for every host', async () => {
+  env.services.config.sourceHosts = '127.0.0.1';
+  try {
+    const before = hits;
+    await gather(await source('pa-listed', internalUrl, 'ckan'));
+    assert.ok(hits > before);
+    await assert.rejects(gather(await source('pa-listed-meta', 'http://169.254.169.254/latest/meta-data/', 'dcat')), /private or loopback/);
+  } finally {
+    env.services.config.sourceHosts = '';
   }
 });

@@ -20,7 +20,7 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, result: { results: [] } }));
   });
   await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
-  env = await testEnv({ siteKind: 'registry', harvestAllowPrivate: false });
+  env = await testEnv({ siteKind: 'registry', harvestAllowPrivate: false, sourceHosts: '' });
   await makeOrg(env, 'up-org');
   await sys(env, 'harvest_source_create', { name: 'up-internal', url: `http://127.0.0.1:${(internal.address() as AddressInfo).port}`, source_type: 'ckan', owner_org: 'up-org' });
 });

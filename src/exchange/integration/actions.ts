@@ -14,6 +14,7 @@ import { loadResource } from '../../datastore/load.ts';
 import { recordDelivery } from '../monitoring/deliveries.ts';
 import data from '../monitoring/monitoring.json' with { type: 'json' };
 import { checkQuery, postgresTarget, PULL_KINDS, pullToFile, type PullKind } from './pull.ts';
+import { refusedSourceHost, sourceHostMessage } from '../../util/source-hosts.ts';
 
 /**
  * Scheduled pulls into a DataStore resource (durable jobs), each run recorded as a delivery for
@@ -36,6 +37,14 @@ function urlHasCredentials(url: string): boolean {
     return !!(u.username || u.password);
   } catch {
     return /^https?:\/\/[^/?#]*@/i.test(url);
+  }
+}
+
+function hostOf(address: string): string | null {
+  try {
+    return new URL(address).hostname || null;
+  } catch {
+    return null;
   }
 }
 
@@ -76,12 +85,22 @@ export const integrationCreate = defineAction({
       const pgProblem = kind === 'postgresql' && scheme.test(conn) ? postgresTarget(conn) : null;
       if (!scheme.test(conn)) bag.add('connection', { th: 'ระบุการเชื่อมต่อฐานข้อมูล', en: kind === 'postgresql' ? 'Give postgresql://user:password@host:port/db' : 'Give mysql://user:password@host:port/db' });
       else if (typeof pgProblem === 'string') bag.add('connection', { th: `การเชื่อมต่อใช้ไม่ได้: ${pgProblem}`, en: `Unusable connection: ${pgProblem}` });
-      else secret = sealSecret(ctx.services.config, conn.slice(0, 2000));
+      else {
+        const host = pgProblem ? String(pgProblem.host ?? '') : hostOf(conn);
+        const refused = host ? await refusedSourceHost(host, ctx.services.config.sourceHosts, { unresolved: 'allow' }) : null;
+        if (refused) bag.add('connection', sourceHostMessage(refused));
+        else secret = sealSecret(ctx.services.config, conn.slice(0, 2000));
+      }
     } else if (kind) {
       url = checkText(bag, 'url', input.url, { required: true, max: 2000 });
       if (url && !/^https?:\/\//i.test(url)) bag.add('url', { th: 'ระบุ URL แบบ http(s)', en: 'Give an http(s) URL' });
       // The url is kept and shown in clear (lists, the page, errors of a failed pull), unlike a sealed connection.
       else if (url && urlHasCredentials(url)) bag.add('url', { th: 'อย่าใส่ชื่อผู้ใช้หรือรหัสผ่านใน URL', en: 'No user name or password in the URL' });
+      else if (url) {
+        const host = hostOf(url);
+        const refused = host === null ? 'not a URL' : await refusedSourceHost(host, ctx.services.config.sourceHosts, { unresolved: 'allow' });
+        if (refused) bag.add('url', sourceHostMessage(refused));
+      }
     }
     const records_path = typeof input.records_path === 'string' ? input.records_path.trim().slice(0, 200) : '';
     const frequency = checkCode(bag, 'frequency', CODES.delivery_frequency, input.frequency);
@@ -150,7 +169,7 @@ export async function runIntegrationJob(services: Services, payload: Record<stri
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `integration-${s.id}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.csv`);
   try {
-    await pullToFile({ kind: s.kind as PullKind, url: s.url, query: s.query, records_path: s.records_path }, openSecret(services.config, s.secret), file);
+    await pullToFile({ kind: s.kind as PullKind, url: s.url, query: s.query, records_path: s.records_path }, openSecret(services.config, s.secret), file, { sourceHosts: services.config.sourceHosts });
     const loaded = await loadResource(services, s.resource_id, { path: file, kind: 'csv' });
     await recordDelivery(db, { kind: 'integration', datasetId: s.dataset_id, resourceId: s.resource_id, linkageId: s.linkage_id, rows: loaded.rows, ref: s.name, detail: { errors: loaded.error_count } });
     await db.updateTable('integration_sources').set({ last_state: 'ok', last_rows: loaded.rows, last_error: null, next_run: nextRun(s.frequency, started) }).where('id', '=', s.id).execute();

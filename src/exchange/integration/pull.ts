@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import { once } from 'node:events';
 import pg from 'pg';
 import { decodeUriComponentSafe } from '../../util/uri.ts';
+import { refusedSourceHost, refusedSourceUrl } from '../../util/source-hosts.ts';
 
 /**
  * Data integration (seed 004's "Data Integration", seed 003's connectors to legacy systems): a
@@ -114,9 +115,11 @@ export function postgresTarget(dsn: string): pg.ClientConfig | string {
   };
 }
 
-async function pullPostgres(dsn: string, query: string, out: Sink): Promise<number> {
+async function pullPostgres(dsn: string, query: string, out: Sink, hosts: string): Promise<number> {
   const target = postgresTarget(dsn);
   if (typeof target === 'string') throw new PullError(`PostgreSQL: ${target}`);
+  const refused = await refusedSourceHost(target.host!, hosts);
+  if (refused) throw new PullError(`PostgreSQL: ${refused}`);
   const client = new pg.Client(target);
   client.on('error', () => undefined);
   await client.connect();
@@ -151,7 +154,7 @@ function unescapeBatch(v: string): string {
   return v.replace(/\\(.)/g, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === '0' ? '\0' : c));
 }
 
-async function pullMariadb(dsn: string, query: string, out: Sink): Promise<number> {
+async function pullMariadb(dsn: string, query: string, out: Sink, hosts: string): Promise<number> {
   let u: URL;
   try {
     u = new URL(dsn);
@@ -161,6 +164,8 @@ async function pullMariadb(dsn: string, query: string, out: Sink): Promise<numbe
   const bin = fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mysql';
   const [user, db, password] = [u.username, u.pathname.replace(/^\//, ''), u.password].map(decodeUriComponentSafe);
   if (user === undefined || db === undefined || password === undefined) throw new PullError('MariaDB: the connection address has a malformed %-escape');
+  const refused = await refusedSourceHost(u.hostname, hosts);
+  if (refused) throw new PullError(`MariaDB: ${refused}`);
   // --binary-mode: the client reads stdin as SQL only. Without it the client's own commands work
   // anywhere in a line (\! runs a shell command on this server, \. reads a file, \d changes the
   // delimiter so a second statement slips past checkQuery): the query is the caller's text.
@@ -188,25 +193,53 @@ async function pullMariadb(dsn: string, query: string, out: Sink): Promise<numbe
   return Math.max(0, n);
 }
 
-async function fetchChecked(url: string): Promise<Response> {
-  let res: Response;
+const MAX_REDIRECTS = 5;
+
+/** GET with redirects followed by hand, each hop's host checked before it is asked (BANCHI_SOURCE_HOSTS). */
+async function fetchChecked(url: string, hosts: string): Promise<Response> {
+  let current: URL;
   try {
-    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(STATEMENT_TIMEOUT_S * 1000) });
-  } catch (e) {
-    throw new PullError(`could not fetch ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    current = new URL(url);
+  } catch {
+    throw new PullError(`not a URL: ${url.slice(0, 200)}`);
   }
-  if (!res.ok || !res.body) throw new PullError(`${url} answered HTTP ${res.status}`);
-  return res;
+  const signal = AbortSignal.timeout(STATEMENT_TIMEOUT_S * 1000);
+  for (let hop = 0; ; hop++) {
+    const refused = await refusedSourceUrl(current, hosts);
+    if (refused) throw new PullError(`could not fetch ${current.href}: ${refused}`);
+    let res: Response;
+    try {
+      res = await fetch(current, { redirect: 'manual', signal });
+    } catch (e) {
+      throw new PullError(`could not fetch ${current.href}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location) {
+      await res.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new PullError(`${url} redirects more than ${MAX_REDIRECTS} times`);
+      try {
+        current = new URL(location, current);
+      } catch {
+        throw new PullError(`${current.href} redirects to an address that is not a URL`);
+      }
+      continue;
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new PullError(`${current.href} answered HTTP ${res.status}`);
+    }
+    return res;
+  }
 }
 
-async function pullCsvUrl(url: string, out: Sink): Promise<number> {
-  const res = await fetchChecked(url);
+async function pullCsvUrl(url: string, out: Sink, hosts: string): Promise<number> {
+  const res = await fetchChecked(url, hosts);
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await out.write(chunk);
   return -1; // the loader counts the rows
 }
 
-async function pullJsonUrl(url: string, recordsPath: string, out: Sink): Promise<number> {
-  const res = await fetchChecked(url);
+async function pullJsonUrl(url: string, recordsPath: string, out: Sink, hosts: string): Promise<number> {
+  const res = await fetchChecked(url, hosts);
   const parts: Uint8Array[] = [];
   let bytes = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -243,16 +276,21 @@ export interface PullSpec {
  * through as it came). A database query is checked again here: a source stored before a check was
  * added runs only if it passes it now.
  */
-export async function pullToFile(spec: PullSpec, secret: string | null, file: string, opts: { maxBytes?: number } = {}): Promise<number> {
+/**
+ * `sourceHosts`: BANCHI_SOURCE_HOSTS, the private hosts a pull may reach (none when not given: a
+ * pull reaches public addresses only).
+ */
+export async function pullToFile(spec: PullSpec, secret: string | null, file: string, opts: { maxBytes?: number; sourceHosts?: string } = {}): Promise<number> {
+  const hosts = opts.sourceHosts ?? '';
   const query = spec.kind === 'postgresql' || spec.kind === 'mariadb' ? checkQuery(spec.query) : '';
   if (query === null) throw new PullError('the query is not one read-only SELECT (no ;, comments, INTO, locking reads or functions that act outside the query)');
   const file_ = fs.createWriteStream(file, { mode: 0o600 });
   const out = new Sink(file_, opts.maxBytes ?? MAX_FILE_BYTES);
   try {
-    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', query, out)
-      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', query, out)
-      : spec.kind === 'csv_url' ? await pullCsvUrl(spec.url, out)
-      : await pullJsonUrl(spec.url, spec.records_path, out);
+    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', query, out, hosts)
+      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', query, out, hosts)
+      : spec.kind === 'csv_url' ? await pullCsvUrl(spec.url, out, hosts)
+      : await pullJsonUrl(spec.url, spec.records_path, out, hosts);
     await close(file_);
     return n;
   } catch (e) {

@@ -1,4 +1,5 @@
 import { ErrorBag, type Msg } from '../../actions/errors.ts';
+import { refusedSourceUrl } from '../../util/source-hosts.ts';
 
 /**
  * Look-up sources are connectors. The one kind built is a REST endpoint described by a small
@@ -10,7 +11,7 @@ import { ErrorBag, type Msg } from '../../actions/errors.ts';
 export const STATUSES = ['received', 'not_yet', 'not_eligible'] as const;
 export type EntitlementStatus = (typeof STATUSES)[number];
 export type Outcome = EntitlementStatus | 'unavailable';
-export type Reason = 'timeout' | 'network' | 'http_error' | 'bad_answer' | 'unknown_status' | 'too_large';
+export type Reason = 'timeout' | 'network' | 'http_error' | 'bad_answer' | 'unknown_status' | 'too_large' | 'address_refused';
 
 export interface Answer {
   status: Outcome;
@@ -220,11 +221,21 @@ async function readCapped(res: Response): Promise<string | null> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** A REST mapping as a connector. Redirects are not followed (a source that moves is reconfigured, not chased). */
-export function restConnector(spec: ConnectorSpec, secret: string | null): Connector {
+/**
+ * A REST mapping as a connector. Redirects are not followed (a source that moves is reconfigured, not
+ * chased). `sourceHosts` (BANCHI_SOURCE_HOSTS): the private hosts it may reach, judged at each ask.
+ */
+export function restConnector(spec: ConnectorSpec, secret: string | null, sourceHosts = ''): Connector {
   const r = toRest(spec);
   return {
     async ask(cid, signal) {
+      let target: URL;
+      try {
+        target = new URL(r.url.replaceAll('{citizen_id}', encodeURIComponent(cid)));
+      } catch {
+        return { status: 'unavailable', reason: 'network' };
+      }
+      if (await refusedSourceUrl(target, sourceHosts)) return { status: 'unavailable', reason: 'address_refused' };
       const headers: Record<string, string> = { accept: 'application/json' };
       if (secret) headers[r.secret_header.toLowerCase()] = secret;
       let body: string | undefined;
@@ -234,7 +245,7 @@ export function restConnector(spec: ConnectorSpec, secret: string | null): Conne
       }
       let res: Response;
       try {
-        res = await fetch(r.url.replaceAll('{citizen_id}', encodeURIComponent(cid)), { method: r.method, headers, body, signal, redirect: 'manual' });
+        res = await fetch(target, { method: r.method, headers, body, signal, redirect: 'manual' });
       } catch {
         return { status: 'unavailable', reason: signal.aborted ? 'timeout' : 'network' };
       }

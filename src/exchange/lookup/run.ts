@@ -142,7 +142,7 @@ export async function runLookup(services: Services, caller: Caller, input: Recor
     const signal = AbortSignal.timeout(s.connector.timeout_ms);
     let answer: Answer;
     try {
-      answer = await restConnector(s.connector, s.secret).ask(cid, signal);
+      answer = await restConnector(s.connector, s.secret, services.config.sourceHosts).ask(cid, signal);
     } catch {
       answer = { status: 'unavailable', reason: 'network' };
     }

@@ -9,7 +9,8 @@ import { grantHeldBy, grantUsable } from '../../access/grants.ts';
 import { checkText, findOrg } from '../../actions/governance/agreements-shared.ts';
 import { sealSecret } from '../../harvest/secrets.ts';
 import type { Tx } from '../../store/db.ts';
-import { readConnector, type ConnectorSpec } from './connector.ts';
+import { readConnector, toRest, type ConnectorSpec } from './connector.ts';
+import { refusedSourceHost, sourceHostMessage } from '../../util/source-hosts.ts';
 
 /**
  * The look-up source registry: which agency answers for which entitlement, through which
@@ -38,6 +39,14 @@ async function readSource(ctx: ActionContext, input: Record<string, unknown>, pa
     else out.dataset_id = d.id;
   }
   if (has('connector')) out.connector = readConnector(bag, input.connector) ?? undefined;
+  if (out.connector) {
+    // Its address is an IT officer's: a private one only where the sysadmin allowed it (checked again at each ask).
+    const field = out.connector.preset === 'rest' ? 'connector.url' : 'connector.base_url';
+    let host = '';
+    try { host = new URL(toRest(out.connector).url.replace(/\{citizen_id\}/g, '0')).hostname; } catch { /* readConnector said so */ }
+    const refused = host ? await refusedSourceHost(host, ctx.services.config.sourceHosts, { unresolved: 'allow' }) : null;
+    if (refused) bag.add(field, sourceHostMessage(refused));
+  }
   if (input.active !== undefined) out.active = input.active === true || input.active === 'true';
   bag.throwIfAny();
   return out;

@@ -30,6 +30,7 @@ const REASON: Record<Reason, [string, string]> = {
   bad_answer: ['คำตอบอ่านไม่ได้', 'unreadable answer'],
   unknown_status: ['สถานะที่ไม่รู้จัก', 'unknown status'],
   too_large: ['คำตอบใหญ่เกินไป', 'answer too large'],
+  address_refused: ['ที่อยู่ของแหล่งข้อมูลอยู่ในเครือข่ายภายในที่ไม่ได้รับอนุญาต', 'the source\'s address is on a private network not allowed'],
 };
 
 const label = (p: PageCtx, c: { label: { th: string; en: string } }) => (p.lang === 'en' ? c.label.en : c.label.th);

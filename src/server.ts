@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.ts';
+import { openingStore, type Config } from './config.ts';
 import type { Services } from './actions/context.ts';
+import type { Msg } from './actions/errors.ts';
 import { openServices } from './services.ts';
 import { buildApp } from './app.ts';
 import { ensureFirstSysadmin } from './bootstrap.ts';
@@ -16,14 +17,20 @@ export interface RunningServer {
 }
 
 /** The address cannot be listened on (taken, not allowed, unknown host): said in one line, no stack. */
-export class ListenError extends Error {}
+export class ListenError extends Error {
+  readonly msg: Msg;
+  constructor(msg: Msg) {
+    super(msg.en);
+    this.msg = msg;
+  }
+}
 
-function listenMessage(e: unknown, config: Config): string | null {
+function listenMessage(e: unknown, config: Config): Msg | null {
   const code = (e as { code?: string } | null)?.code;
   const where = `${config.host}:${config.port}`;
-  if (code === 'EADDRINUSE') return `port ${config.port} is already in use (${where}); stop the other program or set PORT to a free port`;
-  if (code === 'EACCES') return `not allowed to listen on ${where}; use a port above 1023 or set PORT`;
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `cannot listen on ${where}: no such address on this machine; check HOST`;
+  if (code === 'EADDRINUSE') return { th: `พอร์ต ${config.port} ถูกใช้อยู่แล้ว (${where}) หยุดโปรแกรมที่ใช้อยู่ หรือตั้ง PORT เป็นพอร์ตที่ว่าง`, en: `port ${config.port} is already in use (${where}); stop the other program or set PORT to a free port` };
+  if (code === 'EACCES') return { th: `ไม่มีสิทธิ์เปิดรับที่ ${where} ใช้พอร์ตที่สูงกว่า 1023 หรือตั้ง PORT`, en: `not allowed to listen on ${where}; use a port above 1023 or set PORT` };
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return { th: `เปิดรับที่ ${where} ไม่ได้: เครื่องนี้ไม่มีที่อยู่นี้ ตรวจ HOST`, en: `cannot listen on ${where}: no such address on this machine; check HOST` };
   return null;
 }
 
@@ -37,9 +44,9 @@ export async function startServer(config: Config, opts: { logger?: boolean; memo
     // TLS files are checked before the store opens: a wrong path is one line and touches nothing.
     httpsOptions(config);
   } catch (e) {
-    throw e instanceof TlsSetupError ? new ListenError(e.message) : e;
+    throw e instanceof TlsSetupError ? new ListenError({ th: e.message, en: e.message }) : e;
   }
-  const services = await openServices(config, { memory: opts.memory });
+  const services = await openingStore(config, () => openServices(config, { memory: opts.memory }));
   let app: FastifyInstance | null = null;
   let address: string;
   try {
@@ -48,7 +55,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; memo
   } catch (e) {
     await app?.close().catch(() => undefined);
     await services.store.close();
-    const msg = e instanceof TlsSetupError ? e.message : listenMessage(e, config);
+    const msg = e instanceof TlsSetupError ? { th: e.message, en: e.message } : listenMessage(e, config);
     if (msg) throw new ListenError(msg);
     throw e;
   }

@@ -50,7 +50,7 @@ function report(e: unknown, cli: Cli): number {
     return 2;
   }
   if (e instanceof ConfigError || e instanceof StoreBusyError) {
-    cli.err(`banchi: ${e.message}`);
+    cli.err(`banchi: ${say(lang, e.msg)}`);
     return 2;
   }
   if (e instanceof ValidationError) {

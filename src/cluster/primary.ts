@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Config } from '../config.ts';
+import { openingStore, type Config } from '../config.ts';
 import type { Cli } from '../cli/context.ts';
 import { say } from '../cli/lang.ts';
 import { openServices } from '../services.ts';
@@ -21,7 +21,7 @@ const STOP_GRACE_MS = 30_000;
  * (docs/deployment.md lists each piece of state and where it is).
  */
 export async function runPrimary(config: Config, count: number, cli: Cli): Promise<number> {
-  const services = await openServices(config); // migrates
+  const services = await openingStore(config, () => openServices(config)); // migrates
   let servicesOpen = true;
   const closeServices = async () => {
     if (servicesOpen) {

@@ -53,6 +53,14 @@ function onlyMissing(errors: FieldErrors): boolean {
   return Object.entries(errors).every(([field, msgs]) => !ESSENTIAL.has(field) && msgs.every((m) => MISSING_KIND.has(m.th)));
 }
 
+/**
+ * What made a record fail when it could have been a draft: its missing fields would not have stopped
+ * it, so listing them would bury the one error that did (a taken name on a re-run, a wrong code).
+ */
+function failingOnly(errors: FieldErrors): FieldErrors {
+  return Object.fromEntries(Object.entries(errors).filter(([field, msgs]) => ESSENTIAL.has(field) || !msgs.every((m) => MISSING_KIND.has(m.th))));
+}
+
 function sourceTime(v: unknown): Date | null {
   return readTimestamp(v) ?? null;
 }
@@ -180,7 +188,7 @@ async function importBatch(ctx: ActionContext, records: unknown[], fallback: Gro
     }
     if (bag.has()) {
       if (!draftAllowed || !onlyMissing(bag.errors)) {
-        result.failed.push({ index: c.index, name: c.v.name ?? null, errors: localizeErrors(bag.errors, ctx.lang) });
+        result.failed.push({ index: c.index, name: c.v.name ?? null, errors: localizeErrors(draftAllowed ? failingOnly(bag.errors) : bag.errors, ctx.lang) });
         continue;
       }
       c.draft = true;

@@ -33,7 +33,14 @@ export interface StoreOptions {
 // bigint counts come back as numbers: no count in a catalog nears 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export class StoreBusyError extends Error {}
+/** Another live process holds the embedded store; `msg` is what the CLI prints (Thai or English). */
+export class StoreBusyError extends Error {
+  readonly msg: { th: string; en: string };
+  constructor(msg: { th: string; en: string }) {
+    super(msg.en);
+    this.msg = msg;
+  }
+}
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
@@ -88,10 +95,12 @@ async function takePGliteLock(dir: string): Promise<void> {
     const [pidText, started] = held.trim().split(/\s+/);
     const pid = Number(pidText);
     if (pid && pid !== process.pid && isAlive(pid) && (started === undefined || startTime(pid) === undefined || startTime(pid) === started)) {
-      throw new StoreBusyError(
-        `The embedded store in ${path.dirname(lock)} is in use by process ${pid} (a running "banchi serve"?). ` +
+      throw new StoreBusyError({
+        th: `ฐานข้อมูลฝังตัวใน ${path.dirname(lock)} กำลังถูกใช้โดยโปรเซส ${pid} ("banchi serve" ที่ยังทำงานอยู่?) ` +
+          'PGlite ใช้ได้ทีละโปรเซส: หยุดเซิร์ฟเวอร์ก่อน หรือตั้ง DATABASE_URL เพื่อใช้ PostgreSQL',
+        en: `The embedded store in ${path.dirname(lock)} is in use by process ${pid} (a running "banchi serve"?). ` +
           'PGlite allows one process at a time: stop the server first, or set DATABASE_URL to use PostgreSQL.',
-      );
+      });
     }
   }
   const me = startTime(process.pid);

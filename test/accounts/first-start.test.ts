@@ -27,7 +27,7 @@ after(async () => {
 
 function runMain(port: number, untilLine?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...env.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], { env: { ...env.env, PORT: String(port), HOST: '127.0.0.1', LANG: 'en_US.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -54,7 +54,7 @@ test('a busy port: one line, non-zero exit, and the one-time password is not spe
 });
 
 test('banchi serve on a busy port says so in one line and exits 2', { timeout: 120_000 }, async () => {
-  const r = await env.run(['serve', '--port', String(busyPort), '--host', '127.0.0.1']);
+  const r = await env.run(['serve', '--port', String(busyPort), '--host', '127.0.0.1'], { lang: 'en_US.UTF-8' });
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /already in use/);

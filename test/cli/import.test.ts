@@ -102,6 +102,13 @@ describe('banchi import', () => {
     assert.match(lenient.stdout, /imported 4, failed 1/);
     assert.match(lenient.stdout, /ฉบับร่าง 4/);
     assert.match(lenient.stderr, /^บรรทัด 5 \(mirror-5-[^)]*\): .*data_category: ค่า "ข้อมูลลับมาก" ไม่อยู่ในรายการที่กำหนด/m);
+    // Only what stopped the record: its missing fields alone would have made it a draft.
+    assert.doesNotMatch(lenient.stderr, /maintainer/);
+    // Run again: the drafts already there are reported by their taken name, not by what they lack.
+    const again = await cli.run(['import', file, '--org', 'ddc', '--allow-incomplete'], { lang: 'en_US.UTF-8' });
+    assert.match(again.stdout, /imported 0, failed 5/);
+    for (const line of again.stderr.trim().split('\n').slice(0, 4)) assert.match(line, /^line \d \(mirror-\d-[^)]*\): name: That URL is already in use\.(; |$)/, line);
+    assert.doesNotMatch(again.stderr, /required|maintainer/i);
 
     await cli.withServices(async (services) => {
       const d = await runAction<Record<string, any>>(services, 'package_show', { id: records[0]!.name }, { actor: SYSTEM });

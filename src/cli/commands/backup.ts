@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../context.ts';
-import { configFrom } from '../context.ts';
+import { configFrom, openStoreFor } from '../context.ts';
 import { parse } from '../args.ts';
 import { say, UsageError } from '../lang.ts';
-import { openStore } from '../../store/db.ts';
 import { backupStore } from '../../store/backup.ts';
 import { BANCHI_VERSION } from '../../actions/site.ts';
 import { AUDIT_KEY_FILE } from '../../actions/audit-key.ts';
@@ -17,7 +16,7 @@ export const backup: Command = async (args, cli) => {
   if (!fs.existsSync(path.dirname(file))) throw new UsageError({ th: `ไม่พบโฟลเดอร์ ${path.dirname(file)}`, en: `No such folder: ${path.dirname(file)}` });
   const config = configFrom(cli);
   // The store as it is: no migration runs, so a backup taken before an upgrade is of the old schema.
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStoreFor(config);
   try {
     const started = performance.now();
     // The audit key travels with the log it signed; a key kept outside (BANCHI_AUDIT_KEY_FILE) is the operator's to keep.

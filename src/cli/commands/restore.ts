@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../context.ts';
-import { configFrom } from '../context.ts';
+import { configFrom, openStoreFor } from '../context.ts';
 import { parse } from '../args.ts';
 import { say, UsageError } from '../lang.ts';
-import { openStore } from '../../store/db.ts';
 import { restoreDataFiles, restoreStore, RestoreError, verifyBackup } from '../../store/restore.ts';
 import { toCheckpoint, WITNESS_FILE, writeWitness } from '../../actions/audit-seal.ts';
 
@@ -20,7 +19,7 @@ export const restore: Command = async (args, cli) => {
     cli.err(`banchi: ${(e as Error).message}`);
     return 1;
   }
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStoreFor(config);
   try {
     const started = performance.now();
     const r = await restoreStore(store, path.join(config.dataDir, 'files'), file, { force: values.force ?? false });

@@ -34,7 +34,7 @@ export const serve: Command = async (args, cli) => {
   } catch (e) {
     // A busy port is one line, not a stack trace (the store is closed and no account was created).
     if (!(e instanceof ListenError)) throw e;
-    cli.err(`banchi: ${e.message}`);
+    cli.err(`banchi: ${say(cli.lang, e.msg)}`);
     return 2;
   }
   const where = server.services.store.kind === 'pglite' ? `PGlite ${config.dataDir}` : 'PostgreSQL';

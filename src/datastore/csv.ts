@@ -59,21 +59,54 @@ export function parseQuoted(text: string, delim: string, strict = false): string
   }
 }
 
+/** Separators a ".csv" may really use (Excel in locales with a decimal comma saves ";", "Unicode text" saves tabs). */
+const DELIMITERS = [',', '\t', ';', '|'];
+
+/** The separator of a header line: the candidate it has most of outside quotes (a comma when none or a tie). */
+export function sniffDelimiter(header: string): string {
+  const bare = header.replace(/"[^"]*"/g, '');
+  let best = ',';
+  let most = 0;
+  for (const d of DELIMITERS) {
+    const n = bare.split(d).length - 1;
+    if (n > most) [best, most] = [d, n];
+  }
+  return best;
+}
+
 export class CsvReader {
-  private rest = '';
+  private rest: string[] = [];
+  private restChars = 0;
   private line = 0;
   private pending: string[] = [];
   private pendingStart = 0;
   private pendingChars = 0;
-  private readonly delim: string;
+  /** null: decided by the first line (sniffDelimiter). */
+  private delim: string | null;
 
-  constructor(delim: string) {
+  constructor(delim: string | null) {
     this.delim = delim;
+  }
+
+  /** The separator in use (once the first line is read). */
+  get delimiter(): string | null {
+    return this.delim;
+  }
+
+  /** Characters of a line not yet ended (the caller bounds it). */
+  get partialChars(): number {
+    return this.restChars;
   }
 
   /** Records completed by this chunk of text. */
   push(chunk: string, out: CsvItem[]): void {
-    const text = this.rest + chunk;
+    // A chunk without a line end is kept as a piece, not joined: a long line costs no copy per chunk.
+    if (!chunk.includes('\n')) {
+      this.rest.push(chunk);
+      this.restChars += chunk.length;
+      return;
+    }
+    const text = this.rest.join('') + chunk;
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -81,12 +114,16 @@ export class CsvReader {
       this.onLine(text.slice(start, text[nl - 1] === '\r' ? nl - 1 : nl), out);
       start = nl + 1;
     }
-    this.rest = text.slice(start);
+    const rest = text.slice(start);
+    this.rest = rest ? [rest] : [];
+    this.restChars = rest.length;
   }
 
   end(out: CsvItem[]): void {
-    if (this.rest) this.onLine(this.rest.endsWith('\r') ? this.rest.slice(0, -1) : this.rest, out);
-    this.rest = '';
+    const rest = this.rest.join('');
+    if (rest) this.onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest, out);
+    this.rest = [];
+    this.restChars = 0;
     while (this.pending.length) this.abandonPending(out);
   }
 
@@ -95,7 +132,7 @@ export class CsvReader {
     if (this.pending.length) {
       this.pending.push(l);
       this.pendingChars += l.length + 1;
-      const cells = parseQuoted(this.pending.join('\n'), this.delim, true);
+      const cells = parseQuoted(this.pending.join('\n'), this.delim!, true);
       // A record across lines must close its quote cleanly and have the header's width; else the quote was stray.
       if (cells === 'bad' || (cells && this.width && cells.length !== this.width)) return this.abandonPending(out);
       if (cells) {
@@ -118,6 +155,7 @@ export class CsvReader {
 
   private fresh(l: string, lineNo: number, out: CsvItem[]): void {
     if (l === '') return;
+    this.delim ??= sniffDelimiter(l);
     if (!l.includes('"')) {
       this.emit(out, lineNo, l.split(this.delim));
       return;

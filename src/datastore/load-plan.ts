@@ -1,12 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { DataDictionaryField } from '../store/schema.ts';
 import { columnIds } from './ident.ts';
-import { convert, dictionaryType, TypeGuess, type ColumnType } from './types.ts';
-import { delimitedBatches, xlsxBatches, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
+import { convert, dictionaryType, LEADING_ZERO, TypeGuess, type ColumnType } from './types.ts';
+import { delimitedBatches, LoadError, xlsxBatches, type EncodingStats, type SourceItem, type SourceKind } from './source.ts';
 import { liveProgress, type DsField } from './meta.ts';
 
-/** A load that cannot succeed whatever the retry (not a table, no file): recorded, not retried. */
-export class LoadError extends Error {}
+export { LoadError };
 
 export interface Opened {
   kind: SourceKind;
@@ -22,7 +21,12 @@ export interface Plan {
   inferred: boolean[];
   /** Per column: inferred from a sample in which it had no value (text so far; a later value may type it). */
   unseen: boolean[];
+  /** The header's line: records up to it are not rows (the header, and title rows above it). */
+  headerLine: number;
 }
+
+/** Records above the header with at most one value (a report's title, a merged title cell), skipped up to this many. */
+const MAX_TITLE_ROWS = 10;
 
 /** Rows read before the types are fixed and the COPY starts: enough for most files, bounded in memory. */
 export const SAMPLE_ROWS = 10_000;
@@ -38,7 +42,7 @@ export function rows(kind: SourceKind, stream: Readable, stats: EncodingStats, o
 }
 
 export function encodingOf(kind: SourceKind, stats: EncodingStats): string {
-  return kind === 'xlsx' ? 'xlsx' : stats.thaiLines && stats.utf8Lines > 1 ? 'mixed' : stats.thaiLines ? 'windows-874' : stats.bom ? 'utf-8-bom' : 'utf-8';
+  return kind === 'xlsx' ? 'xlsx' : stats.utf16 ? `utf-16${stats.utf16}` : stats.thaiLines && stats.utf8Lines > 1 ? 'mixed' : stats.thaiLines ? 'windows-874' : stats.bom ? 'utf-8-bom' : 'utf-8';
 }
 
 export function encodingWarnings(encoding: string, stats: EncodingStats): string[] {
@@ -46,8 +50,9 @@ export function encodingWarnings(encoding: string, stats: EncodingStats): string
 }
 
 /** Header + type fits → the table's fields, the dictionary's type winning over the data's. */
-function planFrom(header: string[], guesses: TypeGuess[], dictionary: DataDictionaryField[]): Plan {
-  if (!header.length) throw new LoadError('the file has no header row');
+function planFrom(seen: Inspector, dictionary: DataDictionaryField[]): Plan {
+  const { header, guesses } = seen;
+  if (!header?.length) throw new LoadError('the file has no header row');
   const byName = new Map(dictionary.map((d) => [d.name.trim(), d]));
   const dict = header.map((h, i) => byName.get(h.trim()) ?? (dictionary.length === header.length ? dictionary[i] : undefined));
   const { columns, warnings } = columnIds(header, dict.map((d) => d?.name));
@@ -61,27 +66,54 @@ function planFrom(header: string[], guesses: TypeGuess[], dictionary: DataDictio
     const type: ColumnType = given ?? guesses[i]!.result();
     return { id: c.id, label: c.label, type, ...(d ? { personal_data: d.personal_data, description_th: d.description_th, description_en: d.description_en, unit: d.unit } : {}) };
   });
-  return { fields, warnings, width: header.length, inferred, unseen };
+  if (seen.titles.length) warnings.unshift(`line(s) ${seen.titles.join(', ')} above the header skipped: a title, not a table row`);
+  return { fields, warnings, width: header.length, inferred, unseen, headerLine: seen.headerLine };
 }
 
 /** The header and every value's type fit, as records go by (the sample and the whole-file pass alike). */
 class Inspector {
   header: string[] | null = null;
+  headerLine = 0;
   guesses: TypeGuess[] = [];
+  /** Lines of the title rows skipped above the header. */
+  titles: number[] = [];
+  /** Records of at most one value before any wider one: titles if a wider record (the header) follows. */
+  private held: { line: number; cells: string[] }[] = [];
   /** Characters of the values seen (the sample's bound). */
   chars = 0;
   add(item: SourceItem): void {
     if ('error' in item) return;
     if (!this.header) {
-      this.header = item.cells;
-      this.guesses = item.cells.map(() => new TypeGuess());
-      return;
+      const filled = item.cells.reduce((n, c) => (c.trim() ? n + 1 : n), 0);
+      if (filled <= 1 && this.held.length < MAX_TITLE_ROWS) {
+        this.held.push(item);
+        return;
+      }
+      if (filled > 1) {
+        this.titles = this.held.map((h) => h.line);
+        this.held = [];
+        this.header = item.cells;
+        this.headerLine = item.line;
+        this.guesses = item.cells.map(() => new TypeGuess());
+        return;
+      }
+      this.finish();
     }
-    if (item.cells.length !== this.header.length) return; // a ragged row is reported when loaded
+    if (item.cells.length !== this.header!.length) return; // a ragged row is reported when loaded
     for (let i = 0; i < this.guesses.length; i++) {
       this.chars += item.cells[i]!.length;
       this.guesses[i]!.add(item.cells[i]!.trim());
     }
+  }
+  /** No wider record came (a one-column file): the first record held is the header after all. */
+  finish(): void {
+    if (this.header || !this.held.length) return;
+    const [h, ...rest] = this.held;
+    this.held = [];
+    this.header = h!.cells;
+    this.headerLine = h!.line;
+    this.guesses = h!.cells.map(() => new TypeGuess());
+    for (const r of rest) this.add(r);
   }
 }
 
@@ -102,8 +134,9 @@ export async function samplePlan(src: Opened, batches: AsyncGenerator<SourceItem
     n += r.value.length; // errors count too: a file of nothing but bad records is not held whole
     for (const item of r.value) seen.add(item);
   }
+  if (done) seen.finish();
   if (!seen.header) throw new LoadError('the file has no header row');
-  const plan = planFrom(seen.header, seen.guesses, src.dictionary);
+  const plan = planFrom(seen, src.dictionary);
   async function* all(): AsyncGenerator<SourceItem[]> {
     yield* head;
     if (!done) yield* batches;
@@ -125,8 +158,9 @@ export async function fullPlan(src: Opened, resourceId: string, total: number): 
   } finally {
     stream.destroy();
   }
+  seen.finish();
   if (!seen.header) throw new LoadError('the file has no header row');
-  const plan = planFrom(seen.header, seen.guesses, src.dictionary);
+  const plan = planFrom(seen, src.dictionary);
   // Every value was seen: no type can change while loading.
   return { ...plan, inferred: plan.inferred.map(() => false), unseen: plan.unseen.map(() => false) };
 }
@@ -138,6 +172,6 @@ export async function fullPlan(src: Opened, resourceId: string, total: number): 
  */
 export function keepsType(type: ColumnType, v: string): boolean {
   if (v === '' || type === 'text') return true;
-  if ((type === 'int' || type === 'numeric') && /^[+-]?0\d/.test(v)) return false;
+  if ((type === 'int' || type === 'numeric') && LEADING_ZERO.test(v)) return false;
   return convert(type, v) !== null;
 }

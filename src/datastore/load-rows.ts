@@ -1,5 +1,5 @@
 import { tokenize } from '../search/segment.ts';
-import { convert, TypeGuess, type ColumnType } from './types.ts';
+import { convert, LEADING_ZERO, TypeGuess, type ColumnType } from './types.ts';
 import { copyValue } from './copy.ts';
 import { keepsType, type Plan } from './load-plan.ts';
 import type { LoadErrorItem } from './meta.ts';
@@ -28,8 +28,6 @@ export class TokenCache {
 
 /** A value met an inferred type it does not fit: the load is redone with the types of the whole file. */
 export class Widen extends Error {}
-
-const LEADING_ZERO = /^[+-]?0\d/;
 
 /**
  * Turns records into COPY text lines by a plan. While the plan's types come from a sample, every

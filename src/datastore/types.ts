@@ -43,7 +43,7 @@ const INT = /^[+-]?(?:0|[1-9]\d{0,17}|[1-9]\d{0,2}(?:,\d{3}){1,5})$/;
 const NUM = /^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)?(?:\.\d+)?(?:[eE][+-]?\d{1,3})?$/;
 const ISO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const DMY = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
-const ISO_TS = /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_TS = /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const DMY_TS = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 const TIME = /^(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/;
 const TRUE = new Set(['true', 't', 'yes', 'y', 'ใช่', 'จริง']);
@@ -68,8 +68,16 @@ function hms(h: number, mi: number, s: number): string | null {
 
 const noCommas = (v: string) => (v.includes(',') ? v.replace(/,/g, '') : v);
 
+const THAI_DIGITS = /[\u0E50-\u0E59]/g;
+/** Thai digits (๐–๙, as Thai documents write numbers and dates) as ASCII ones. */
+const asciiDigits = (v: string) => (/[\u0E50-\u0E59]/.test(v) ? v.replace(THAI_DIGITS, (d) => String(d.charCodeAt(0) - 0x0e50)) : v);
+
+/** A code with a leading zero (postal codes, IDs: 0123 ≠ 123), in either digits: text, not a number. */
+export const LEADING_ZERO = /^[+-]?[0\u0E50][0-9\u0E50-\u0E59]/;
+
 /** The value in the column type's canonical text (what COPY and parameters get), or null if it does not fit. */
 export function convert(type: ColumnType, v: string): string | null {
+  if (type !== 'text' && type !== 'json') v = asciiDigits(v);
   switch (type) {
     case 'text':
       return v;
@@ -115,7 +123,7 @@ export function convert(type: ColumnType, v: string): string | null {
   }
 }
 
-const CANDIDATES: ColumnType[] = ['int', 'numeric', 'date', 'timestamp', 'bool'];
+const CANDIDATES: ColumnType[] = ['int', 'numeric', 'date', 'timestamp', 'bool', 'time'];
 
 /** Tracks which types every non-empty value of a column fits; text when none does (or no value). */
 export class TypeGuess {
@@ -126,7 +134,7 @@ export class TypeGuess {
     if (v === '' || !this.alive.size) return;
     this.seen = true;
     // Codes with a leading zero (postal codes, IDs) are text, not numbers: 0123 ≠ 123.
-    if (/^[+-]?0\d/.test(v)) {
+    if (LEADING_ZERO.test(v)) {
       this.alive.delete('int');
       this.alive.delete('numeric');
     }

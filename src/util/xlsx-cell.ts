@@ -2,7 +2,10 @@
 export function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) return '';
     const iso = v.toISOString();
+    // A time-only cell is a fraction of a day from Excel's day 0 (1899-12-30): its time, not a date in 1899.
+    if (iso.startsWith('1899-12-30T')) return iso.slice(11, 19);
     return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
   }
   if (typeof v === 'object') {

@@ -47,6 +47,8 @@ before(async () => {
   mariadb(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(100)) CHARACTER SET utf8mb4; INSERT INTO ${table} VALUES (1, 'สมศรี ใจดี'), (2, 'tab\there'), (3, NULL);`);
   server = http.createServer((req, res) => {
     if (req.url === '/data.csv') return res.writeHead(200, { 'content-type': 'text/csv' }).end('ปี,จังหวัด,จำนวน\n2567,เชียงใหม่,12\n2568,ลำพูน,7\n');
+    if (req.url === '/empty.csv') return res.writeHead(200, { 'content-type': 'text/csv' }).end('');
+    if (req.url === '/login') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><html><body><form>เข้าสู่ระบบ</form></body></html>\n');
     if (req.url === '/data.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: { records: [{ code: '50', name: 'เชียงใหม่' }, { code: '51', name: 'ลำพูน', extra: true }] } }));
     res.writeHead(404).end();
   });
@@ -104,6 +106,22 @@ test(`[${STORE_KIND}] PostgreSQL, MariaDB, CSV and JSON pulls load the resource'
   const d = await f.env.services.store.db.selectFrom('exchange_deliveries').select(['resource_id', 'row_count', 'ok']).where('kind', '=', 'integration').execute();
   assert.equal(d.length, 4);
   assert.ok(d.every((x) => x.ok && x.resource_id && Number(x.row_count) >= 2));
+});
+
+test(`[${STORE_KIND}] a pull whose load fails says so in datastore_info (not 'running' for ever); an HTML page is not a CSV; the previous table stays`, async () => {
+  await as(f.env, f.people.editor, 'integration_source_create', { name: 'csv-empty', resource_id: resources.csv, kind: 'csv_url', url: `${base}/empty.csv`, frequency: 'daily' });
+  await as(f.env, f.people.editor, 'integration_source_create', { name: 'csv-login', resource_id: resources.csv, kind: 'csv_url', url: `${base}/login`, frequency: 'daily' });
+  await as(f.env, f.people.editor, 'integration_run', { id: 'csv-empty' });
+  assert.equal(await runQueue(f.env, INTEGRATION_QUEUE), 1);
+  const info = await as(f.env, f.people.editor, 'datastore_info', { id: resources.csv });
+  assert.equal(info.load.state, 'failed', JSON.stringify(info.load));
+  assert.match(info.load.error, /no header/);
+  await as(f.env, f.people.editor, 'integration_run', { id: 'csv-login' });
+  assert.equal(await runQueue(f.env, INTEGRATION_QUEUE), 1);
+  const s = (await as(f.env, f.people.editor, 'integration_source_list', {})).find((x: any) => x.name === 'csv-login');
+  assert.equal(s.last_state, 'failed');
+  assert.match(s.last_error, /HTML/);
+  assert.deepEqual((await records(resources.csv!)).records.map((r: any) => Object.values(r).slice(1)), [[2567, 'เชียงใหม่', 12], [2568, 'ลำพูน', 7]]);
 });
 
 test(`[${STORE_KIND}] a write hidden in a SELECT is refused by the read-only transaction; the source table and the loaded table stay`, async () => {

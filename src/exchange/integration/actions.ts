@@ -11,6 +11,7 @@ import { CODES, checkCode, checkText } from '../../actions/governance/agreements
 import { openSecret, sealSecret } from '../../harvest/secrets.ts';
 import { enqueue } from '../../jobs/queue.ts';
 import { loadResource } from '../../datastore/load.ts';
+import { setLoadState } from '../../datastore/meta.ts';
 import { recordDelivery } from '../monitoring/deliveries.ts';
 import data from '../monitoring/monitoring.json' with { type: 'json' };
 import { checkQuery, postgresTarget, PULL_KINDS, pullToFile, type PullKind } from './pull.ts';
@@ -168,13 +169,17 @@ export async function runIntegrationJob(services: Services, payload: Record<stri
   const dir = path.join(services.config.dataDir, 'tmp');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `integration-${s.id}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.csv`);
+  let loading = false;
   try {
     await pullToFile({ kind: s.kind as PullKind, url: s.url, query: s.query, records_path: s.records_path }, openSecret(services.config, s.secret), file, { sourceHosts: services.config.sourceHosts });
+    loading = true;
     const loaded = await loadResource(services, s.resource_id, { path: file, kind: 'csv' });
     await recordDelivery(db, { kind: 'integration', datasetId: s.dataset_id, resourceId: s.resource_id, linkageId: s.linkage_id, rows: loaded.rows, ref: s.name, detail: { errors: loaded.error_count } });
     await db.updateTable('integration_sources').set({ last_state: 'ok', last_rows: loaded.rows, last_error: null, next_run: nextRun(s.frequency, started) }).where('id', '=', s.id).execute();
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+    // A load that began and failed says so in datastore_info (it said 'running' for ever); the previous table stays.
+    if (loading) await setLoadState(db, s.resource_id, { load_state: 'failed', load_error: msg, load_finished: new Date() }).catch(() => undefined);
     await recordDelivery(db, { kind: 'integration', datasetId: s.dataset_id, resourceId: s.resource_id, linkageId: s.linkage_id, ok: false, ref: s.name, detail: { error: msg.slice(0, 300) } });
     await db.updateTable('integration_sources').set({ last_state: 'failed', last_error: msg, next_run: nextRun(s.frequency, started) }).where('id', '=', s.id).execute();
   } finally {

@@ -17,6 +17,8 @@ import { refusedSourceHost, refusedSourceUrl } from '../../util/source-hosts.ts'
 export type PullKind = 'postgresql' | 'mariadb' | 'csv_url' | 'json_url';
 export const PULL_KINDS: PullKind[] = ['postgresql', 'mariadb', 'csv_url', 'json_url'];
 export const STATEMENT_TIMEOUT_S = 120;
+/** A whole pull (all of a query's fetches, all of an answer's body). */
+export const MAX_PULL_S = 3600;
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -115,10 +117,18 @@ export function postgresTarget(dsn: string): pg.ClientConfig | string {
   };
 }
 
-async function pullPostgres(dsn: string, query: string, out: Sink, hosts: string): Promise<number> {
+/**
+ * Every value as PostgreSQL writes it (as COPY or psql would): the driver's own parsing makes a date
+ * a JS Date at this server's local midnight (2026-01-31 became 2026-01-30T17:00:00Z in Bangkok) and a
+ * timestamp a UTC instant, so the loader read dates as timestamps on the wrong day.
+ */
+const AS_TEXT = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
+
+async function pullPostgres(dsn: string, query: string, out: Sink, times: PullTimes): Promise<number> {
+  const started = Date.now();
   const target = postgresTarget(dsn);
   if (typeof target === 'string') throw new PullError(`PostgreSQL: ${target}`);
-  const refused = await refusedSourceHost(target.host!, hosts);
+  const refused = await refusedSourceHost(target.host!, times.hosts);
   if (refused) throw new PullError(`PostgreSQL: ${refused}`);
   const client = new pg.Client(target);
   client.on('error', () => undefined);
@@ -130,7 +140,17 @@ async function pullPostgres(dsn: string, query: string, out: Sink, hosts: string
     await client.query(`DECLARE banchi_pull NO SCROLL CURSOR FOR ${query}`);
     let header = false;
     for (;;) {
-      const r = await client.query({ text: 'FETCH 5000 FROM banchi_pull', rowMode: 'array' });
+      // statement_timeout bounds each FETCH, not the cursor: each gets at most what is left of the whole pull's time.
+      const left = times.maxMs - (Date.now() - started);
+      if (left <= 0) throw new PullError(`the pull took longer than ${Math.round(times.maxMs / 1000)} s`);
+      if (left < STATEMENT_TIMEOUT_S * 1000) await client.query(`SET LOCAL statement_timeout = ${Math.ceil(left)}`);
+      let r: pg.QueryArrayResult;
+      try {
+        r = await client.query({ text: 'FETCH 5000 FROM banchi_pull', rowMode: 'array', types: AS_TEXT });
+      } catch (e) {
+        if (left < STATEMENT_TIMEOUT_S * 1000 && (e as { code?: string }).code === '57014') throw new PullError(`the pull took longer than ${Math.round(times.maxMs / 1000)} s`);
+        throw e;
+      }
       if (!header) {
         await out.write(line(r.fields.map((f) => f.name)));
         header = true;
@@ -141,6 +161,7 @@ async function pullPostgres(dsn: string, query: string, out: Sink, hosts: string
     }
     await client.query('ROLLBACK');
   } catch (e) {
+    if (e instanceof PullError) throw e;
     throw new PullError(`PostgreSQL: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     await client.end().catch(() => undefined);
@@ -193,28 +214,47 @@ async function pullMariadb(dsn: string, query: string, out: Sink, hosts: string)
   return Math.max(0, n);
 }
 
+/** How long a pull may wait for the source's next bytes, and how long a whole pull may take. */
+export interface PullTimes {
+  idleMs: number;
+  maxMs: number;
+  /** BANCHI_SOURCE_HOSTS: the private hosts this pull may reach (none: public addresses only). */
+  hosts: string;
+}
+const TIMES: PullTimes = { idleMs: STATEMENT_TIMEOUT_S * 1000, maxMs: MAX_PULL_S * 1000, hosts: '' };
 const MAX_REDIRECTS = 5;
 
-/** GET with redirects followed by hand, each hop's host checked before it is asked (BANCHI_SOURCE_HOSTS). */
-async function fetchChecked(url: string, hosts: string): Promise<Response> {
-  let current: URL;
+/**
+ * An answer's body as it comes, bounded in time: a source silent for idleMs (no headers, or a body
+ * that stalls) or a pull past maxMs is this pull's error. Not one time-out for the whole answer: a
+ * large file from a slow server takes longer than any sensible wait for a silent one.
+ */
+async function* fetchBody(url: string, times: PullTimes, refuse: (contentType: string) => string | null = () => null): AsyncGenerator<Uint8Array> {
+  const ctl = new AbortController();
+  let why = '';
+  const stop = (w: string) => () => ((why = w), ctl.abort());
+  const whole = setTimeout(stop(`the pull took longer than ${Math.round(times.maxMs / 1000)} s`), times.maxMs);
+  let idle = setTimeout(stop(`${url} sent nothing for ${Math.round(times.idleMs / 1000)} s`), times.idleMs);
+  const fail = (e: unknown) => new PullError(why || `could not fetch ${url}: ${e instanceof Error ? e.message : String(e)}`);
   try {
-    current = new URL(url);
-  } catch {
-    throw new PullError(`not a URL: ${url.slice(0, 200)}`);
-  }
-  const signal = AbortSignal.timeout(STATEMENT_TIMEOUT_S * 1000);
-  for (let hop = 0; ; hop++) {
-    const refused = await refusedSourceUrl(current, hosts);
-    if (refused) throw new PullError(`could not fetch ${current.href}: ${refused}`);
+    // Redirects by hand: each hop's host is judged before it is asked (BANCHI_SOURCE_HOSTS).
     let res: Response;
+    let current: URL;
     try {
-      res = await fetch(current, { redirect: 'manual', signal });
-    } catch (e) {
-      throw new PullError(`could not fetch ${current.href}: ${e instanceof Error ? e.message : String(e)}`);
+      current = new URL(url);
+    } catch {
+      throw new PullError(`not a URL: ${url.slice(0, 200)}`);
     }
-    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-    if (location) {
+    for (let hop = 0; ; hop++) {
+      const refusedHost = await refusedSourceUrl(current, times.hosts);
+      if (refusedHost) throw new PullError(`could not fetch ${current.href}: ${refusedHost}`);
+      try {
+        res = await fetch(current, { redirect: 'manual', signal: ctl.signal });
+      } catch (e) {
+        throw fail(e);
+      }
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!location) break;
       await res.body?.cancel().catch(() => undefined);
       if (hop >= MAX_REDIRECTS) throw new PullError(`${url} redirects more than ${MAX_REDIRECTS} times`);
       try {
@@ -222,27 +262,44 @@ async function fetchChecked(url: string, hosts: string): Promise<Response> {
       } catch {
         throw new PullError(`${current.href} redirects to an address that is not a URL`);
       }
-      continue;
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
-      throw new PullError(`${current.href} answered HTTP ${res.status}`);
+      throw new PullError(`${url} answered HTTP ${res.status}`);
     }
-    return res;
+    const refused = refuse(res.headers.get('content-type') ?? '');
+    if (refused) throw new PullError(refused);
+    const reader = res.body.getReader();
+    for (;;) {
+      let r: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        throw fail(e);
+      }
+      if (r.done) return;
+      clearTimeout(idle);
+      idle = setTimeout(stop(`${url} sent nothing for ${Math.round(times.idleMs / 1000)} s`), times.idleMs);
+      yield r.value;
+    }
+  } finally {
+    clearTimeout(whole);
+    clearTimeout(idle);
+    // A pull given up (size limit, an error) closes the connection instead of leaving the body to arrive.
+    if (!ctl.signal.aborted) ctl.abort();
   }
 }
 
-async function pullCsvUrl(url: string, out: Sink, hosts: string): Promise<number> {
-  const res = await fetchChecked(url, hosts);
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await out.write(chunk);
+async function pullCsvUrl(url: string, out: Sink, times: PullTimes): Promise<number> {
+  // A login or error page answered 200 (a session expired, a portal in front) would load as a table of HTML.
+  for await (const chunk of fetchBody(url, times, (type) => (/^\s*text\/html\b/i.test(type) ? `${url} answered an HTML page, not CSV (a login or error page?)` : null))) await out.write(chunk);
   return -1; // the loader counts the rows
 }
 
-async function pullJsonUrl(url: string, recordsPath: string, out: Sink, hosts: string): Promise<number> {
-  const res = await fetchChecked(url, hosts);
+async function pullJsonUrl(url: string, recordsPath: string, out: Sink, times: PullTimes): Promise<number> {
   const parts: Uint8Array[] = [];
   let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of fetchBody(url, times)) {
     bytes += chunk.byteLength;
     if (bytes > MAX_JSON_BYTES) throw new PullError('the JSON answer is larger than 64 MB; serve it as CSV');
     parts.push(chunk);
@@ -257,7 +314,9 @@ async function pullJsonUrl(url: string, recordsPath: string, out: Sink, hosts: s
   for (const k of recordsPath ? recordsPath.split('.') : []) records = records && typeof records === 'object' && Object.hasOwn(records, k) ? (records as Record<string, unknown>)[k] : undefined;
   if (!Array.isArray(records) || records.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) throw new PullError(`no list of records at "${recordsPath || '(top)'}"`);
   const keys: string[] = [];
-  for (const r of records.slice(0, 1000)) for (const k of Object.keys(r as object)) if (!keys.includes(k)) keys.push(k);
+  // Every record's keys (a key first met after the first records is a column too, never dropped).
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r as object)) if (!seen.has(k)) (seen.add(k), keys.push(k));
   await out.write(line(keys));
   for (const r of records as Record<string, unknown>[]) await out.write(line(keys.map((k) => (Object.hasOwn(r, k) ? r[k] : null))));
   return records.length;
@@ -276,21 +335,17 @@ export interface PullSpec {
  * through as it came). A database query is checked again here: a source stored before a check was
  * added runs only if it passes it now.
  */
-/**
- * `sourceHosts`: BANCHI_SOURCE_HOSTS, the private hosts a pull may reach (none when not given: a
- * pull reaches public addresses only).
- */
-export async function pullToFile(spec: PullSpec, secret: string | null, file: string, opts: { maxBytes?: number; sourceHosts?: string } = {}): Promise<number> {
-  const hosts = opts.sourceHosts ?? '';
+export async function pullToFile(spec: PullSpec, secret: string | null, file: string, opts: { maxBytes?: number; sourceHosts?: string } & Partial<Omit<PullTimes, 'hosts'>> = {}): Promise<number> {
+  const times: PullTimes = { idleMs: opts.idleMs ?? TIMES.idleMs, maxMs: opts.maxMs ?? TIMES.maxMs, hosts: opts.sourceHosts ?? TIMES.hosts };
   const query = spec.kind === 'postgresql' || spec.kind === 'mariadb' ? checkQuery(spec.query) : '';
   if (query === null) throw new PullError('the query is not one read-only SELECT (no ;, comments, INTO, locking reads or functions that act outside the query)');
   const file_ = fs.createWriteStream(file, { mode: 0o600 });
   const out = new Sink(file_, opts.maxBytes ?? MAX_FILE_BYTES);
   try {
-    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', query, out, hosts)
-      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', query, out, hosts)
-      : spec.kind === 'csv_url' ? await pullCsvUrl(spec.url, out, hosts)
-      : await pullJsonUrl(spec.url, spec.records_path, out, hosts);
+    const n = spec.kind === 'postgresql' ? await pullPostgres(secret ?? '', query, out, times)
+      : spec.kind === 'mariadb' ? await pullMariadb(secret ?? '', query, out, times.hosts)
+      : spec.kind === 'csv_url' ? await pullCsvUrl(spec.url, out, times)
+      : await pullJsonUrl(spec.url, spec.records_path, out, times);
     await close(file_);
     return n;
   } catch (e) {

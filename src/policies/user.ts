@@ -28,6 +28,8 @@ export const userPolicies: PolicySet = {
   user_list: (a) => a.kind !== 'anonymous',
   user_create: (a) => isSysadmin(a),
   user_update: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id,
+  /** CKAN's name for the same action (it asks user_update's rule). */
+  user_patch: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id,
   user_set_sysadmin: (a) => isSysadmin(a),
   user_delete: (a, u: UserSubject) => isSysadmin(a) && userId(a) !== u.id,
   api_token_create: (a, u: UserSubject) => isSysadmin(a) || userId(a) === u.id,

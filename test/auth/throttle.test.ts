@@ -119,4 +119,16 @@ describe('sign-in throttling', () => {
     const second = await verify('000001');
     assert.ok(second instanceof ValidationError && /locked/.test(second.errors.code![0]!.en), 'the address is locked by wrong codes');
   });
+  it('counts an IPv6 /64 as one address (one host holds all of it), and an IPv4-mapped address as its IPv4', async () => {
+    await makeUser(env, 'v6user');
+    await makeUser(env, 'v4user');
+    // Five guesses at one account, each from another address of the same /64: the pair is locked.
+    for (let i = 1; i <= THROTTLE.pair.max; i++) await login(`2001:db8:aa:bb::${i.toString(16)}`, { login: 'v6user', password: `wrong-${i}` });
+    const right = await login('2001:db8:aa:bb:ffff:1:2:3', { login: 'v6user', password: PASSWORD });
+    assert.ok(right instanceof ValidationError && /locked/.test(right.errors.login![0]!.en), 'another address of the /64 is locked too');
+    assert.equal((await login('2001:db8:aa:bc::1', { login: 'v6user', password: PASSWORD })).next, 'done', 'the next /64 is not');
+    for (let i = 1; i <= THROTTLE.pair.max; i++) await login('::ffff:203.0.113.7', { login: 'v4user', password: `wrong-${i}` });
+    const v4 = await login('203.0.113.7', { login: 'v4user', password: PASSWORD });
+    assert.ok(v4 instanceof ValidationError && /locked/.test(v4.errors.login![0]!.en), 'the mapped address is the IPv4 one');
+  });
 });

@@ -168,4 +168,19 @@ describe('TOTP two-factor sign-in', () => {
     await assert.rejects(as(env, member, 'user_totp_reset', { id: 'member1' }), AuthorizationError);
     await assert.rejects(as(env, member, 'user_totp_disable', {}), /Unknown action/);
   });
+  it('takes a code as the apps show it: "123 456", Thai or full-width digits (no failure counted)', async () => {
+    await makeUser(env, 'spaced', { org: 'dga', role: 'admin' });
+    const { secret } = await enroll('spaced');
+    const thai = (s: string) => s.replace(/\d/g, (d) => String.fromCharCode(0x0e50 + Number(d)));
+    const wide = (s: string) => s.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    const forms = [(c: string) => `${c.slice(0, 3)} ${c.slice(3)}`, thai, wide];
+    for (const [i, form] of forms.entries()) {
+      // The same step again each time (the replay guard is not what this is about).
+      await env.services.store.db.updateTable('users').set({ totp_last_counter: null }).where('name', '=', 'spaced').execute();
+      const first = await anon('user_login', { login: 'spaced', password: PASSWORD });
+      const done = await anon('user_totp_verify', { ticket: first.ticket, code: form(await codeAt(secret)) });
+      assert.equal(done.next, 'done', `form ${i}`);
+    }
+    assert.equal((await row('spaced')).totp_failures, 0);
+  });
 });

@@ -28,6 +28,22 @@ export async function revokeAllTokens(ctx: ActionContext, userId: string): Promi
 }
 
 /**
+ * Voids a user's unused password reset links: a new password or e-mail address, or deactivation,
+ * must not leave a link issued before it working (a link pasted or mailed to the old address).
+ */
+export async function voidResetLinks(ctx: ActionContext, userId: string): Promise<number> {
+  const rows = await ctx.db
+    .withTables<{ password_resets: { id: string; user_id: string; used_at: Date | null } }>()
+    .updateTable('password_resets')
+    .set({ used_at: ctx.now })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+/**
  * A role that needs 2FA (TWO_FACTOR_ROLES, sysadmin) was just granted to a user: their sessions
  * without 2FA end now, so the next privileged step needs a sign-in with the second factor (set up
  * on the way when missing). Tokens issued without 2FA are refused on use (access/tokens.ts).

@@ -6,7 +6,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } fr
 import type { UserRow } from '../../store/schema.ts';
 import { AuthMsg } from './messages.ts';
 import { commitThenThrow, lockUserRow, publicUser, signInResult, stepAccount, textInput, type SignInResult } from './flow.ts';
-import { endWebSessions, revokeAllTokens } from './credentials.ts';
+import { endWebSessions, revokeAllTokens, voidResetLinks } from './credentials.ts';
 import { addressOf, clearKeys, lockedUntil, recordFailure, signInKeys, type ThrottleKey } from './throttle.ts';
 
 const MAX_PASSWORD = 1000;
@@ -130,6 +130,7 @@ export const userPasswordChange = defineAction<SignInResult & { tokens_revoked: 
     // one for the caller); API tokens are revoked too when asked.
     const sessions = await endWebSessions(ctx, user.id);
     const tokens = revokeTokens ? await revokeAllTokens(ctx, user.id) : 0;
+    await voidResetLinks(ctx, user.id);
     await ctx.audit({ action: 'user_password_change', object_type: 'user', object_id: user.id, detail: { name: user.name, forced: user.must_change_password, sessions_ended: sessions, tokens_revoked: tokens } });
     const twoFactor = ctx.actor.kind === 'user' && ctx.actor.twoFactor === true;
     const result: SignInResult = claims ? await signInResult(ctx, updated, claims.method, claims.totpDone) : { user: publicUser(updated), next: 'done', two_factor: twoFactor };

@@ -7,6 +7,7 @@ import { M } from '../../standard/messages.ts';
 import type { UserRow } from '../../store/schema.ts';
 import { AuthMsg } from './messages.ts';
 import { completeOidcLogin, OidcConfigError, type OidcIdentity, type OidcPending } from './oidc.ts';
+import { RESERVED_USER_NAMES } from '../users/names.ts';
 import { commitThenThrow, lockUserRow, signInResult, textInput, type SignInResult } from './flow.ts';
 
 /** The provider's subject, namespaced by issuer so a second provider can never claim another's accounts. */
@@ -29,10 +30,12 @@ export function baseUserName(identity: Pick<OidcIdentity, 'preferredUsername' | 
   return 'user';
 }
 
-async function freeUserName(ctx: ActionContext, base: string): Promise<string> {
+/** `base`, or `base-2`, `base-3`…: a name no account has and no portal path under /user/ takes. */
+export async function freeUserName(ctx: Pick<ActionContext, 'db'>, base: string): Promise<string> {
   const taken = new Set(
     (await ctx.db.selectFrom('users').select('name').where((eb) => eb.or([eb('name', '=', base), eb('name', 'like', `${base}-%`)])).execute()).map((r) => r.name),
   );
+  for (const r of RESERVED_USER_NAMES) taken.add(r);
   if (!taken.has(base)) return base;
   for (let i = 2; i < 100; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
   return `${base}-${crypto.randomBytes(4).toString('hex')}`;

@@ -12,7 +12,7 @@ import type { UserRow } from '../../store/schema.ts';
 import { bangkokTime } from './messages.ts';
 import { commitThenThrow, textInput } from './flow.ts';
 import { endWebSessions, revokeAllTokens } from './credentials.ts';
-import { addressOf, lockedUntil, recordFailure, type ThrottleKey } from './throttle.ts';
+import { addressOf, lockedUntil, recordFailure, throttleAddress, type ThrottleKey } from './throttle.ts';
 
 /**
  * Password reset by e-mail, and reset links issued by a sysadmin. A link carries a random token;
@@ -90,7 +90,7 @@ const MIN = 60_000;
 /** Rate keys: the caller's address, and the login as typed (unknown logins counted alike). */
 function resetKeys(ctx: ActionContext, login: string): { address: ThrottleKey[]; account: ThrottleKey[] } {
   const l = crypto.createHash('sha256').update(login.toLowerCase()).digest('base64url');
-  return { address: [{ kind: 'reset_address', key: `reset-addr:${addressOf(ctx)}` }], account: [{ kind: 'reset_account', key: `reset-login:${l}` }] };
+  return { address: [{ kind: 'reset_address', key: `reset-addr:${throttleAddress(ctx)}` }], account: [{ kind: 'reset_account', key: `reset-login:${l}` }] };
 }
 
 export const userPasswordResetRequest = defineAction<{ message: string; message_th: string; message_en: string }>({

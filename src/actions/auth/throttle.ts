@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { ActionContext } from '../context.ts';
 
 /**
@@ -53,15 +54,33 @@ function table(ctx: ActionContext) {
 }
 
 /** The caller's address as counted ('-' for callers without one: the CLI, jobs). */
-export function addressOf(ctx: ActionContext): string {
+export function addressOf(ctx: Pick<ActionContext, 'ip'>): string {
   return (ctx.ip || '-').slice(0, 100);
+}
+
+/**
+ * The address as the limits count it: an IPv6 address by its /64 (one host or home line is given a
+ * whole /64, so counting single addresses would give an attacker 2^64 fresh ones), an IPv4-mapped
+ * IPv6 address as its IPv4 address, anything else as it is.
+ */
+export function throttleAddress(ctx: Pick<ActionContext, 'ip'>): string {
+  const ip = addressOf(ctx);
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const bare = ip.split('%')[0]!;
+  if (!net.isIPv6(bare)) return ip;
+  const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const [head = '', tail] = bare.split('::');
+  const h = groups(head);
+  const all = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - groups(tail).length)).fill('0'), ...groups(tail)];
+  return `${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** The keys one attempt counts against: the login from this address, the address, and the account (or unknown login). */
 export function signInKeys(ctx: ActionContext, login: string, account: { id: string; totp_enabled: boolean } | undefined): ThrottleKey[] {
   // Hashed: bounded keys, and any character a hostile login may hold (NUL included) is fine.
   const l = crypto.createHash('sha256').update(login.toLowerCase()).digest('base64url');
-  const addr = addressOf(ctx);
+  const addr = throttleAddress(ctx);
   const keys: ThrottleKey[] = [
     { kind: 'pair', key: `pair:${l}|${addr}` },
     { kind: 'address', key: `addr:${addr}` },
@@ -73,7 +92,7 @@ export function signInKeys(ctx: ActionContext, login: string, account: { id: str
 
 /** Only the address: for the second step, whose own per-account lock needs the password first. */
 export function addressKeys(ctx: ActionContext): ThrottleKey[] {
-  return [{ kind: 'address', key: `addr:${addressOf(ctx)}` }];
+  return [{ kind: 'address', key: `addr:${throttleAddress(ctx)}` }];
 }
 
 /** The latest lock in force on these keys, or null. */

@@ -12,11 +12,16 @@ import {
   type SignInResult, type SelfOrTicket,
 } from './flow.ts';
 
+/** Thai digits (๐–๙), typed on a Thai keyboard, as ASCII digits. */
+const THAI_DIGITS = /[\u0e50-\u0e59]/g;
+
 function readCode(input: Record<string, unknown>): string {
   const code = textInput(input.code).trim();
   if (!code) throw ValidationError.field('code', M.missing());
   if (code.length > 40) throw ValidationError.field('code', AuthMsg.codeFormat());
-  return code;
+  // Apps show "123 456"; phones may give full-width or Thai digits: the same code, not a wrong one.
+  const digits = code.normalize('NFKC').replace(THAI_DIGITS, (d) => String(d.charCodeAt(0) - 0x0e50)).replace(/[\s-]/g, '');
+  return isTotpCode(digits) ? digits : code;
 }
 
 export const userTotpSetup = defineAction({

@@ -18,6 +18,7 @@ import { visibleDatasets } from '../../access/visibility.ts';
 import { ckanTime } from '../../util/time.ts';
 import { boolParam } from '../params.ts';
 import { manageActions } from './manage.ts';
+import { RESERVED_USER_NAMES } from './names.ts';
 
 const USER_KEYS = new Set(['name', 'email', 'password', 'fullname', 'about', 'sysadmin', 'locale', 'id', 'state', 'must_change_password']);
 
@@ -79,7 +80,7 @@ export const userCreate = defineAction({
     const password = input.password === undefined ? undefined : await validatePassword(input.password, bag, { name: typeof input.name === 'string' ? input.name : '', email, fullname });
     const about = readText(input.about, 'about', bag, { max: 5000 }) ?? '';
     const sysadmin = boolParam(input, 'sysadmin', false);
-    if (name && (await ctx.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst())) bag.add('name', { th: 'ชื่อผู้ใช้นี้ถูกใช้แล้ว', en: 'That login name is not available.' });
+    if (name && (RESERVED_USER_NAMES.has(name) || (await ctx.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst()))) bag.add('name', { th: 'ชื่อผู้ใช้นี้ถูกใช้แล้ว', en: 'That login name is not available.' });
     if (email && (await ctx.db.selectFrom('users').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).where('state', '<>', 'deleted').executeTakeFirst())) {
       bag.add('email', { th: 'อีเมลนี้ถูกใช้แล้ว', en: 'The email address is already registered' });
     }

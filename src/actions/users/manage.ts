@@ -8,9 +8,10 @@ import { isSysadmin, userId } from '../../access/actor.ts';
 import { UUID } from '../datasets/load.ts';
 import type { UserRow } from '../../store/schema.ts';
 import { boolParam, filterParam, naturalNumber } from '../params.ts';
-import { afterTwoFactorPrivilege, endWebSessions, revokeAllTokens } from '../auth/credentials.ts';
+import { afterTwoFactorPrivilege, endWebSessions, revokeAllTokens, voidResetLinks } from '../auth/credentials.ts';
 import { addressOf, lockedUntil, recordFailure, signInKeys } from '../auth/throttle.ts';
 import { commitThenThrow } from '../auth/flow.ts';
+import { AuthMsg } from '../auth/messages.ts';
 import { userDict } from './actions.ts';
 
 /**
@@ -28,6 +29,11 @@ const UserMsg = {
   wrongPassword: (): Msg => ({ th: 'รหัสผ่านปัจจุบันไม่ถูกต้อง', en: 'The current password is wrong' }),
   notSelf: (): Msg => ({ th: 'ผู้ดูแลระบบไม่สามารถยกเลิกสิทธิ์หรือระงับบัญชีของตนเองได้', en: 'Sysadmins cannot remove their own sysadmin right or deactivate their own account' }),
   badState: (): Msg => ({ th: 'สถานะต้องเป็น active หรือ deleted', en: 'State must be active or deleted' }),
+  privateOrder: (): Msg => ({ th: 'เรียงตามอีเมลหรือเวลาใช้งานล่าสุดได้เฉพาะผู้ดูแลระบบ', en: 'Only sysadmins can order by email or last_active' }),
+  reactivateEmailTaken: (): Msg => ({
+    th: 'อีเมลของบัญชีนี้ถูกใช้โดยบัญชีอื่นแล้ว กรุณาเปลี่ยนอีเมลก่อนเปิดใช้บัญชีอีกครั้ง',
+    en: "Another account now uses this account's e-mail address; change it before reactivating",
+  }),
   badOrder: (): Msg => ({ th: 'เรียงลำดับได้ตาม name, display_name, fullname, created, last_active หรือ email', en: 'order_by must be one of name, display_name, fullname, created, last_active, email' }),
 };
 
@@ -37,6 +43,8 @@ async function findUser(ctx: ActionContext, ref: unknown): Promise<UserRow | und
   return (UUID.test(ref) ? q.where('id', '=', ref.toLowerCase()) : q.where('name', '=', ref)).executeTakeFirst();
 }
 
+/** Orderings by fields only sysadmins see (userDict's private part): the order alone would tell them. */
+const PRIVATE_ORDER = new Set(['email', 'last_active']);
 const ORDER: Record<string, 'name' | 'fullname' | 'created' | 'last_active' | 'email'> = { name: 'name', display_name: 'fullname', fullname: 'fullname', created: 'created', last_active: 'last_active', email: 'email' };
 
 export const userList = defineAction({
@@ -58,11 +66,12 @@ export const userList = defineAction({
     const bag = new ErrorBag();
     const q = (filterParam(input, 'q', 100_000) ?? '').trim().slice(0, 200).replace(/\u0000/g, '');
     const orderKey = filterParam(input, 'order_by') ?? 'name';
+    const admin = isSysadmin(ctx.actor);
     if (!Object.hasOwn(ORDER, orderKey)) bag.add('order_by', UserMsg.badOrder());
+    else if (!admin && PRIVATE_ORDER.has(orderKey)) bag.add('order_by', UserMsg.privateOrder());
     bag.throwIfAny();
     const limit = Math.min(naturalNumber(input, 'limit', 1000) ?? 1000, 1000);
     const offset = naturalNumber(input, 'offset') ?? 0;
-    const admin = isSysadmin(ctx.actor);
     const allFields = boolParam(input, 'all_fields', true);
     const withDeleted = admin && boolParam(input, 'include_deleted', false);
     const me = userId(ctx.actor);
@@ -134,7 +143,10 @@ export const userUpdate = defineAction({
     let emailChanged = false;
     if (input.email !== undefined) {
       const email = readText(input.email, 'email', bag, { max: 254 })?.trim() ?? '';
-      if (!email && !bag.has('email')) bag.add('email', M.missing());
+      // An account without one (made by Digital ID without a verified address) may stay without.
+      if (!email && !bag.has('email')) {
+        if (user.email) bag.add('email', M.missing());
+      }
       else if (email && !isEmail(email)) bag.add('email', M.email());
       else if (email && email.toLowerCase() !== user.email.toLowerCase()) {
         const taken = await ctx.db.selectFrom('users').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).where('state', '<>', 'deleted').where('id', '<>', user.id).executeTakeFirst();
@@ -160,6 +172,12 @@ export const userUpdate = defineAction({
       state = typeof input.state === 'string' ? input.state : '';
       if (state !== 'active' && state !== 'deleted') bag.add('state', UserMsg.badState());
       else if (state === 'deleted' && self) bag.add('state', UserMsg.notSelf());
+      else if (state === 'active' && user.state !== 'active' && !bag.has('email')) {
+        // A deactivated account's address may have been given to someone since (e-mails are unique among live accounts).
+        const email = (set.email ?? user.email).toLowerCase();
+        const taken = email && (await ctx.db.selectFrom('users').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email)).where('state', '<>', 'deleted').where('id', '<>', user.id).executeTakeFirst());
+        if (taken) bag.add('email', UserMsg.reactivateEmailTaken());
+      }
     }
     bag.throwIfAny();
     // A new e-mail receives reset links: whoever holds only a session must not redirect them.
@@ -178,6 +196,8 @@ export const userUpdate = defineAction({
     const changes = Object.keys(set).filter((k) => (set as Record<string, unknown>)[k] !== (user as Record<string, unknown>)[k]);
     await ctx.audit({ action: 'user_update', object_type: 'user', object_id: user.id, detail: { name: user.name, fields: changes, ...(emailChanged ? { email_changed: true } : {}) } });
     if (set.sysadmin === true) await afterTwoFactorPrivilege(ctx, user.id, 'sysadmin');
+    // Links sent to the old address stop working with it.
+    if (emailChanged) await voidResetLinks(ctx, user.id);
     if (set.state === 'deleted' && wasState !== 'deleted') await deactivated(ctx, user);
     if (set.state === 'active' && wasState !== 'active') await ctx.audit({ action: 'user_reactivate', object_type: 'user', object_id: user.id, detail: { name: user.name } });
     return userDict(row, admin || self);
@@ -191,7 +211,7 @@ async function confirmPassword(ctx: ActionContext, user: UserRow, given: unknown
   // Counted like a sign-in: a stolen session cannot guess the password here either.
   const keys = signInKeys(ctx, user.name, user);
   const locked = await lockedUntil(ctx, keys);
-  if (locked) return ValidationError.field('password', UserMsg.wrongPassword());
+  if (locked) return ValidationError.field('password', AuthMsg.loginLocked(locked));
   if (password.length > 1000 || !(await verifyPassword(user.password_hash, password))) {
     await recordFailure(ctx, keys);
     await ctx.audit({ action: 'user_login_failed', object_type: 'user', object_id: user.id, detail: { name: user.name, reason: 'email_change', address: addressOf(ctx) } });
@@ -204,7 +224,7 @@ async function confirmPassword(ctx: ActionContext, user: UserRow, given: unknown
 async function deactivated(ctx: ActionContext, user: UserRow): Promise<void> {
   const sessions = await endWebSessions(ctx, user.id);
   const tokens = await revokeAllTokens(ctx, user.id);
-  await ctx.db.withTables<{ password_resets: { user_id: string; used_at: Date | null } }>().updateTable('password_resets').set({ used_at: ctx.now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+  await voidResetLinks(ctx, user.id);
   await ctx.audit({ action: 'user_deactivate', object_type: 'user', object_id: user.id, detail: { name: user.name, sessions_ended: sessions, tokens_revoked: tokens } });
 }
 
@@ -228,4 +248,7 @@ export const userDelete = defineAction({
   },
 });
 
-export const manageActions = [userList, userUpdate, userDelete];
+/** CKAN's user_patch: user_update already changes only the fields given, so it is the same action under its CKAN name. */
+export const userPatch = defineAction({ ...userUpdate, name: 'user_patch', summary: "CKAN's user_patch: the same as user_update, which changes only the fields given." });
+
+export const manageActions = [userList, userUpdate, userPatch, userDelete];

@@ -37,7 +37,7 @@ async function userPage(p: PageCtx, u: UserDict, values: FormValues, errors: For
   const base = `/ckan-admin/users/${encodeURIComponent(u.name)}`;
   const active = u.state !== 'deleted';
   const self = p.actor.kind === 'user' && p.actor.user.id === u.id;
-  const labels: Record<string, MessageKey> = { fullname: 'user.fullname', email: 'user.email', about: 'user.about', sysadmin: 'user.sysadmin' };
+  const labels: Record<string, MessageKey> = { fullname: 'user.fullname', email: 'user.email', about: 'user.about', sysadmin: 'user.sysadmin', password: 'password.old', state: 'admin.reactivate' };
   const body = html`<h1>${t('admin.user_title', { name: u.name })}${active ? '' : html` <span class="badge badge-deleted">${t('admin.user_deactivated')}</span>`}</h1>
     <p><a href="/ckan-admin/users">${t('admin.back_to_users')}</a></p>
     ${notice ?? ''}
@@ -46,6 +46,7 @@ async function userPage(p: PageCtx, u: UserDict, values: FormValues, errors: For
     <form method="post" action="${base}" novalidate>${csrfField(p)}
       ${field(p, 'fullname', 'user.fullname', values, errors)}
       ${field(p, 'email', 'user.email', values, errors, { type: 'email' })}
+      ${self ? field(p, 'password', 'password.old', {}, errors, { type: 'password' }) : ''}
       ${field(p, 'about', 'user.about', values, errors, { textarea: true })}
       <div class="field${errors.sysadmin ? ' has-error' : ''}">${errorList(errors, 'sysadmin')}<label class="check"><input type="checkbox" name="sysadmin" value="true"${values.sysadmin === true || values.sysadmin === 'true' ? html` checked` : ''}${self ? html` disabled` : ''}> ${t('user.sysadmin')}</label></div>
       <div class="form-actions"><button type="submit">${t('form.save')}</button></div>
@@ -78,12 +79,13 @@ export function adminUserRoutes(app: FastifyInstance, web: Web): void {
     const u = await show(p);
     const b = p.body;
     const self = p.actor.kind === 'user' && p.actor.user.id === u.id;
-    const input = { id: u.id, fullname: String(b.fullname ?? ''), email: String(b.email ?? '').trim(), about: String(b.about ?? ''), ...(self ? {} : { sysadmin: b.sysadmin === 'true' }) };
+    // One's own e-mail changes with the current password (user_update asks it of everyone for themself).
+    const input = { id: u.id, fullname: String(b.fullname ?? ''), email: String(b.email ?? '').trim(), about: String(b.about ?? ''), ...(self ? { password: String(b.password ?? '') } : { sysadmin: b.sysadmin === 'true' }) };
     try {
       await call(p, 'user_update', input);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      return userPage(p, u, { ...b, sysadmin: b.sysadmin === 'true' }, localizeErrors(e.errors, p.lang), 400);
+      return userPage(p, u, { ...b, password: '', sysadmin: b.sysadmin === 'true' }, localizeErrors(e.errors, p.lang), 400);
     }
     return redirect(p, `/ckan-admin/users/${encodeURIComponent(u.name)}`, 'flash.saved');
   }));
@@ -98,7 +100,12 @@ export function adminUserRoutes(app: FastifyInstance, web: Web): void {
   app.post('/ckan-admin/users/:id/reactivate', form(web, async (p) => {
     requireSysadmin(p);
     const u = await show(p);
-    await call(p, 'user_update', { id: u.id, state: 'active' });
+    try {
+      await call(p, 'user_update', { id: u.id, state: 'active' });
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      return userPage(p, u, u, localizeErrors(e.errors, p.lang), 400);
+    }
     return redirect(p, `/ckan-admin/users/${encodeURIComponent(u.name)}`, 'flash.user_reactivated');
   }));
 

@@ -20,6 +20,8 @@ import { timestamp } from './tsa.ts';
 import { soapRecords } from './soap.ts';
 import { PREPARED_SQL } from '../../store/prepared.ts';
 import { normaliseFingerprint } from './mtls.ts';
+import { StaleToken, tokenCheckSql, verifyToken, type TokenCheck } from '../../access/tokens.ts';
+import type { Db } from '../../store/db.ts';
 
 /** Search parameters a partner may send (anything else in the query filters by that field). */
 export const SEARCH_PARAMS = new Set(['fields', 'filters', 'sort', 'limit', 'offset', 'q', 'include_total']);
@@ -48,10 +50,13 @@ void allResourceColumns;
  * dataset with the caller's subject and the grants in force under agreements (what openTable would
  * otherwise ask in statements of its own): the gateway's one read before the rows.
  */
-async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null, cert: string | null): Promise<AgreementRow | undefined> {
-  if (typeof ref !== 'string' || !ref || ref.length > 100) return undefined;
+async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null, cert: string | null, check: TokenCheck | null): Promise<AgreementRow | undefined> {
+  if (typeof ref !== 'string' || !ref || ref.length > 100) {
+    if (check) throw new StaleToken(); // the caller is made sure of first (no statement here to check the token in)
+    return undefined;
+  }
   const r = await sql<Record<string, unknown>>`${PREPARED_SQL}
-    SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))},
+    SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))},${check ? sql` ${tokenCheckSql(check)} AS __k_token,` : sql``}
       EXISTS (SELECT 1 FROM agreement_client_certs k WHERE k.agreement_id = a.id AND k.fingerprint = ${cert ?? ''} AND k.not_after > ${ctx.now}) AS __a_cert_registered,
       ${sql.raw(RESOURCE_COLUMNS.map((c) => `r.${c} AS __r_${c}`).join(', '))}, ${tableColumns('t')},
       d.*, ${datasetSubjectColumns(ctx, sql`${grantForSql(ctx.actor, sql.ref('d.id'), ctx.now)} AS __x_grants`, { visibleOnly: true })}
@@ -61,6 +66,12 @@ async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: strin
       LEFT JOIN datasets d ON d.id = r.dataset_id
     WHERE ${UUID.test(ref) ? sql`a.id = ${ref.toLowerCase()}` : sql`c.number = ${ref}`}`.execute(ctx.db);
   const row = r.rows[0];
+  // A remembered caller is believed only if the token's row, read in this statement, is unchanged.
+  if (check) {
+    if (!row) throw new StaleToken();
+    await verifyToken(ctx.db as Db, check, row.__k_token);
+    delete row.__k_token;
+  }
   if (!row) return undefined;
   const ag: Record<string, unknown> = {};
   const res: Record<string, unknown> = {};
@@ -73,6 +84,12 @@ async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: strin
   const { rest: ds, table } = tableFromColumns(rest);
   if (res.id == null) return { ...(ag as unknown as AgreementRow), resource: undefined };
   return { ...(ag as unknown as AgreementRow), resource: { row: res as unknown as ResourceRow, table, dataset: ds.id == null ? null : readDatasetSubject(ds) } };
+}
+
+/** The route's TokenCheck (routes.ts: a remembered caller, to be verified in the first statement). */
+function readTokenCheck(v: unknown): TokenCheck | null {
+  const c = v as TokenCheck | undefined;
+  return c && typeof c === 'object' && typeof c.hash === 'string' && typeof c.identity === 'string' && typeof c.maxDays === 'number' ? c : null;
 }
 
 const names = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -98,7 +115,7 @@ export const exchangeRecords = defineAction({
     // The route passes only a certificate that was verified (TLS against BANCHI_TLS_CLIENT_CA, or a trusted proxy's header).
     const cert = normaliseFingerprint(input.client_cert);
     const certVia = input.client_cert_via === 'proxy' ? 'proxy' : 'tls';
-    const ag = await findAgreement(ctx, input.agreement, id, cert);
+    const ag = await findAgreement(ctx, input.agreement, id, cert, readTokenCheck(input.token_check));
     const party = !!ag && memberOrgs(ctx.actor).includes(ag.partner_org);
     if (!ag || !party) {
       try { ctx.authorize('exchange_records', { party: false }); } catch { /* a foreign agreement looks like none */ }

@@ -190,11 +190,19 @@ async function tableRead<T>(q: Promise<T>): Promise<T> {
 
 /** Runs a search; the answer is CKAN's datastore_search result. */
 /** `base`: the endpoint the links go to; `resourceParam`: whether it takes the resource as resource_id (the action) or in its path (the no-code API). */
-export async function runSearch(ctx: ActionContext, access: TableAccess, p: SearchParams, links: { base: string; resourceParam?: boolean }): Promise<Record<string, unknown>> {
-  const table = sql.raw(tableName(access.resource.id));
-  const cols = sql.join(p.fields.map((f) => sql`${selectExpr(f)} AS ${sql.raw(quoteIdent(f.id))}`), sql`, `);
+/** The statement of a search's rows (runSearch's first). */
+export function rowsSql(access: TableAccess, p: SearchParams): RawBuilder<Record<string, unknown>> {
   const order = p.sort ? sql`ORDER BY ${p.sort}` : p.distinct ? sql`` : sql`ORDER BY _id`;
-  const rows = (await tableRead(sql<Record<string, unknown>>`SELECT ${p.distinct ? sql`DISTINCT` : sql``} ${cols} FROM ${table} WHERE ${p.where} ${order} LIMIT ${p.limit} OFFSET ${p.offset}`.execute(ctx.db))).rows;
+  return sql<Record<string, unknown>>`SELECT ${p.distinct ? sql`DISTINCT` : sql``} ${columnsSql(p)} FROM ${sql.raw(tableName(access.resource.id))} WHERE ${p.where} ${order} LIMIT ${p.limit} OFFSET ${p.offset}`;
+}
+
+const columnsSql = (p: SearchParams) => sql.join(p.fields.map((f) => sql`${selectExpr(f)} AS ${sql.raw(quoteIdent(f.id))}`), sql`, `);
+
+/** `opts.rows`: the rows statement's answer, when the caller already has it (the gateway sends it with its first statement). */
+export async function runSearch(ctx: ActionContext, access: TableAccess, p: SearchParams, links: { base: string; resourceParam?: boolean }, opts: { rows?: Record<string, unknown>[] } = {}): Promise<Record<string, unknown>> {
+  const table = sql.raw(tableName(access.resource.id));
+  const cols = columnsSql(p);
+  const rows = opts.rows ?? (await tableRead(rowsSql(access, p).execute(ctx.db))).rows;
   let total: number | undefined;
   if (p.includeTotal) {
     const inner = p.distinct ? sql`SELECT DISTINCT ${cols} FROM ${table} WHERE ${p.where}` : sql`SELECT 1 FROM ${table} WHERE ${p.where}`;

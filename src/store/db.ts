@@ -18,6 +18,8 @@ export interface Store {
   kind: StoreKind;
   /** The embedded instance, for what Kysely cannot say (COPY FROM a blob in src/datastore). */
   pglite?: PGlite;
+  /** The server's connection pool, for what Kysely cannot say (statements sent together: pipeline.ts). */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -51,7 +53,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     pool.on('error', (err) => process.emitWarning(`PostgreSQL idle connection closed: ${err.message}`));
     if (opts.preparedStatements !== false) usePreparedStatements(pool);
     const db = new Kysely<Database>({ dialect: new BanchiPostgresDialect(pool) }); // pooler-safe migration lock
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return { db, kind: 'postgres', pool, close: () => db.destroy() };
   }
   const dir = opts.dataDir && opts.dataDir !== 'memory://' ? path.join(opts.dataDir, 'pgdata') : undefined;
   if (dir) {

@@ -1,5 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
+import { sql } from 'kysely';
 import { STORE_KIND } from '../helpers.ts';
 import { provider, activeAgreement, type Provider } from './fixture.ts';
 
@@ -8,6 +10,24 @@ import { provider, activeAgreement, type Provider } from './fixture.ts';
  * token (src/access/tokens.ts rememberedToken): every change to the token's row, the user or the
  * user's organisations must take effect on the very next call, as if the token were looked up first.
  */
+// Every statement a server connection is given, and how many that connection had in flight then
+// (wrapped before the provider's pool connects, as the prepared-statement hook binds at connect).
+const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+const query = proto.query;
+let sent: Array<{ text: string; inFlight: number }> | null = null;
+const inFlight = new WeakMap<object, number>();
+proto.query = function (this: object, ...a: unknown[]) {
+  const q = a[0] as string | { text?: string };
+  const n = inFlight.get(this) ?? 0;
+  sent?.push({ text: typeof q === 'string' ? q : q?.text ?? '(custom)', inFlight: n });
+  inFlight.set(this, n + 1);
+  const out = query.apply(this, a) as Promise<unknown> | undefined;
+  const done = () => inFlight.set(this, (inFlight.get(this) ?? 1) - 1);
+  if (out && typeof out.then === 'function') out.then(done, done);
+  else done();
+  return out;
+};
+
 let p: Provider;
 let ag: { id: string; number: string };
 const K = `[${STORE_KIND}]`;
@@ -68,4 +88,61 @@ test(`${K} gateway: a remembered caller is checked again on every call (membersh
   const served = await db().selectFrom('audit_log').select('actor_name').where('action', '=', 'exchange_call').execute();
   assert.equal(served.length, 8);
   assert.ok(served.every((r) => r.actor_name === 'partner_user'));
+});
+
+const callWith = (qs: string) =>
+  p.env.app.inject({ method: 'GET', url: `/exchange/v1/agreements/${ag.number}/resources/${p.resource}/records?purpose=x${qs}`, headers: { authorization: `Bearer ${p.tokens.partner}`, 'accept-language': 'en' } });
+
+test(`${K} gateway: rows asked for ahead with the agreement are used only when this call's own reading asks the same`, async () => {
+  const grant = () => db().updateTable('dataset_grants').where('agreement_id', '=', ag.id);
+  const ids = (r: { json(): { records: Array<Record<string, unknown>> } }) => r.json().records.map((x) => x._id);
+  for (let i = 0; i < 2; i++) {
+    const r = await callWith('');
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(Object.keys(r.json().records[0]), ['_id', 'name', 'province', 'age']);
+  }
+  // Other parameters each call: the rows follow them.
+  const all = ids(await callWith('&limit=100'));
+  assert.ok(all.length > 2);
+  assert.deepEqual(ids(await callWith('&limit=1')), all.slice(0, 1));
+  assert.deepEqual(ids(await callWith('&limit=1&offset=1')), all.slice(1, 2));
+  assert.deepEqual(ids(await callWith('&sort=age%20desc&limit=100')), [...all].reverse());
+  // The grant narrowed: the field is gone from the very next answer; widened again, it is back.
+  await grant().set({ fields: JSON.stringify(['name', 'province']) }).execute();
+  const narrow = await callWith('');
+  assert.equal(narrow.statusCode, 200);
+  assert.deepEqual(Object.keys(narrow.json().records[0]), ['_id', 'name', 'province']);
+  await grant().set({ fields: JSON.stringify(['name', 'province', 'age']) }).execute();
+  assert.deepEqual(Object.keys((await callWith('')).json().records[0]), ['_id', 'name', 'province', 'age']);
+  // The grant revoked: nothing is served.
+  await grant().set({ revoked_at: new Date() }).execute();
+  const revoked = await callWith('');
+  assert.equal(revoked.statusCode, 404, revoked.body);
+  assert.equal(revoked.json().records, undefined);
+  await grant().set({ revoked_at: null }).execute();
+  assert.equal((await callWith('')).statusCode, 200);
+  // The grant's row condition changed: the next answer has the rows of the new condition only.
+  const ages = async () => (await callWith('&limit=100')).json().records.map((x: { age: number }) => x.age);
+  assert.ok((await ages()).some((a: number) => a < 40));
+  const cond = (await db().selectFrom('dataset_grants').select('row_condition').where('agreement_id', '=', ag.id).executeTakeFirstOrThrow()).row_condition;
+  await grant().set({ row_condition: JSON.stringify({ op: 'and', args: [cond, { field: 'age', cmp: '>=', value: 40 }] }) }).execute();
+  const older = await ages();
+  assert.ok(older.length > 0 && older.every((a: number) => a >= 40), String(older));
+  await grant().set({ row_condition: JSON.stringify(cond) }).execute();
+  assert.deepEqual(ids(await callWith('&limit=100')), all);
+  // A row that stops matching in the table itself is not served.
+  const first = all[0];
+  await sql`UPDATE ${sql.raw(`datastore."${p.resource}"`)} SET province = 'น่าน' WHERE _id = ${first}`.execute(db());
+  assert.ok(!ids(await callWith('&limit=100')).includes(first));
+
+  if (STORE_KIND !== 'postgres') return;
+  // On a server: three statements, the rows' sent with the agreement's before its answer came back.
+  sent = [];
+  assert.equal((await callWith('')).statusCode, 200);
+  const got = sent;
+  sent = null;
+  assert.equal(got.length, 3, got.map((x) => x.text.slice(0, 60)).join('\n'));
+  assert.match(got[0]!.text, /FROM agreements a/);
+  assert.match(got[1]!.text, /^SELECT\s+"_id"/);
+  assert.equal(got[1]!.inFlight, 1);
 });

@@ -1,17 +1,18 @@
 import crypto from 'node:crypto';
 import { deliveryInsertFrom } from '../monitoring/deliveries.ts';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { defineAction } from '../../actions/registry.ts';
 import type { ActionContext } from '../../actions/context.ts';
 import { NotFoundError, ValidationError } from '../../actions/errors.ts';
 import { memberOrgs, userId } from '../../access/actor.ts';
 import { UUID } from '../../actions/governance/agreements-shared.ts';
-import { openTable, readResourceId } from '../../datastore/access.ts';
+import { openTable, readResourceId, type TableAccess } from '../../datastore/access.ts';
 import { tableColumns, tableFromColumns, type DsTable } from '../../datastore/meta.ts';
 import type { ResourceRow, ResourcesTable } from '../../store/schema.ts';
 import { datasetSubjectColumns, readDatasetSubject, type LoadedDataset } from '../../actions/datasets/load.ts';
 import { grantForSql } from '../../access/grants.ts';
-import { readSearch, runSearch } from '../../datastore/query.ts';
+import { readSearch, rowsSql, runSearch, type SearchParams } from '../../datastore/query.ts';
+import { pipelined } from '../../store/pipeline.ts';
 import { GatewayError } from './errors.ts';
 import { loadExchangeKey } from './keys.ts';
 import { signDetached } from './jws.ts';
@@ -50,12 +51,12 @@ void allResourceColumns;
  * dataset with the caller's subject and the grants in force under agreements (what openTable would
  * otherwise ask in statements of its own): the gateway's one read before the rows.
  */
-async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null, cert: string | null, check: TokenCheck | null): Promise<AgreementRow | undefined> {
+async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: string | null, cert: string | null, check: TokenCheck | null, rows?: CompiledQuery): Promise<{ ag: AgreementRow | undefined; rows?: Record<string, unknown>[] }> {
   if (typeof ref !== 'string' || !ref || ref.length > 100) {
     if (check) throw new StaleToken(); // the caller is made sure of first (no statement here to check the token in)
-    return undefined;
+    return { ag: undefined };
   }
-  const r = await sql<Record<string, unknown>>`${PREPARED_SQL}
+  const statement = sql<Record<string, unknown>>`${PREPARED_SQL}
     SELECT ${sql.raw(AGREEMENT_COLUMNS.map((c) => `${c} AS __a_${c.slice(2)}`).join(', '))},${check ? sql` ${tokenCheckSql(check)} AS __k_token,` : sql``}
       EXISTS (SELECT 1 FROM agreement_client_certs k WHERE k.agreement_id = a.id AND k.fingerprint = ${cert ?? ''} AND k.not_after > ${ctx.now}) AS __a_cert_registered,
       ${sql.raw(RESOURCE_COLUMNS.map((c) => `r.${c} AS __r_${c}`).join(', '))}, ${tableColumns('t')},
@@ -64,7 +65,16 @@ async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: strin
       LEFT JOIN resources r ON ${resourceId ? sql`r.id = ${resourceId}` : sql`false`}
       LEFT JOIN datastore_tables t ON t.resource_id = r.id
       LEFT JOIN datasets d ON d.id = r.dataset_id
-    WHERE ${UUID.test(ref) ? sql`a.id = ${ref.toLowerCase()}` : sql`c.number = ${ref}`}`.execute(ctx.db);
+    WHERE ${UUID.test(ref) ? sql`a.id = ${ref.toLowerCase()}` : sql`c.number = ${ref}`}`;
+  let r;
+  let prefetched: Record<string, unknown>[] | undefined;
+  if (rows) {
+    const [mine, theirs] = await pipelined(ctx.services.store, [statement.compile(ctx.db), rows]);
+    if (mine instanceof Error) throw mine;
+    r = mine!;
+    // The rows' statement failing (the table replaced meanwhile) only means they are read again below.
+    if (theirs && !(theirs instanceof Error)) prefetched = theirs.rows;
+  } else r = await statement.execute(ctx.db);
   const row = r.rows[0];
   // A remembered caller is believed only if the token's row, read in this statement, is unchanged.
   if (check) {
@@ -72,7 +82,7 @@ async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: strin
     await verifyToken(ctx.db as Db, check, row.__k_token);
     delete row.__k_token;
   }
-  if (!row) return undefined;
+  if (!row) return { ag: undefined };
   const ag: Record<string, unknown> = {};
   const res: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
@@ -82,8 +92,50 @@ async function findAgreement(ctx: ActionContext, ref: unknown, resourceId: strin
     else rest[k] = v;
   }
   const { rest: ds, table } = tableFromColumns(rest);
-  if (res.id == null) return { ...(ag as unknown as AgreementRow), resource: undefined };
-  return { ...(ag as unknown as AgreementRow), resource: { row: res as unknown as ResourceRow, table, dataset: ds.id == null ? null : readDatasetSubject(ds) } };
+  if (res.id == null) return { ag: { ...(ag as unknown as AgreementRow), resource: undefined }, rows: prefetched };
+  return { ag: { ...(ag as unknown as AgreementRow), resource: { row: res as unknown as ResourceRow, table, dataset: ds.id == null ? null : readDatasetSubject(ds) } }, rows: prefetched };
+}
+
+/** The gateway's reading of the search parameters: its defaults and bounds over datastore_search's. */
+function gatewaySearch(params: Record<string, unknown>, access: TableAccess): SearchParams {
+  const search = readSearch({ ...Object.fromEntries(Object.entries(params).filter(([k]) => SEARCH_PARAMS.has(k))), include_total: params.include_total ?? false, limit: params.limit ?? 100 }, access);
+  if (search.limit > MAX_ROWS) search.limit = MAX_ROWS;
+  search.format = 'objects';
+  return search;
+}
+
+/*
+ * What each remembered caller's last call under an agreement and resource could read (per process,
+ * bounded). Never believed: it only shapes the rows statement sent ahead; the rows are used when the
+ * statement made from this call's fresh reading is the same text with the same parameters.
+ */
+const LAST_ACCESS_MAX = 1000;
+const lastAccess = new Map<string, TableAccess>();
+function remembered(key: string, access: TableAccess): void {
+  lastAccess.delete(key);
+  if (lastAccess.size >= LAST_ACCESS_MAX) lastAccess.delete(lastAccess.keys().next().value!);
+  lastAccess.set(key, access);
+}
+
+function rowsAhead(ctx: ActionContext, key: string, params: Record<string, unknown>): CompiledQuery | undefined {
+  const access = lastAccess.get(key);
+  if (!access) return undefined;
+  try {
+    return rowsSql(access, gatewaySearch(params, access)).compile(ctx.db);
+  } catch {
+    return undefined; // refused below, from the fresh reading
+  }
+}
+
+function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x instanceof Date && y instanceof Date ? x.getTime() !== y.getTime() : JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
 }
 
 /** The route's TokenCheck (routes.ts: a remembered caller, to be verified in the first statement). */
@@ -115,14 +167,21 @@ export const exchangeRecords = defineAction({
     // The route passes only a certificate that was verified (TLS against BANCHI_TLS_CLIENT_CA, or a trusted proxy's header).
     const cert = normaliseFingerprint(input.client_cert);
     const certVia = input.client_cert_via === 'proxy' ? 'proxy' : 'tls';
-    const ag = await findAgreement(ctx, input.agreement, id, cert, readTokenCheck(input.token_check));
+    const check = readTokenCheck(input.token_check);
+    const soap = input.format === 'soap';
+    const params = (input.params ?? {}) as Record<string, unknown>;
+    // A remembered caller's rows are asked for in the same round trip as the agreement, by what its
+    // last call under this agreement was given; they are used only if this call's own statement for
+    // them, made from the fresh agreement, grant and table below, is the same statement (rowsAhead).
+    const memo = check && id && ctx.services.store.kind === 'postgres' ? `${check.hash}\n${input.agreement}\n${id}` : null;
+    const ahead = memo ? rowsAhead(ctx, memo, params) : undefined;
+    const { ag, rows: prefetched } = await findAgreement(ctx, input.agreement, id, cert, check, ahead);
     const party = !!ag && memberOrgs(ctx.actor).includes(ag.partner_org);
     if (!ag || !party) {
       try { ctx.authorize('exchange_records', { party: false }); } catch { /* a foreign agreement looks like none */ }
       throw new GatewayError(404, 'agreement_not_found', { th: 'ไม่พบข้อตกลงนี้สำหรับหน่วยงานของท่าน', en: 'No such agreement for your organisation' });
     }
     ctx.authorize('exchange_records', { party, owner_org: ag.owner_org, partner_org: ag.partner_org });
-    const params = (input.params ?? {}) as Record<string, unknown>;
     const purpose = typeof params.purpose === 'string' ? params.purpose.trim() : '';
     // Every refused call of a party to the agreement is audited, bad input included (a partner
     // probing parameters shows in the log); the caller gets the same error after the row commits.
@@ -142,7 +201,6 @@ export const exchangeRecords = defineAction({
       return refuse(new GatewayError(403, 'agreement_not_active', { th: `ข้อตกลงไม่อยู่ในสถานะใช้งาน (สถานะ: ${ag.state})`, en: `The agreement is not in force (state: ${ag.state})` }, { detail: { state: ag.state } }));
     }
     if (ctx.now < ag.access_from) return refuse(new GatewayError(403, 'agreement_not_started', { th: `ยังไม่ถึงช่วงเวลาเข้าถึง (เริ่ม ${ag.access_from.toISOString()})`, en: `The access window opens at ${ag.access_from.toISOString()}` }));
-    const soap = input.format === 'soap';
     if (soap && ag.technology !== 'soap') return refuse(new GatewayError(403, 'soap_not_agreed', { th: 'ข้อตกลงนี้ไม่ได้กำหนดให้ใช้ SOAP ใช้ REST (/exchange/v1/agreements/…/records) แทน', en: 'This agreement does not name SOAP; use the REST endpoint (/exchange/v1/agreements/…/records)' }));
     if (ctx.now >= ag.access_to) return refuse(new GatewayError(403, 'agreement_expired', { th: `ข้อตกลงหมดอายุแล้ว (สิ้นสุด ${ag.access_to.toISOString()})`, en: `The agreement expired at ${ag.access_to.toISOString()}` }));
     if (!purpose || purpose.length > 500) return refuse(ValidationError.field('purpose', { th: 'ต้องระบุวัตถุประสงค์ของการเรียกใช้ (purpose) ไม่เกิน 500 ตัวอักษร', en: 'State the purpose of this call (purpose, at most 500 characters)' }));
@@ -168,14 +226,15 @@ export const exchangeRecords = defineAction({
     if (notAgreed.length) return refuse(new GatewayError(403, 'field_not_agreed', { th: `ฟิลด์ที่ไม่อยู่ในข้อตกลง: ${notAgreed.join(', ')}`, en: `Fields not in the agreement: ${notAgreed.join(', ')}` }, { detail: { fields: notAgreed } }));
     let search;
     try {
-      search = readSearch({ ...Object.fromEntries(Object.entries(params).filter(([k]) => SEARCH_PARAMS.has(k))), include_total: params.include_total ?? false, limit: params.limit ?? 100 }, access);
+      search = gatewaySearch(params, access);
     } catch (e) {
       if (e instanceof ValidationError) return refuse(e);
       throw e;
     }
-    if (search.limit > MAX_ROWS) search.limit = MAX_ROWS;
-    search.format = 'objects';
-    const result = await runSearch(ctx, access, search, { base: `/exchange/v1/agreements/${ag.number}/resources/${id}/records` });
+    if (memo) remembered(memo, access);
+    const own = prefetched && ahead ? rowsSql(access, search).compile(ctx.db) : undefined;
+    const same = !!own && own.sql === ahead!.sql && sameParameters(own.parameters, ahead!.parameters);
+    const result = await runSearch(ctx, access, search, { base: `/exchange/v1/agreements/${ag.number}/resources/${id}/records` }, same ? { rows: prefetched } : {});
     // The answer is made and signed (and time-stamped) before the quota is counted: none of it depends
     // on the count, and the counter's row lock is then held only by the upsert, the audit row and the commit.
     const callId = crypto.randomUUID();

@@ -17,7 +17,15 @@ export async function pipelined(store: Store, queries: CompiledQuery[]): Promise
   let broken: Error | undefined;
   try {
     c.pipeline = true;
-    const sent = queries.map((q) => client.query(q.sql, q.parameters as unknown[]));
+    // pg writes each statement as it is given; held together they leave in one write (one system call).
+    const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+    stream?.cork?.();
+    let sent;
+    try {
+      sent = queries.map((q) => client.query(q.sql, q.parameters as unknown[]));
+    } finally {
+      stream?.uncork?.();
+    }
     const settled = await Promise.allSettled(sent);
     const out = settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error)));
     broken = out.find((r): r is Error => r instanceof Error && !('severity' in r));

@@ -124,19 +124,37 @@ try {
       console.log(`${label}: ${first.length} statements (median ms from send to answer, one request at a time)`);
       // Planning and execution time of each read as the server reports them (EXPLAIN ANALYZE; reads only).
       const explain = new pg.Client({ connectionString: scratch.url });
+      const plans: string[] = [];
       await explain.connect();
       for (const [i, st] of first.entries()) {
         const xs = runs.map((r) => r[i]?.ms ?? NaN).filter(Number.isFinite).sort((x, y) => x - y);
         let plan = '';
-        if (/^\s*(\/\* prepared \*\/\s*)?SELECT/i.test(st.sql)) {
-          const ex = () => query.call(explain, `EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${st.sql}`, st.params as unknown[]) as Promise<unknown>;
-          for (let k = 0; k < 5; k++) await ex(); // warm the connection's caches
-          const r = await ex() as { rows: Array<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number }> }> };
-          const p = r.rows[0]!['QUERY PLAN'][0]!;
-          plan = `plan ${p['Planning Time'].toFixed(2)} exec ${p['Execution Time'].toFixed(2)}  `;
+        // Writes too, each in a transaction rolled back (what it wrote is not kept).
+        const write = /^\s*(\/\* prepared \*\/\s*)?(WITH|INSERT|UPDATE)/i.test(st.sql);
+        if (write || /^\s*(\/\* prepared \*\/\s*)?SELECT/i.test(st.sql)) {
+          const ex = async () => {
+            // The call's delivery row (its call id is unique) is taken out first, inside the transaction.
+            if (write) await query.call(explain, 'BEGIN; DELETE FROM exchange_deliveries');
+            try {
+              return await (query.call(explain, `EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) ${st.sql}`, st.params as unknown[]) as Promise<unknown>);
+            } finally {
+              if (write) await query.call(explain, 'ROLLBACK');
+            }
+          };
+          try {
+            for (let k = 0; k < 5; k++) await ex(); // warm the connection's caches
+            const r = await ex() as { rows: Array<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number; Plan: unknown }> }> };
+            const p = r.rows[0]!['QUERY PLAN'][0]!;
+            plan = `plan ${p['Planning Time'].toFixed(2)} exec ${p['Execution Time'].toFixed(2)}  `;
+            // BANCHI_BENCH_TRACE=plans: each statement's plan with its timings, after its line.
+            if (process.env.BANCHI_BENCH_TRACE === 'plans') plans.push(`${st.text}\n${JSON.stringify(p.Plan, (k, v) => (['Output', 'Parallel Aware', 'Async Capable', 'Startup Cost', 'Total Cost', 'Plan Width', 'Plan Rows'].includes(k) ? undefined : v), 1)}`);
+          } catch (e) {
+            plan = `(not explained: ${(e as Error).message.slice(0, 60)})  `;
+          }
         }
         console.log(`  ${(xs[Math.floor(xs.length / 2)] ?? NaN).toFixed(2).padStart(6)}  ${plan}${st.text}`);
       }
+      for (const x of plans.splice(0)) console.log(x);
       await explain.end();
     }
     proto.query = query;

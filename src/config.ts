@@ -16,6 +16,8 @@ export interface Config {
   siteTitle: string;
   maxUploadBytes: number;
   maxBodyBytes: number;
+  /** BANCHI_DATASTORE_TIMEOUT_MS: longest a datastore_search statement may run on a PostgreSQL server (CKAN: "Query took too long"). */
+  datastoreTimeoutMs?: number;
   /** Require TOTP two-factor for every user, not only sysadmins and organisation admins. */
   require2faForAll: boolean;
   sessionSecret: string;
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     siteTitle: env.BANCHI_SITE_TITLE || 'บัญชีข้อมูลหน่วยงาน',
     maxUploadBytes: intSetting(env, 'BANCHI_MAX_UPLOAD_MB', 100, 1, 10240) * 1024 * 1024,
     maxBodyBytes: intSetting(env, 'BANCHI_MAX_BODY_KB', 1024, 16, 102400) * 1024,
+    datastoreTimeoutMs: intSetting(env, 'BANCHI_DATASTORE_TIMEOUT_MS', 10_000, 100, 600_000),
     require2faForAll: env.BANCHI_REQUIRE_2FA_ALL === 'true',
     sessionSecret: env.BANCHI_SESSION_SECRET || '',
     tokenMaxDays: intSetting(env, 'BANCHI_TOKEN_MAX_DAYS', 365, 1, 3650),

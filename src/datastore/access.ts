@@ -99,12 +99,23 @@ export function mayReadPersonal(actor: Actor, ownerOrg: string | null): boolean 
  * Loads a resource and its DataStore table for `rule`, answering 404 alike for a resource that
  * does not exist, one the caller may not see, and one without a table (so nothing is disclosed).
  */
-export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string; loaded?: { row: ResourceRow; table: DsTable | undefined; dataset?: LoadedDataset<{ __x_grants?: unknown }> | null } } = {}): Promise<TableAccess> {
+/**
+ * A select-list column that limits how long the statements after it in the caller's transaction may
+ * run: set in a statement that is sent anyway, so the limit costs no round trip. PGlite cannot
+ * interrupt a statement, so nothing there. (`timeoutMs` of openTable.)
+ */
+export function timeoutColumn(ctx: ActionContext, ms: number): RawBuilder<unknown> {
+  return ctx.services.store.kind === 'postgres' ? sql`, set_config('statement_timeout', ${String(Math.floor(ms))}, true) AS __timeout` : sql``;
+}
+
+export async function openTable(ctx: ActionContext, resourceId: string, rule: string, opts: { needTable?: boolean; personal?: boolean; write?: boolean; agreementId?: string; timeoutMs?: number; loaded?: { row: ResourceRow; table: DsTable | undefined; dataset?: LoadedDataset<{ __x_grants?: unknown }> | null } } = {}): Promise<TableAccess> {
   const notFound = () => new NotFoundError({ th: NOT_FOUND.th, en: NOT_FOUND.en.replace('{id}', resourceId) });
   // Two statements: the resource with its table's description, then the dataset with the caller's
   // subject (visibility, file grant, collaboration) and, for the gateway, the grants in force now.
   // (`loaded`: the gateway read the resource and its table with the agreement, in its own statement.)
-  const row = opts.loaded?.row.id === resourceId ? undefined : (await sql<ResourceRow & Record<string, unknown>>`SELECT r.*, ${tableColumns('t')} FROM resources r LEFT JOIN datastore_tables t ON t.resource_id = r.id WHERE r.id = ${resourceId}`.execute(ctx.db)).rows[0];
+  const timeout = opts.timeoutMs ? timeoutColumn(ctx, opts.timeoutMs) : sql``;
+  const row = opts.loaded?.row.id === resourceId ? undefined : (await sql<ResourceRow & Record<string, unknown>>`SELECT r.*, ${tableColumns('t')}${timeout} FROM resources r LEFT JOIN datastore_tables t ON t.resource_id = r.id WHERE r.id = ${resourceId}`.execute(ctx.db)).rows[0];
+  if (row) delete row.__timeout;
   const split = row ? tableFromColumns(row) : undefined;
   const resource = opts.loaded?.row.id === resourceId ? opts.loaded.row : (split?.rest as ResourceRow | undefined);
   const table = opts.loaded?.row.id === resourceId ? opts.loaded.table : split?.table;

@@ -4,7 +4,7 @@ import { defineAction } from '../actions/registry.ts';
 import { NotFoundError, ValidationError } from '../actions/errors.ts';
 import { userId } from '../access/actor.ts';
 import { hashToken } from '../access/tokens.ts';
-import { openTable, readResourceId } from './access.ts';
+import { openTable, readResourceId, timeoutColumn } from './access.ts';
 import { getTable } from './meta.ts';
 import { readSearch, runSearch } from './query.ts';
 import { openApiFor } from './openapi.ts';
@@ -80,7 +80,7 @@ export const datastoreKeySearch = defineAction({
   async run(ctx, input) {
     const id = readResourceId(input);
     const raw = typeof input.key === 'string' ? input.key.replace(/^Bearer\s+/i, '').trim() : '';
-    const key = raw.length < 200 ? (await sql<{ id: string; expires_at: Date | null; last_access: Date | null }>`SELECT id, expires_at, last_access FROM datastore_api_keys WHERE token_hash = ${hashToken(raw)} AND resource_id = ${id} AND revoked_at IS NULL`.execute(ctx.db)).rows[0] : undefined;
+    const key = raw.length < 200 ? (await sql<{ id: string; expires_at: Date | null; last_access: Date | null }>`SELECT id, expires_at, last_access${timeoutColumn(ctx, ctx.services.config.datastoreTimeoutMs ?? 10_000)} FROM datastore_api_keys WHERE token_hash = ${hashToken(raw)} AND resource_id = ${id} AND revoked_at IS NULL`.execute(ctx.db)).rows[0] : undefined;
     const keyValid = !!key && (!key.expires_at || key.expires_at > ctx.now);
     ctx.authorize('datastore_key_search', { keyValid });
     const res = await ctx.db.selectFrom('resources as r').innerJoin('datasets as d', 'd.id', 'r.dataset_id').select(['r.id', 'r.state', 'd.state as dataset_state']).where('r.id', '=', id).executeTakeFirst();

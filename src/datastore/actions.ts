@@ -38,7 +38,7 @@ export const datastoreSearch = defineAction({
     item_names: { type: 'boolean', description: 'answer (and read filters/fields) in exchange data item names where fields are mapped to items' },
   },
   async run(ctx, input) {
-    const access = await openTable(ctx, readResourceId(input), 'datastore_search');
+    const access = await openTable(ctx, readResourceId(input), 'datastore_search', { timeoutMs: ctx.services.config.datastoreTimeoutMs });
     const { item_names: byItem, ...rest } = input;
     if (byItem !== true && byItem !== 'true') return runSearch(ctx, access, readSearch(rest, access), searchLinks(ctx));
     // Exchange data items (src/exchange/items/mapping.ts): partners read every agency's table in the same names.

@@ -184,6 +184,8 @@ async function tableRead<T>(q: Promise<T>): Promise<T> {
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === '42P01' || code === '42703') throw new NotFoundError({ th: 'ตารางข้อมูลถูกลบหรือโหลดใหม่ระหว่างการอ่าน กรุณาลองอีกครั้ง', en: 'The table was removed or reloaded while it was being read; try again' });
+    // statement_timeout (openTable's timeoutMs): CKAN's answer, a Validation Error on `query`.
+    if (code === '57014') throw ValidationError.field('query', { th: 'การค้นใช้เวลานานเกินไป กรองให้แคบลง (filters บนฟิลด์ที่มีดัชนี) หรือลด limit/offset', en: 'Query took too long; narrow it (filters on indexed fields) or lower limit/offset' });
     throw e;
   }
 }

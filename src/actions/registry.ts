@@ -26,6 +26,11 @@ export interface ActionDef<O = unknown> {
   /** Input keys whose items the action checks one by one (package_import's records fail alone, not the batch). */
   itemKeys?: readonly string[];
   /**
+   * The policy rule asked before a multipart body is read: may this caller send the action a file
+   * at all (in some organisation)? Without it, a file part is refused unread (src/files/upload-gate.ts).
+   */
+  uploadRule?: string;
+  /**
    * false: a write that leaves no audit row (job bookkeeping whose effects are audited where they
    * land). Every other write that writes no row of its own gets runAction's (writeEvent below).
    */

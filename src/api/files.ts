@@ -5,6 +5,7 @@ import { runAction } from '../actions/registry.ts';
 import { AuthorizationError, NotFoundError } from '../actions/errors.ts';
 import { ANONYMOUS } from '../access/actor.ts';
 import { contentDisposition, servingType } from '../files/mime.ts';
+import { measured } from '../files/file-store.ts';
 import { etagMatches, parseRange, type RangeAnswer } from '../files/range.ts';
 import { refKey } from '../files/upload.ts';
 import type { DownloadInfo } from '../actions/resources/actions.ts';
@@ -41,10 +42,12 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
       let range: RangeAnswer = null;
       // The length comes from the opened file, never from the database: a wrong size there must not
       // let file bytes run into the next response on a keep-alive connection.
-      const opened = await services.files.read(refKey(file.file), ranged ? (size) => {
+      const choose = ranged ? (size: number) => {
         range = parseRange(headers.range, size);
         return range === 'unsatisfiable' ? { start: 0, end: -1 } : range;
-      } : undefined);
+      } : undefined;
+      // A HEAD is answered from the store's metadata: the file is not opened, let alone read.
+      const opened = req.method === 'HEAD' ? await measured(services.files, refKey(file.file), choose) : await services.files.read(refKey(file.file), choose);
       if (!opened) throw new NotFoundError();
       const { contentType, inline } = servingType(file.filename);
       reply
@@ -57,7 +60,7 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
         .header('Cache-Control', 'private, no-cache');
       if (etag) reply.header('ETag', etag);
       if (unchanged || range === 'unsatisfiable') {
-        opened.stream.destroy();
+        opened.stream?.destroy();
         if (unchanged) return reply.code(304).send();
         return reply.code(416).header('Content-Range', `bytes */${opened.size}`).header('Content-Length', 0).send();
       }
@@ -65,11 +68,8 @@ export async function fileRoutes(app: FastifyInstance, services: Services): Prom
       if (file.dataset_id && req.method === 'GET' && opened.start === 0) services.views.recordResource(file.dataset_id, rid.toLowerCase(), 'download');
       if (range) reply.code(206).header('Content-Range', `bytes ${opened.start}-${opened.end}/${opened.size}`);
       reply.header('Content-Length', opened.end - opened.start + 1);
-      if (req.method === 'HEAD') {
-        // Fastify's HEAD keeps the length of a stream answer but reads the stream to its end: not the file's.
-        opened.stream.destroy();
-        return reply.send(Readable.from([]));
-      }
+      // Fastify's HEAD keeps the length of a stream answer (an empty one here: no file was opened).
+      if (!opened.stream) return reply.send(Readable.from([]));
       return reply.send(opened.stream);
     } catch (e) {
       if (e instanceof NotFoundError) return reply.code(404).type('text/plain; charset=utf-8').send(lang === 'en' ? 'Not found' : 'ไม่พบไฟล์');

@@ -19,6 +19,20 @@ export interface OpenedFile {
 /** Picks the bytes to read once the opened file's size is known (a Range request); null reads all. */
 export type RangeChooser = (size: number) => { start: number; end: number } | null;
 
+/** The bytes a chooser picks of a file of `size` bytes, kept inside the file (end = start - 1: none). */
+export function chooseRange(size: number, range?: RangeChooser): { start: number; end: number } {
+  const picked = range?.(size) ?? { start: 0, end: size - 1 };
+  const start = Math.max(0, Math.min(picked.start, size));
+  const end = Math.min(picked.end, size - 1);
+  return { start, end: end < start ? start - 1 : end };
+}
+
+/** A stored file's length and the range asked of it, from the store's metadata: nothing is opened (a HEAD answer). */
+export async function measured(files: FileStore, key: string, range?: RangeChooser): Promise<{ size: number; start: number; end: number; stream?: undefined } | null> {
+  const st = await files.stat(key);
+  return st ? { size: st.size, ...chooseRange(st.size, range) } : null;
+}
+
 /** One entry of a store listing, for the sweep. */
 export interface StoreEntry {
   key: string;
@@ -46,6 +60,8 @@ export interface FileStore {
   /** The bytes of an upload not yet committed (an action that reads a file and keeps none of it). */
   readPending(key: string, maxBytes: number): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
+  /** The stored file's length from the store's metadata, without opening it (a HEAD answer); null when absent. */
+  stat(key: string): Promise<{ size: number } | null>;
   /** Removes a stored file; only the lifecycle (`src/files/lifecycle.ts`) calls it, after checking no row refers to it. */
   remove(key: string): Promise<void>;
   list(): AsyncIterable<StoreEntry>;
@@ -148,12 +164,10 @@ export class LocalFileStore implements FileStore {
     try {
       const { size } = await fd.stat();
       // Exactly the bytes of the descriptor that was measured: the length header can never be wrong.
-      const picked = range?.(size) ?? { start: 0, end: size - 1 };
-      const start = Math.max(0, Math.min(picked.start, size));
-      const end = Math.min(picked.end, size - 1);
+      const { start, end } = chooseRange(size, range);
       if (end < start) {
         await fd.close();
-        return { size, stream: Readable.from([]), start, end: start - 1 };
+        return { size, stream: Readable.from([]), start, end };
       }
       return { size, stream: fd.createReadStream({ start, end, autoClose: true }), start, end };
     } catch (e) {
@@ -168,6 +182,16 @@ export class LocalFileStore implements FileStore {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  async stat(key: string): Promise<{ size: number } | null> {
+    try {
+      const st = await fs.promises.stat(this.pathOf(key));
+      return st.isFile() ? { size: st.size } : null;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
     }
   }
 

@@ -12,12 +12,35 @@ import type { Upload } from './upload.ts';
  * transaction that could still roll back; the start-up sweep catches what a crash interrupted.
  */
 
+/**
+ * Uploads of this process from attach until their commit (the rename to the stored name) or discard
+ * has finished. A release of such a key waits: a concurrent replace that committed just after this
+ * one would otherwise remove the file before its rename, and the rename bring it back as an orphan.
+ */
+const settling = new Map<string, Promise<void>>();
+const SETTLE_WAIT_MS = 30_000;
+
 /** Takes an upload for a row the action writes: stored for good if the transaction commits, removed if not. */
 export function attachUpload(ctx: Pick<ActionContext, 'afterCommit' | 'onRollback' | 'services'>, upload: Upload): string {
   const key = upload.claim();
-  ctx.onRollback(() => ctx.services.files.discard(key));
-  ctx.afterCommit(() => ctx.services.files.commit(key));
+  let settle!: () => void;
+  settling.set(key, new Promise<void>((resolve) => (settle = resolve)));
+  const done = () => {
+    settling.delete(key);
+    settle();
+  };
+  ctx.onRollback(() => ctx.services.files.discard(key).finally(done));
+  ctx.afterCommit(() => ctx.services.files.commit(key).finally(done));
   return key;
+}
+
+/** Waits for this process's commits of `keys` still under way (bounded: the sweep catches what is left). */
+async function settled(keys: string[]): Promise<void> {
+  const pending = keys.map((k) => settling.get(k)).filter((p) => !!p);
+  if (!pending.length) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(pending), new Promise<void>((r) => (timer = setTimeout(r, SETTLE_WAIT_MS).unref()))]);
+  clearTimeout(timer);
 }
 
 /** Keys (of those given) that some resource row or agreement refers to. */
@@ -39,6 +62,7 @@ export function releaseFiles(ctx: Pick<ActionContext, 'afterCommit' | 'services'
   if (!list.length) return;
   ctx.afterCommit(async () => {
     try {
+      await settled(list);
       const used = await referencedKeys(ctx.services.store.db, list);
       for (const k of list) if (!used.has(k)) await ctx.services.files.remove(k);
     } catch {

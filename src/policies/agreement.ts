@@ -21,6 +21,8 @@ const updates = (a: Actor, s: PartySubject) => a.kind === 'system' || drafts(a, 
 export const agreementPolicies: PolicySet = {
   agreement_create: (a, s: PartySubject) => a.kind === 'system' || drafts(a, s.owner_org),
   agreement_update: updates,
+  /** Asked before a consent letter is read (src/files/upload-gate.ts): does the caller draft agreements anywhere? */
+  agreement_upload_somewhere: (a) => a.kind === 'system' || orgsWithDuty(a, 'data_owner').length > 0 || orgsWithDuty(a, 'it_officer').length > 0,
   /** Mutual TLS for the gateway (src/exchange/gateway/mtls-actions.ts): the same people as agreement_update. */
   agreement_client_cert_add: updates,
   agreement_client_cert_remove: updates,

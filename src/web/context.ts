@@ -8,6 +8,7 @@ import { portalLang } from './lang.ts';
 import { UploadTooLargeError } from '../api/ckan/input.ts';
 import { readCheckedInput } from '../api/ckan/checked-input.ts';
 import { discardUploads, type Upload } from '../files/upload.ts';
+import { checkUpload } from '../files/upload-gate.ts';
 import { isMessageKey, translator, type MessageKey, type T } from './i18n/index.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from './csrf.ts';
 import type { Html } from './html.ts';
@@ -129,16 +130,24 @@ export function page(web: Web, handler: PageHandler): RouteHandlerMethod {
   };
 }
 
+export interface FormOptions {
+  /** The action whose file the form sends (its upload gate is asked first); without it a file part is refused unread. */
+  upload?: string;
+}
+
 /**
  * A POST form: the body is read (a multipart upload goes straight to the file store), then the
  * CSRF token is checked before the handler — and so before any action — runs.
  */
-export function form(web: Web, handler: PageHandler): RouteHandlerMethod {
+export function form(web: Web, handler: PageHandler, opts: FormOptions = {}): RouteHandlerMethod {
   return async (req, reply) => {
     const p = makeCtx(web, req, reply);
     let uploads: Upload[] = [];
+    const def = opts.upload ? findAction(opts.upload) : undefined;
     try {
-      const read = await readCheckedInput(web.services, req);
+      // The session is known before the body is read: a visitor who could never attach a file writes nothing.
+      if (def && req.isMultipart()) await checkUpload(web.services, def, p.actor, reply);
+      const read = await readCheckedInput(web.services, req, [], { files: !!def?.uploadRule, reply });
       uploads = read.uploads;
       p.body = read.input;
       if (!csrfValid(web.services, web.secret, req, p.body[CSRF_FIELD])) return errorPage(p, 403, p.t('error.csrf'));

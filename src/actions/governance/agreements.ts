@@ -86,6 +86,7 @@ function legalFile(ctx: ActionContext, v: AgreementValues): { legal_file: string
 
 export const agreementCreate = defineAction({
   name: 'agreement_create',
+  uploadRule: 'agreement_upload_somewhere',
   readOnly: false,
   summary: 'Draft an agreement (purpose, scope of use, access window, frequency, service level, period of use, accessible fields and records per dataset, technology, legal basis or consent letter as "upload"); an MOU goes through legal review.',
   params: {
@@ -119,6 +120,7 @@ export const agreementCreate = defineAction({
 
 export const agreementUpdate = defineAction({
   name: 'agreement_update',
+  uploadRule: 'agreement_upload_somewhere',
   readOnly: false,
   summary: 'Change a draft agreement (only while it is a draft; a sent-back agreement is a draft again). Fields left out keep their value.',
   async run(ctx, input) {

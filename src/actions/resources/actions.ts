@@ -24,7 +24,11 @@ function resourceNotFound(): NotFoundError {
   return new NotFoundError(RESOURCE_NOT_FOUND);
 }
 
-async function loadResource(ctx: ActionContext, input: Record<string, unknown>, rule: string): Promise<{ res: ResourceRow; dataset: DatasetRow; subject: DatasetSubject }> {
+/**
+ * `lock`: a write that replaces the row's file reads it FOR UPDATE once allowed, so a concurrent
+ * replace waits for this one's commit and then releases the file this one stored, not the one both first saw.
+ */
+async function loadResource(ctx: ActionContext, input: Record<string, unknown>, rule: string, lock = false): Promise<{ res: ResourceRow; dataset: DatasetRow; subject: DatasetSubject }> {
   const id = input.id;
   if (typeof id !== 'string' || !id) throw ValidationError.field('id', M.missing());
   const res = UUID.test(id) ? await ctx.db.selectFrom('resources').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
@@ -39,7 +43,10 @@ async function loadResource(ctx: ActionContext, input: Record<string, unknown>, 
     throw resourceNotFound();
   }
   ctx.authorize(rule, subject);
-  return { res, dataset, subject };
+  if (!lock) return { res, dataset, subject };
+  const locked = await ctx.db.selectFrom('resources').selectAll().where('id', '=', res.id).forUpdate().executeTakeFirst();
+  if (!locked || locked.state === 'deleted' || locked.dataset_id !== res.dataset_id) throw resourceNotFound();
+  return { res: locked, dataset, subject };
 }
 
 /** The link a resource dict shows for its own file: clients echo it back from resource_show. */
@@ -108,6 +115,7 @@ async function writeResource(ctx: ActionContext, dataset: DatasetRow, input: Rec
 export const resourceCreate = defineAction({
   name: 'resource_create',
   readOnly: false,
+  uploadRule: 'resource_upload_somewhere',
   summary: 'Add a resource to a dataset: a link (url) or a file sent as multipart field "upload".',
   async run(ctx, input) {
     const { row } = await requireDataset(ctx, { id: input.package_id }, 'resource_create', 'id');
@@ -119,9 +127,10 @@ export const resourceCreate = defineAction({
 export const resourceUpdate = defineAction({
   name: 'resource_update',
   readOnly: false,
+  uploadRule: 'resource_upload_somewhere',
   summary: 'Replace a resource; send "upload" to replace its file.',
   async run(ctx, input) {
-    const { res, dataset } = await loadResource(ctx, input, 'resource_update');
+    const { res, dataset } = await loadResource(ctx, input, 'resource_update', true);
     return writeResource(ctx, dataset, input, res, false);
   },
 });
@@ -129,9 +138,10 @@ export const resourceUpdate = defineAction({
 export const resourcePatch = defineAction({
   name: 'resource_patch',
   readOnly: false,
+  uploadRule: 'resource_upload_somewhere',
   summary: 'Change only the resource fields sent.',
   async run(ctx, input) {
-    const { res, dataset } = await loadResource(ctx, input, 'resource_patch');
+    const { res, dataset } = await loadResource(ctx, input, 'resource_patch', true);
     return writeResource(ctx, dataset, input, res, true);
   },
 });

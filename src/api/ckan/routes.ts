@@ -9,6 +9,7 @@ import { UploadTooLargeError } from './input.ts';
 import { TransitionNotAllowedError, WorkflowForbiddenError } from '../../workflow/errors.ts';
 import { readCheckedInput } from './checked-input.ts';
 import { discardUploads, type Upload } from '../../files/upload.ts';
+import { checkUpload } from '../../files/upload-gate.ts';
 
 const JSON_TYPE = 'application/json;charset=utf-8';
 
@@ -54,11 +55,16 @@ async function handle(services: Services, def: ActionDef | undefined, name: stri
   const callback = rawCallback as string | undefined;
   let uploads: Upload[] = [];
   try {
-    const read = await readCheckedInput(services, req, def.itemKeys);
+    // A multipart body streams its file to disk as it is read: the caller is known, and refused if it
+    // could never attach one, first (only a POST body is read, and JSONP is GET only).
+    const multipart = req.method === 'POST' && req.isMultipart();
+    const early = multipart ? await apiActor(services, req, !def.readOnly) : undefined;
+    if (early && def.uploadRule) await checkUpload(services, def, early, reply);
+    const read = await readCheckedInput(services, req, def.itemKeys, { files: !!def.uploadRule, reply });
     const input = read.input;
     uploads = read.uploads;
     // JSONP answers a <script> on any site: anonymous only, so no cookie or token ever reaches it.
-    const actor = callback !== undefined ? ANONYMOUS : await apiActor(services, req, !def.readOnly);
+    const actor = early ?? (callback !== undefined ? ANONYMOUS : await apiActor(services, req, !def.readOnly));
     const result = await runAction(services, def.name, input, { actor, lang, ip: req.ip });
     const body = JSON.stringify({ help: helpUrl(services, def.name), success: true, result });
     // The leading comment keeps a callback name from ever being the first bytes of the answer (Rosetta Flash).

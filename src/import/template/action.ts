@@ -35,6 +35,7 @@ export interface TemplateImportResult {
  */
 export const packageTemplateImport = defineAction({
   name: 'package_template_import',
+  uploadRule: 'package_create_somewhere',
   readOnly: false,
   summary: 'Import the national Excel metadata template (Temp2_Meta_* / Temp3_Resource_* sheets) into an organisation; all rows or none.',
   params: {

@@ -193,7 +193,7 @@ export function resourceFormRoutes(app: FastifyInstance, web: Web): void {
       return resourcesPage(p, d, p.body, formErrors(p, d, e, input), {}, 400);
     }
     return redirect(p, `/dataset/resources/${encodeURIComponent(d.name)}`, 'flash.resource_added');
-  }));
+  }, { upload: 'resource_create' }));
 
   app.get('/dataset/:id/resource/:rid/edit', page(web, async (p) => {
     const d = await loadForEdit(p);
@@ -214,7 +214,7 @@ export function resourceFormRoutes(app: FastifyInstance, web: Web): void {
       return editPage(p, d, r, p.body, formErrors(p, d, e, input), 400);
     }
     return redirect(p, resourceUrl(d, r), 'flash.saved');
-  }));
+  }, { upload: 'resource_update' }));
 
   app.post('/dataset/:id/resource/:rid/delete', form(web, async (p) => {
     const d = await loadForEdit(p);

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { itemMappingSection } from './exchange/items.ts';
 import { NotFoundError } from '../../actions/errors.ts';
@@ -14,6 +15,7 @@ import { buildPreview, previewKind, PREVIEW_ROWS, type Preview } from '../previe
 import { downloadHref, resourceUrl } from './dataset.ts';
 import type { DownloadInfo } from '../../actions/resources/actions.ts';
 import { refKey } from '../../files/upload.ts';
+import { measured } from '../../files/file-store.ts';
 
 /** A preview exists only for a file this server holds, in a format the previewer reads. */
 export function mayPreview(r: ResourceDict): boolean {
@@ -128,7 +130,8 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
     if (kind !== 'image' && kind !== 'pdf') throw new NotFoundError();
     const { contentType } = servingType(file.filename);
     if (!/^(image\/(png|jpeg|gif|webp)|application\/pdf)$/.test(contentType)) throw new NotFoundError();
-    const opened = await p.services.files.read(refKey(file.file));
+    // A HEAD is answered from the store's metadata, without opening the file.
+    const opened = p.req.method === 'HEAD' ? await measured(p.services.files, refKey(file.file)) : await p.services.files.read(refKey(file.file));
     if (!opened) throw new NotFoundError();
     return p.reply
       .header('Content-Length', opened.size)
@@ -138,6 +141,6 @@ export function resourceRoutes(app: FastifyInstance, web: Web): void {
       .header('X-Frame-Options', 'SAMEORIGIN')
       .header('Cache-Control', 'private, no-store')
       .header('Content-Disposition', contentDisposition('inline', file.filename))
-      .send(opened.stream);
+      .send(opened.stream ?? Readable.from([]));
   }));
 }

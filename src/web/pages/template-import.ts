@@ -92,7 +92,7 @@ export function templateImportRoutes(app: FastifyInstance, web: Web): void {
       if (e instanceof ValidationError) return importPage(p, { errors: e, org, status: 400 });
       throw e;
     }
-  }));
+  }, { upload: 'package_template_import' }));
 
   // The blank template is public: agencies fill it in before they have an account.
   app.get('/dataset/import/template.xlsx', async (_req, reply) => {

@@ -147,7 +147,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
       if (!errs) throw e;
       return render(p, tt(p, 'จัดทำสัญญาใหม่', 'New agreement'), html`<h1>${tt(p, 'จัดทำสัญญาใหม่', 'New agreement')}</h1>${agreementForm(p, p.body, errs, '/governance/agreements/new')}`, { noindex: true }, 409);
     }
-  }));
+  }, { upload: 'agreement_create' }));
   app.get('/governance/agreements/:id', page(web, async (p) => {
     const a = await call<Record<string, any>>(p, 'agreement_show', { id: (p.req.params as { id: string }).id });
     const grounds = html`<form method="post" action="/governance/agreements/${a.id}/terminate" class="stacked">${csrfField(p)}
@@ -199,7 +199,7 @@ export function agreementRoutes(app: FastifyInstance, web: Web): void {
       if (!errs) throw e;
       return render(p, tt(p, 'แก้ไขร่าง', 'Edit draft'), html`<h1>${tt(p, 'แก้ไขร่าง', 'Edit draft')}</h1>${agreementForm(p, { ...p.body, id }, errs, `/governance/agreements/${id}/edit`)}`, { noindex: true }, 409);
     }
-  }));
+  }, { upload: 'agreement_update' }));
   app.post('/governance/agreements/:id/step', form(web, async (p) => {
     const id = (p.req.params as { id: string }).id;
     await call(p, 'agreement_transition', { id, transition: p.body.transition, reason: p.body.reason ?? '', version: Number(p.body.version) || undefined });

@@ -36,6 +36,8 @@ export interface Config {
   siteKind?: 'agency' | 'registry' | 'area' | 'open_data';
   /** BANCHI_HARVEST_STALE_SECONDS: a running harvest stage without a heartbeat this long is taken over. */
   harvestStaleSeconds?: number;
+  /** BANCHI_JOB_LOCK_SECONDS: a running job whose worker has not renewed its lock this long is taken over. */
+  jobLockSeconds?: number;
   /** BANCHI_OPEN_DATA_URL / _TOKEN / _ORG: the open-data portal (a CKAN site such as data.go.th) open datasets are pushed to. */
   openData?: { url: string; token: string; org: string } | null;
   /** BANCHI_EXCHANGE_KEY_FILE: Ed25519 key signing gateway answers; empty: generated into dataDir (exchange-ed25519.pem). */
@@ -182,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     auditKeyFile: env.BANCHI_AUDIT_KEY_FILE ? path.resolve(env.BANCHI_AUDIT_KEY_FILE) : '',
     siteKind: siteKindSetting(env.BANCHI_SITE_KIND),
     harvestStaleSeconds: intSetting(env, 'BANCHI_HARVEST_STALE_SECONDS', 60, 1, 86400),
+    jobLockSeconds: intSetting(env, 'BANCHI_JOB_LOCK_SECONDS', 600, 1, 86400),
     openData: env.BANCHI_OPEN_DATA_URL ? { url: env.BANCHI_OPEN_DATA_URL.replace(/\/+$/, ''), token: env.BANCHI_OPEN_DATA_TOKEN || '', org: env.BANCHI_OPEN_DATA_ORG || '' } : null,
     exchangeKeyFile: env.BANCHI_EXCHANGE_KEY_FILE ? path.resolve(env.BANCHI_EXCHANGE_KEY_FILE) : '',
     tsaUrl: env.BANCHI_TSA_URL || '',

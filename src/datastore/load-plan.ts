@@ -49,10 +49,16 @@ export function encodingWarnings(encoding: string, stats: EncodingStats): string
   return encoding === 'mixed' ? [`mixed encodings: ${stats.thaiLines} line(s) read as Windows-874 (TIS-620), the rest as UTF-8`] : [];
 }
 
+/** PostgreSQL's columns a table may have, less the two a DataStore table adds (_id, _full_text). */
+export const MAX_COLUMNS = 1600 - 2;
+
 /** Header + type fits → the table's fields, the dictionary's type winning over the data's. */
 function planFrom(seen: Inspector, dictionary: DataDictionaryField[]): Plan {
   const { header, guesses } = seen;
   if (!header?.length) throw new LoadError('the file has no header row');
+  if (header.length > MAX_COLUMNS) {
+    throw new LoadError(`หัวตารางมี ${header.length} คอลัมน์ แต่ตารางใน DataStore มีได้ไม่เกิน ${MAX_COLUMNS} คอลัมน์ (ขีดจำกัดของ PostgreSQL): แบ่งไฟล์เป็นหลายไฟล์ / the header has ${header.length} columns, but a DataStore table can have at most ${MAX_COLUMNS} (PostgreSQL's limit): split the file`);
+  }
   const byName = new Map(dictionary.map((d) => [d.name.trim(), d]));
   const dict = header.map((h, i) => byName.get(h.trim()) ?? (dictionary.length === header.length ? dictionary[i] : undefined));
   const { columns, warnings } = columnIds(header, dict.map((d) => d?.name));

@@ -4,21 +4,30 @@ import { copyValue } from './copy.ts';
 import { keepsType, type Plan } from './load-plan.ts';
 import type { LoadErrorItem } from './meta.ts';
 
+/** PostgreSQL's tsvector limits: a lexeme's bytes, and all of a value's lexemes' bytes together. */
+const MAX_LEXEME_BYTES = 2047;
+const MAX_TSVECTOR_BYTES = 1_000_000; // under the 1 MB (2^20 - 1) limit, with room to spare
+/** Under this many UTF-16 units a row's words cannot reach MAX_TSVECTOR_BYTES (3 bytes a unit at most): no count needed. */
+const FAST_WORD_CHARS = Math.floor(MAX_TSVECTOR_BYTES / 3);
+
+const longWord = (w: string) => w.length > MAX_LEXEME_BYTES / 3 && Buffer.byteLength(w) > MAX_LEXEME_BYTES;
+
+/** Words as tsvector literal text escaped for COPY (escaping is per character, so joined literals need no second pass). */
+function lexemes(words: string[]): string {
+  return copyValue(words.map((w) => `'${w.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`).join(' '));
+}
+
 /**
- * Segmented words per distinct cell, as tsvector literal text already escaped for COPY (escaping
- * is per character, so a row's words joined by spaces need no second pass): agency tables repeat
- * their categories, so most cells are hits.
+ * Segmented words per distinct cell, as lexeme text (agency tables repeat their categories, so
+ * most cells are hits). A word longer than a lexeme may be (a URL, an encoded blob) is left out.
  */
 export class TokenCache {
   private map = new Map<string, string>();
   get(v: string): string {
     let t = this.map.get(v);
     if (t === undefined) {
-      t = copyValue(
-        tokenize(v)
-          .map((w) => `'${w.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`)
-          .join(' '),
-      );
+      const words = tokenize(v);
+      t = lexemes(words.some(longWord) ? words.filter((w) => !longWord(w)) : words);
       if (this.map.size > 50_000) this.map.clear();
       this.map.set(v, t);
     }
@@ -45,6 +54,9 @@ export class RowEncoder {
   private readonly tokens = new TokenCache();
   private readonly width: number;
   private readonly addError: (e: LoadErrorItem) => void;
+  /** Lines whose full-text value was cut to PostgreSQL's limit (the first few, and how many). */
+  private capped: number[] = [];
+  private cappedCount = 0;
 
   constructor(plan: Plan, addError: (e: LoadErrorItem) => void) {
     this.types = plan.fields.map((f) => f.type);
@@ -111,7 +123,46 @@ export class RowEncoder {
       // Only text and JSON can hold a tab, newline or backslash: the other types' canonical text goes as it is.
       line += v === null ? '\\N\t' : type === 'text' || type === 'json' ? `${copyValue(v)}\t` : `${v}\t`;
     }
-    return bad ? null : `${line}${words}\n`;
+    if (bad) return null;
+    if (words.length > FAST_WORD_CHARS) words = this.cappedWords(lineNo, cells);
+    return `${line}${words}\n`;
+  }
+
+  /**
+   * A row whose words may pass the tsvector limit (a cell of megabytes of text): its distinct words
+   * up to the limit, so the load goes on; the cells themselves are stored whole.
+   */
+  private cappedWords(lineNo: number, cells: string[]): string {
+    const seen = new Set<string>();
+    const kept: string[] = [];
+    let bytes = 0;
+    let cut = false;
+    for (let i = 0; i < this.width; i++) {
+      if (this.types[i] !== 'text' || cells[i] === '') continue;
+      for (const w of tokenize(cells[i]!)) {
+        if (seen.has(w) || longWord(w)) continue;
+        const n = Buffer.byteLength(w);
+        if (bytes + n > MAX_TSVECTOR_BYTES) {
+          cut = true;
+          continue;
+        }
+        seen.add(w);
+        kept.push(w);
+        bytes += n;
+      }
+    }
+    if (cut && this.cappedCount++ < 10) this.capped.push(lineNo);
+    return lexemes(kept);
+  }
+
+  /** What the load's report says about rows whose full text was cut. */
+  warnings(): string[] {
+    if (!this.cappedCount) return [];
+    const lines = `${this.capped.join(', ')}${this.cappedCount > this.capped.length ? ` …(${this.cappedCount})` : ''}`;
+    return [
+      `ค้นหาข้อความเต็มได้เพียงบางส่วนของแถวที่บรรทัด ${lines}: คำในแถวเกินขีดจำกัด 1 MB ของดัชนีค้นหา PostgreSQL ค่าในคอลัมน์เก็บไว้ครบทุกตัวอักษร / ` +
+        `full-text search covers only part of the row(s) on line(s) ${lines}: their words pass PostgreSQL's 1 MB full-text limit; the values themselves are stored whole`,
+    ];
   }
 
   /** After the last row: whether a column the sample left empty has turned out to have a type. */

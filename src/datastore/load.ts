@@ -12,6 +12,7 @@ import { pgCopy, pgliteCopy, type CopySink } from './copy.ts';
 import { getTable, liveProgress, setLoadState, type DsField, type LoadErrorItem } from './meta.ts';
 import { encodingOf, encodingWarnings, fullPlan, LoadError, rows, samplePlan, type Opened, type Plan } from './load-plan.ts';
 import { RowEncoder, Widen } from './load-rows.ts';
+import type { ClaimedJob } from '../jobs/queue.ts';
 
 export { LoadError };
 
@@ -209,7 +210,7 @@ async function attempt(
     await sink.end();
     phase('copy');
     encoding = encodingOf(src.kind, stats);
-    warnings = [...p.warnings, ...encodingWarnings(encoding, stats)];
+    warnings = [...p.warnings, ...encodingWarnings(encoding, stats), ...encoder.warnings()];
     const live = tableName(resourceId);
     const suffix = Date.now().toString(36);
     await s.exec(`ALTER TABLE ${tmpRef} ADD CONSTRAINT ${quoteIdent(`pk_${suffix}_${resourceId.slice(0, 8)}`)} PRIMARY KEY (_id)`);
@@ -260,17 +261,38 @@ async function attempt(
   return { rows: loaded, errors, error_count: errorCount, warnings, encoding, fields: p.fields };
 }
 
-/** The job: a load that cannot work is recorded as failed and not retried; anything else is retried by the queue. */
-export async function runLoadJob(services: Services, payload: Record<string, unknown>): Promise<void> {
+/**
+ * What PostgreSQL refuses in the data itself, whatever the retry: a data exception (22: a value,
+ * an encoding), an integrity violation (23: duplicates under the primary key) or a limit (54: a
+ * row or index entry too big, too many columns). Anything else (a lost connection, a lock or
+ * statement time-out, a full disk) may pass, and is retried.
+ */
+export function permanentDbError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * The job: a load that cannot work is recorded as failed and not retried; anything else is retried
+ * by the queue, and its last attempt's failure is recorded as failed (nothing more will happen).
+ */
+export async function runLoadJob(services: Services, payload: Record<string, unknown>, job?: ClaimedJob): Promise<void> {
   const id = String(payload.resource_id ?? '');
   try {
     const r = await loadResource(services, id);
     // Integration monitoring (src/exchange/monitoring): a load is a delivery of the resource's dataset.
     await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', rows: r.rows, detail: { errors: r.error_count } });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    await setLoadState(services.store.db, id, { load_state: e instanceof LoadError ? 'failed' : 'retrying', load_error: msg.slice(0, 2000), load_finished: new Date() }).catch(() => undefined);
-    if (e instanceof LoadError) await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', ok: false, detail: { error: msg.slice(0, 300) } }).catch(() => undefined);
-    if (!(e instanceof LoadError)) throw e;
+    const raw = e instanceof Error ? e.message : String(e);
+    const permanent = e instanceof LoadError || permanentDbError(e);
+    const last = !permanent && job !== undefined && job.attempts >= job.max_attempts;
+    const msg =
+      e instanceof LoadError ? raw
+      : permanent ? `ฐานข้อมูลรับข้อมูลของไฟล์นี้ไม่ได้ ลองใหม่ก็ไม่สำเร็จ: แก้ไฟล์แล้วอัปโหลดอีกครั้ง / the database cannot take this file's data, and a retry would not change that: fix the file and upload it again (${raw})`
+      : last ? `โหลดไม่สำเร็จ ${job.attempts} ครั้ง จะไม่ลองอีก: สั่งโหลดใหม่เมื่อแก้สาเหตุแล้ว / the load failed ${job.attempts} times and is not retried again: start it again once the cause is fixed (${raw})`
+      : raw;
+    await setLoadState(services.store.db, id, { load_state: permanent || last ? 'failed' : 'retrying', load_error: msg.slice(0, 2000), load_finished: new Date() }).catch(() => undefined);
+    if (permanent || last) await recordResourceDelivery(services.store.db, id, { kind: 'datastore_load', ok: false, detail: { error: msg.slice(0, 300) } }).catch(() => undefined);
+    if (!permanent) throw e;
   }
 }

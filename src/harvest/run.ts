@@ -2,20 +2,20 @@ import { sql } from 'kysely';
 import { SYSTEM } from '../access/actor.ts';
 import type { Services } from '../actions/context.ts';
 import { runAction } from '../actions/registry.ts';
-import { complete, fail, type ClaimedJob } from '../jobs/queue.ts';
+import { complete, fail, lockTimeoutOf, withLock, type ClaimedJob } from '../jobs/queue.ts';
 import { maintainHarvests } from './maintenance.ts';
 import { HARVEST_QUEUE, runStage } from './pipeline.ts';
 import { jobDict } from './present.ts';
 
 export type JobDict = Awaited<ReturnType<typeof jobDict>>;
 
-async function claimFor(services: Services, jobId: string): Promise<ClaimedJob | null> {
+async function claimFor(services: Services, jobId: string, lockMs: number): Promise<ClaimedJob | null> {
   const r = await sql<ClaimedJob>`
     UPDATE jobs SET state = 'running', locked_at = now(), attempts = attempts + 1
     WHERE id = (
       SELECT id FROM jobs
       WHERE queue = ${HARVEST_QUEUE} AND payload->>'job_id' = ${jobId} AND run_at <= now()
-        AND (state = 'queued' OR (state = 'running' AND locked_at < now() - interval '10 minutes'))
+        AND (state = 'queued' OR (state = 'running' AND locked_at < now() - make_interval(secs => ${lockMs / 1000})))
       ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1
     ) RETURNING id, queue, payload, attempts, max_attempts`.execute(services.store.db);
   return r.rows[0] ?? null;
@@ -49,7 +49,8 @@ export async function runHarvest(services: Services, sourceRef: string, opts: { 
       await report(true);
       return j;
     }
-    const claimed = await claimFor(services, jobId);
+    const lockMs = lockTimeoutOf(services.config);
+    const claimed = await claimFor(services, jobId, lockMs);
     if (!claimed) {
       // Queued for later (a retry's back-off) or held by another process: wait, and look after it.
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
@@ -58,8 +59,9 @@ export async function runHarvest(services: Services, sourceRef: string, opts: { 
     }
     idle = 0;
     try {
-      await runStage(services, claimed.payload, () => void report());
-      await complete(services.store.db, claimed.id);
+      // The stage's lock is renewed while it runs, so a server's worker does not take it over.
+      await withLock(services.store.db, claimed, () => runStage(services, claimed.payload, () => void report()), lockMs);
+      await complete(services.store.db, claimed);
     } catch (e) {
       await fail(services.store.db, claimed, e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
       await services.store.db.updateTable('harvest_jobs').set({ error: e instanceof Error ? e.message.slice(0, 2000) : String(e) }).where('id', '=', jobId).execute();

@@ -1,6 +1,6 @@
 import type { Services } from '../actions/context.ts';
 import { OPENDATA_QUEUE, runPush } from '../opendata/push.ts';
-import { claim, complete, fail } from './queue.ts';
+import { claim, complete, fail, lockTimeoutOf, withLock, type ClaimedJob } from './queue.ts';
 import { MAIL_QUEUE, sendQueuedMail } from '../mail/outbox.ts';
 import { sweepFiles } from '../files/lifecycle.ts';
 import { startAuditSealer } from './audit-sealer.ts';
@@ -14,7 +14,8 @@ import { USAGE_QUEUE, collectUsage } from '../registry/usage.ts';
 import { QUALITY_QUEUE, maintainQuality, runQualityJob } from '../quality/store.ts';
 import { LINKCHECK_QUEUE, runLinkcheck } from '../quality/linkcheck.ts';
 
-export type JobHandler = (services: Services, payload: Record<string, unknown>) => Promise<void>;
+/** The claim is at hand for a handler that records its own state (is this the last attempt?); absent when run by hand. */
+export type JobHandler = (services: Services, payload: Record<string, unknown>, job?: ClaimedJob) => Promise<void>;
 
 /** Job handlers by queue name; later waves (harvest, notifications) add entries here. */
 export const handlers: Record<string, JobHandler> = {
@@ -31,6 +32,24 @@ export const handlers: Record<string, JobHandler> = {
   },
 };
 
+/**
+ * Runs one claimed job with its lock renewed, and records its end (done, or a retry/failure); the
+ * end of a claim lost meanwhile is not recorded. Returns whether it was.
+ */
+export async function runJob(services: Services, job: ClaimedJob, lockMs = lockTimeoutOf(services.config)): Promise<boolean> {
+  const db = services.store.db;
+  let recorded: boolean;
+  try {
+    await withLock(db, job, () => handlers[job.queue]!(services, job.payload, job), lockMs);
+    recorded = await complete(db, job);
+  } catch (e) {
+    recorded = await fail(db, job, e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
+  }
+  // Only after a real stall (the process frozen past the time-out): the new owner's state stands.
+  if (!recorded) process.emitWarning(`job ${job.id} (${job.queue}) was taken over by another worker while this one ran it; its end is not recorded`);
+  return recorded;
+}
+
 export interface Workers {
   stop(): Promise<void>;
 }
@@ -38,19 +57,15 @@ export interface Workers {
 /** Polls the queue in the server process; the poll is cheap (an index on ready jobs). */
 export function startWorkers(services: Services, intervalMs = 1000): Workers {
   let stopped = false;
+  const lockMs = lockTimeoutOf(services.config);
   let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     const queues = Object.keys(handlers);
     if (!queues.length) return;
     for (let i = 0; i < 20 && !stopped; i++) {
-      const job = await claim(services.store.db, queues);
+      const job = await claim(services.store.db, queues, lockMs);
       if (!job) return;
-      try {
-        await handlers[job.queue]!(services, job.payload);
-        await complete(services.store.db, job.id);
-      } catch (e) {
-        await fail(services.store.db, job, e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
-      }
+      await runJob(services, job, lockMs);
     }
   };
   // The file sweep runs at start (what a crash left: temporary uploads, files no row refers to) and

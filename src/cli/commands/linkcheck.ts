@@ -23,7 +23,7 @@ export const linkcheck: Command = async (args, cli) => {
       try {
         const s = await runLinkcheck(services, job.payload);
         for (const k of Object.keys(total) as Array<keyof LinkcheckSummary>) total[k] += s[k];
-        await complete(services.store.db, job.id);
+        await complete(services.store.db, job);
       } catch (e) {
         await fail(services.store.db, job, e instanceof Error ? e.message : String(e));
         throw e;

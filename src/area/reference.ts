@@ -8,7 +8,7 @@ import { M } from '../standard/messages.ts';
 import { packageCreate } from '../actions/datasets/actions.ts';
 import { stringParam } from '../actions/params.ts';
 import { harvestFetch } from '../harvest/http.ts';
-import { refusedHost } from '../quality/http-check.ts';
+import { publicOnly } from '../util/outbound.ts';
 import { normalizePackage } from '../import/normalize.ts';
 import { currentStandard } from '../standard/index.ts';
 import { decodeUriComponentSafe } from '../util/uri.ts';
@@ -48,7 +48,7 @@ async function fetchSource(base: string, name: string, allowPrivate: boolean): P
   let res;
   try {
     // An editor gives this address: it must not reach the server's own network (SSRF), at any hop.
-    res = await harvestFetch(`${base}/api/3/action/package_show?id=${encodeURIComponent(name)}`, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, perHost: 2, checkHost: allowPrivate ? undefined : refusedHost });
+    res = await harvestFetch(`${base}/api/3/action/package_show?id=${encodeURIComponent(name)}`, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, perHost: 2, judge: allowPrivate ? undefined : publicOnly });
   } catch (e) {
     throw urlError(`อ่านชุดข้อมูลจากบัญชีข้อมูลต้นทางไม่ได้: ${(e as Error).message}`, `The source catalog could not be read: ${(e as Error).message}`);
   }

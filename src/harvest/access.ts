@@ -1,5 +1,5 @@
 import type { Services } from '../actions/context.ts';
-import { refusedSourceUrl } from '../util/source-hosts.ts';
+import { sourceHostsJudge } from '../util/source-hosts.ts';
 import type { SourceAccess } from './gather-ckan.ts';
 import type { HarvestSourceRow } from './schema.ts';
 import { openSecret } from './secrets.ts';
@@ -15,6 +15,6 @@ export function sourceAccess(services: Services, source: HarvestSourceRow): Sour
     source,
     token: openSecret(services.config, source.credentials),
     timeoutMs: Math.min(source.timeout_seconds * 1000, 60_000),
-    checkHost: services.config.harvestAllowPrivate ? undefined : (url) => refusedSourceUrl(url, services.config.sourceHosts),
+    judge: services.config.harvestAllowPrivate ? undefined : sourceHostsJudge(services.config.sourceHosts),
   };
 }

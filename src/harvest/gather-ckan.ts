@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { harvestFetch, HarvestHttpError } from './http.ts';
 import type { HarvestSourceRow } from './schema.ts';
+import type { HostJudge } from '../util/outbound.ts';
 
 /** One remote record as gathered: its guid (remote id, else name) and its content as the source sent it. */
 export interface GatheredItem {
@@ -19,8 +20,8 @@ export interface SourceAccess {
   source: HarvestSourceRow;
   token: string | null;
   timeoutMs: number;
-  /** Asked before every request and redirect: a reason to refuse the address (private ones, unless allowed). */
-  checkHost?: (url: URL) => Promise<string | null>;
+  /** Judges the addresses of every request and redirect (private ones refused, unless allowed). */
+  judge?: HostJudge;
 }
 
 export const PAGE_ROWS = 1000;
@@ -40,7 +41,7 @@ export async function callAction(a: SourceAccess, action: string, params: Record
     timeoutMs: a.timeoutMs,
     headers: a.token ? { authorization: a.token } : {},
     credentialOrigin: new URL(a.source.url).origin,
-    checkHost: a.checkHost,
+    judge: a.judge,
   });
   let body: { success?: boolean; result?: unknown; error?: unknown };
   try {

@@ -22,7 +22,7 @@ export async function gatherDcat(a: SourceAccess): Promise<{ items: GatheredItem
   const seen = new Set<string>();
   for (let page = 0; url && page < MAX_PAGES && !seen.has(url); page++) {
     seen.add(url);
-    const res = await harvestFetch(url, { timeoutMs: a.timeoutMs, headers: a.token ? { authorization: a.token } : {}, credentialOrigin: new URL(a.source.url).origin, checkHost: a.checkHost });
+    const res = await harvestFetch(url, { timeoutMs: a.timeoutMs, headers: a.token ? { authorization: a.token } : {}, credentialOrigin: new URL(a.source.url).origin, judge: a.judge });
     if (res.status !== 200) throw new HarvestHttpError(`${url}: HTTP ${res.status}`, res.status);
     const quads = parseRdf(res.text, res.contentType, res.url);
     const g = index(quads);

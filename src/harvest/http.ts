@@ -1,6 +1,9 @@
+import { outboundFetch, OutboundError, readAtMost, type HostJudge } from '../util/outbound.ts';
+
 /**
  * Outbound HTTP for harvesting: a time-out per request, a few requests per host at once,
- * redirects followed by hand (at most MAX_REDIRECTS, http/https only) and the body capped while it
+ * redirects followed (at most MAX_REDIRECTS, http/https only, every hop's host judged and the
+ * connection pinned to the judged address: src/util/outbound.ts) and the body capped while it
  * streams, so a hostile or broken source cannot hang a run or fill memory.
  */
 export const MAX_REDIRECTS = 3;
@@ -39,8 +42,8 @@ export interface FetchOptions {
   timeoutMs?: number;
   maxBytes?: number;
   perHost?: number;
-  /** Asked before every hop (redirects too): a reason to refuse the address, or null (e.g. no private addresses for user-given URLs). */
-  checkHost?: (url: URL) => Promise<string | null>;
+  /** Judges every hop's addresses (redirects too), e.g. no private addresses for user-given URLs; none: any address (a sysadmin's own setting). */
+  judge?: HostJudge;
   /**
    * The origin the credential headers (authorization, cookie) belong to; the first URL's by default.
    * A hop to any other origin (a redirect, or a page link the source gave) goes without them, as
@@ -64,32 +67,27 @@ export interface FetchResult {
 }
 
 export async function harvestFetch(url: string, opts: FetchOptions = {}): Promise<FetchResult> {
-  let current = new URL(url);
-  const origin = opts.credentialOrigin ?? current.origin;
-  const release = await acquire(current.host, opts.perHost ?? PER_HOST);
+  const first = new URL(url);
+  const origin = opts.credentialOrigin ?? first.origin;
+  let last = first;
+  const release = await acquire(first.host, opts.perHost ?? PER_HOST);
   try {
-    for (let hop = 0; ; hop++) {
-      if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new HarvestHttpError(`unsupported scheme ${current.protocol}`);
-      const refused = opts.checkHost ? await opts.checkHost(current) : null;
-      if (refused) throw new HarvestHttpError(refused);
-      const res = await fetch(current, {
-        method: opts.method ?? 'GET',
-        body: opts.body,
-        headers: { 'user-agent': 'banchi-harvester', accept: 'application/json, text/turtle, application/ld+json, application/rdf+xml;q=0.9, */*;q=0.5', ...headersFor(current, origin, opts.headers) },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-      }).catch((e: unknown) => {
-        throw new HarvestHttpError(`${current.href}: ${e instanceof Error ? e.message : String(e)}`);
-      });
-      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-        await res.body?.cancel();
-        if (hop >= MAX_REDIRECTS) throw new HarvestHttpError(`${url}: more than ${MAX_REDIRECTS} redirects`);
-        current = new URL(res.headers.get('location')!, current);
-        continue;
-      }
-      const text = await readCapped(res, opts.maxBytes ?? DEFAULT_MAX_BYTES, current.href);
-      return { status: res.status, url: current.href, contentType: res.headers.get('content-type') ?? '', text };
-    }
+    const res = await outboundFetch(first, {
+      method: opts.method ?? 'GET',
+      body: opts.body,
+      headers: (hop) => ((last = hop), { 'user-agent': 'banchi-harvester', accept: 'application/json, text/turtle, application/ld+json, application/rdf+xml;q=0.9, */*;q=0.5', ...headersFor(hop, origin, opts.headers) }),
+      judge: opts.judge ?? null,
+      maxRedirects: MAX_REDIRECTS,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+    }).catch((e: unknown) => {
+      if (e instanceof OutboundError) throw new HarvestHttpError(e.kind === 'redirects' ? `${url}: ${e.message}` : e.message);
+      throw new HarvestHttpError(`${last.href}: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    const text = await readCapped(res, opts.maxBytes ?? DEFAULT_MAX_BYTES, last.href).catch((e: unknown) => {
+      if (e instanceof HarvestHttpError) throw e;
+      throw new HarvestHttpError(`${last.href}: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    return { status: res.status, url: last.href, contentType: res.headers.get('content-type') ?? '', text };
   } finally {
     release();
   }
@@ -101,13 +99,7 @@ async function readCapped(res: Response, max: number, url: string): Promise<stri
     await res.body?.cancel();
     throw new HarvestHttpError(`${url}: response larger than ${max} bytes`, res.status);
   }
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) throw new HarvestHttpError(`${url}: response larger than ${max} bytes`, res.status);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readAtMost(res, max);
+  if (!body) throw new HarvestHttpError(`${url}: response larger than ${max} bytes`, res.status);
+  return body.toString('utf8');
 }

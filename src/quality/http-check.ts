@@ -1,11 +1,12 @@
-import dns from 'node:dns/promises';
-import net from 'node:net';
+import { outboundFetch, OutboundError, publicOnly } from '../util/outbound.ts';
+
+export { isPrivateAddress } from '../util/outbound.ts';
 
 /**
  * One link check: HEAD, then GET with a byte limit when HEAD is refused; a time-out per request;
- * at most PER_HOST requests per host and `concurrency` in all at once; redirects followed by hand
- * (at most MAX_REDIRECTS), and never into a private, loopback or link-local address unless the
- * configuration allows it (a resource link must not make the server probe its own network).
+ * at most PER_HOST requests per host and `concurrency` in all at once; redirects followed (at most
+ * MAX_REDIRECTS) by src/util/outbound.ts, never into a private, loopback or link-local address unless
+ * the configuration allows it (a resource link must not make the server probe its own network).
  */
 export const PER_HOST = 2;
 export const MAX_REDIRECTS = 5;
@@ -58,43 +59,24 @@ function globalLimiter(cap: number): Limiter {
   return global;
 }
 
-/**
- * Addresses no editor's URL may reach: private, loopback, link-local, CGNAT, multicast/reserved and
- * unspecified IPv4; IPv6 loopback, unspecified, link-local, unique-local, multicast, and every
- * IPv6 form that carries an IPv4 address (IPv4-mapped ::ffff:0:0/96 by the IPv4 rules, the old IPv4-compatible ::/96,
- * NAT64 64:ff9b::/96 and 64:ff9b:1::/48). Judged by node's BlockList on the parsed address, so
- * every spelling of one address answers alike: a URL's [::ffff:127.0.0.1] is serialised by the URL
- * parser as [::ffff:7f00:1], which a check on the text let through to loopback.
- */
-const PRIVATE = new net.BlockList();
-for (const [net4, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) PRIVATE.addSubnet(net4, bits, 'ipv4');
-// IPv4-mapped addresses (::ffff:0:0/96) are judged by the IPv4 rules above: BlockList maps them itself.
-for (const [net6, bits] of [['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['fe80::', 10], ['fc00::', 7], ['ff00::', 8]] as const) PRIVATE.addSubnet(net6, bits, 'ipv6');
-
-export function isPrivateAddress(ip: string): boolean {
-  const kind = net.isIP(ip);
-  // Not an address at all (a resolver never answers so): refused, deny by default.
-  if (!kind) return true;
-  return PRIVATE.check(ip, kind === 4 ? 'ipv4' : 'ipv6');
-}
-
-/** Why a URL's host may not be fetched (it resolves to a private or loopback address, or not at all), or null. */
-export async function refusedHost(url: URL): Promise<string | null> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addrs = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (!addrs.length) return `cannot resolve ${host}`;
-  if (addrs.some(isPrivateAddress)) return `refused: ${host} is a private or loopback address`;
-  return null;
-}
-
 function failure(e: unknown, status: number | null = null): CheckResult {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return { status: 'timeout', http_status: status, error: 'timed out' };
-  return { status: 'broken', http_status: status, error: String(err?.cause?.code ?? err?.cause?.message ?? err?.message ?? e).slice(0, 500) };
+  return { status: 'broken', http_status: status, error: String(err?.code ?? err?.cause?.code ?? err?.cause?.message ?? err?.message ?? e).slice(0, 500) };
 }
 
-async function request(url: URL, method: 'HEAD' | 'GET', timeoutMs: number): Promise<Response> {
-  const res = await fetch(url, { method, redirect: 'manual', headers: { 'user-agent': 'banchi-linkcheck', accept: '*/*' }, signal: AbortSignal.timeout(timeoutMs) });
+/** HEAD or GET from `url`, redirects followed (every hop judged, the per-host limit held for each hop's request); a GET reads a few bytes only. */
+async function follow(url: URL, method: 'HEAD' | 'GET', opts: CheckOptions): Promise<Response | CheckResult> {
+  let res: Response;
+  try {
+    res = await outboundFetch(url, {
+      method, headers: { 'user-agent': 'banchi-linkcheck', accept: '*/*' }, judge: opts.allowPrivate ? null : publicOnly,
+      maxRedirects: MAX_REDIRECTS, hopTimeoutMs: opts.timeoutMs, slot: (u) => perHost(u.host),
+    });
+  } catch (e) {
+    if (e instanceof OutboundError) return { status: 'broken', http_status: e.kind === 'redirects' ? e.status : null, error: e.message };
+    throw e;
+  }
   if (method === 'GET' && res.body) {
     // Enough bytes to know it answers; the rest is not read.
     let size = 0;
@@ -110,32 +92,6 @@ async function request(url: URL, method: 'HEAD' | 'GET', timeoutMs: number): Pro
     }
   } else await res.body?.cancel().catch(() => undefined);
   return res;
-}
-
-/** Follows redirects by hand from `start`; each hop's host is checked before it is asked. */
-async function follow(start: URL, method: 'HEAD' | 'GET', opts: CheckOptions): Promise<Response | CheckResult> {
-  let current = start;
-  for (let hop = 0; ; hop++) {
-    if (current.protocol !== 'http:' && current.protocol !== 'https:') return { status: 'broken', http_status: null, error: `unsupported scheme ${current.protocol}` };
-    if (!opts.allowPrivate) {
-      const refused = await refusedHost(current);
-      if (refused) return { status: 'broken', http_status: null, error: refused };
-    }
-    const release = await perHost(current.host);
-    let res: Response;
-    try {
-      res = await request(current, method, opts.timeoutMs);
-    } finally {
-      release();
-    }
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      if (hop >= MAX_REDIRECTS) return { status: 'broken', http_status: res.status, error: `more than ${MAX_REDIRECTS} redirects` };
-      current = new URL(location, current);
-      continue;
-    }
-    return res;
-  }
 }
 
 export async function checkUrl(raw: string, opts: CheckOptions & { concurrency: number }): Promise<CheckResult> {

@@ -30,6 +30,32 @@ export interface StoreOptions {
   dataDir?: string;
   /** Named prepared statements for the hot statements that ask for them (prepared.ts); on unless false. */
   preparedStatements?: boolean;
+  /** How long opening one PostgreSQL connection may take (CONNECT_TIMEOUT_MS unless given). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A server that accepts TCP and never answers (a hung PostgreSQL, a firewall that swallows the
+ * handshake) would otherwise hold every request that needs a new connection forever. Bounds the
+ * connection's opening only (TCP, TLS, start-up, authentication), never a query nor the wait for a
+ * free pooled connection: nothing is added to a statement's round trip.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+function timedClient(ms: number): typeof pg.Client {
+  return class TimedClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: ms });
+      const connect = this.connect.bind(this) as (cb: (err: Error | null) => void) => void;
+      // The driver says "timeout expired": said as the network failure it is (ETIMEDOUT), so the
+      // CLI and the server print the one-line store error (storeOpenProblem in src/config.ts).
+      (this as { connect: unknown }).connect = (cb?: (err: Error | null) => void) => {
+        const said = (err: Error | null) => (err?.message === 'timeout expired' ? Object.assign(new Error(`the server accepted the connection but did not answer within ${ms / 1000} s (connect timeout)`, { cause: err }), { code: 'ETIMEDOUT' }) : err);
+        if (cb) return connect((err) => cb(said(err)));
+        return new Promise<void>((resolve, reject) => connect((err) => (err ? reject(said(err)) : resolve())));
+      };
+    }
+  } as typeof pg.Client;
 }
 
 // bigint counts come back as numbers: no count in a catalog nears 2^53.
@@ -47,7 +73,7 @@ export class StoreBusyError extends Error {
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
     // JIT compilation costs hundreds of milliseconds on catalog-sized queries and never pays back here.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, options: '-c jit=off' });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, options: '-c jit=off', Client: timedClient(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS) });
     // An idle connection the server closes (restart, failover) must not take the process down;
     // the pool replaces it on the next checkout.
     pool.on('error', (err) => process.emitWarning(`PostgreSQL idle connection closed: ${err.message}`));

@@ -1,6 +1,5 @@
-import dns from 'node:dns/promises';
 import net from 'node:net';
-import { isPrivateAddress } from '../quality/http-check.ts';
+import { isPrivateAddress, judgedAddresses, type HostJudge } from './outbound.ts';
 
 /**
  * Which hosts on private networks the sources an agency's staff configure may reach: data-integration
@@ -60,26 +59,38 @@ function listedAddress(list: SourceHosts, ip: string): boolean {
   return kind !== 0 && list.nets.check(ip, kind === 4 ? 'ipv4' : 'ipv6');
 }
 
+const judges = new Map<string, HostJudge>();
+
 /**
- * Why `host` may not be reached (it resolves to a private address the setting does not name, or does
- * not resolve), or null. `allowed` is the raw BANCHI_SOURCE_HOSTS text.
+ * The judge of a host under BANCHI_SOURCE_HOSTS (`allowed`, its raw text) for outboundFetch: a
+ * private address passes when the setting names the host or lists the address. One per setting,
+ * so kept-alive connections are shared only under the same rule.
  */
-export async function refusedSourceHost(host: string, allowed: string | undefined, opts: { unresolved?: 'refuse' | 'allow' } = {}): Promise<string | null> {
-  const list = listOf(allowed);
-  const h = host.replace(/^\[(.+)\]$/, '$1').toLowerCase().replace(/\.$/, '');
-  if (!h) return 'no host';
-  const named = !net.isIP(h) && listedName(list, h);
-  const addrs = net.isIP(h) ? [h] : (await dns.lookup(h, { all: true }).catch(() => [])).map((a) => a.address);
-  // A form judged before the host exists (a source set up ahead of its server) passes; the run checks again.
-  if (!addrs.length) return opts.unresolved === 'allow' ? null : `cannot resolve ${h}`;
-  const bad = addrs.find((a) => isPrivateAddress(a) && !named && !listedAddress(list, a));
-  return bad ? `${h} is a private or loopback address (${bad}) that BANCHI_SOURCE_HOSTS does not list` : null;
+export function sourceHostsJudge(allowed: string | undefined): HostJudge {
+  const key = allowed ?? '';
+  let judge = judges.get(key);
+  if (!judge) {
+    const list = listOf(key);
+    judge = (h, addrs) => {
+      const named = !net.isIP(h) && listedName(list, h);
+      const bad = addrs.find((a) => isPrivateAddress(a) && !named && !listedAddress(list, a));
+      return bad ? `${h} is a private or loopback address (${bad}) that BANCHI_SOURCE_HOSTS does not list` : null;
+    };
+    judges.set(key, judge);
+  }
+  return judge;
 }
 
-/** The same for a URL: http(s) only. */
-export async function refusedSourceUrl(url: URL, allowed: string | undefined): Promise<string | null> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `unsupported scheme ${url.protocol}`;
-  return refusedSourceHost(url.hostname, allowed);
+/**
+ * Why `host` may not be reached (it resolves to a private address the setting does not name, or does
+ * not resolve), or null: for the forms that judge an address before any request, and the database
+ * pulls. `allowed` is the raw BANCHI_SOURCE_HOSTS text.
+ */
+export async function refusedSourceHost(host: string, allowed: string | undefined, opts: { unresolved?: 'refuse' | 'allow' } = {}): Promise<string | null> {
+  const judged = await judgedAddresses(host, sourceHostsJudge(allowed));
+  if (!('refused' in judged)) return null;
+  // A form judged before the host exists (a source set up ahead of its server) passes; the run checks again.
+  return judged.unresolved && opts.unresolved === 'allow' ? null : judged.refused;
 }
 
 /** Thai and English for a source address refused when it is set up (the run's errors are the English reason). */

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { once } from 'node:events';
 import pg from 'pg';
 import { decodeUriComponentSafe } from '../../util/uri.ts';
-import { refusedSourceHost, refusedSourceUrl } from '../../util/source-hosts.ts';
+import { sourceHostsJudge } from '../../util/source-hosts.ts';
+import { bareHost, judgedAddresses, outboundFetch, OutboundError } from '../../util/outbound.ts';
 
 /**
  * Data integration (seed 004's "Data Integration", seed 003's connectors to legacy systems): a
@@ -128,9 +130,11 @@ async function pullPostgres(dsn: string, query: string, out: Sink, times: PullTi
   const started = Date.now();
   const target = postgresTarget(dsn);
   if (typeof target === 'string') throw new PullError(`PostgreSQL: ${target}`);
-  const refused = await refusedSourceHost(target.host!, times.hosts);
-  if (refused) throw new PullError(`PostgreSQL: ${refused}`);
-  const client = new pg.Client(target);
+  const judged = await judgedAddresses(target.host!, sourceHostsJudge(times.hosts));
+  if ('refused' in judged) throw new PullError(`PostgreSQL: ${judged.refused}`);
+  // Connected to the address judged, not to the name resolved again (DNS rebinding); TLS still checks the name.
+  const name = bareHost(target.host!);
+  const client = new pg.Client({ ...target, host: judged.addresses[0], ssl: target.ssl && typeof target.ssl === 'object' && !net.isIP(name) ? { ...target.ssl, servername: name } : target.ssl });
   client.on('error', () => undefined);
   await client.connect();
   let n = 0;
@@ -185,13 +189,14 @@ async function pullMariadb(dsn: string, query: string, out: Sink, hosts: string)
   const bin = fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mysql';
   const [user, db, password] = [u.username, u.pathname.replace(/^\//, ''), u.password].map(decodeUriComponentSafe);
   if (user === undefined || db === undefined || password === undefined) throw new PullError('MariaDB: the connection address has a malformed %-escape');
-  const refused = await refusedSourceHost(u.hostname, hosts);
-  if (refused) throw new PullError(`MariaDB: ${refused}`);
+  const judged = await judgedAddresses(u.hostname, sourceHostsJudge(hosts));
+  if ('refused' in judged) throw new PullError(`MariaDB: ${judged.refused}`);
   // --binary-mode: the client reads stdin as SQL only. Without it the client's own commands work
   // anywhere in a line (\! runs a shell command on this server, \. reads a file, \d changes the
   // delimiter so a second statement slips past checkQuery): the query is the caller's text.
   // --no-defaults (first, as the client requires): no option file of this server (/etc/mysql, ~/.my.cnf) adds settings to a pull.
-  const args = ['--no-defaults', '--batch', '--binary-mode', '--protocol=TCP', `--host=${u.hostname}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
+  // --host is the address judged, not the name resolved again by the client (DNS rebinding); pulls use no TLS, so nothing checks the name.
+  const args = ['--no-defaults', '--batch', '--binary-mode', '--protocol=TCP', `--host=${judged.addresses[0]}`, `--port=${u.port || '3306'}`, `--user=${user}`, '--default-character-set=utf8mb4', '--connect-timeout=15'];
   if (db) args.push(`--database=${db}`);
   const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MYSQL_PWD: password }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -237,31 +242,19 @@ async function* fetchBody(url: string, times: PullTimes, refuse: (contentType: s
   let idle = setTimeout(stop(`${url} sent nothing for ${Math.round(times.idleMs / 1000)} s`), times.idleMs);
   const fail = (e: unknown) => new PullError(why || `could not fetch ${url}: ${e instanceof Error ? e.message : String(e)}`);
   try {
-    // Redirects by hand: each hop's host is judged before it is asked (BANCHI_SOURCE_HOSTS).
-    let res: Response;
     let current: URL;
     try {
       current = new URL(url);
     } catch {
       throw new PullError(`not a URL: ${url.slice(0, 200)}`);
     }
-    for (let hop = 0; ; hop++) {
-      const refusedHost = await refusedSourceUrl(current, times.hosts);
-      if (refusedHost) throw new PullError(`could not fetch ${current.href}: ${refusedHost}`);
-      try {
-        res = await fetch(current, { redirect: 'manual', signal: ctl.signal });
-      } catch (e) {
-        throw fail(e);
-      }
-      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-      if (!location) break;
-      await res.body?.cancel().catch(() => undefined);
-      if (hop >= MAX_REDIRECTS) throw new PullError(`${url} redirects more than ${MAX_REDIRECTS} times`);
-      try {
-        current = new URL(location, current);
-      } catch {
-        throw new PullError(`${current.href} redirects to an address that is not a URL`);
-      }
+    // Each hop's host judged (BANCHI_SOURCE_HOSTS) and connected to as judged.
+    let res: Response;
+    try {
+      res = await outboundFetch(current, { judge: sourceHostsJudge(times.hosts), maxRedirects: MAX_REDIRECTS, signal: ctl.signal });
+    } catch (e) {
+      if (!(e instanceof OutboundError)) throw fail(e);
+      throw new PullError(e.kind === 'redirects' ? `${url} redirects more than ${MAX_REDIRECTS} times` : e.kind === 'bad_redirect' ? e.message : `could not fetch ${e.url}: ${e.message}`);
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { ErrorBag, type Msg } from '../../actions/errors.ts';
-import { refusedSourceUrl } from '../../util/source-hosts.ts';
+import { sourceHostsJudge } from '../../util/source-hosts.ts';
+import { outboundFetch, OutboundError, readAtMost } from '../../util/outbound.ts';
 
 /**
  * Look-up sources are connectors. The one kind built is a REST endpoint described by a small
@@ -203,27 +204,10 @@ function fill(v: unknown, cid: string): unknown {
   return v;
 }
 
-async function readCapped(res: Response): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.byteLength;
-    if (n > MAX_ANSWER_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
 /**
  * A REST mapping as a connector. Redirects are not followed (a source that moves is reconfigured, not
- * chased). `sourceHosts` (BANCHI_SOURCE_HOSTS): the private hosts it may reach, judged at each ask.
+ * chased). `sourceHosts` (BANCHI_SOURCE_HOSTS): the private hosts it may reach, judged at each ask
+ * and connected to as judged (src/util/outbound.ts).
  */
 export function restConnector(spec: ConnectorSpec, secret: string | null, sourceHosts = ''): Connector {
   const r = toRest(spec);
@@ -235,7 +219,6 @@ export function restConnector(spec: ConnectorSpec, secret: string | null, source
       } catch {
         return { status: 'unavailable', reason: 'network' };
       }
-      if (await refusedSourceUrl(target, sourceHosts)) return { status: 'unavailable', reason: 'address_refused' };
       const headers: Record<string, string> = { accept: 'application/json' };
       if (secret) headers[r.secret_header.toLowerCase()] = secret;
       let body: string | undefined;
@@ -245,13 +228,14 @@ export function restConnector(spec: ConnectorSpec, secret: string | null, source
       }
       let res: Response;
       try {
-        res = await fetch(target, { method: r.method, headers, body, signal, redirect: 'manual' });
-      } catch {
+        res = await outboundFetch(target, { method: r.method, headers, body, signal, judge: sourceHostsJudge(sourceHosts), maxRedirects: 0 });
+      } catch (e) {
+        if (e instanceof OutboundError && (e.kind === 'refused' || e.kind === 'scheme')) return { status: 'unavailable', reason: 'address_refused' };
         return { status: 'unavailable', reason: signal.aborted ? 'timeout' : 'network' };
       }
       let text: string | null;
       try {
-        text = await readCapped(res);
+        text = (await readAtMost(res, MAX_ANSWER_BYTES))?.toString('utf8') ?? null;
       } catch {
         return { status: 'unavailable', reason: signal.aborted ? 'timeout' : 'network', http_status: res.status };
       }

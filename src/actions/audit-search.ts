@@ -48,7 +48,7 @@ export interface AuditEntry {
 }
 
 /** The filters shared by the search and the CSV export, checked field by field. */
-function filtered(ctx: ActionContext, input: Record<string, unknown>) {
+export function filtered(ctx: Pick<ActionContext, 'db'>, input: Record<string, unknown>) {
   const bag = new ErrorBag();
   const from = readTime(input.from, 'from', bag, false);
   const to = readTime(input.to, 'to', bag, true);
@@ -73,7 +73,7 @@ function filtered(ctx: ActionContext, input: Record<string, unknown>) {
   return base;
 }
 
-export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }>({
+export const auditSearch = defineAction<{ count: number; results: AuditEntry[]; export_parts?: Array<string | null> }>({
   name: 'audit_search',
   readOnly: true,
   summary: 'Search the audit log (sysadmins): by actor, action, object type and id, time range and text; newest first, paged.',
@@ -100,37 +100,77 @@ export const auditSearch = defineAction<{ count: number; results: AuditEntry[] }
       .limit(limit)
       .offset(offset)
       .execute();
+    const count = Number(total.n);
     return {
-      count: Number(total.n),
+      count,
       results: rows.map((r) => ({ seq: String(r.seq), at: ckanTime(r.at), actor_id: r.actor_id, actor_name: r.actor_name, action: r.action, object_type: r.object_type, object_id: r.object_id, ip: r.ip, detail: r.detail ?? {} })),
+      // More than one CSV file holds: where each part starts (audit_export's before_seq).
+      ...(count > AUDIT_EXPORT_MAX ? { export_parts: await exportParts(ctx, base) } : {}),
     };
   },
 });
 
 export const AUDIT_EXPORT_MAX = 50_000;
 
+/** `before_seq`: only rows older than this one (the next part of an export too large for one file). */
+function beforeSeq(input: Record<string, unknown>, bag: ErrorBag): string | null {
+  const v = input.before_seq;
+  if (v === undefined || v === null || v === '') return null;
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  if (!/^[1-9]\d{0,18}$/.test(s)) bag.add('before_seq', { th: 'ต้องเป็นเลขลำดับรายการ (จำนวนเต็มบวก)', en: 'Must be an entry number (a positive integer)' });
+  return s;
+}
 
-/** The audit log as CSV (sysadmins), same filters as audit_search; the export itself is one audit row. */
-export const auditExport = defineAction<{ count: number; truncated: boolean; csv: string }>({
+/**
+ * The audit log as CSV (sysadmins), same filters as audit_search, newest first, in parts of at most
+ * AUDIT_EXPORT_MAX rows: `truncated` and `next_before_seq` say where the next part starts (never a
+ * silent cut). Each row carries its leaf hash (`leaf_v` 2: sha256 over the database's rendering,
+ * audit-leaf.ts), so a recipient can compare rows with the log, which audit_verify checks against
+ * its signed checkpoints. The export itself is one audit row.
+ */
+export const auditExport = defineAction<{ count: number; total: number; truncated: boolean; next_before_seq: string | null; csv: string }>({
   name: 'audit_export',
   readOnly: true,
-  summary: `The audit log as CSV with audit_search's filters (newest first, at most ${AUDIT_EXPORT_MAX} rows); the export is itself audited.`,
+  summary: `The audit log as CSV with audit_search's filters, newest first, in parts of at most ${AUDIT_EXPORT_MAX} rows (next_before_seq starts the next); each row with its leaf hash; the export is itself audited.`,
   params: {
     actor: { type: 'string', description: 'As audit_search' }, action: { type: 'string', description: 'As audit_search' }, object_type: { type: 'string', description: 'As audit_search' },
     object_id: { type: 'string', description: 'As audit_search' }, from: { type: 'string', description: 'As audit_search' }, to: { type: 'string', description: 'As audit_search' }, q: { type: 'string', description: 'As audit_search' },
+    before_seq: { type: 'string', description: 'Only entries older than this one: the next part of a large export' },
+    limit: { type: 'integer', description: `Rows in this part (default and at most ${AUDIT_EXPORT_MAX})` },
   },
   async run(ctx, input) {
     ctx.authorize('audit_export');
-    const rows = await filtered(ctx, input)
-      .select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'object_type', 'object_id', 'ip', 'detail'])
+    const bag = new ErrorBag();
+    const before = beforeSeq(input, bag);
+    const limit = Math.min(naturalNumber(input, 'limit', AUDIT_EXPORT_MAX) ?? AUDIT_EXPORT_MAX, AUDIT_EXPORT_MAX) || AUDIT_EXPORT_MAX;
+    bag.throwIfAny();
+    const base = filtered(ctx, input);
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const part = before ? base.where('seq', '<', before) : base;
+    const rows = await part
+      .select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'object_type', 'object_id', 'ip', 'detail', 'leaf_v', 'leaf'])
       .orderBy('seq', 'desc')
-      .limit(AUDIT_EXPORT_MAX + 1)
+      .limit(limit + 1)
       .execute();
-    const truncated = rows.length > AUDIT_EXPORT_MAX;
-    const lines = ['seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail'];
-    for (const r of rows.slice(0, AUDIT_EXPORT_MAX)) lines.push([String(r.seq), ckanTime(r.at), r.actor_id, r.actor_name, r.action, r.object_type, r.object_id, r.ip, r.detail ?? {}].map((v) => csvCell(v)).join(','));
+    const truncated = rows.length > limit;
+    const kept = rows.slice(0, limit);
+    const lines = ['seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail,leaf_v,leaf'];
+    for (const r of kept) lines.push([String(r.seq), ckanTime(r.at), r.actor_id, r.actor_name, r.action, r.object_type, r.object_id, r.ip, r.detail ?? {}, String(r.leaf_v), r.leaf].map((v) => csvCell(v)).join(','));
     const filters = Object.fromEntries(['actor', 'action', 'object_type', 'object_id', 'from', 'to', 'q'].filter((k) => typeof input[k] === 'string' && input[k]).map((k) => [k, input[k]]));
-    ctx.disclosed({ kind: 'export', object_type: 'audit_log', object_id: null, detail: { format: 'csv', rows: Math.min(rows.length, AUDIT_EXPORT_MAX), filters } });
-    return { count: Math.min(rows.length, AUDIT_EXPORT_MAX), truncated, csv: `\uFEFF${lines.join('\r\n')}\r\n` };
+    ctx.disclosed({ kind: 'export', object_type: 'audit_log', object_id: null, detail: { format: 'csv', rows: kept.length, total, ...(before ? { before_seq: before } : {}), filters } });
+    const next = truncated ? String(kept[kept.length - 1]!.seq) : null;
+    return { count: kept.length, total, truncated, next_before_seq: next, csv: `\uFEFF${lines.join('\r\n')}\r\n` };
   },
 });
+
+/** Where each part of a large export starts (before_seq; null for the first), at most `max` parts of `size` rows. */
+export async function exportParts(ctx: Pick<ActionContext, 'db'>, base: ReturnType<typeof filtered>, size = AUDIT_EXPORT_MAX, max = 40): Promise<Array<string | null>> {
+  const seqs = await ctx.db
+    .selectFrom(base.select(sql<string>`seq`.as('seq')).select(sql<number>`row_number() OVER (ORDER BY seq DESC)`.as('n')).as('x'))
+    .select('seq')
+    .where(sql<boolean>`n % ${size} = 0`)
+    .orderBy('seq', 'desc')
+    .limit(max - 1)
+    .execute();
+  return [null, ...seqs.map((r) => String(r.seq))];
+}

@@ -87,7 +87,7 @@ test(`[${STORE_KIND}] audit_search filters by actor, action prefix, object, date
   assert.equal(csv.statusCode, 200);
   assert.match(String(csv.headers['content-type']), /^text\/csv/);
   const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-  assert.equal(lines[0], 'seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail');
+  assert.equal(lines[0], 'seq,at,actor_id,actor_name,action,object_type,object_id,ip,detail,leaf_v,leaf');
   assert.equal(lines.length, 3, csv.body);
   assert.match(lines[1]!, /,auditee,user_update,user,/);
   assert.equal((await new PageClient(env.app).get('/ckan-admin/audit')).statusCode, 403);

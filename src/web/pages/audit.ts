@@ -5,7 +5,7 @@ import { call, page, render, type PageCtx, type Web } from '../context.ts';
 import { timeEl } from '../format.ts';
 import { errorList, errorSummary, type FormErrors } from '../components/form-fields.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import type { AuditEntry } from '../../actions/audit-search.ts';
+import { AUDIT_EXPORT_MAX, type AuditEntry } from '../../actions/audit-search.ts';
 
 /** The audit log for sysadmins: filters in the query string (a bookmarkable search), CSV of the same. */
 const FILTERS = ['actor', 'action', 'object_type', 'object_id', 'from', 'to', 'q'] as const;
@@ -79,7 +79,7 @@ export function auditRoutes(app: FastifyInstance, web: Web): void {
     const filters = filtersOf(p);
     const pageNo = Math.max(1, Math.min(100_000, Number((p.req.query as Record<string, unknown>).page) || 1));
     let errors: FormErrors = {};
-    let found = { count: 0, results: [] as AuditEntry[] };
+    let found: { count: number; results: AuditEntry[]; export_parts?: Array<string | null> } = { count: 0, results: [] };
     try {
       found = await call(p, 'audit_search', { ...filters, limit: PAGE, offset: (pageNo - 1) * PAGE });
     } catch (e) {
@@ -92,6 +92,8 @@ export function auditRoutes(app: FastifyInstance, web: Web): void {
       ${errorSummary(p, errors, (f) => (f in LABELS ? t(LABELS[f as keyof typeof LABELS]) : f))}
       ${filterForm(p, filters, errors)}
       <p>${t('audit.count', { n: found.count })} · <a href="/ckan-admin/audit.csv${qs(filters)}" download>${t('audit.csv')}</a></p>
+      ${found.export_parts ? html`<p>${t('audit.csv_parts', { n: AUDIT_EXPORT_MAX.toLocaleString('en-US') })}</p>
+        <ul class="chips">${found.export_parts.map((before, i) => html`<li><a href="/ckan-admin/audit.csv${qs(filters, before ? { before_seq: before } : {})}" download>${t('audit.csv_part', { n: i + 1 })}</a></li>`)}</ul>` : ''}
       <div class="table-scroll"><table class="data">
         <caption class="visually-hidden">${t('admin.audit')}</caption>
         <thead><tr><th scope="col">#</th><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.object')}</th><th scope="col">${t('audit.address')}</th><th scope="col">${t('audit.detail')}</th></tr></thead>
@@ -139,10 +141,16 @@ export function auditRoutes(app: FastifyInstance, web: Web): void {
   app.get('/ckan-admin/audit.csv', page(web, async (p) => {
     requireSysadmin(p);
     const filters = filtersOf(p);
-    const { csv } = await call<{ csv: string }>(p, 'audit_export', filters);
+    const before = (p.req.query as Record<string, unknown>).before_seq;
+    const out = await call<{ csv: string; count: number; total: number; truncated: boolean; next_before_seq: string | null }>(p, 'audit_export', { ...filters, ...(typeof before === 'string' && before ? { before_seq: before } : {}) });
+    // A part of a larger export says so in its name and headers, with where the next part starts.
+    const name = out.truncated || before ? `audit-log-part-${typeof before === 'string' && before ? `before-${before.replace(/\D/g, '')}` : 'newest'}.csv` : 'audit-log.csv';
+    if (out.next_before_seq) p.reply.header('Link', `</ckan-admin/audit.csv${qs(filters, { before_seq: out.next_before_seq })}>; rel="next"`);
+    const { csv } = out;
     return p.reply
       .type('text/csv; charset=utf-8')
-      .header('Content-Disposition', 'attachment; filename="audit-log.csv"')
+      .header('Content-Disposition', `attachment; filename="${name}"`)
+      .header('X-Total-Count', String(out.total))
       .header('Cache-Control', 'no-store')
       .send(csv);
   }));

@@ -136,6 +136,8 @@ export const accounts: Record<keyof typeof th, string> = {
   'audit.clear': 'Clear filters',
   'audit.count': '{n} entries',
   'audit.csv': 'Download CSV',
+  'audit.csv_parts': 'More entries than one CSV file holds ({n}, newest first): download them part by part, or narrow the dates.',
+  'audit.csv_part': 'Part {n}',
   'audit.when': 'When',
   'audit.address': 'IP address',
   'audit.detail': 'Details',

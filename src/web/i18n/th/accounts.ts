@@ -134,6 +134,8 @@ export const accounts = {
   'audit.clear': 'ล้างตัวกรอง',
   'audit.count': 'พบ {n} รายการ',
   'audit.csv': 'ดาวน์โหลด CSV',
+  'audit.csv_parts': 'รายการมากเกินกว่าไฟล์ CSV เดียวจะเก็บได้ (ไฟล์ละ {n} รายการ ล่าสุดก่อน) ดาวน์โหลดทีละส่วน หรือกรองช่วงวันที่ให้แคบลง',
+  'audit.csv_part': 'ส่วนที่ {n}',
   'audit.when': 'เวลา',
   'audit.address': 'ที่อยู่ IP',
   'audit.detail': 'รายละเอียด',

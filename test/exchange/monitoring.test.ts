@@ -92,6 +92,14 @@ test(`[${STORE_KIND}] the dashboard counts items by state, partner and frequency
   assert.equal(d.flags.find((x: any) => x.flag === 'not_linked').count, 1);
   const late = d.items.find((i: any) => i.state === 'late');
   assert.equal(late.linkage_id, L.daily);
+  // The item list is a page of what is counted: offset and limit page it, the counts stay whole.
+  const ids = d.items.map((i: any) => `${i.linkage_id}/${i.dataset_id}`);
+  assert.equal(ids.length, 3);
+  for (const [offset, limit] of [[0, 2], [2, 2], [1, 1], [3, 5]]) {
+    const pg = await as(f.env, f.people.it, 'monitor_dashboard', { offset, limit });
+    assert.deepEqual([pg.total, pg.items_offset, pg.items.map((i: any) => `${i.linkage_id}/${i.dataset_id}`)], [3, offset, ids.slice(offset, offset + limit)]);
+  }
+  assert.ok((await fails(as(f.env, f.people.it, 'monitor_dashboard', { offset: -1 }))).errors.offset);
 
   await as(f.env, f.people.it, 'monitor_flag_set', { linkage_id: L.daily, dataset_id: f.dataset, flags: ['format_differs', 'availability_incomplete'], note: 'CSV ต่างรูปแบบ' });
   const flagged = await as(f.env, f.people.it, 'monitor_dashboard', { flag: 'format_differs' });

@@ -33,9 +33,11 @@ export const monitorDashboard = defineAction({
   name: 'monitor_dashboard',
   readOnly: true,
   summary: 'Integration monitoring (P10): linkage items delivered / waiting / late, by partner and by delivery frequency, with the known-limit flags; filters flag, state, frequency, partner (organisation id).',
-  params: { flag: { type: 'string', description: 'not_linked, format_differs, accuracy_incomplete or availability_incomplete' }, state: { type: 'string', description: 'delivered, waiting or late' }, frequency: { type: 'string', description: 'a delivery frequency code' }, partner: { type: 'string', description: 'partner organisation id' } },
+  params: { flag: { type: 'string', description: 'not_linked, format_differs, accuracy_incomplete or availability_incomplete' }, state: { type: 'string', description: 'delivered, waiting or late' }, frequency: { type: 'string', description: 'a delivery frequency code' }, partner: { type: 'string', description: 'partner organisation id' }, limit: { type: 'integer', description: 'items listed (default 1000, at most 5000); `total` counts them all' }, offset: { type: 'integer', description: 'items skipped' } },
   async run(ctx, input) {
     ctx.authorize('monitor_dashboard');
+    const offset = naturalNumber(input, 'offset', 1_000_000) ?? 0;
+    const limit = naturalNumber(input, 'limit', 5000) ?? 1000;
     const all = await monitorItems(ctx.db, ctx.actor, ctx.now);
     const items = filterItems(all, input);
     const totals = zero();
@@ -54,7 +56,9 @@ export const monitorDashboard = defineAction({
       by_frequency: [...byFreq].map(([frequency, c]) => ({ frequency, label: codeLabel(CODES.delivery_frequency, frequency), ...c })),
       // Flag counts over the unfiltered items the caller sees, so the filter links show what each would give.
       flags: FLAGS.map((f) => ({ flag: f.value, label: f.label, computed: f.computed, count: all.filter((i) => i.flags.includes(f.value)).length })),
-      items: items.slice(0, naturalNumber(input, 'limit', 5000) ?? 1000),
+      // The list is a page of the items counted above: `total` is the whole, items_offset where the page starts.
+      items_offset: offset,
+      items: items.slice(offset, offset + limit),
     };
   },
 });

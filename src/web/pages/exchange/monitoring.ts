@@ -14,6 +14,7 @@ interface Dashboard extends Count {
   by_frequency: (Count & { frequency: string; label: { th: string; en: string } | null })[];
   flags: { flag: string; label: { th: string; en: string }; computed: boolean; count: number }[];
   items: MonitorItem[];
+  items_offset: number;
 }
 
 const COLORS: Record<ItemState, string> = { delivered: '#2e7d32', waiting: '#f9a825', late: '#c62828' };
@@ -56,7 +57,8 @@ function filters(p: PageCtx): Record<string, string> {
 export function monitoringRoutes(app: FastifyInstance, web: Web): void {
   app.get('/exchange/monitoring', page(web, async (p) => {
     const f = filters(p);
-    const d = await call<Dashboard>(p, 'monitor_dashboard', f);
+    const pageNo = Math.max(1, Math.min(10_000, Number((p.req.query as Record<string, unknown>).page) || 1));
+    const d = await call<Dashboard>(p, 'monitor_dashboard', { ...f, limit: ITEMS_PAGE, offset: (pageNo - 1) * ITEMS_PAGE });
     const title = L(p, 'ติดตามการเชื่อมโยงข้อมูล', 'Integration monitoring');
     const link = (over: Record<string, string | null>) => {
       const q = new URLSearchParams();
@@ -82,7 +84,8 @@ export function monitoringRoutes(app: FastifyInstance, web: Web): void {
           <td>${(() => { const c = CODES.delivery_frequency.find((x) => x.value === i.frequency); return c ? L(p, c.label.th, c.label.en) : i.frequency; })()}</td>
           <td>${i.last_delivery ? timeEl(p.lang, i.last_delivery, true) : '—'}</td><td>${L(p, ...STATE_LABEL[i.state])}</td>
           <td>${i.flags.map((x) => { const fl = FLAGS.find((y) => y.value === x); return fl ? L(p, fl.label.th, fl.label.en) : x; }).join('; ')}
-            ${may(p, 'monitor_flag_set', { owner_org: i.owner_org }) ? flagForm(p, i) : ''}</td></tr>`)}</tbody></table></section>`;
+            ${may(p, 'monitor_flag_set', { owner_org: i.owner_org }) ? flagForm(p, i) : ''}</td></tr>`)}</tbody></table>
+        ${itemPager(p, d, pageNo, (n) => link({ page: n > 1 ? String(n) : null }))}</section>`;
     return render(p, title, body, { breadcrumbs: [[L(p, 'การแลกเปลี่ยนข้อมูล', 'Exchange'), '/exchange'], [title]] });
   }));
   app.post('/exchange/monitoring/flags', form(web, async (p) => {
@@ -90,6 +93,19 @@ export function monitoringRoutes(app: FastifyInstance, web: Web): void {
     await call(p, 'monitor_flag_set', { linkage_id: p.body.linkage_id, dataset_id: p.body.dataset_id || undefined, flags, note: p.body.note ?? '' });
     return redirect(p, '/exchange/monitoring');
   }));
+}
+
+const ITEMS_PAGE = 200;
+
+/** Which items of how many the table shows, and the pages before and after (the counts above are of all of them). */
+function itemPager(p: PageCtx, d: Dashboard, pageNo: number, href: (n: number) => string): Html {
+  if (d.total <= ITEMS_PAGE && pageNo === 1) return html``;
+  const first = d.items.length ? d.items_offset + 1 : 0;
+  const last = d.items_offset + d.items.length;
+  const pages = Math.max(1, Math.ceil(d.total / ITEMS_PAGE));
+  return html`<nav aria-label="${L(p, 'หน้ารายการ', 'Item pages')}"><p>${L(p, `แสดงรายการที่ ${first}–${last} จาก ${d.total} รายการ`, `Items ${first}–${last} of ${d.total}`)}
+    ${pageNo > 1 ? html` · <a href="${href(pageNo - 1)}" rel="prev">${L(p, 'ก่อนหน้า', 'Previous')}</a>` : ''}
+    ${pageNo < pages ? html` · <a href="${href(pageNo + 1)}" rel="next">${L(p, 'ถัดไป', 'Next')}</a>` : ''}</p></nav>`;
 }
 
 function flagForm(p: PageCtx, i: MonitorItem): Html {

@@ -125,6 +125,29 @@ describe('portal read pages', () => {
     assert.doesNotMatch(none.body, /dengue-cases/);
   });
 
+  it('organization pages are faceted searches of their own datasets', async () => {
+    const c = new PageClient(env.app);
+    const org = await c.get('/organization/moph');
+    assert.equal(org.statusCode, 200);
+    assert.match(org.body, /dengue-cases/);
+    // The search box searches this organisation; facet links stay on its page.
+    assert.match(org.body, /<form class="search-form" role="search" method="get" action="\/organization\/moph">/);
+    assert.match(org.body, new RegExp(`href="/organization/moph\\?tags=${encodeURIComponent('สุขภาพ')}"`));
+    assert.match(org.body, /href="\/organization\/moph\?res_format=CSV"/);
+    const csv = await c.get('/organization/moph?res_format=CSV');
+    assert.match(csv.body, /dengue-cases/);
+    assert.match(csv.body, /class="chip chip-remove" href="\/organization\/moph"/);
+    const none = await c.get('/organization/moph?res_format=PDF');
+    assert.doesNotMatch(none.body, /dengue-cases/);
+    const q = await c.get(`/organization/moph?q=${encodeURIComponent('ไข้เลือดออก')}&res_format=CSV`);
+    assert.match(q.body, /dengue-cases/);
+    assert.match(q.body, /<input type="hidden" name="res_format" value="CSV">/);
+    // This organisation only: its links keep the scope.
+    const only = await c.get('/organization/moph?include_children=false');
+    assert.doesNotMatch(only.body, /href="\/dataset\/dengue-cases"/);
+    assert.match(only.body, /<input type="hidden" name="include_children" value="false">/);
+  });
+
   it('the history tab shows readable differences with the standard\'s labels', async () => {
     const res = await new PageClient(env.app).get('/dataset/activity/dengue-cases');
     assert.equal(res.statusCode, 200);

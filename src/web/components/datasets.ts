@@ -49,9 +49,10 @@ export function datasetList(p: PageCtx, list: PackageDict[], opts: ListOptions =
 }
 
 /** The search box: a GET form, so it works without JavaScript and results have their own URL. */
-export function searchForm(p: PageCtx, q: string, id = 'q', hidden: Array<[string, string]> = []): Html {
+/** `action`: where the search goes (an organisation's or group's page searches its own datasets). */
+export function searchForm(p: PageCtx, q: string, id = 'q', hidden: Array<[string, string]> = [], action = '/dataset'): Html {
   const { t } = p;
-  return html`<form class="search-form" role="search" method="get" action="/dataset">
+  return html`<form class="search-form" role="search" method="get" action="${action}">
     <label for="${id}" class="visually-hidden">${t('search.label')}</label>
     <input id="${id}" type="search" name="q" value="${q}" placeholder="${t('search.placeholder')}" autocomplete="off">
     ${hidden.map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}

@@ -7,7 +7,7 @@ import { groupCards } from '../components/groups.ts';
 import { pagination } from '../components/pagination.ts';
 import type { GroupDict, SearchResult } from '../components/types.ts';
 import { isImageUrl } from '../../standard/values.ts';
-import { loosenedNotice } from './search.ts';
+import { chips, facetBlock, FACETS, filterQuery, loosenedNotice, readFilters, SORTS, urlFor, type State } from './search.ts';
 import type { LoosenedTerm } from '../../search/expand.ts';
 
 type Kind = 'organization' | 'group';
@@ -59,19 +59,25 @@ function readPage(kind: Kind) {
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 500) : '';
     const pageNo = Math.min(Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1), 1000);
     const fq = `${kind === 'organization' ? 'organization' : 'groups'}:"${String(g.name).replace(/["\\]/g, '\\$&')}"`;
-    const result = await call<SearchResult>(p, 'package_search', { q, fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user', ...(rollUp ? { include_children: true } : {}) });
+    // Faceted as the catalog's search, within this organisation or group (its links keep the page's own scope).
+    const base = `/${kind}/${encodeURIComponent(g.name)}`;
+    const s: State = { q, sort: SORTS[0]![0], page: pageNo, filters: readFilters(query), base, fixed: kind === 'organization' && !rollUp ? { include_children: 'false' } : {} };
+    const filters = filterQuery(s.filters);
+    const result = await call<SearchResult>(p, 'package_search', {
+      q, fq: filters ? `${fq} ${filters}` : fq, rows: PER_PAGE, start: (pageNo - 1) * PER_PAGE, include_private: p.actor.kind === 'user', ...(rollUp ? { include_children: true } : {}),
+      'facet.field': JSON.stringify(FACETS), 'facet.limit': 50,
+    });
+    const facets = result.search_facets ?? {};
     // Working copies (drafts) of the organisation, for those who may edit its datasets.
     const drafts = kind === 'organization' && may(p, 'package_update', { owner_org: g.id })
       ? (await call<SearchResult>(p, 'package_search', { fq: `${fq} AND state:draft`, include_drafts: true, include_private: true, sort: 'metadata_modified desc', rows: 50 })).results
       : [];
-    const base = `/${kind}/${encodeURIComponent(g.name)}`;
     const parent = g.parent as GroupDict | null;
     const children = (g.children ?? []) as GroupDict[];
-    const keep = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), ...(kind === 'organization' && !rollUp ? { include_children: 'false' } : {}), ...extra })}`;
     const scope = kind === 'organization' && children.length
       ? html`<p class="scope-toggle">${rollUp
-          ? html`${t('org.with_children')} · <a href="${`${base}?${new URLSearchParams({ ...(q ? { q } : {}), include_children: 'false' })}`}">${t('org.only_this')}</a>`
-          : html`${t('org.only_this_shown')} · <a href="${`${base}?${new URLSearchParams(q ? { q } : {})}`}">${t('org.include_children')}</a>`}</p>`
+          ? html`${t('org.with_children')} · <a href="${urlFor(s, { fixed: { include_children: 'false' }, page: 1 })}">${t('org.only_this')}</a>`
+          : html`${t('org.only_this_shown')} · <a href="${urlFor(s, { fixed: {}, page: 1 })}">${t('org.include_children')}</a>`}</p>`
       : '';
     const manage = kind === 'organization' && may(p, 'organization_member_create', g);
     const listTitle = t(kind === 'organization' ? 'nav.organizations' : 'nav.groups');
@@ -80,12 +86,13 @@ function readPage(kind: Kind) {
         <div class="main-col">
           <h1>${g.title || g.name}</h1>
           ${g.description ? richText(g.description) : ''}
-          ${searchForm(p, q, 'group-q', [])}
+          ${searchForm(p, q, 'group-q', [...Object.entries(s.fixed ?? {}), ...FACETS.flatMap((f) => s.filters[f].map((v) => [f, v] as [string, string]))], base)}
           ${scope}
           <p class="results-count" role="status">${t('search.results', { n: formatNumber(lang, result.count) })}</p>
+          ${chips(p, s, facets)}
           ${loosenedNotice(p, result as SearchResult & { search_loosened?: LoosenedTerm[] })}
           ${datasetList(p, result.results)}
-          ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => keep({ page: String(n) }))}
+          ${pagination(p, pageNo, Math.ceil(result.count / PER_PAGE), (n) => urlFor(s, { page: n }))}
           ${drafts.length ? html`<section aria-labelledby="org-drafts"><h2 id="org-drafts">${t('org.drafts')}</h2>${datasetList(p, drafts, { compact: true, headingLevel: 3 })}</section>` : ''}
         </div>
         <aside class="sidebar" aria-label="${t('org.about')}">
@@ -104,6 +111,7 @@ function readPage(kind: Kind) {
             <li><a href="/organization/members/${encodeURIComponent(g.name)}">${t('admin.members')}</a></li>
             <li><a href="/organization/edit/${encodeURIComponent(g.name)}">${t('org.edit')}</a></li>
           </ul></section>` : ''}
+          <div class="facets" role="group" aria-label="${t('search.filters')}">${FACETS.map((f) => facetBlock(p, s, f, facets[f]?.items ?? []))}</div>
         </aside>
       </div>`;
     const crumbs: Array<[string, string?]> = [[listTitle, `/${kind}`]];

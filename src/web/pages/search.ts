@@ -69,22 +69,27 @@ export function loosenedNotice(p: PageCtx, result: { count: number; search_loose
   )}</div>`;
 }
 
-interface State {
+/** A faceted search page: the catalog's (/dataset) or an organisation's or group's, whose own parameters are `fixed`. */
+export interface State {
   q: string;
   sort: string;
   page: number;
   filters: Filters;
+  /** The page's path (default /dataset) and the parameters every link of it keeps. */
+  base?: string;
+  fixed?: Record<string, string>;
 }
 
-function urlFor(s: State, change: Partial<State> = {}): string {
+export function urlFor(s: State, change: Partial<State> = {}): string {
   const next = { ...s, ...change };
-  const qs = new URLSearchParams();
+  const base = next.base ?? '/dataset';
+  const qs = new URLSearchParams(next.fixed ?? {});
   if (next.q) qs.set('q', next.q);
   for (const f of FACETS) for (const v of next.filters[f]) qs.append(f, v);
   if (next.sort && next.sort !== SORTS[0]![0]) qs.set('sort', next.sort);
   if (next.page > 1) qs.set('page', String(next.page));
   const s2 = qs.toString();
-  return s2 ? `/dataset?${s2}` : '/dataset';
+  return s2 ? `${base}?${s2}` : base;
 }
 
 function toggled(filters: Filters, f: Facet, value: string): Filters {
@@ -92,7 +97,7 @@ function toggled(filters: Filters, f: Facet, value: string): Filters {
   return copy;
 }
 
-function facetBlock(p: PageCtx, s: State, f: Facet, items: FacetItem[]): Html {
+export function facetBlock(p: PageCtx, s: State, f: Facet, items: FacetItem[]): Html {
   const { t } = p;
   if (!items.length) return html``;
   const link = (item: FacetItem) => {
@@ -109,7 +114,7 @@ function facetBlock(p: PageCtx, s: State, f: Facet, items: FacetItem[]): Html {
   </section>`;
 }
 
-function chips(p: PageCtx, s: State, facets: SearchResult['search_facets']): Html {
+export function chips(p: PageCtx, s: State, facets: SearchResult['search_facets']): Html {
   const { t } = p;
   const active = FACETS.flatMap((f) => s.filters[f].map((v) => [f, v] as const));
   if (!active.length) return html``;

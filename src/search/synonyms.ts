@@ -29,7 +29,20 @@ export function synonymLookup(keys: string[]) {
   return keys.length ? sql<unknown>`(SELECT coalesce(json_agg(s.terms), '[]'::json) FROM search_synonyms s WHERE s.keys && ${keys}::text[])` : sql<unknown>`'[]'::json`;
 }
 
-/** The other terms of every group (built-in or added) that holds each key. */
+/**
+ * A year in the other era: Thai records write Buddhist-era years (2566) and Christian-era ones
+ * (2023) for the same year, often in the same catalog, so a year typed alone finds both. Only
+ * four-digit numbers in the years a catalog holds (BE 2400–2700, CE 1857–2157) are read as years.
+ */
+export function otherEraYear(key: string): string | null {
+  if (!/^\d{4}$/.test(key)) return null;
+  const n = Number(key);
+  if (n >= 2400 && n <= 2700) return String(n - 543);
+  if (n >= 1857 && n <= 2157) return String(n + 543);
+  return null;
+}
+
+/** The other terms of every group (built-in or added) that holds each key, and a year's other-era twin. */
 export function readSynonyms(keys: string[], custom: unknown): Map<string, string[]> {
   const groups = [...(Array.isArray(custom) ? (custom as string[][]) : [])];
   const out = new Map<string, string[]>();
@@ -37,6 +50,8 @@ export function readSynonyms(keys: string[], custom: unknown): Map<string, strin
     const others = new Set<string>();
     for (const group of [...(BUILTIN_BY_KEY.get(key) ?? []), ...groups.filter((g) => g.some((t) => synonymKey(t) === key))])
       for (const t of group) if (synonymKey(t) !== key) others.add(t);
+    const twin = otherEraYear(key);
+    if (twin) others.add(twin);
     if (others.size) out.set(key, [...others]);
   }
   return out;

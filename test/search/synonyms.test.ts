@@ -16,6 +16,9 @@ describe('search synonyms', () => {
     await sys(env, 'package_create', plain('other', 'dengue', 'ผู้ป่วยไข้เลือดออก'));
     await sys(env, 'package_create', plain('other', 'hotels', 'ที่พักแรมในจังหวัด'));
     await sys(env, 'package_create', plain('other', 'nhso-report', 'รายงานผลการดำเนินงาน สปสช. ประจำปี'));
+    await sys(env, 'package_create', plain('other', 'budget-be', 'งบประมาณรายจ่ายประจำปี 2566'));
+    await sys(env, 'package_create', plain('other', 'budget-ce', 'Annual budget 2023'));
+    await sys(env, 'package_create', plain('other', 'amount', 'วงเงิน 3000 ล้านบาท'));
     ({ token: adminToken } = await makeUser(env, 'admin1', { sysadmin: true }));
     ({ token: userToken } = await makeUser(env, 'user1'));
   });
@@ -29,6 +32,15 @@ describe('search synonyms', () => {
     assert.deepEqual(await names('สำนักงานหลักประกันสุขภาพแห่งชาติ'), ['nhso-report', 'uc-members']);
     const r = await api(env, 'package_search', { q: 'สปสช' });
     assert.equal(r.json.result.search_loosened, undefined, 'a synonym is not a loosening');
+  });
+
+  it('a year typed alone finds it in either era (2566 = 2023); other numbers are not years', async () => {
+    assert.deepEqual(await names('2566'), ['budget-be', 'budget-ce']);
+    assert.deepEqual(await names('2023'), ['budget-be', 'budget-ce']);
+    assert.deepEqual(await names('งบประมาณ 2023'), ['budget-be']);
+    assert.deepEqual(await names('2567'), []);
+    assert.deepEqual(await names('3000'), ['amount']);
+    assert.deepEqual(await names('2457'), []);
   });
 
   it('sysadmins add and remove groups; everyone else is refused; each change is audited', async () => {

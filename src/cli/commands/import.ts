@@ -63,8 +63,9 @@ export const importCommand: Command = async (args, cli) => {
         lang: cli.lang,
         batchSize,
         onProgress: (lines, imported, failed) => {
-          bar.update(lines, { note: `ok ${imported}, failed ${failed}` });
-          // For logs: one line per committed batch, so a crash shows how far the import got.
+          bar.update(lines, { note: say(cli.lang, { th: `สำเร็จ ${imported} ไม่สำเร็จ ${failed}`, en: `ok ${imported}, failed ${failed}` }) });
+          // For logs: one line per committed batch, so a crash shows how far the import got; its
+          // shape is fixed in every language, since scripts read it (the bar above is the person's).
           if (values.progress) cli.err(`progress: lines ${lines}, imported ${imported}, failed ${failed}`);
         },
         onFailure: (f) => bar.log(formatFailure(f, cli.lang)),

@@ -59,7 +59,7 @@ if (process.env.BANCHI_BENCH_TRACE) {
 const server = process.env.DATABASE_URL || LOCAL_POSTGRES;
 const scratch = await createScratchDatabase(server, 'banchi_bench_ex');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'banchi-bench-ex-'));
-const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: scratch.url, BANCHI_PG_PREPARED_STATEMENTS: process.env.BANCHI_PG_PREPARED_STATEMENTS ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'bench-secret-bench-secret-bench-secret-01' });
+const config = loadConfig({ BANCHI_DATA_DIR: dataDir, DATABASE_URL: scratch.url, BANCHI_PG_PREPARED_STATEMENTS: process.env.BANCHI_PG_PREPARED_STATEMENTS ?? '', BANCHI_PG_POOL_SIZE: process.env.BANCHI_PG_POOL_SIZE ?? '' } as NodeJS.ProcessEnv, { siteUrl: 'http://127.0.0.1:5000', sessionSecret: 'bench-secret-bench-secret-bench-secret-01' });
 const services = await openServices(config);
 const app = await buildApp(services);
 try {

@@ -12,6 +12,8 @@ export interface Config {
   databaseUrl: string;
   /** BANCHI_PG_PREPARED_STATEMENTS=off: no named prepared statements (poolers without support for them). */
   pgPreparedStatements?: boolean;
+  /** BANCHI_PG_POOL_SIZE: connections each process opens to a PostgreSQL server at most (default 10). */
+  pgPoolSize?: number;
   siteUrl: string;
   siteTitle: string;
   maxUploadBytes: number;
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir,
     databaseUrl,
     pgPreparedStatements: env.BANCHI_PG_PREPARED_STATEMENTS !== 'off',
+    pgPoolSize: intSetting(env, 'BANCHI_PG_POOL_SIZE', 10, 1, 500),
     siteUrl: env.BANCHI_SITE_URL ? siteUrlSetting(env.BANCHI_SITE_URL) : `${tls ? 'https' : 'http'}://${host}:${port}`,
     siteTitle: env.BANCHI_SITE_TITLE || 'บัญชีข้อมูลหน่วยงาน',
     maxUploadBytes: intSetting(env, 'BANCHI_MAX_UPLOAD_MB', 100, 1, 10240) * 1024 * 1024,

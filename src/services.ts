@@ -10,7 +10,7 @@ import { ViewCounter } from './jobs/view-counter.ts';
 /** Opens the store (migrated), the file store and the action registry: what every entry point needs. */
 export async function openServices(config: Config, opts: { memory?: boolean } = {}): Promise<Services> {
   loadActions();
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: opts.memory ? 'memory://' : config.dataDir, preparedStatements: config.pgPreparedStatements });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: opts.memory ? 'memory://' : config.dataDir, preparedStatements: config.pgPreparedStatements, poolSize: config.pgPoolSize });
   try {
     await migrateToLatest(store.db);
   } catch (e) {

@@ -30,6 +30,8 @@ export interface StoreOptions {
   dataDir?: string;
   /** Named prepared statements for the hot statements that ask for them (prepared.ts); on unless false. */
   preparedStatements?: boolean;
+  /** Connections to a PostgreSQL server at most (BANCHI_PG_POOL_SIZE; default 10). */
+  poolSize?: number;
   /** How long opening one PostgreSQL connection may take (CONNECT_TIMEOUT_MS unless given). */
   connectTimeoutMs?: number;
 }
@@ -73,7 +75,7 @@ export class StoreBusyError extends Error {
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
     // JIT compilation costs hundreds of milliseconds on catalog-sized queries and never pays back here.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, options: '-c jit=off', Client: timedClient(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS) });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, options: '-c jit=off', Client: timedClient(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS) });
     // An idle connection the server closes (restart, failover) must not take the process down;
     // the pool replaces it on the next checkout.
     pool.on('error', (err) => process.emitWarning(`PostgreSQL idle connection closed: ${err.message}`));

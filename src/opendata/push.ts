@@ -8,6 +8,7 @@ import { SYSTEM } from '../access/actor.ts';
 import { isOpenData } from '../access/visibility.ts';
 import type { Tx, Db } from '../store/db.ts';
 import { enqueue } from '../jobs/queue.ts';
+import { readAtMost } from '../util/outbound.ts';
 
 export const OPENDATA_QUEUE = 'opendata_push';
 
@@ -51,6 +52,8 @@ class PortalError extends Error {
   }
 }
 
+const PORTAL_ANSWER_MAX = 16 * 1048576;
+
 /** One CKAN action on the portal, with its own time-out; errors keep the portal's own message. */
 async function portal(url: string, token: string, action: string, body: Record<string, unknown>): Promise<Record<string, any>> {
   const res = await fetch(`${url}/api/3/action/${action}`, {
@@ -60,7 +63,10 @@ async function portal(url: string, token: string, action: string, body: Record<s
     signal: AbortSignal.timeout(30_000),
     redirect: 'error',
   });
-  const text = await res.text();
+  // The portal's answer is a CKAN result (a dataset, a resource): bounded, so a broken portal cannot fill the worker's memory.
+  const bytes = await readAtMost(res, PORTAL_ANSWER_MAX);
+  if (!bytes) throw new PortalError(res.status, `${action}: HTTP ${res.status}, answer larger than ${PORTAL_ANSWER_MAX / 1048576} MB`);
+  const text = bytes.toString('utf8');
   let json: any;
   try {
     json = JSON.parse(text);

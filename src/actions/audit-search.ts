@@ -87,6 +87,7 @@ export const auditSearch = defineAction<{ count: number; results: AuditEntry[]; 
     q: { type: 'string', description: 'Text anywhere in the details, the actor name or the address' },
     limit: { type: 'integer', description: `Rows per page (default 50, at most ${AUDIT_PAGE_MAX})` },
     offset: { type: 'integer', description: 'Rows to skip' },
+    export_parts: { type: 'boolean', description: 'With more than 50,000 matches (one CSV file): where each part of the export starts (audit_export before_seq)' },
   },
   async run(ctx, input) {
     ctx.authorize('audit_search');
@@ -105,7 +106,8 @@ export const auditSearch = defineAction<{ count: number; results: AuditEntry[]; 
       count,
       results: rows.map((r) => ({ seq: String(r.seq), at: ckanTime(r.at), actor_id: r.actor_id, actor_name: r.actor_name, action: r.action, object_type: r.object_type, object_id: r.object_id, ip: r.ip, detail: r.detail ?? {} })),
       // More than one CSV file holds: where each part starts (audit_export's before_seq).
-      ...(count > AUDIT_EXPORT_MAX ? { export_parts: await exportParts(ctx, base) } : {}),
+      // Asked for (export_parts=true; the audit page's first page), since it numbers every matching row.
+      ...(count > AUDIT_EXPORT_MAX && (input.export_parts === true || input.export_parts === 'true') ? { export_parts: await exportParts(ctx, base) } : {}),
     };
   },
 });
@@ -142,7 +144,7 @@ export const auditExport = defineAction<{ count: number; total: number; truncate
     ctx.authorize('audit_export');
     const bag = new ErrorBag();
     const before = beforeSeq(input, bag);
-    const limit = Math.min(naturalNumber(input, 'limit', AUDIT_EXPORT_MAX) ?? AUDIT_EXPORT_MAX, AUDIT_EXPORT_MAX) || AUDIT_EXPORT_MAX;
+    const limit = naturalNumber(input, 'limit', AUDIT_EXPORT_MAX) || AUDIT_EXPORT_MAX;
     bag.throwIfAny();
     const base = filtered(ctx, input);
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);

@@ -81,7 +81,7 @@ export function auditRoutes(app: FastifyInstance, web: Web): void {
     let errors: FormErrors = {};
     let found: { count: number; results: AuditEntry[]; export_parts?: Array<string | null> } = { count: 0, results: [] };
     try {
-      found = await call(p, 'audit_search', { ...filters, limit: PAGE, offset: (pageNo - 1) * PAGE });
+      found = await call(p, 'audit_search', { ...filters, limit: PAGE, offset: (pageNo - 1) * PAGE, ...(pageNo === 1 ? { export_parts: true } : {}) });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       errors = localizeErrors(e.errors, lang);

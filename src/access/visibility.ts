@@ -130,3 +130,51 @@ function resolvedCondition(
 export function isOpenData(ds: { data_category: string; data_classification: string; private: boolean; state: string }): boolean {
   return ds.state === 'active' && !ds.private && ds.data_category === rules.public_category && ds.data_classification === rules.open_level;
 }
+
+/**
+ * visibleDatasets as data, clause for clause, for the in-memory search (src/search/memindex),
+ * which must see exactly the rows the SQL condition lets through. `rights` as runSearch passes
+ * them (looked up whenever a signed-in caller asks for private entries).
+ */
+export type VisibilityRule =
+  | { kind: 'states'; states: string[]; excludePrivate: boolean }
+  | { kind: 'open'; publicCategory: string }
+  | {
+      kind: 'resolved';
+      states: string[];
+      publicCategory: string;
+      readOrgs: string[];
+      sensitiveOrgs: string[];
+      editOrgs: string[];
+      nonSensitive: readonly string[];
+      granted: string[];
+      collaborator: string[];
+      collaboratorEditor: string[];
+    };
+
+/** Null where only SQL can decide (a signed-in caller asking for private entries without `rights`). */
+export function visibilityRule(actor: Actor, opts: VisibilityOptions = {}): VisibilityRule | null {
+  const states = ['active'];
+  if (opts.includeDrafts) states.push('draft');
+  if (opts.includeDeleted) states.push('deleted');
+  if (isSysadmin(actor)) return { kind: 'states', states, excludePrivate: opts.includePrivate === false };
+  const open = { kind: 'open' as const, publicCategory: rules.public_category };
+  const me = userId(actor);
+  if (!me || opts.includePrivate === false) return open;
+  if (!opts.rights) return null;
+  const readOrgs = orgsWith(actor, 'read');
+  const r = opts.rights;
+  if (!readOrgs.length && !r.granted.length && !r.collaborator.length) return open;
+  return {
+    kind: 'resolved',
+    states,
+    publicCategory: rules.public_category,
+    readOrgs,
+    sensitiveOrgs: orgsWith(actor, 'read_sensitive'),
+    editOrgs: orgsWith(actor, 'update_dataset'),
+    nonSensitive: NON_SENSITIVE_CATEGORIES,
+    granted: r.granted,
+    collaborator: r.collaborator,
+    collaboratorEditor: r.collaboratorEditor,
+  };
+}

@@ -60,7 +60,7 @@ export interface SourceRow {
 }
 
 /** What writeSearchRows stores: exactly the columns of the search table. */
-export type SearchRow = DatasetSearchTable;
+export type SearchRow = Omit<DatasetSearchTable, 'changed_xid'>;
 
 /** What a search row's text is made of, and its other columns (document and title words still to segment). */
 function rowParts(r: SourceRow): { parts: DocumentPart[]; title: string; row: Omit<SearchRow, 'document' | 'title_text'> } {

@@ -2,7 +2,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { defineAction } from '../actions/registry.ts';
 import type { ActionContext } from '../actions/context.ts';
 import { SearchQueryError, ValidationError } from '../actions/errors.ts';
-import { rowRights, visibleDatasets } from '../access/visibility.ts';
+import { rowRights, visibilityRule, visibleDatasets } from '../access/visibility.ts';
 import { userId } from '../access/actor.ts';
 import { packageDicts } from '../actions/datasets/present.ts';
 import { boolParam, MAX_INT, naturalNumber } from '../actions/params.ts';
@@ -13,6 +13,7 @@ import { assertKnownFields, compileQuery } from './query-sql.ts';
 import { expandTerms, type LoosenedTerm } from './expand.ts';
 import { FACET_COLUMNS, facetAlias, facetSql, isFacetField, shapeFacets, type FacetField, type FacetRow } from './facets.ts';
 import { cacheKey, cached, catalogStamp, remember } from './result-cache.ts';
+import { memCounters, memorySearchEnabled, memSearch } from './memindex/engine.ts';
 
 /** Parameters CKAN's package_search accepts; anything else is a Search Query Error, as in CKAN. */
 const KNOWN = new Set([
@@ -205,7 +206,8 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
   // Grants and collaborations are looked up once, so the condition names ids and callers with the
   // same rights share one condition (and one plan): without memberships, it is the anonymous one.
   const rights = userId(ctx.actor) && req.includePrivate ? await rowRights(ctx.db, ctx.actor) : undefined;
-  const vis = visibleDatasets(ctx.actor, 's', { includePrivate: req.includePrivate, includeDrafts: req.includeDrafts, includeDeleted: req.includeDeleted, rights, idColumn: 'dataset_id' });
+  const visOpts = { includePrivate: req.includePrivate, includeDrafts: req.includeDrafts, includeDeleted: req.includeDeleted, rights, idColumn: 'dataset_id' };
+  const vis = visibleDatasets(ctx.actor, 's', visOpts);
   const node = simplify({ kind: 'and', items: [req.where, ...req.filters] });
   const opts = { includeChildren: req.includeChildren };
   let query = compileQuery(node, opts);
@@ -215,6 +217,14 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
     if (query.fuzzyTexts.length) await sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(ctx.db);
   }
   const textual = query.relevance !== null;
+  // The in-memory copy answers what it can answer exactly (memindex/README.md); SQL the rest.
+  const rule = memorySearchEnabled() ? visibilityRule(ctx.actor, visOpts) : null;
+  const mem = rule ? await memSearch(ctx, query, rule, req) : null;
+  if (mem) {
+    memCounters.memory++;
+    return { ...mem, loosened };
+  }
+  memCounters.sql++;
 
   const cols: RawBuilder<unknown>[] = [sql`s.dataset_id AS id`];
   const wantPage = req.rows > 0;

@@ -3,6 +3,7 @@ import { SearchQueryError } from '../actions/errors.ts';
 import { fieldsOf, type QueryNode } from './query-parser.ts';
 import { MAX_TOKEN, normalizeText, words } from './segment.ts';
 import { graphemeLength } from './typo.ts';
+import type { MemNode } from './memindex/plan.ts';
 
 /**
  * Turns a parsed query into one parameterised SQL condition over `s` (dataset_search, which
@@ -108,7 +109,30 @@ export interface CompiledQuery {
   fuzzyTexts: string[];
   /** Positive free-text terms that could be loosened if they match nothing. */
   candidates: LooseCandidate[];
+  /** The same condition for the in-memory copy (memindex/plan.ts); null where only SQL can answer. */
+  mem: MemNode | null;
+  /** The relevance tiers of each positive term (null: a field query, which scores 0). */
+  tiers: Array<Tiers | null>;
 }
+
+/** A condition in SQL and, where the in-memory copy can answer it, the same condition for it. */
+interface Cond {
+  sql: RawBuilder<SqlBool>;
+  mem: MemNode | null;
+}
+const cond = (q: RawBuilder<SqlBool>, mem: MemNode | null): Cond => ({ sql: q, mem });
+const TRUE_MEM: MemNode = { k: 'const', v: true };
+const FALSE_MEM: MemNode = { k: 'const', v: false };
+/** Search-row columns the in-memory copy keeps as scalars, by their SQL expression. */
+const MEM_SCALARS: Record<string, Extract<MemNode, { k: 'eq' }>['col']> = {
+  's.license_id': 'license_id',
+  's.data_type': 'data_type',
+  's.data_category': 'data_category',
+  's.data_classification': 'data_classification',
+  's.update_frequency_unit': 'update_frequency_unit',
+  's.geo_coverage': 'geo_coverage',
+  's.state': 'state',
+};
 
 export function assertKnownFields(node: QueryNode, param: string): void {
   for (const f of fieldsOf(node)) if (!Object.hasOwn(QUERY_FIELDS, f)) throw new SearchQueryError(`undefined field ${f} in ${param}`);
@@ -179,21 +203,25 @@ function escapeLike(v: string): string {
   return v.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-function exactValue(column: Column, value: string, prefix: boolean): RawBuilder<SqlBool> {
+function exactValue(column: Column, value: string, prefix: boolean): Cond {
   const v = column.kind === 'array' && column.upper ? value.toUpperCase() : value;
   const e = sql.raw(column.expr);
   if (column.kind === 'dataset') {
-    // Only the datasets row has it; its own index (name is unique) finds the ids.
-    const cond = prefix ? (v === '' ? sql`d.${e} <> ''` : sql`d.${e} LIKE ${escapeLike(v) + '%'}`) : sql`d.${e} = ${v}`;
-    return sql<SqlBool>`s.dataset_id IN (SELECT d.id FROM datasets d WHERE ${cond})`;
+    // Only the datasets row has it; its own index (name is unique) finds the ids. The search row keeps the name too (for sorting).
+    const c = prefix ? (v === '' ? sql`d.${e} <> ''` : sql`d.${e} LIKE ${escapeLike(v) + '%'}`) : sql`d.${e} = ${v}`;
+    return cond(sql<SqlBool>`s.dataset_id IN (SELECT d.id FROM datasets d WHERE ${c})`, column.expr === 'name' ? { k: 'name', value: v, prefix } : null);
   }
   if (column.kind === 'array') {
-    if (prefix && v === '') return sql<SqlBool>`cardinality(${e}) > 0`;
-    if (prefix) return sql<SqlBool>`EXISTS (SELECT 1 FROM unnest(${e}) AS x(v) WHERE x.v LIKE ${escapeLike(v) + '%'})`;
-    return sql<SqlBool>`${e} @> ARRAY[${v}]::text[]`;
+    const col = column.expr === 's.tags' ? 'tags' : 'res_formats';
+    const mem: MemNode = { k: 'has', col, value: v, prefix };
+    if (prefix && v === '') return cond(sql<SqlBool>`cardinality(${e}) > 0`, mem);
+    if (prefix) return cond(sql<SqlBool>`EXISTS (SELECT 1 FROM unnest(${e}) AS x(v) WHERE x.v LIKE ${escapeLike(v) + '%'})`, mem);
+    return cond(sql<SqlBool>`${e} @> ARRAY[${v}]::text[]`, mem);
   }
-  if (prefix) return v === '' ? sql<SqlBool>`${e} <> ''` : sql<SqlBool>`${e} LIKE ${escapeLike(v) + '%'}`;
-  return sql<SqlBool>`${e} = ${v}`;
+  const col = MEM_SCALARS[column.expr];
+  const mem: MemNode | null = col ? { k: 'eq', col, value: v, prefix } : null;
+  if (prefix) return cond(v === '' ? sql<SqlBool>`${e} <> ''` : sql<SqlBool>`${e} LIKE ${escapeLike(v) + '%'}`, mem);
+  return cond(sql<SqlBool>`${e} = ${v}`, mem);
 }
 
 const UNITS: Record<string, string> = { SECOND: 'seconds', MINUTE: 'minutes', HOUR: 'hours', DAY: 'days', MONTH: 'months', YEAR: 'years' };
@@ -232,7 +260,7 @@ function readSolrDate(v: string, now: Date): Date {
 }
 
 /** The same term restricted to title (A), tag (B) and description (C) words, exact and loose. */
-interface Tiers {
+export interface Tiers {
   A: string;
   B: string;
   C: string;
@@ -247,16 +275,26 @@ interface Acc {
   includeChildren: boolean;
 }
 
-function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: boolean, positive: boolean, acc: Acc): RawBuilder<SqlBool> | null {
+function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: boolean, positive: boolean, acc: Acc): Cond | null {
   const def = Object.hasOwn(QUERY_FIELDS, node.field ?? 'text') ? QUERY_FIELDS[node.field ?? 'text'] : undefined;
   if (!def) throw new SearchQueryError(`undefined field ${node.field}`);
   if (node.kind === 'range') {
     if (def.kind !== 'date') throw new SearchQueryError(`range queries are not supported on ${node.field}`);
     const e = sql.raw(def.expr);
+    const col = def.expr === 's.metadata_modified' ? 'modified' : 'created';
     const parts: RawBuilder<SqlBool>[] = [];
-    if (node.from !== null) parts.push(node.fromInclusive ? sql<SqlBool>`${e} >= ${parseSolrDate(node.from)}` : sql<SqlBool>`${e} > ${parseSolrDate(node.from)}`);
-    if (node.to !== null) parts.push(node.toInclusive ? sql<SqlBool>`${e} <= ${parseSolrDate(node.to)}` : sql<SqlBool>`${e} < ${parseSolrDate(node.to)}`);
-    return parts.length ? sql<SqlBool>`(${sql.join(parts, sql` AND `)})` : sql<SqlBool>`TRUE`;
+    const mems: MemNode[] = [];
+    if (node.from !== null) {
+      const d = parseSolrDate(node.from);
+      parts.push(node.fromInclusive ? sql<SqlBool>`${e} >= ${d}` : sql<SqlBool>`${e} > ${d}`);
+      mems.push({ k: 'time', col, op: node.fromInclusive ? '>=' : '>', us: d.getTime() * 1000 });
+    }
+    if (node.to !== null) {
+      const d = parseSolrDate(node.to);
+      parts.push(node.toInclusive ? sql<SqlBool>`${e} <= ${d}` : sql<SqlBool>`${e} < ${d}`);
+      mems.push({ k: 'time', col, op: node.toInclusive ? '<=' : '<', us: d.getTime() * 1000 });
+    }
+    return parts.length ? cond(sql<SqlBool>`(${sql.join(parts, sql` AND `)})`, { k: 'and', items: mems }) : cond(sql<SqlBool>`TRUE`, TRUE_MEM);
   }
   const value = node.value.normalize('NFC');
   switch (def.kind) {
@@ -266,7 +304,7 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
       const exp = positive && !exactOnly ? acc.expansions.get(key) : undefined;
       const free = (node.field ?? 'text') === 'text';
       const p = textParts(value.trim(), node.phrase, node.prefix, def.weight, def.fuzzy, free, key, exp);
-      if (!p.exact) return node.prefix && value === '' ? sql<SqlBool>`TRUE` : null;
+      if (!p.exact) return node.prefix && value === '' ? cond(sql<SqlBool>`TRUE`, TRUE_MEM) : null;
       if (positive && !exactOnly && p.candidate) acc.candidates.push(p.candidate);
       const tsq = p.loose ? `(${p.exact}) | (${p.loose})` : p.exact;
       if (positive) {
@@ -279,58 +317,73 @@ function leaf(node: Extract<QueryNode, { kind: 'term' | 'range' }>, exactOnly: b
         else acc.rank.push(null);
       }
       const match = sql<SqlBool>`s.document @@ ${tsq}::tsquery`;
-      if (!p.fuzzy.length) return match;
+      if (!p.fuzzy.length) return cond(match, { k: 'text', tsq });
       acc.fuzzy.push(...p.fuzzy);
-      return sql<SqlBool>`(${sql.join([match, ...p.fuzzy.map((f) => sql<SqlBool>`s.title_text %> ${f}`)], sql` OR `)})`;
+      // pg_trgm's similarity is PostgreSQL's alone.
+      return cond(sql<SqlBool>`(${sql.join([match, ...p.fuzzy.map((f) => sql<SqlBool>`s.title_text %> ${f}`)], sql` OR `)})`, null);
     }
     case 'exact':
       return exactValue(def.column, value, node.prefix);
-    case 'uuid':
-      if (node.prefix && value === '') return sql<SqlBool>`${sql.raw(def.expr)} IS NOT NULL`;
-      if (!UUID.test(value)) return sql<SqlBool>`FALSE`;
-      if (acc.includeChildren && node.field === 'owner_org') return sql<SqlBool>`s.owner_org IN (${orgTree(sql`g.id = ${value.toLowerCase()}::uuid`)})`;
-      return sql<SqlBool>`${sql.raw(def.expr)} = ${value.toLowerCase()}::uuid`;
+    case 'uuid': {
+      const col = def.expr === 's.owner_org' ? 'owner' : 'id';
+      if (node.prefix && value === '') return cond(sql<SqlBool>`${sql.raw(def.expr)} IS NOT NULL`, col === 'owner' ? { k: 'notNull', col } : TRUE_MEM);
+      if (!UUID.test(value)) return cond(sql<SqlBool>`FALSE`, FALSE_MEM);
+      if (acc.includeChildren && node.field === 'owner_org') {
+        const tree = orgTree(sql`g.id = ${value.toLowerCase()}::uuid`);
+        return cond(sql<SqlBool>`s.owner_org IN (${tree})`, { k: 'ownerSet', ids: null, query: tree });
+      }
+      return cond(sql<SqlBool>`${sql.raw(def.expr)} = ${value.toLowerCase()}::uuid`, { k: 'uuid', col, value: value.toLowerCase() });
+    }
     case 'organization': {
-      if (node.prefix && value === '') return sql<SqlBool>`s.owner_org IS NOT NULL`;
+      if (node.prefix && value === '') return cond(sql<SqlBool>`s.owner_org IS NOT NULL`, { k: 'notNull', col: 'owner' });
       const which = node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`;
-      if (acc.includeChildren) return sql<SqlBool>`s.owner_org IN (${orgTree(which)})`;
-      return sql<SqlBool>`s.owner_org IN (SELECT g.id FROM groups g WHERE g.is_organization AND ${which})`;
+      const ids = acc.includeChildren ? orgTree(which) : sql`SELECT g.id FROM groups g WHERE g.is_organization AND ${which}`;
+      return cond(sql<SqlBool>`s.owner_org IN (${ids})`, { k: 'ownerSet', ids: null, query: ids });
     }
     case 'groups': {
       // The group ids are looked up once (an InitPlan), then matched by the GIN index on group_ids.
       const which = node.prefix && value === '' ? sql`TRUE` : node.prefix ? sql`g.name LIKE ${escapeLike(value) + '%'}` : sql`g.name = ${value}`;
-      return sql<SqlBool>`s.group_ids && ARRAY(SELECT g.id FROM groups g WHERE NOT g.is_organization AND g.state = 'active' AND ${which})`;
+      const ids = sql`SELECT g.id FROM groups g WHERE NOT g.is_organization AND g.state = 'active' AND ${which}`;
+      return cond(sql<SqlBool>`s.group_ids && ARRAY(${ids})`, { k: 'groupSet', ids: null, query: ids });
     }
     case 'bool': {
       const v = value.toLowerCase();
-      if (node.prefix && v === '') return sql<SqlBool>`TRUE`;
+      if (node.prefix && v === '') return cond(sql<SqlBool>`TRUE`, TRUE_MEM);
       if (v !== def.trueWord && v !== def.falseWord) throw new SearchQueryError(`${node.field} is ${def.trueWord} or ${def.falseWord}`);
-      return v === def.trueWord ? sql<SqlBool>`${sql.raw(def.expr)}` : sql<SqlBool>`NOT ${sql.raw(def.expr)}`;
+      return v === def.trueWord ? cond(sql<SqlBool>`${sql.raw(def.expr)}`, { k: 'private', v: true }) : cond(sql<SqlBool>`NOT ${sql.raw(def.expr)}`, { k: 'private', v: false });
     }
     case 'date':
-      if (node.prefix && value === '') return sql<SqlBool>`TRUE`;
+      if (node.prefix && value === '') return cond(sql<SqlBool>`TRUE`, TRUE_MEM);
       throw new SearchQueryError(`${node.field} takes a range such as [2024-01-01 TO *]`);
   }
 }
 
-function compile(node: QueryNode, exactOnly: boolean, positive: boolean, acc: Acc): RawBuilder<SqlBool> | null {
+function compile(node: QueryNode, exactOnly: boolean, positive: boolean, acc: Acc): Cond | null {
   switch (node.kind) {
     case 'all':
-      return sql<SqlBool>`TRUE`;
+      return cond(sql<SqlBool>`TRUE`, TRUE_MEM);
     case 'term':
     case 'range':
       return leaf(node, exactOnly, positive, acc);
     case 'not': {
       // Excluding "anything like X" would hide too much: negations use exact words only.
       const inner = compile(node.item, true, !positive, acc);
-      return inner ? sql<SqlBool>`NOT coalesce(${inner}, FALSE)` : null;
+      // NULL counts as no match on both sides: coalesce here, two-valued logic in memory.
+      return inner ? cond(sql<SqlBool>`NOT coalesce(${inner.sql}, FALSE)`, inner.mem && { k: 'not', item: inner.mem }) : null;
     }
     case 'and':
     case 'or': {
-      const parts = node.items.map((n) => compile(n, exactOnly, positive, acc)).filter((p): p is RawBuilder<SqlBool> => p !== null);
+      const parts = node.items.map((n) => compile(n, exactOnly, positive, acc)).filter((p): p is Cond => p !== null);
       if (!parts.length) return null;
       if (parts.length === 1) return parts[0]!;
-      return sql<SqlBool>`(${sql.join(parts, node.kind === 'and' ? sql` AND ` : sql` OR `)})`;
+      const mems = parts.map((p) => p.mem);
+      return cond(
+        sql<SqlBool>`(${sql.join(
+          parts.map((p) => p.sql),
+          node.kind === 'and' ? sql` AND ` : sql` OR `,
+        )})`,
+        mems.every((m): m is MemNode => m !== null) ? { k: node.kind, items: mems } : null,
+      );
     }
   }
 }
@@ -370,10 +423,12 @@ function relevance(terms: Array<Tiers | null>): RawBuilder<number> | null {
  */
 export function compileQuery(node: QueryNode, opts: CompileOptions = {}): CompiledQuery {
   const acc: Acc = { rank: [], fuzzy: [], candidates: [], expansions: opts.expansions ?? new Map(), includeChildren: opts.includeChildren ?? false };
-  const where = compile(node, false, true, acc) ?? sql<SqlBool>`TRUE`;
+  const compiled = compile(node, false, true, acc) ?? cond(sql<SqlBool>`TRUE`, TRUE_MEM);
   const seen = new Set<string>();
   return {
-    where,
+    where: compiled.sql,
+    mem: compiled.mem,
+    tiers: acc.rank,
     relevance: relevance(acc.rank),
     fuzzyTexts: [...new Set(acc.fuzzy)],
     candidates: acc.candidates.filter((c) => !seen.has(c.key) && seen.add(c.key)),

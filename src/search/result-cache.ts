@@ -56,3 +56,8 @@ export function remember(key: string, stamp: string, value: unknown): void {
   entries.set(key, { stamp, value: structuredClone(value) });
   while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
 }
+
+/** Forgets every stored answer (tests that compare two ways of answering the same search). */
+export function forgetSearches(): void {
+  entries.clear();
+}

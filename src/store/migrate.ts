@@ -32,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '026_exchange_mtls': await import('./migrations/026_exchange_mtls.ts'),
   '027_search_sort_titles': await import('./migrations/027_search_sort_titles.ts'),
   '028_search_spelling': await import('./migrations/028_search_spelling.ts'),
+  '029_search_changes': await import('./migrations/029_search_changes.ts'),
 };
 
 class StaticProvider implements MigrationProvider {

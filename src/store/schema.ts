@@ -266,6 +266,15 @@ export interface DatasetSearchTable {
   /** The dataset's title and name, for sorting (migration 027). */
   title: string;
   name: string;
+  /** The transaction that last wrote the row, set by a trigger (migration 029; src/search/memindex). */
+  changed_xid: ColumnType<string | null, never, never>;
+}
+
+/** Search rows deleted, for the in-memory copies to catch up with (migration 029). */
+export interface DatasetSearchRemovedTable {
+  dataset_id: string;
+  changed_xid: ColumnType<string, never, never>;
+  removed_at: ColumnType<Date, never, never>;
 }
 
 /** Every table; each domain keeps its own tables in its own schema file and is listed here once. */
@@ -285,6 +294,7 @@ export interface Database extends GovernanceTables, HarvestTables, OpendataTable
   jobs: JobsTable;
   settings: SettingsTable;
   dataset_search: DatasetSearchTable;
+  dataset_search_removed: DatasetSearchRemovedTable;
   // h-ckan
   dataset_collaborators: DatasetCollaboratorsTable;
 }

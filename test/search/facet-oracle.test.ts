@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { actorFor, api, makeUser, sys, type TestEnv } from '../helpers.ts';
+import { actorFor, api, type TestEnv } from '../helpers.ts';
 import { visibleDatasets, type VisibilityOptions } from '../../src/access/visibility.ts';
-import { corpusEnv } from './fixtures.ts';
+import { corpusWithRoles, ROLES, type Role } from './fixtures.ts';
 
 /**
  * package_search's count and facet counts against a brute-force count: every dataset of the real
@@ -11,29 +11,13 @@ import { corpusEnv } from './fixtures.ts';
  * condition over datasets, facets counted here in JavaScript. One oracle per role.
  */
 let env: TestEnv;
-const tokens: Record<string, string | undefined> = {};
-const ROLES = ['anonymous', 'reader', 'member', 'editor', 'sysadmin', 'grantee', 'collaborator'] as const;
+let tokens: Partial<Record<Role, string>> = {};
 const FACETS = ['organization', 'groups', 'tags', 'res_format', 'license_id', 'data_type', 'data_category', 'data_classification', 'update_frequency_unit', 'geo_coverage'];
 let commonTag = '';
 
 before(async () => {
-  ({ env } = await corpusEnv({ publicShare: 0.6 }));
-  const db = env.services.store.db;
-  // The organisation with most entries of every kind, so members and editors see something of their own.
-  const org = (await sql<{ name: string }>`SELECT g.name FROM datasets d JOIN groups g ON g.id = d.owner_org GROUP BY g.name ORDER BY count(*) DESC, g.name LIMIT 1`.execute(db)).rows[0]!.name;
-  tokens.reader = (await makeUser(env, 'reader')).token;
-  tokens.member = (await makeUser(env, 'member', { org, role: 'member' })).token;
-  tokens.editor = (await makeUser(env, 'editor', { org, role: 'editor' })).token;
-  tokens.sysadmin = (await makeUser(env, 'root', { sysadmin: true })).token;
-  tokens.grantee = (await makeUser(env, 'grantee')).token;
-  tokens.collaborator = (await makeUser(env, 'collab')).token;
-  const others = (
-    await sql<{ id: string; state: string }>`SELECT d.id, d.state FROM datasets d JOIN groups g ON g.id = d.owner_org
-      WHERE g.name <> ${org} AND d.private AND d.state = 'active' ORDER BY d.id LIMIT 6`.execute(db)
-  ).rows;
-  for (const d of others.slice(0, 3)) await sys(env, 'dataset_grant_create', { id: d.id, user: 'grantee', scope: 'metadata' });
-  for (const d of others.slice(3)) await sys(env, 'package_collaborator_create', { id: d.id, user_id: 'collab', capacity: 'editor' });
-  commonTag = (await sql<{ t: string }>`SELECT t FROM datasets, unnest(tags) AS t GROUP BY t ORDER BY count(*) DESC, t LIMIT 1`.execute(db)).rows[0]!.t;
+  ({ env, tokens } = await corpusWithRoles());
+  commonTag = (await sql<{ t: string }>`SELECT t FROM datasets, unnest(tags) AS t GROUP BY t ORDER BY count(*) DESC, t LIMIT 1`.execute(env.services.store.db)).rows[0]!.t;
 });
 after(() => env?.close());
 
@@ -51,7 +35,7 @@ interface Row {
   geo_coverage: string | null;
 }
 
-async function bruteForce(role: (typeof ROLES)[number], opts: VisibilityOptions): Promise<Row[]> {
+async function bruteForce(role: Role, opts: VisibilityOptions): Promise<Row[]> {
   const actor = role === 'anonymous' ? ({ kind: 'anonymous' } as const) : await actorFor(env, role === 'sysadmin' ? 'root' : role === 'collaborator' ? 'collab' : role);
   const r = await sql<Row>`
     SELECT d.id, o.name AS org, d.tags, d.license_id, d.data_type, d.data_category, d.data_classification,

@@ -8,7 +8,8 @@
  * then measures package_search through HTTP with queries that never repeat (search-mix.ts) for
  * three callers: anonymous, a signed-in user without memberships and an organisation editor
  * (both with include_private=true, as the portal asks). Prints p50/p95/p99 per caller and size
- * and the share of request time spent waiting for SQL. Asserts nothing.
+ * and the share of request time spent waiting for SQL. Asserts nothing. The in-memory copy
+ * (src/search/memindex) answers what it can, as in production; BANCHI_SEARCH_MEMORY=off measures SQL alone.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -26,6 +27,7 @@ import type { Services } from '../src/actions/context.ts';
 import { createCorpus, loadSeedRecords, type Corpus } from './search-corpus.ts';
 import { queryMix, titleWords, type BenchQuery } from './search-mix.ts';
 import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
+import { memCounters, memorySearchEnabled, memStats, warmMemIndex } from '../src/search/memindex/engine.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -145,14 +147,26 @@ async function benchStore(kind: string): Promise<Measured[]> {
       loaded = size;
       await sql`VACUUM ANALYZE`.execute(db);
       line(`  ${kind}: ${size.toLocaleString()} datasets loaded and indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s (load average ${load()})`);
+      if (memorySearchEnabled()) {
+        // Each server process loads its copy once at start (and again after bulk changes); timed here, not in the queries.
+        const t1 = performance.now();
+        const heap0 = process.memoryUsage();
+        await warmMemIndex(services.store);
+        const heap1 = process.memoryUsage();
+        const st = memStats(services.store)!;
+        line(`  ${kind}: in-memory copy of ${st.live.toLocaleString()} rows loaded in ${((performance.now() - t1) / 1000).toFixed(1)} s, index ${(st.bytes / 2 ** 20).toFixed(0)} MB, process RSS ${(heap1.rss / 2 ** 20).toFixed(0)} MB (+${((heap1.rss - heap0.rss) / 2 ** 20).toFixed(0)} MB)`);
+      }
       // Warm-up: plans, connections and the operating system's page cache; not counted.
       await measure(base, tokens['signed in, no memberships'], queryMix(pool, corpus, 30, size + 1, used));
       for (const [ci, caller] of CALLERS.entries()) {
         const mix = queryMix(pool, corpus, QUERIES, size * 10 + ci, used);
         const private_: Record<string, string> = caller === 'anonymous' ? {} : { include_private: 'true' };
+        const before = { ...memCounters };
         const r = await measure(base, tokens[caller], mix.map((q, i) => ({ ...q, params: { ...q.params, ...private_, ...(caller === 'organisation editor' && i % 10 === 0 ? { include_drafts: 'true' } : {}) } as Record<string, string> })));
         out.push({ size, caller, ...r });
-        line(`  ${kind}: ${size.toLocaleString()} ${caller.padEnd(26)} p50 ${percentile(r.ms, 50).toFixed(1)} p95 ${percentile(r.ms, 95).toFixed(1)} p99 ${percentile(r.ms, 99).toFixed(1)} ms, SQL ${(r.sqlShare * 100).toFixed(0)}% (median hits ${percentile(r.hits, 50)}, load ${load()})`);
+        const viaMemory = memCounters.memory - before.memory;
+        const viaSql = memCounters.sql - before.sql;
+        line(`  ${kind}: ${size.toLocaleString()} ${caller.padEnd(26)} p50 ${percentile(r.ms, 50).toFixed(1)} p95 ${percentile(r.ms, 95).toFixed(1)} p99 ${percentile(r.ms, 99).toFixed(1)} ms, SQL ${(r.sqlShare * 100).toFixed(0)}% (median hits ${percentile(r.hits, 50)}; answered from memory ${viaMemory}, by SQL ${viaSql}; load ${load()})`);
       }
     }
   } finally {

@@ -79,6 +79,18 @@ interface Snapshot {
   xip: string[];
 }
 
+/**
+ * Is snapshot a at least as new as b? Later snapshots have a larger or equal xmax, and for an
+ * equal xmax fewer transactions still in progress.
+ */
+export function notOlder(a: Snapshot, b: Snapshot): boolean {
+  const x = BigInt(a.xmax);
+  const y = BigInt(b.xmax);
+  if (x !== y) return x > y;
+  const inB = new Set(b.xip);
+  return a.xip.every((t) => inB.has(t));
+}
+
 function readSnapshot(text: string): Snapshot {
   const [, xmax, xip] = text.split(':');
   return { xmax: xmax!, xip: xip ? xip.split(',').filter(Boolean) : [] };
@@ -178,13 +190,21 @@ export class MemCatalog {
     const row = r.rows[0]!;
     if (row.wrote) return 'own-writes';
     if (row.removed.length > DELTA_LIMIT || row.rows.length > DELTA_LIMIT || row.removed.includes(NIL) || this.changed + row.rows.length > Math.max(DELTA_LIMIT, this.baseRows * 0.05)) return 'reload';
+    const snap = readSnapshot(row.snap);
+    // Two searches may sync at once and their answers arrive in either order: an older answer
+    // than the one applied holds nothing the copy lacks, and must not bring back older rows.
+    if (!notOlder(snap, this.snapshot)) return 'ok';
+    if (snap.xmax === this.snapshot.xmax && snap.xip.join() === this.snapshot.xip.join()) {
+      this.lastSync = Date.now();
+      return 'ok';
+    }
     if (row.removed.length || row.rows.length) {
       for (const id of row.removed) this.remove(id);
       for (const x of row.rows) this.append(x, null);
       this.changed += row.rows.length;
       this.version++;
     }
-    this.snapshot = readSnapshot(row.snap);
+    this.snapshot = snap;
     this.lastSync = Date.now();
     return 'ok';
   }

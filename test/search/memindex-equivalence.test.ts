@@ -1,7 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { api, datasetInput, sys, type TestEnv } from '../helpers.ts';
+import { api, datasetInput, STORE_KIND, sys, type TestEnv } from '../helpers.ts';
+import { openServices } from '../../src/services.ts';
+import { runAction } from '../../src/actions/registry.ts';
+import { SYSTEM } from '../../src/access/actor.ts';
 import { corpusWithRoles, ROLES, type Role } from './fixtures.ts';
 import { memCounters } from '../../src/search/memindex/engine.ts';
 import { forgetSearches } from '../../src/search/result-cache.ts';
@@ -152,4 +155,67 @@ test('the copy follows writes at once: create, edit, make private, delete, purge
   await check('deleted', word, (n) => n === 0);
   await sys(env, 'dataset_purge', { id: 'memindex-fresh' });
   await check('purged', word, (n) => n === 0);
+});
+
+test('a second process over the same database sees every write at once, whatever order concurrent writers commit in', { skip: STORE_KIND !== 'postgres' && 'needs PostgreSQL (PGlite is one process)' }, async () => {
+  // A second store is a second copy, as a second `banchi serve` process would hold.
+  const other = await openServices(env.config);
+  try {
+    const searchOther = async (q: string, memory: boolean) => {
+      process.env.BANCHI_SEARCH_MEMORY = memory ? 'on' : 'off';
+      try {
+        const r = await runAction<{ count: number; results: Array<{ id: string }> }>(other, 'package_search', { q, rows: 1000, include_private: true, include_drafts: true }, { actor: SYSTEM });
+        return { count: r.count, ids: r.results.map((x) => x.id) };
+      } finally {
+        delete process.env.BANCHI_SEARCH_MEMORY;
+      }
+    };
+    const word = 'ยีราฟทดสอบสองกระบวนการ';
+    assert.equal((await searchOther(word, true)).count, 0);
+    // Writers in progress while the other process syncs, committing in an order nobody chose
+    // (3, 1, 4, 2, with syncs between): their rows must be read once they commit, though their
+    // transaction ids are below the snapshot's xmax by then (the in-progress list).
+    const db = env.services.store.db;
+    const late = 'ม้าน้ำทดสอบลำดับ';
+    const releases: Array<() => void> = [];
+    const updated: Array<Promise<void>> = [];
+    const writes = [0, 1, 2, 3].map((i) => {
+      let done!: () => void;
+      updated.push(new Promise<void>((r) => (done = r)));
+      return db.transaction().execute(async (tx) => {
+        await sql`UPDATE dataset_search SET document = document || ${`'${late}':1A`}::tsvector
+          WHERE dataset_id = (SELECT dataset_id FROM dataset_search WHERE state = 'active' ORDER BY dataset_id OFFSET ${i} LIMIT 1)`.execute(tx);
+        done();
+        await new Promise<void>((r) => releases.push(r));
+      });
+    });
+    await Promise.all(updated);
+    try {
+      for (let i = 0; i < 6; i++) {
+        await sys(env, 'package_create', datasetInput(org, { name: `two-process-${i}`, title: `${word} ${i}`, private: i % 2 === 0 }));
+        assert.equal((await searchOther(late, true)).count, 0, 'uncommitted rows are not seen');
+      }
+      assert.equal((await searchOther(word, true)).count, 6, 'every create committed before the search began is found');
+      for (const [n, i] of [2, 0, 3, 1].entries()) {
+        releases[i]!();
+        await writes[i];
+        assert.equal((await searchOther(late, true)).count, n + 1, `after ${n + 1} commits`);
+      }
+      const afterCommit = await searchOther(late, true);
+      assert.deepEqual(afterCommit, await searchOther(late, false));
+    } finally {
+      // A failed assertion must not leave the writers' transactions open (the store would never close).
+      for (const r of releases) r();
+      await Promise.allSettled(writes);
+    }
+    await sys(env, 'package_patch', { id: 'two-process-0', title: 'ไม่มีคำนั้นแล้ว' });
+    await sys(env, 'package_delete', { id: 'two-process-1' });
+    await sys(env, 'dataset_purge', { id: 'two-process-2' });
+    const viaMemory = await searchOther(word, true);
+    assert.deepEqual(viaMemory, await searchOther(word, false));
+    // 6 created, one retitled, one deleted, one purged.
+    assert.equal(viaMemory.count, 3);
+  } finally {
+    await other.store.close();
+  }
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { testEnv, type TestEnv } from '../helpers.ts';
 import { DeltaPostings, PostingsBuilder } from '../../src/search/memindex/postings.ts';
-import { evaluate, parseTsquery } from '../../src/search/memindex/tsquery.ts';
+import { evaluate, parseTsquery, TsContext } from '../../src/search/memindex/tsquery.ts';
 import { members } from '../../src/search/memindex/bitset.ts';
 import { compareCodePoints, topK } from '../../src/search/memindex/order.ts';
 import { notOlder } from '../../src/search/memindex/catalog.ts';
@@ -70,7 +70,7 @@ test('in-memory @@ equals PostgreSQL @@ on 300 random documents × 150 random qu
   let nonTrivial = 0;
   for (const q of queries) {
     const want = (await sql<{ i: number }>`SELECT (x.i - 1)::int AS i FROM unnest(${stored}::text[]) WITH ORDINALITY AS x(d, i) WHERE x.d::tsvector @@ ${q}::tsquery ORDER BY x.i`.execute(db)).rows.map((x) => x.i);
-    const got = [...members(evaluate(parseTsquery(q), segments, stored.length))];
+    const got = [...members(evaluate(parseTsquery(q), new TsContext(segments, stored.length)))];
     assert.deepEqual(got, want, q);
     if (want.length > 0 && want.length < stored.length) nonTrivial++;
   }

@@ -6,7 +6,7 @@ import type { RawBuilder } from 'kysely';
 import type { VisibilityRule } from '../../access/visibility.ts';
 import type { ListColumn, MemCatalog, ScalarColumn } from './catalog.ts';
 import { andInPlace, empty, full, not, orInPlace, set, type Bits } from './bitset.ts';
-import { evaluate, parseTsquery } from './tsquery.ts';
+import { evaluate, parseTsquery, type TsContext } from './tsquery.ts';
 
 export type MemNode =
   | { k: 'const'; v: boolean }
@@ -71,8 +71,10 @@ function codesWhere(values: string[], test: (v: string) => boolean): Set<number>
   return s;
 }
 
-function listScan(cat: MemCatalog, col: ListColumn, codes: Set<number>, anyElement: boolean): Bits {
+function listScan(cat: MemCatalog, col: ListColumn, codeSet: Set<number>, anyElement: boolean): Bits {
   const { start, vals } = cat.lists[col];
+  const codes = new Uint8Array(col === 'group_ids' ? cat.uuid.values.length : cat.text.values.length);
+  for (const c of codeSet) if (c >= 0) codes[c] = 1;
   const out = empty(cat.n);
   for (let r = 0; r < cat.n; r++) {
     const from = start[r]!;
@@ -82,7 +84,7 @@ function listScan(cat: MemCatalog, col: ListColumn, codes: Set<number>, anyEleme
       continue;
     }
     for (let i = from; i < to; i++)
-      if (codes.has(vals[i]!)) {
+      if (codes[vals[i]!]) {
         set(out, r);
         break;
       }
@@ -90,12 +92,12 @@ function listScan(cat: MemCatalog, col: ListColumn, codes: Set<number>, anyEleme
   return out;
 }
 
-function leafBits(cat: MemCatalog, node: MemNode): Bits {
+function leafBits(cat: MemCatalog, node: MemNode, ts: TsContext): Bits {
   switch (node.k) {
     case 'const':
       return node.v ? full(cat.n) : empty(cat.n);
     case 'text':
-      return evaluate(parseTsquery(node.tsq), cat.segments(), cat.n);
+      return evaluate(parseTsquery(node.tsq), ts);
     case 'eq': {
       const column = cat.scalar[node.col];
       if (node.prefix) {
@@ -103,7 +105,9 @@ function leafBits(cat: MemCatalog, node: MemNode): Bits {
         return scan(cat, (r) => codes.has(column[r]!));
       }
       const code = cat.text.codes.get(node.value);
-      return code === undefined ? empty(cat.n) : scan(cat, (r) => column[r] === code);
+      const out = empty(cat.n);
+      if (code !== undefined) for (let r = 0; r < cat.n; r++) if (column[r] === code) set(out, r);
+      return out;
     }
     case 'has': {
       if (node.prefix && node.value === '') return listScan(cat, node.col, new Set(), true);
@@ -120,11 +124,21 @@ function leafBits(cat: MemCatalog, node: MemNode): Bits {
         return out;
       }
       const code = cat.uuid.codes.get(node.value);
-      return code === undefined ? empty(cat.n) : scan(cat, (r) => cat.owner[r] === code);
+      const out = empty(cat.n);
+      const owner = cat.owner;
+      if (code !== undefined) for (let r = 0; r < cat.n; r++) if (owner[r] === code) set(out, r);
+      return out;
     }
     case 'ownerSet': {
-      const codes = new Set((node.ids ?? []).map((id) => cat.uuid.codes.get(id) ?? -2));
-      return scan(cat, (r) => codes.has(cat.owner[r]!));
+      const wanted = new Uint8Array(cat.uuid.values.length);
+      for (const id of node.ids ?? []) {
+        const c = cat.uuid.codes.get(id);
+        if (c !== undefined) wanted[c] = 1;
+      }
+      const out = empty(cat.n);
+      const owner = cat.owner;
+      for (let r = 0; r < cat.n; r++) if (owner[r]! >= 0 && wanted[owner[r]!]) set(out, r);
+      return out;
     }
     case 'groupSet':
       return listScan(cat, 'group_ids', new Set((node.ids ?? []).map((id) => cat.uuid.codes.get(id) ?? -2)), false);
@@ -146,23 +160,23 @@ function leafBits(cat: MemCatalog, node: MemNode): Bits {
 const leafKey = (node: MemNode): string => JSON.stringify(node, (k, v) => (k === 'query' ? undefined : v));
 
 /** The rows (live or not: callers intersect with visibility, which holds only live rows) matching `node`. */
-export function evaluateNode(cat: MemCatalog, node: MemNode, cache: SetCache): Bits {
+export function evaluateNode(cat: MemCatalog, node: MemNode, cache: SetCache, ts: TsContext): Bits {
   switch (node.k) {
     case 'and': {
       const [first, ...rest] = node.items;
-      const out = evaluateNode(cat, first!, cache).slice();
-      for (const x of rest) andInPlace(out, evaluateNode(cat, x, cache));
+      const out = evaluateNode(cat, first!, cache, ts).slice();
+      for (const x of rest) andInPlace(out, evaluateNode(cat, x, cache, ts));
       return out;
     }
     case 'or': {
       const out = empty(cat.n);
-      for (const x of node.items) orInPlace(out, evaluateNode(cat, x, cache));
+      for (const x of node.items) orInPlace(out, evaluateNode(cat, x, cache, ts));
       return out;
     }
     case 'not':
-      return not(evaluateNode(cat, node.item, cache), cat.n);
+      return not(evaluateNode(cat, node.item, cache, ts), cat.n);
     default:
-      return cache.get(cat, leafKey(node), () => leafBits(cat, node));
+      return cache.get(cat, leafKey(node), () => leafBits(cat, node, ts));
   }
 }
 

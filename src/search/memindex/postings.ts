@@ -8,10 +8,38 @@
  */
 import { readTsvector } from './tsvector.ts';
 
-/** What a search asks a segment: every posting of the lexemes `word` names (a prefix with `prefix`). */
+/** One lexeme's postings: docs[lo..hi) rising, positions of posting s at positions[posStart[s] .. posStart[s + 1]). */
+export interface PostingRange {
+  docs: ArrayLike<number>;
+  wmask: ArrayLike<number>;
+  posStart: ArrayLike<number>;
+  positions: ArrayLike<number>;
+  lo: number;
+  hi: number;
+}
+
+/** What a search asks a segment: the postings of the lexemes `word` names (a prefix with `prefix`). */
 export interface Segment {
-  /** Calls `fn(doc, wmask, from, to, positions)` for each posting of each matching lexeme. */
-  postings(word: string, prefix: boolean, fn: (doc: number, wmask: number, from: number, to: number, positions: ArrayLike<number>) => void): void;
+  ranges(word: string, prefix: boolean): PostingRange[];
+}
+
+/** Sets, for each weight w (D=0 … A=3), the documents where a position of a matching lexeme has it. */
+export function weightSets(segments: Segment[], word: string, prefix: boolean, out: [Uint32Array, Uint32Array, Uint32Array, Uint32Array]): void {
+  const [d, c, b, a] = out;
+  for (const seg of segments)
+    for (const r of seg.ranges(word, prefix)) {
+      const { docs, wmask } = r;
+      for (let s = r.lo; s < r.hi; s++) {
+        const m = wmask[s]!;
+        const doc = docs[s]!;
+        const bit = 1 << (doc & 31);
+        const at = doc >>> 5;
+        if (m & 1) d[at]! |= bit;
+        if (m & 2) c[at]! |= bit;
+        if (m & 4) b[at]! |= bit;
+        if (m & 8) a[at]! |= bit;
+      }
+    }
 }
 
 class GrowI32 {
@@ -150,15 +178,15 @@ export class BasePostings implements Segment {
     return lo;
   }
 
-  postings(word: string, prefix: boolean, fn: (doc: number, wmask: number, from: number, to: number, positions: ArrayLike<number>) => void): void {
-    let r = this.lowerBound(word);
-    const { docs, wmask, posStart, positions } = this;
-    for (; r < this.words.length; r++) {
+  ranges(word: string, prefix: boolean): PostingRange[] {
+    const out: PostingRange[] = [];
+    for (let r = this.lowerBound(word); r < this.words.length; r++) {
       const w = this.words[r]!;
       if (prefix ? !w.startsWith(word) : w !== word) break;
-      for (let s = this.lexStart[r]!, end = this.lexStart[r + 1]!; s < end; s++) fn(docs[s]!, wmask[s]!, posStart[s]!, posStart[s + 1]!, positions);
+      out.push({ docs: this.docs, wmask: this.wmask, posStart: this.posStart, positions: this.positions, lo: this.lexStart[r]!, hi: this.lexStart[r + 1]! });
       if (!prefix) break;
     }
+    return out;
   }
 
   /** Bytes held, for the statistics. */
@@ -193,14 +221,11 @@ export class DeltaPostings implements Segment {
     });
   }
 
-  postings(word: string, prefix: boolean, fn: (doc: number, wmask: number, from: number, to: number, positions: ArrayLike<number>) => void): void {
-    const each = (l: DeltaList) => {
-      for (let s = 0; s < l.docs.length; s++) fn(l.docs[s]!, l.wmask[s]!, l.posStart[s]!, l.posStart[s + 1]!, l.positions);
-    };
+  ranges(word: string, prefix: boolean): PostingRange[] {
+    const range = (l: DeltaList): PostingRange => ({ docs: l.docs, wmask: l.wmask, posStart: l.posStart, positions: l.positions, lo: 0, hi: l.docs.length });
     if (!prefix) {
       const l = this.lists.get(word);
-      if (l) each(l);
-      return;
+      return l ? [range(l)] : [];
     }
     this.sorted ??= [...this.lists.keys()].sort();
     let lo = 0;
@@ -210,6 +235,8 @@ export class DeltaPostings implements Segment {
       if (this.sorted[mid]! < word) lo = mid + 1;
       else hi = mid;
     }
-    for (let r = lo; r < this.sorted.length && this.sorted[r]!.startsWith(word); r++) each(this.lists.get(this.sorted[r]!)!);
+    const out: PostingRange[] = [];
+    for (let r = lo; r < this.sorted.length && this.sorted[r]!.startsWith(word); r++) out.push(range(this.lists.get(this.sorted[r]!)!));
+    return out;
   }
 }

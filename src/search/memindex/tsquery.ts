@@ -6,7 +6,7 @@
  * `Unsupported`, and the search goes to PostgreSQL instead.
  */
 import { WEIGHT_BITS } from './tsvector.ts';
-import type { Segment } from './postings.ts';
+import { weightSets, type PostingRange, type Segment } from './postings.ts';
 import { and, andInPlace, empty, has, members, not, orInPlace, set, type Bits } from './bitset.ts';
 
 export class Unsupported extends Error {}
@@ -109,32 +109,55 @@ export function parseTsquery(text: string): TsNode {
   return node;
 }
 
-/** The rows whose document matches `node`; phrases are checked only within `within` when given. */
-export function evaluate(node: TsNode, segments: Segment[], n: number, within?: Bits): Bits {
-  switch (node.kind) {
-    case 'lex': {
-      const out = empty(n);
-      for (const seg of segments)
-        seg.postings(node.word, node.prefix, (doc, wmask) => {
-          if (wmask & node.weights) set(out, doc);
-        });
-      return out;
+/**
+ * One search's view of the postings: each lexeme (or prefix) is read once per search into a set
+ * per weight, whatever number of tiers and forms ask for it.
+ */
+export class TsContext {
+  private memo = new Map<string, [Bits, Bits, Bits, Bits]>();
+  readonly segments: Segment[];
+  readonly n: number;
+  constructor(segments: Segment[], n: number) {
+    this.segments = segments;
+    this.n = n;
+  }
+
+  lexeme(word: string, prefix: boolean, weights: number): Bits {
+    const key = `${prefix ? '*' : '='}${word}`;
+    let sets = this.memo.get(key);
+    if (!sets) {
+      sets = [empty(this.n), empty(this.n), empty(this.n), empty(this.n)];
+      weightSets(this.segments, word, prefix, sets);
+      this.memo.set(key, sets);
     }
-    case 'not':
-      return not(evaluate(node.item, segments, n), n);
-    case 'and': {
-      const l = evaluate(node.left, segments, n, within);
-      return andInPlace(l, evaluate(node.right, segments, n, within ? and(within, l) : l));
-    }
-    case 'or':
-      return orInPlace(evaluate(node.left, segments, n, within), evaluate(node.right, segments, n, within));
-    case 'phrase':
-      return phrase(node, segments, n, within);
+    const out = empty(this.n);
+    for (let w = 0; w < 4; w++) if (weights & (1 << w)) orInPlace(out, sets[w]!);
+    return out;
   }
 }
 
+/** The rows whose document matches `node`; phrases are checked only within `within` when given. */
+export function evaluate(node: TsNode, ctx: TsContext, within?: Bits): Bits {
+  switch (node.kind) {
+    case 'lex':
+      return ctx.lexeme(node.word, node.prefix, node.weights);
+    case 'not':
+      return not(evaluate(node.item, ctx), ctx.n);
+    case 'and': {
+      const l = evaluate(node.left, ctx, within);
+      return andInPlace(l, evaluate(node.right, ctx, within ? and(within, l) : l));
+    }
+    case 'or':
+      return orInPlace(evaluate(node.left, ctx, within), evaluate(node.right, ctx, within));
+    case 'phrase':
+      return phrase(node, ctx, within);
+  }
+}
+
+type Lex = Extract<TsNode, { kind: 'lex' }>;
+
 /** a <-> b <-> c as its lexemes and the distance before each. */
-function chain(node: TsNode, out: Array<{ lex: Extract<TsNode, { kind: 'lex' }>; gap: number }>): void {
+function chain(node: TsNode, out: Array<{ lex: Lex; gap: number }>): void {
   if (node.kind === 'lex') out.push({ lex: node, gap: 0 });
   else if (node.kind === 'phrase') {
     chain(node.left, out);
@@ -146,38 +169,75 @@ function chain(node: TsNode, out: Array<{ lex: Extract<TsNode, { kind: 'lex' }>;
   } else throw new Unsupported(`tsquery: ${node.kind} inside a phrase`);
 }
 
-function phrase(node: TsNode, segments: Segment[], n: number, within?: Bits): Bits {
-  const parts: Array<{ lex: Extract<TsNode, { kind: 'lex' }>; gap: number }> = [];
+/** A cursor over one lexeme's postings, moved forward with the candidate documents. */
+interface Cursor extends PostingRange {
+  at: number;
+}
+
+/** An operand with more lexemes than this (a short prefix) keeps its positions per document instead. */
+const MAX_CURSORS = 16;
+
+function phrase(node: TsNode, ctx: TsContext, within?: Bits): Bits {
+  const parts: Array<{ lex: Lex; gap: number }> = [];
   chain(node, parts);
   let cand = within ? within.slice() : null;
   for (const p of parts) {
-    const b = evaluate(p.lex, segments, n);
+    const b = ctx.lexeme(p.lex.word, p.lex.prefix, p.lex.weights);
     cand = cand ? andInPlace(cand, b) : b;
   }
-  const out = empty(n);
+  const out = empty(ctx.n);
   if (!cand) return out;
   const docs = members(cand);
   if (!docs.length) return out;
-  // Positions of each part in each candidate, with the weights it allows.
-  const at = parts.map((p) => {
-    const m = new Map<number, number[]>();
-    for (const seg of segments)
-      seg.postings(p.lex.word, p.lex.prefix, (doc, wmask, from, to, positions) => {
-        if (!(wmask & p.lex.weights) || !has(cand!, doc)) return;
-        let list = m.get(doc);
-        if (!list) m.set(doc, (list = []));
-        for (let k = from; k < to; k++) if ((1 << (positions[k]! >> 14)) & p.lex.weights) list.push(positions[k]! & 0x3fff);
-      });
-    return m;
+  // Offsets of each part from the first: a, b, c in a row are at p, p + 1, p + 2.
+  const offsets: number[] = [];
+  parts.reduce((sum, p, i) => (offsets[i] = i === 0 ? 0 : sum + p.gap), 0);
+  const ops = parts.map((p) => {
+    const ranges = ctx.segments.flatMap((seg) => seg.ranges(p.lex.word, p.lex.prefix));
+    if (ranges.length <= MAX_CURSORS) return { weights: p.lex.weights, cursors: ranges.map((r): Cursor => ({ ...r, at: r.lo })), map: null };
+    const map = new Map<number, number[]>();
+    for (const r of ranges)
+      for (let s = r.lo; s < r.hi; s++) {
+        const doc = r.docs[s]!;
+        if (!(r.wmask[s]! & p.lex.weights) || !has(cand!, doc)) continue;
+        let list = map.get(doc);
+        if (!list) map.set(doc, (list = []));
+        for (let k = r.posStart[s]!; k < r.posStart[s + 1]!; k++) list.push(r.positions[k]!);
+      }
+    return { weights: p.lex.weights, cursors: [] as Cursor[], map };
   });
-  for (const d of docs) {
-    let cur = new Set(at[0]!.get(d) ?? []);
-    for (let k = 1; k < parts.length && cur.size; k++) {
-      const next = new Set<number>();
-      for (const p of at[k]!.get(d) ?? []) if (cur.has(p - parts[k]!.gap)) next.add(p);
-      cur = next;
+  const hasAt = (op: (typeof ops)[number], doc: number, pos: number): boolean => {
+    if (op.map) {
+      for (const x of op.map.get(doc) ?? []) if ((x & 0x3fff) === pos && (1 << (x >> 14)) & op.weights) return true;
+      return false;
     }
-    if (cur.size) set(out, d);
+    for (const c of op.cursors) {
+      if (c.at >= c.hi || c.docs[c.at] !== doc) continue;
+      for (let k = c.posStart[c.at]!, end = c.posStart[c.at + 1]!; k < end; k++) {
+        const x = c.positions[k]!;
+        if ((x & 0x3fff) === pos && (1 << (x >> 14)) & op.weights) return true;
+      }
+    }
+    return false;
+  };
+  const first = ops[0]!;
+  for (const d of docs) {
+    for (const op of ops) for (const c of op.cursors) while (c.at < c.hi && c.docs[c.at]! < d) c.at++;
+    const starts: number[] = [];
+    if (first.map) for (const x of first.map.get(d) ?? []) (1 << (x >> 14)) & first.weights && starts.push(x & 0x3fff);
+    else
+      for (const c of first.cursors) {
+        if (c.at >= c.hi || c.docs[c.at] !== d) continue;
+        for (let k = c.posStart[c.at]!, end = c.posStart[c.at + 1]!; k < end; k++) (1 << (c.positions[k]! >> 14)) & first.weights && starts.push(c.positions[k]! & 0x3fff);
+      }
+    for (const p0 of starts) {
+      let ok = true;
+      for (let k = 1; k < ops.length && ok; k++) ok = hasAt(ops[k]!, d, p0 + offsets[k]!);
+      if (ok) {
+        set(out, d);
+        break;
+      }
+    }
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { assertKnownFields, compileQuery } from './query-sql.ts';
 import { expandTerms, type LoosenedTerm } from './expand.ts';
 import { FACET_COLUMNS, facetAlias, facetSql, isFacetField, shapeFacets, type FacetField, type FacetRow } from './facets.ts';
 import { cacheKey, cached, catalogStamp, remember } from './result-cache.ts';
-import { memCounters, memorySearchEnabled, memSearch } from './memindex/engine.ts';
+import { lap, memCounters, memorySearchEnabled, memSearch } from './memindex/engine.ts';
 
 /** Parameters CKAN's package_search accepts; anything else is a Search Query Error, as in CKAN. */
 const KNOWN = new Set([
@@ -205,7 +205,9 @@ interface SearchAnswer {
 async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<SearchAnswer> {
   // Grants and collaborations are looked up once, so the condition names ids and callers with the
   // same rights share one condition (and one plan): without memberships, it is the anonymous one.
+  let t = performance.now();
   const rights = userId(ctx.actor) && req.includePrivate ? await rowRights(ctx.db, ctx.actor) : undefined;
+  t = lap('rights', t);
   const visOpts = { includePrivate: req.includePrivate, includeDrafts: req.includeDrafts, includeDeleted: req.includeDeleted, rights, idColumn: 'dataset_id' };
   const vis = visibleDatasets(ctx.actor, 's', visOpts);
   const node = simplify({ kind: 'and', items: [req.where, ...req.filters] });
@@ -217,6 +219,7 @@ async function runSearch(ctx: ActionContext, req: SearchRequest): Promise<Search
     if (query.fuzzyTexts.length) await sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`.execute(ctx.db);
   }
   const textual = query.relevance !== null;
+  t = lap('expand', t);
   // The in-memory copy answers what it can answer exactly (memindex/README.md); SQL the rest.
   const rule = memorySearchEnabled() ? visibilityRule(ctx.actor, visOpts) : null;
   const mem = rule ? await memSearch(ctx, query, rule, req) : null;
@@ -305,7 +308,9 @@ export const packageSearch = defineAction({
       if (hit) return hit;
     }
     const answer = await runSearch(ctx, req);
+    const t = performance.now();
     let results: Record<string, unknown>[] = await packageDicts(ctx, await rowsInOrder(ctx, answer.ids));
+    lap('dicts', t);
     // Own keys only: fl=constructor or __proto__ names no field.
     if (req.fl) results = results.map((r) => Object.fromEntries(req.fl!.filter((k) => Object.hasOwn(r, k)).map((k) => [k, r[k]])));
     const { facets, search_facets } = shapeFacets(req.facetFields, answer.facets, ctx.lang);

@@ -12,6 +12,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { BasePostings, DeltaPostings, PostingsBuilder, type Segment } from './postings.ts';
+import { compareCodePoints } from './order.ts';
 
 /** Strings of one column as small integers. */
 export class Dict {
@@ -41,6 +42,7 @@ export class Lists {
 export const SCALARS = ['data_type', 'data_classification', 'license_id', 'update_frequency_unit', 'geo_coverage', 'state', 'data_category'] as const;
 export type ScalarColumn = (typeof SCALARS)[number];
 export const LISTS = ['tags', 'res_formats', 'group_ids'] as const;
+export type SortColumn = 'metadata_modified' | 'metadata_created' | 'title' | 'name';
 export type ListColumn = (typeof LISTS)[number];
 
 interface LoadedRow {
@@ -123,6 +125,28 @@ export class MemCatalog {
   loadedAt = Date.now();
   lastSync = Date.now();
 
+  /** Position of each base row in each sort order (value, then id), built with the base. */
+  readonly ranks = new Map<string, Int32Array>();
+
+  /** Builds the rank arrays of the sortable columns (both directions; ties by id as SQL's ORDER BY …, id). */
+  buildRanks(): void {
+    const ids = this.ids;
+    const byId = (a: number, b: number) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
+    const columns: Record<SortColumn, (a: number, b: number) => number> = {
+      metadata_modified: (a, b) => this.modified[a]! - this.modified[b]!,
+      metadata_created: (a, b) => this.created[a]! - this.created[b]!,
+      title: (a, b) => compareCodePoints(this.title[a]!, this.title[b]!),
+      name: (a, b) => compareCodePoints(this.name[a]!, this.name[b]!),
+    };
+    for (const [col, cmp] of Object.entries(columns))
+      for (const desc of [false, true]) {
+        const order = Int32Array.from({ length: this.baseRows }, (_, i) => i).sort((a, b) => (desc ? cmp(b, a) : cmp(a, b)) || byId(a, b));
+        const rank = new Int32Array(this.baseRows);
+        for (let i = 0; i < order.length; i++) rank[order[i]!] = i;
+        this.ranks.set(`${col}:${desc}`, rank);
+      }
+  }
+
   segments(): Segment[] {
     return this.base ? [this.base, this.delta] : [this.delta];
   }
@@ -172,6 +196,7 @@ export class MemCatalog {
     }
     cat.base = builder.build();
     cat.baseRows = cat.n;
+    cat.buildRanks();
     cat.loadedAt = cat.lastSync = Date.now();
     return cat;
   }
@@ -211,6 +236,6 @@ export class MemCatalog {
 
   /** Memory held, roughly, for the statistics. */
   bytes(): number {
-    return (this.base?.bytes() ?? 0) + this.n * 120;
+    return (this.base?.bytes() ?? 0) + this.n * 120 + this.ranks.size * this.baseRows * 4;
   }
 }

@@ -10,7 +10,7 @@ import type { VisibilityRule } from '../../access/visibility.ts';
 import type { FacetField, FacetRow } from '../facets.ts';
 import type { CompiledQuery, Tiers } from '../query-sql.ts';
 import { MemCatalog } from './catalog.ts';
-import { and, andInPlace, count, members, type Bits } from './bitset.ts';
+import { and, andNot, count, i32, isEmpty, keep, members, or, withArena, type Bits } from './bitset.ts';
 import { evaluateNode, lookups, SetCache, visibleBits } from './plan.ts';
 import { evaluate, parseTsquery, TsContext, Unsupported } from './tsquery.ts';
 import { compareCodePoints, topK } from './order.ts';
@@ -22,6 +22,13 @@ const STALE_MS = 6 * 3600_000;
 
 /** Searches answered each way in this process (tests check that memory answered). */
 export const memCounters = { memory: 0, sql: 0, last: '' };
+/** Milliseconds spent per step, summed (the benchmark prints them). */
+export const memTimes: Record<string, number> = {};
+export const lap = (name: string, t: number): number => {
+  const now = performance.now();
+  memTimes[name] = (memTimes[name] ?? 0) + now - t;
+  return now;
+};
 
 export function memorySearchEnabled(): boolean {
   return (process.env.BANCHI_SEARCH_MEMORY ?? 'on') !== 'off';
@@ -117,25 +124,72 @@ export interface MemRequest {
   facetMincount: number;
 }
 
-/** Relevance in tenths, as exact as PostgreSQL's numeric sum of 4, 2, 1, 0.4, 0.2, 0.1. */
-function scores(cat: MemCatalog, tiers: Array<Tiers | null>, matched: Bits, ts: TsContext): Int32Array | null {
-  const real = tiers.filter((t): t is Tiers => t !== null);
+/**
+ * Relevance in tenths, as exact as PostgreSQL's numeric sum of 4, 2, 1, 0.4, 0.2, 0.1: for each
+ * positive term, its matched rows split by the first tier that matches (CASE), the rest at 0.
+ * Null without free text (no score); an empty list when every term is a field query (all 0).
+ */
+type Levels = Array<Array<{ points: number; bits: Bits }>>;
+
+function tierSets(tiers: Array<Tiers | null>, matched: Bits, ts: TsContext): Levels | null {
   if (!tiers.length) return null;
-  const score = new Int32Array(cat.n);
-  for (const t of real) {
+  const out: Levels = [];
+  for (const t of tiers) {
+    if (!t) continue;
     const levels: Array<[string, number]> = [[t.A, 40], [t.B, 20], [t.C, 10]];
     if (t.loose) levels.push([t.loose.A, 4], [t.loose.B, 2], [t.loose.C, 1]);
-    let left = matched.slice();
+    const sets: Array<{ points: number; bits: Bits }> = [];
+    let left = matched;
     for (const [q, points] of levels) {
       if (!q) continue;
-      const hit = andInPlace(evaluate(parseTsquery(q), ts, left), left);
-      for (const r of members(hit)) score[r]! += points;
-      // CASE takes the first tier that matches.
-      for (let i = 0; i < left.length; i++) left[i]! &= ~hit[i]!;
-      if (!count(left)) break;
+      const hit = and(evaluate(parseTsquery(q), ts, left), left);
+      sets.push({ points, bits: hit });
+      left = andNot(left, hit);
+      if (isEmpty(left)) break;
     }
+    sets.push({ points: 0, bits: left });
+    out.push(sets);
   }
+  return out;
+}
+
+/** Every matched row's score (rows outside `matched` keep 0). */
+function scoreArray(cat: MemCatalog, levels: Levels): Int32Array {
+  const score = i32(cat.n);
+  for (const term of levels) for (const { points, bits } of term) if (points) for (const r of members(bits)) score[r]! += points;
   return score;
+}
+
+/** Terms whose score combinations are walked in order instead of scoring every row. */
+const MAX_COMBINED_TERMS = 3;
+
+/**
+ * The rows that can be among the first k by score: whole score classes, best first, until they
+ * hold k rows (a class is taken whole, so ties are then broken by the other sort keys). Their
+ * scores are written to `score`. Null when there are too many terms to combine.
+ */
+function bestClasses(levels: Levels, k: number, score: Int32Array): Bits | null {
+  if (levels.length > MAX_COMBINED_TERMS) return null;
+  let combos: Array<{ total: number; sets: Bits[] }> = [{ total: 0, sets: [] }];
+  for (const term of levels) combos = combos.flatMap((c) => term.map((l) => ({ total: c.total + l.points, sets: [...c.sets, l.bits] })));
+  combos.sort((a, b) => b.total - a.total);
+  let taken: Bits | null = null;
+  let n = 0;
+  for (let i = 0; i < combos.length; ) {
+    const total = combos[i]!.total;
+    for (; i < combos.length && combos[i]!.total === total; i++) {
+      const sets = combos[i]!.sets;
+      let bits = sets[0]!;
+      for (let j = 1; j < sets.length; j++) bits = and(bits, sets[j]!);
+      const rows = members(bits);
+      if (!rows.length) continue;
+      for (const r of rows) score[r] = total;
+      n += rows.length;
+      taken = taken ? or(taken, bits) : bits;
+    }
+    if (n >= k) break;
+  }
+  return taken;
 }
 
 export interface MemAnswer {
@@ -152,45 +206,81 @@ export async function memSearch(ctx: ActionContext, query: CompiledQuery, rule: 
   if (query.fuzzyTexts.length) return no('fuzzy');
   if (!query.mem) return no('condition');
   if (req.sortKeys.some((k) => k.column === 'popularity')) return no('popularity');
+  let t = performance.now();
   const cat = await current(ctx);
   if (!cat) return no('not loaded');
+  t = lap('sync', t);
   const h = holderOf(ctx.services.store);
   // Names to ids (organisations, groups, the organisation tree), from the database as SQL reads them.
   for (const node of lookups(query.mem)) {
     const r = await sql<{ ids: string[] }>`SELECT coalesce(array_agg(x.id::text), '{}') AS ids FROM (${node.query!}) x(id)`.execute(ctx.db);
     node.ids = r.rows[0]!.ids;
   }
-  let matched: Bits;
-  let score: Int32Array | null;
-  try {
-    const visible = h.cache.get(cat, `vis:${JSON.stringify(rule)}`, () => visibleBits(cat, rule));
-    const ts = new TsContext(cat.segments(), cat.n);
-    matched = and(visible, evaluateNode(cat, query.mem, h.cache, ts));
-    score = scores(cat, query.tiers, matched, ts);
-  } catch (e) {
-    if (e instanceof Unsupported) return no(e.message);
-    throw e;
-  }
-  const rows = members(matched);
-  const ids = req.rows > 0 ? page(cat, rows, score, req) : [];
-  const facets = req.facetFields.length ? await facetRows(ctx, cat, rows, req) : [];
-  return { count: rows.length, ids, facets };
+  // Every set of this search lives in one synchronous stretch, on buffers handed back at its end.
+  const answer = withArena(() => {
+    try {
+      const visKey = JSON.stringify(rule);
+      const visible = h.cache.get(cat, `vis:${visKey}`, () => visibleBits(cat, rule));
+      const ts = new TsContext(cat.segments(), cat.n);
+      t = lap('lookups', t);
+      const matched = and(visible, evaluateNode(cat, query.mem!, h.cache, ts));
+      t = lap('match', t);
+      const levels = tierSets(query.tiers, matched, ts);
+      t = lap('score', t);
+      const rows = members(matched);
+      const ids = req.rows > 0 ? page(cat, rows, levels, req) : [];
+      t = lap('page', t);
+      const counted = req.facetFields.length ? countFacets(cat, matched, rows, visible, visKey, req) : null;
+      return { count: rows.length, ids, counted };
+    } catch (e) {
+      if (e instanceof Unsupported) return e;
+      throw e;
+    }
+  });
+  if (answer instanceof Unsupported) return no(answer.message);
+  const { count: n, ids, counted } = answer;
+  const facets = counted ? await facetRows(ctx, cat, counted, req) : [];
+  lap('facets', t);
+  return { count: n, ids, facets };
 }
 
-function page(cat: MemCatalog, rows: Int32Array, score: Int32Array | null, req: MemRequest): string[] {
+function page(cat: MemCatalog, all: Int32Array, levels: Levels | null, req: MemRequest): string[] {
+  const k = req.start + req.rows;
+  let rows = all;
+  let score: Int32Array | null = null;
+  if (levels && levels.length) {
+    const first = req.sortKeys[0];
+    // The default order (score first): only the best score classes can hold the page.
+    const best = first?.column === 'score' && first.desc && all.length > k ? bestClasses(levels, k, (score = i32(cat.n))) : null;
+    if (best) rows = members(best);
+    else score = scoreArray(cat, levels);
+  }
+  const values: Record<string, (a: number, b: number) => number> = {
+    metadata_modified: (a, b) => cat.modified[a]! - cat.modified[b]!,
+    metadata_created: (a, b) => cat.created[a]! - cat.created[b]!,
+    title: (a, b) => compareCodePoints(cat.title[a]!, cat.title[b]!),
+    name: (a, b) => compareCodePoints(cat.name[a]!, cat.name[b]!),
+  };
+  const byId = (a: number, b: number) => (cat.ids[a]! < cat.ids[b]! ? -1 : cat.ids[a]! > cat.ids[b]! ? 1 : 0);
   const keys: Array<(a: number, b: number) => number> = [];
-  for (const k of req.sortKeys) {
+  const real = req.sortKeys.filter((k) => k.column !== 'score' || score);
+  for (const [i, k] of real.entries()) {
     const dir = k.desc ? -1 : 1;
     if (k.column === 'score') {
-      if (score) keys.push((a, b) => dir * (score[a]! - score[b]!));
-    } else if (k.column === 'metadata_modified') keys.push((a, b) => dir * (cat.modified[a]! - cat.modified[b]!));
-    else if (k.column === 'metadata_created') keys.push((a, b) => dir * (cat.created[a]! - cat.created[b]!));
-    else if (k.column === 'title') keys.push((a, b) => dir * compareCodePoints(cat.title[a]!, cat.title[b]!));
-    else if (k.column === 'name') keys.push((a, b) => dir * compareCodePoints(cat.name[a]!, cat.name[b]!));
-    else throw new Error(`sort ${k.column}`);
+      const sc = score!;
+      keys.push((a, b) => dir * (sc[a]! - sc[b]!));
+      continue;
+    }
+    const value = values[k.column];
+    if (!value) throw new Error(`sort ${k.column}`);
+    const rank = i === real.length - 1 ? cat.ranks.get(`${k.column}:${k.desc}`) : undefined;
+    const base = cat.baseRows;
+    // The last key: base rows compare by their precomputed rank (value, then id), others by value then id.
+    if (rank) keys.push((a, b) => (a < base && b < base ? rank[a]! - rank[b]! : dir * value(a, b) || byId(a, b)));
+    else keys.push((a, b) => dir * value(a, b));
   }
   // Ties go by id, as `ORDER BY …, m.id` does (a uuid orders as its lower-case hex).
-  keys.push((a, b) => (cat.ids[a]! < cat.ids[b]! ? -1 : cat.ids[a]! > cat.ids[b]! ? 1 : 0));
+  keys.push(byId);
   const cmp = (a: number, b: number) => {
     for (const k of keys) {
       const c = k(a, b);
@@ -198,32 +288,67 @@ function page(cat: MemCatalog, rows: Int32Array, score: Int32Array | null, req: 
     }
     return 0;
   };
-  return topK(rows, req.start + req.rows, cmp).slice(req.start).map((r) => cat.ids[r]!);
+  return topK(rows, k, cmp).slice(req.start).map((r) => cat.ids[r]!);
 }
 
 /** facetSql's rows: values other than NULL and '' (lists: every element), top `limit` by count then value. */
-async function facetRows(ctx: ActionContext, cat: MemCatalog, rows: Int32Array, req: MemRequest): Promise<FacetRow[]> {
-  // Counts by dictionary code in typed arrays: a broad match at a million rows is a few million increments.
+/** Counts of one facet's values (by dictionary code) over these rows. */
+function countFacet(cat: MemCatalog, f: FacetField, rows: ArrayLike<number>): Int32Array<ArrayBuffer> {
+  const counts = i32((f === 'organization' || f === 'groups' ? cat.uuid : cat.text).values.length);
+  if (f === 'tags' || f === 'res_format' || f === 'groups') {
+    const { start, vals } = cat.lists[f === 'tags' ? 'tags' : f === 'res_format' ? 'res_formats' : 'group_ids'];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      for (let k = start[r]!, end = start[r + 1]!; k < end; k++) counts[vals[k]!]!++;
+    }
+  } else {
+    const col = f === 'organization' ? cat.owner : cat.scalar[f];
+    for (let i = 0; i < rows.length; i++) {
+      const c = col[rows[i]!]!;
+      if (c >= 0) counts[c]!++;
+    }
+  }
+  return counts;
+}
+
+/** Facet counts over everything a visibility class sees, per catalog version: a broad match is counted as that minus the rest. */
+const classCounts = new WeakMap<MemCatalog, { version: number; counts: Map<string, Int32Array<ArrayBuffer>> }>();
+
+function visibleCounts(cat: MemCatalog, visKey: string, visible: Bits, f: FacetField): Int32Array {
+  let entry = classCounts.get(cat);
+  if (!entry || entry.version !== cat.version) classCounts.set(cat, (entry = { version: cat.version, counts: new Map() }));
+  const key = `${f}|${visKey}`;
+  let counts = entry.counts.get(key);
+  if (!counts) {
+    if (entry.counts.size >= 256) entry.counts.clear();
+    entry.counts.set(key, (counts = keep(countFacet(cat, f, members(visible)))));
+  }
+  return counts;
+}
+
+function countFacets(cat: MemCatalog, matched: Bits, rows: Int32Array, visible: Bits, visKey: string, req: MemRequest): Map<FacetField, Map<number, number>> {
+  // A match of most of what the caller sees is counted as the whole class minus the rows it leaves out.
+  let rest: Int32Array | null = null;
+  const visibleRows = count(visible);
+  if (rows.length * 2 > visibleRows) rest = members(andNot(visible, matched));
   const counted = new Map<FacetField, Map<number, number>>();
   for (const f of req.facetFields) {
-    const uuidCoded = f === 'organization' || f === 'groups';
-    const counts = new Int32Array((uuidCoded ? cat.uuid : cat.text).values.length);
-    const touched: number[] = [];
-    if (f === 'tags' || f === 'res_format' || f === 'groups') {
-      const { start, vals } = cat.lists[f === 'tags' ? 'tags' : f === 'res_format' ? 'res_formats' : 'group_ids'];
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        for (let k = start[r]!, end = start[r + 1]!; k < end; k++) if (counts[vals[k]!]!++ === 0) touched.push(vals[k]!);
-      }
-    } else {
-      const col = f === 'organization' ? cat.owner : cat.scalar[f];
-      for (let i = 0; i < rows.length; i++) {
-        const c = col[rows[i]!]!;
-        if (c >= 0 && counts[c]!++ === 0) touched.push(c);
-      }
-    }
-    counted.set(f, new Map(touched.map((c) => [c, counts[c]!])));
+    let counts: Int32Array;
+    if (rest) {
+      const whole = visibleCounts(cat, visKey, visible, f);
+      counts = i32(whole.length, false);
+      counts.set(whole);
+      const minus = countFacet(cat, f, rest);
+      for (let c = 0; c < counts.length; c++) counts[c]! -= minus[c]!;
+    } else counts = countFacet(cat, f, rows);
+    const m = new Map<number, number>();
+    for (let c = 0; c < counts.length; c++) if (counts[c]) m.set(c, counts[c]!);
+    counted.set(f, m);
   }
+  return counted;
+}
+
+async function facetRows(ctx: ActionContext, cat: MemCatalog, counted: Map<FacetField, Map<number, number>>, req: MemRequest): Promise<FacetRow[]> {
   const uuids = [...new Set([...(counted.get('organization')?.keys() ?? []), ...(counted.get('groups')?.keys() ?? [])])].map((c) => cat.uuid.values[c]!);
   const groups = new Map<string, { name: string; title: string | null; state: string }>();
   if (uuids.length) {

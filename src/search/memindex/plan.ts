@@ -5,7 +5,7 @@
 import type { RawBuilder } from 'kysely';
 import type { VisibilityRule } from '../../access/visibility.ts';
 import type { ListColumn, MemCatalog, ScalarColumn } from './catalog.ts';
-import { andInPlace, empty, full, not, orInPlace, set, type Bits } from './bitset.ts';
+import { andInPlace, copy, empty, full, keep, not, orInPlace, set, type Bits } from './bitset.ts';
 import { evaluate, parseTsquery, type TsContext } from './tsquery.ts';
 
 export type MemNode =
@@ -52,7 +52,7 @@ export class SetCache {
       this.map.set(key, b);
       return b;
     }
-    b = make();
+    b = keep(make());
     if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
     this.map.set(key, b);
     return b;
@@ -164,7 +164,7 @@ export function evaluateNode(cat: MemCatalog, node: MemNode, cache: SetCache, ts
   switch (node.k) {
     case 'and': {
       const [first, ...rest] = node.items;
-      const out = evaluateNode(cat, first!, cache, ts).slice();
+      const out = copy(evaluateNode(cat, first!, cache, ts));
       for (const x of rest) andInPlace(out, evaluateNode(cat, x, cache, ts));
       return out;
     }

@@ -7,7 +7,7 @@
  */
 import { WEIGHT_BITS } from './tsvector.ts';
 import { weightSets, type PostingRange, type Segment } from './postings.ts';
-import { and, andInPlace, empty, has, members, not, orInPlace, set, type Bits } from './bitset.ts';
+import { and, empty, has, members, not, or, orInPlace, set, type Bits } from './bitset.ts';
 
 export class Unsupported extends Error {}
 
@@ -111,10 +111,11 @@ export function parseTsquery(text: string): TsNode {
 
 /**
  * One search's view of the postings: each lexeme (or prefix) is read once per search into a set
- * per weight, whatever number of tiers and forms ask for it.
+ * per weight, whatever number of tiers and forms ask for it. Sets handed out are shared: read only.
  */
 export class TsContext {
   private memo = new Map<string, [Bits, Bits, Bits, Bits]>();
+  private masked = new Map<string, Bits>();
   readonly segments: Segment[];
   readonly n: number;
   constructor(segments: Segment[], n: number) {
@@ -130,8 +131,14 @@ export class TsContext {
       weightSets(this.segments, word, prefix, sets);
       this.memo.set(key, sets);
     }
-    const out = empty(this.n);
-    for (let w = 0; w < 4; w++) if (weights & (1 << w)) orInPlace(out, sets[w]!);
+    if (weights === 1 || weights === 2 || weights === 4 || weights === 8) return sets[31 - Math.clz32(weights)]!;
+    const mkey = `${weights}:${key}`;
+    let out = this.masked.get(mkey);
+    if (!out) {
+      out = empty(this.n);
+      for (let w = 0; w < 4; w++) if (weights & (1 << w)) orInPlace(out, sets[w]!);
+      this.masked.set(mkey, out);
+    }
     return out;
   }
 }
@@ -145,10 +152,10 @@ export function evaluate(node: TsNode, ctx: TsContext, within?: Bits): Bits {
       return not(evaluate(node.item, ctx), ctx.n);
     case 'and': {
       const l = evaluate(node.left, ctx, within);
-      return andInPlace(l, evaluate(node.right, ctx, within ? and(within, l) : l));
+      return and(l, evaluate(node.right, ctx, within ? and(within, l) : l));
     }
     case 'or':
-      return orInPlace(evaluate(node.left, ctx, within), evaluate(node.right, ctx, within));
+      return or(evaluate(node.left, ctx, within), evaluate(node.right, ctx, within));
     case 'phrase':
       return phrase(node, ctx, within);
   }
@@ -180,10 +187,10 @@ const MAX_CURSORS = 16;
 function phrase(node: TsNode, ctx: TsContext, within?: Bits): Bits {
   const parts: Array<{ lex: Lex; gap: number }> = [];
   chain(node, parts);
-  let cand = within ? within.slice() : null;
+  let cand: Bits | null = within ?? null;
   for (const p of parts) {
     const b = ctx.lexeme(p.lex.word, p.lex.prefix, p.lex.weights);
-    cand = cand ? andInPlace(cand, b) : b;
+    cand = cand ? and(cand, b) : b;
   }
   const out = empty(ctx.n);
   if (!cand) return out;

@@ -7,7 +7,7 @@
  */
 import { WEIGHT_BITS } from './tsvector.ts';
 import { weightSets, type PostingRange, type Segment } from './postings.ts';
-import { and, empty, has, members, not, or, orInPlace, set, type Bits } from './bitset.ts';
+import { and, empty, has, members, not, orInPlace, set, type Bits } from './bitset.ts';
 
 export class Unsupported extends Error {}
 
@@ -114,8 +114,8 @@ export function parseTsquery(text: string): TsNode {
  * per weight, whatever number of tiers and forms ask for it. Sets handed out are shared: read only.
  */
 export class TsContext {
-  private memo = new Map<string, [Bits, Bits, Bits, Bits]>();
-  private masked = new Map<string, Bits>();
+  private sets = new Map<string, [Bits, Bits, Bits, Bits]>();
+  private rangeMemo = new Map<string, { ranges: PostingRange[]; postings: number }>();
   readonly segments: Segment[];
   readonly n: number;
   constructor(segments: Segment[], n: number) {
@@ -123,24 +123,54 @@ export class TsContext {
     this.n = n;
   }
 
-  lexeme(word: string, prefix: boolean, weights: number): Bits {
+  private ranges(word: string, prefix: boolean): { ranges: PostingRange[]; postings: number } {
     const key = `${prefix ? '*' : '='}${word}`;
-    let sets = this.memo.get(key);
-    if (!sets) {
-      sets = [empty(this.n), empty(this.n), empty(this.n), empty(this.n)];
-      weightSets(this.segments, word, prefix, sets);
-      this.memo.set(key, sets);
+    let r = this.rangeMemo.get(key);
+    if (!r) {
+      const ranges = this.segments.flatMap((seg) => seg.ranges(word, prefix));
+      this.rangeMemo.set(key, (r = { ranges, postings: ranges.reduce((sum, x) => sum + x.hi - x.lo, 0) }));
     }
-    if (weights === 1 || weights === 2 || weights === 4 || weights === 8) return sets[31 - Math.clz32(weights)]!;
-    const mkey = `${weights}:${key}`;
-    let out = this.masked.get(mkey);
-    if (!out) {
-      out = empty(this.n);
+    return r;
+  }
+
+  /**
+   * Adds the documents where a matching lexeme has one of `weights`. A common lexeme (its
+   * postings over a thirty-second of the rows) is read once per search into a set per weight,
+   * as the tiers ask for it again; a rare one is read straight into `out`.
+   */
+  orLexeme(out: Bits, word: string, prefix: boolean, weights: number): void {
+    const { ranges, postings } = this.ranges(word, prefix);
+    if (postings > this.n / 32) {
+      const key = `${prefix ? '*' : '='}${word}`;
+      let sets = this.sets.get(key);
+      if (!sets) {
+        sets = [empty(this.n), empty(this.n), empty(this.n), empty(this.n)];
+        weightSets(this.segments, word, prefix, sets);
+        this.sets.set(key, sets);
+      }
       for (let w = 0; w < 4; w++) if (weights & (1 << w)) orInPlace(out, sets[w]!);
-      this.masked.set(mkey, out);
+      return;
     }
+    for (const r of ranges) {
+      const { docs, wmask } = r;
+      for (let s = r.lo; s < r.hi; s++) if (wmask[s]! & weights) out[docs[s]! >>> 5]! |= 1 << (docs[s]! & 31);
+    }
+  }
+
+  lexeme(word: string, prefix: boolean, weights: number): Bits {
+    const out = empty(this.n);
+    this.orLexeme(out, word, prefix, weights);
     return out;
   }
+}
+
+/** The operands of nested ORs. */
+function disjuncts(node: TsNode, out: TsNode[] = []): TsNode[] {
+  if (node.kind === 'or') {
+    disjuncts(node.left, out);
+    disjuncts(node.right, out);
+  } else out.push(node);
+  return out;
 }
 
 /** The rows whose document matches `node`; phrases are checked only within `within` when given. */
@@ -154,8 +184,15 @@ export function evaluate(node: TsNode, ctx: TsContext, within?: Bits): Bits {
       const l = evaluate(node.left, ctx, within);
       return and(l, evaluate(node.right, ctx, within ? and(within, l) : l));
     }
-    case 'or':
-      return or(evaluate(node.left, ctx, within), evaluate(node.right, ctx, within));
+    case 'or': {
+      // Synonyms, partial words and the words that hold a term: one set, lexemes read straight into it.
+      const out = empty(ctx.n);
+      for (const d of disjuncts(node)) {
+        if (d.kind === 'lex') ctx.orLexeme(out, d.word, d.prefix, d.weights);
+        else orInPlace(out, evaluate(d, ctx, within));
+      }
+      return out;
+    }
     case 'phrase':
       return phrase(node, ctx, within);
   }

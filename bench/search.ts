@@ -27,7 +27,7 @@ import type { Services } from '../src/actions/context.ts';
 import { createCorpus, loadSeedRecords, type Corpus } from './search-corpus.ts';
 import { queryMix, titleWords, type BenchQuery } from './search-mix.ts';
 import { createScratchDatabase, LOCAL_POSTGRES } from '../src/store/scratch.ts';
-import { memCounters, memorySearchEnabled, memStats, warmMemIndex } from '../src/search/memindex/engine.ts';
+import { memCounters, memorySearchEnabled, memStats, memTimes, warmMemIndex } from '../src/search/memindex/engine.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -162,11 +162,14 @@ async function benchStore(kind: string): Promise<Measured[]> {
         const mix = queryMix(pool, corpus, QUERIES, size * 10 + ci, used);
         const private_: Record<string, string> = caller === 'anonymous' ? {} : { include_private: 'true' };
         const before = { ...memCounters };
+        const steps0 = { ...memTimes };
         const r = await measure(base, tokens[caller], mix.map((q, i) => ({ ...q, params: { ...q.params, ...private_, ...(caller === 'organisation editor' && i % 10 === 0 ? { include_drafts: 'true' } : {}) } as Record<string, string> })));
         out.push({ size, caller, ...r });
         const viaMemory = memCounters.memory - before.memory;
         const viaSql = memCounters.sql - before.sql;
+        const steps = Object.entries(memTimes).map(([k, v]) => `${k} ${((v - (steps0[k] ?? 0)) / mix.length).toFixed(1)}`).join(', ');
         line(`  ${kind}: ${size.toLocaleString()} ${caller.padEnd(26)} p50 ${percentile(r.ms, 50).toFixed(1)} p95 ${percentile(r.ms, 95).toFixed(1)} p99 ${percentile(r.ms, 99).toFixed(1)} ms, SQL ${(r.sqlShare * 100).toFixed(0)}% (median hits ${percentile(r.hits, 50)}; answered from memory ${viaMemory}, by SQL ${viaSql}; load ${load()})`);
+        if (viaMemory) line(`      mean ms per search by step: ${steps}`);
       }
     }
   } finally {

@@ -129,34 +129,49 @@ export interface MemRequest {
  * positive term, its matched rows split by the first tier that matches (CASE), the rest at 0.
  * Null without free text (no score); an empty list when every term is a field query (all 0).
  */
-type Levels = Array<Array<{ points: number; bits: Bits }>>;
+/**
+ * One term's tiers, computed on demand in order (a tier is what the earlier ones left): the
+ * default order often needs only the title tier of each term to fill a page.
+ */
+class TermLevels {
+  /** Points of each level; the last is the rest of the matched rows, at 0. */
+  readonly points: number[];
+  private readonly queries: string[];
+  private readonly sets: Bits[] = [];
+  private left: Bits;
+  private readonly ts: TsContext;
+  constructor(t: Tiers, matched: Bits, ts: TsContext) {
+    const levels: Array<[string, number]> = [[t.A, 40], [t.B, 20], [t.C, 10]];
+    if (t.loose) levels.push([t.loose.A, 4], [t.loose.B, 2], [t.loose.C, 1]);
+    const used = levels.filter(([q]) => q);
+    this.queries = used.map(([q]) => q);
+    this.points = [...used.map(([, p]) => p), 0];
+    this.left = matched;
+    this.ts = ts;
+  }
+
+  get(i: number): Bits {
+    while (this.sets.length <= i && this.sets.length < this.queries.length) {
+      const left = this.left;
+      const hit = isEmpty(left) ? left : and(evaluate(parseTsquery(this.queries[this.sets.length]!), this.ts, left), left);
+      this.sets.push(hit);
+      this.left = andNot(left, hit);
+    }
+    return i < this.queries.length ? this.sets[i]! : this.left;
+  }
+}
+
+type Levels = TermLevels[];
 
 function tierSets(tiers: Array<Tiers | null>, matched: Bits, ts: TsContext): Levels | null {
   if (!tiers.length) return null;
-  const out: Levels = [];
-  for (const t of tiers) {
-    if (!t) continue;
-    const levels: Array<[string, number]> = [[t.A, 40], [t.B, 20], [t.C, 10]];
-    if (t.loose) levels.push([t.loose.A, 4], [t.loose.B, 2], [t.loose.C, 1]);
-    const sets: Array<{ points: number; bits: Bits }> = [];
-    let left = matched;
-    for (const [q, points] of levels) {
-      if (!q) continue;
-      const hit = and(evaluate(parseTsquery(q), ts, left), left);
-      sets.push({ points, bits: hit });
-      left = andNot(left, hit);
-      if (isEmpty(left)) break;
-    }
-    sets.push({ points: 0, bits: left });
-    out.push(sets);
-  }
-  return out;
+  return tiers.filter((t): t is Tiers => t !== null).map((t) => new TermLevels(t, matched, ts));
 }
 
 /** Every matched row's score (rows outside `matched` keep 0). */
 function scoreArray(cat: MemCatalog, levels: Levels): Int32Array {
   const score = i32(cat.n);
-  for (const term of levels) for (const { points, bits } of term) if (points) for (const r of members(bits)) score[r]! += points;
+  for (const term of levels) term.points.forEach((points, i) => points && members(term.get(i)).forEach((r) => (score[r]! += points)));
   return score;
 }
 
@@ -170,17 +185,17 @@ const MAX_COMBINED_TERMS = 3;
  */
 function bestClasses(levels: Levels, k: number, score: Int32Array): Bits | null {
   if (levels.length > MAX_COMBINED_TERMS) return null;
-  let combos: Array<{ total: number; sets: Bits[] }> = [{ total: 0, sets: [] }];
-  for (const term of levels) combos = combos.flatMap((c) => term.map((l) => ({ total: c.total + l.points, sets: [...c.sets, l.bits] })));
+  let combos: Array<{ total: number; at: number[] }> = [{ total: 0, at: [] }];
+  for (const term of levels) combos = combos.flatMap((c) => term.points.map((p, i) => ({ total: c.total + p, at: [...c.at, i] })));
   combos.sort((a, b) => b.total - a.total);
   let taken: Bits | null = null;
   let n = 0;
   for (let i = 0; i < combos.length; ) {
     const total = combos[i]!.total;
     for (; i < combos.length && combos[i]!.total === total; i++) {
-      const sets = combos[i]!.sets;
-      let bits = sets[0]!;
-      for (let j = 1; j < sets.length; j++) bits = and(bits, sets[j]!);
+      const at = combos[i]!.at;
+      let bits = levels[0]!.get(at[0]!);
+      for (let j = 1; j < at.length && !isEmpty(bits); j++) bits = and(bits, levels[j]!.get(at[j]!));
       const rows = members(bits);
       if (!rows.length) continue;
       for (const r of rows) score[r] = total;

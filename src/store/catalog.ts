@@ -24,12 +24,17 @@ function quoted(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Tables of the current schema (the migration bookkeeping excluded), parents before children. */
+/**
+ * Tables of the current schema, parents before children. Left out: the migration bookkeeping, and
+ * `dataset_search_removed`, which tells running processes what to drop from their in-memory copy
+ * (src/search/memindex): transaction ids of another database mean nothing, and a restore's
+ * TRUNCATE of the search rows tells every copy to load afresh anyway.
+ */
 export async function describeTables(db: Db | Tx): Promise<TableInfo[]> {
   const names = (
     await sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() AND c.relname NOT LIKE 'kysely\\_%'
+      WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() AND c.relname NOT LIKE 'kysely\\_%' AND c.relname <> 'dataset_search_removed'
       ORDER BY c.relname`.execute(db)
   ).rows.map((r) => r.name);
   const fks = (

@@ -89,7 +89,9 @@ async function snapshot(db: Db): Promise<Record<string, string[]>> {
     await sql`SET LOCAL TimeZone = 'UTC'`.execute(trx);
     for (const t of await describeTables(trx)) {
       const order = sql.raw(t.primaryKey.map((c) => `"${c}"`).join(', '));
-      out[t.name] = (await sql<{ j: string }>`SELECT row_to_json(t)::text AS j FROM ${sql.table(t.name)} t ORDER BY ${order}`.execute(trx)).rows.map((r) => r.j);
+      // changed_xid names the transaction that wrote a search row (migration 029): a restore is another one.
+      const row = t.name === 'dataset_search' ? sql`(row_to_json(t)::jsonb - 'changed_xid')::text` : sql`row_to_json(t)::text`;
+      out[t.name] = (await sql<{ j: string }>`SELECT ${row} AS j FROM ${sql.table(t.name)} t ORDER BY ${order}`.execute(trx)).rows.map((r) => r.j);
       for (const s of t.sequences) out[`${t.name}.${s.column}.seq`] = [JSON.stringify((await sql`SELECT last_value, is_called FROM ${sql.raw(s.sequence)}`.execute(trx)).rows[0])];
     }
   });

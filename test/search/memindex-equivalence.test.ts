@@ -186,7 +186,7 @@ test('a second process over the same database sees every write at once, whatever
         await sql`UPDATE dataset_search SET document = document || ${`'${late}':1A`}::tsvector
           WHERE dataset_id = (SELECT dataset_id FROM dataset_search WHERE state = 'active' ORDER BY dataset_id OFFSET ${i} LIMIT 1)`.execute(tx);
         done();
-        await new Promise<void>((r) => releases.push(r));
+        await new Promise<void>((r) => (releases[i] = r));
       });
     });
     await Promise.all(updated);
@@ -205,7 +205,7 @@ test('a second process over the same database sees every write at once, whatever
       assert.deepEqual(afterCommit, await searchOther(late, false));
     } finally {
       // A failed assertion must not leave the writers' transactions open (the store would never close).
-      for (const r of releases) r();
+      for (const r of releases) r?.();
       await Promise.allSettled(writes);
     }
     await sys(env, 'package_patch', { id: 'two-process-0', title: 'ไม่มีคำนั้นแล้ว' });

@@ -3,7 +3,10 @@ import { SearchQueryError } from '../actions/errors.ts';
 import { fieldsOf, type QueryNode } from './query-parser.ts';
 import { MAX_TOKEN, normalizeText, words } from './segment.ts';
 import { graphemeLength } from './typo.ts';
-import type { MemNode } from './memindex/plan.ts';
+import { FALSE_MEM, MEM_SCALARS, TRUE_MEM, type MemNode } from './memindex/plan.ts';
+import { parseSolrDate } from './solr-date.ts';
+
+export { parseSolrDate };
 
 /**
  * Turns a parsed query into one parameterised SQL condition over `s` (dataset_search, which
@@ -121,18 +124,6 @@ interface Cond {
   mem: MemNode | null;
 }
 const cond = (q: RawBuilder<SqlBool>, mem: MemNode | null): Cond => ({ sql: q, mem });
-const TRUE_MEM: MemNode = { k: 'const', v: true };
-const FALSE_MEM: MemNode = { k: 'const', v: false };
-/** Search-row columns the in-memory copy keeps as scalars, by their SQL expression. */
-const MEM_SCALARS: Record<string, Extract<MemNode, { k: 'eq' }>['col']> = {
-  's.license_id': 'license_id',
-  's.data_type': 'data_type',
-  's.data_category': 'data_category',
-  's.data_classification': 'data_classification',
-  's.update_frequency_unit': 'update_frequency_unit',
-  's.geo_coverage': 'geo_coverage',
-  's.state': 'state',
-};
 
 export function assertKnownFields(node: QueryNode, param: string): void {
   for (const f of fieldsOf(node)) if (!Object.hasOwn(QUERY_FIELDS, f)) throw new SearchQueryError(`undefined field ${f} in ${param}`);
@@ -222,41 +213,6 @@ function exactValue(column: Column, value: string, prefix: boolean): Cond {
   const mem: MemNode | null = col ? { k: 'eq', col, value: v, prefix } : null;
   if (prefix) return cond(v === '' ? sql<SqlBool>`${e} <> ''` : sql<SqlBool>`${e} LIKE ${escapeLike(v) + '%'}`, mem);
   return cond(sql<SqlBool>`${e} = ${v}`, mem);
-}
-
-const UNITS: Record<string, string> = { SECOND: 'seconds', MINUTE: 'minutes', HOUR: 'hours', DAY: 'days', MONTH: 'months', YEAR: 'years' };
-
-/** Years a date in a query may name: PostgreSQL's timestamps and ISO 8601's four digits both hold them. */
-const MIN_YEAR = 1;
-const MAX_YEAR = 9999;
-
-/** A Solr date: ISO 8601, or NOW with an optional offset such as NOW-7DAYS; years 1 to 9999. */
-export function parseSolrDate(v: string, now = new Date()): Date {
-  const d = readSolrDate(v, now);
-  const year = d.getUTCFullYear();
-  if (year < MIN_YEAR || year > MAX_YEAR) throw new SearchQueryError(`date out of range (years ${MIN_YEAR} to ${MAX_YEAR}): ${v}`);
-  return d;
-}
-
-function readSolrDate(v: string, now: Date): Date {
-  const m = /^NOW(?:([+-])(\d{1,6})(SECOND|MINUTE|HOUR|DAY|MONTH|YEAR)S?)?$/.exec(v);
-  if (m) {
-    const d = new Date(now);
-    if (m[1]) {
-      const n = Number(m[2]) * (m[1] === '-' ? -1 : 1);
-      const unit = UNITS[m[3]!]!;
-      if (unit === 'months') d.setUTCMonth(d.getUTCMonth() + n);
-      else if (unit === 'years') d.setUTCFullYear(d.getUTCFullYear() + n);
-      else d.setTime(d.getTime() + n * { seconds: 1e3, minutes: 6e4, hours: 36e5, days: 864e5 }[unit as 'days']!);
-    }
-    if (!Number.isNaN(d.getTime())) return d;
-    throw new SearchQueryError(`date out of range: ${v}`);
-  }
-  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(v)) {
-    const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v.endsWith('Z') ? v : `${v}Z`);
-    if (!Number.isNaN(d.getTime())) return d;
-  }
-  throw new SearchQueryError(`cannot read date ${v}`);
 }
 
 /** The same term restricted to title (A), tag (B) and description (C) words, exact and loose. */

@@ -142,11 +142,3 @@ export function members(a: Bits): Int32Array<ArrayBuffer> {
   }
   return out;
 }
-
-/** A copy sized for n rows (rows appended since `a` was made are not in it). */
-export function resized(a: Bits, n: number): Bits {
-  if (a.length === words(n)) return a;
-  const out = u32(words(n));
-  out.set(a.subarray(0, Math.min(a.length, out.length)));
-  return out;
-}

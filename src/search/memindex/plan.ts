@@ -23,6 +23,19 @@ export type MemNode =
   | { k: 'and' | 'or'; items: MemNode[] }
   | { k: 'not'; item: MemNode };
 
+export const TRUE_MEM: MemNode = { k: 'const', v: true };
+export const FALSE_MEM: MemNode = { k: 'const', v: false };
+/** Search-row columns the in-memory copy keeps as scalars, by their SQL expression. */
+export const MEM_SCALARS: Record<string, Extract<MemNode, { k: 'eq' }>['col']> = {
+  's.license_id': 'license_id',
+  's.data_type': 'data_type',
+  's.data_category': 'data_category',
+  's.data_classification': 'data_classification',
+  's.update_frequency_unit': 'update_frequency_unit',
+  's.geo_coverage': 'geo_coverage',
+  's.state': 'state',
+};
+
 /** The lookups (organisation names → ids and the like) a plan needs before it can run. */
 export function lookups(node: MemNode, out: Array<Extract<MemNode, { k: 'ownerSet' | 'groupSet' }>> = []): typeof out {
   if (node.k === 'ownerSet' || node.k === 'groupSet') out.push(node);
